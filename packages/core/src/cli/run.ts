@@ -1,0 +1,119 @@
+import { ExitCode, UsageError, exitCodeOf } from '../errors.ts';
+import { Logger, logFormatFrom } from '../log/logger.ts';
+import { createRedactor, secretsFromEnv } from '../log/redact.ts';
+import { type HelpSpec, renderHelp } from './help.ts';
+import { type FlagSpecs, type ParsedFlags, parseFlags } from './parse.ts';
+
+export interface CommandContext<F extends FlagSpecs> {
+  flags: ParsedFlags<F>;
+  positionals: string[];
+  log: Logger;
+  /** Aborted on SIGINT/SIGTERM: long-running commands clean up and throw InterruptedError. */
+  signal: AbortSignal;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Prints the command's result: JSON with --json, else the human text. */
+  result(data: unknown, human?: string | ((data: unknown) => string)): void;
+}
+
+export interface CommandDef<F extends FlagSpecs = FlagSpecs> extends HelpSpec {
+  flags: F;
+  run(ctx: CommandContext<F>): Promise<number | undefined | void>;
+}
+
+export interface CliDef {
+  name: string;
+  summary: string;
+  examples?: string[];
+  commands: Record<string, CommandDef<any>>;
+  /** The command run when the first argument names none of `commands`. */
+  default?: CommandDef<any>;
+}
+
+/** Declares a command with typed flags (identity function for inference). */
+export function defineCommand<F extends FlagSpecs>(def: CommandDef<F>): CommandDef<F> {
+  return def;
+}
+
+/** The one place that turns a command's outcome or error into process.exitCode. */
+export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.slice(2)): Promise<void> {
+  const json = argv.includes('--json');
+  const log = new Logger({ format: logFormatFrom(json), redactor: createRedactor(secretsFromEnv([])) });
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    log.warn('interrupted', `received ${signal}, cleaning up (press Ctrl-C again to force)`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { command, args } = pickCommand(def, argv);
+    const { flags, positionals } = parseFlags(args, command.flags, command.name);
+    if (flags.help) {
+      process.stdout.write(renderHelp(command === def || !('commands' in def) ? command : withSubcommands(def, command)));
+      process.exitCode = ExitCode.ok;
+      return;
+    }
+    const code = await command.run({
+      flags,
+      positionals,
+      log,
+      signal: controller.signal,
+      cwd: process.cwd(),
+      env: process.env,
+      result: (data, human) => printResult(log, json, data, human),
+    });
+    process.exitCode = code ?? ExitCode.ok;
+  } catch (error) {
+    const code = exitCodeOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    log.error('command.failed', message, log.format === 'json' ? { exitCode: code } : {});
+    if (process.env.PILOT_DEBUG && error instanceof Error) process.stderr.write(`${log.redactor.text(error.stack ?? '')}\n`);
+    process.exitCode = code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): { command: CommandDef<any>; args: string[] } {
+  if (!('commands' in def)) return { command: def, args: argv };
+  const [first, ...rest] = argv;
+  if (first && Object.hasOwn(def.commands, first)) return { command: def.commands[first], args: rest };
+  if (def.default) return { command: def.default, args: argv };
+  if (first === '--help' || first === '-h') return { command: helpOnly(def), args: [] };
+  if (!first) {
+    process.stdout.write(renderCliHelp(def));
+    throw new UsageError(`${def.name}: name a command (listed above)`);
+  }
+  throw new UsageError(`${def.name}: unknown command ${JSON.stringify(first)} — commands: ${Object.keys(def.commands).join(', ')}`);
+}
+
+function helpOnly(def: CliDef): CommandDef<any> {
+  return defineCommand({
+    name: def.name,
+    summary: def.summary,
+    flags: {},
+    async run() {
+      process.stdout.write(renderCliHelp(def));
+    },
+  });
+}
+
+function withSubcommands(def: CliDef, command: CommandDef<any>): HelpSpec {
+  return def.default === command ? { ...command, subcommands: summaries(def) } : command;
+}
+
+function summaries(def: CliDef): Record<string, { summary: string }> {
+  return Object.fromEntries(Object.entries(def.commands).map(([name, c]) => [name, { summary: c.summary }]));
+}
+
+function renderCliHelp(def: CliDef): string {
+  return renderHelp({ name: def.name, summary: def.summary, usage: [`${def.name} <command> [flags]`], flags: {}, subcommands: summaries(def), examples: def.examples });
+}
+
+function printResult(log: Logger, json: boolean, data: unknown, human?: string | ((data: unknown) => string)): void {
+  const text = json ? JSON.stringify(log.redactor.value(data), null, 2) : typeof human === 'function' ? human(data) : (human ?? '');
+  if (text) process.stdout.write(`${json ? text : log.redactor.text(text)}\n`);
+}

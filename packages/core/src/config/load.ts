@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, UsageError } from '../errors.ts';
+import { type EnvironmentConfig, type PilotConfig, type PilotConfigInput, configSchema } from './schema.ts';
+
+export const CONFIG_FILE = 'pilot.config.ts';
+
+/** Typed helper for pilot.config.ts; validation happens when Pilot loads the file. */
+export function defineConfig(config: PilotConfigInput): PilotConfigInput {
+  return config;
+}
+
+export interface LoadedConfig {
+  config: PilotConfig;
+  /** Folder holding pilot.config.ts: the repository root for Pilot. */
+  root: string;
+  file: string;
+}
+
+/** Finds pilot.config.ts in `cwd` or a parent folder. */
+export function findConfigFile(cwd: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const file = join(dir, CONFIG_FILE);
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Loads and validates pilot.config.ts; any problem is a ConfigError (exit 2) naming the field, the value and what was expected. */
+export async function loadConfig(cwd: string = process.cwd(), file = process.env.PILOT_CONFIG ?? findConfigFile(cwd)): Promise<LoadedConfig> {
+  if (!file || !existsSync(file)) {
+    throw new ConfigError(`no ${CONFIG_FILE} found in ${resolve(cwd)} or its parents — run \`pnpm pilot init\` to write a starter config`);
+  }
+  let exported: unknown;
+  try {
+    // A query string defeats the module cache so a changed file is re-read within one process (tests, `pilot init`).
+    const module = await import(`${pathToFileURL(resolve(file)).href}?t=${Date.now()}`);
+    exported = module.default;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`${file}: cannot be loaded: ${reason} — fix the file (it must be valid TypeScript)`, { cause: error });
+  }
+  if (exported === undefined) throw new ConfigError(`${file}: has no default export — end it with \`export default defineConfig({ … })\``);
+  const parsed = configSchema.safeParse(exported);
+  if (!parsed.success) throw new ConfigError(formatIssues(file, exported, parsed.error));
+  const root = dirname(resolve(file));
+  await checkRuleSets(root, file, parsed.data);
+  return { config: parsed.data, root, file };
+}
+
+/** Picks an environment by name; an unknown name lists the ones the config defines. */
+export function resolveEnvironment(config: PilotConfig, name: string | undefined): { name: string; env: EnvironmentConfig } {
+  const names = Object.keys(config.environments);
+  const chosen = name ?? (names.includes('staging') ? 'staging' : names[0]);
+  const env = config.environments[chosen];
+  if (!env) throw new UsageError(`--env ${JSON.stringify(chosen)} is not an environment in ${CONFIG_FILE} — it defines: ${names.join(', ')}`);
+  return { name: chosen, env };
+}
+
+function formatIssues(file: string, input: unknown, error: z.ZodError): string {
+  const lines = error.issues.slice(0, 10).map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    const value = valueAt(input, issue.path);
+    const got = value === undefined ? 'missing' : `got ${preview(value)}`;
+    return `  ${path}: ${got} — ${issue.message}`;
+  });
+  return `${file} is invalid:\n${lines.join('\n')}`;
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+async function checkRuleSets(root: string, file: string, config: PilotConfig): Promise<void> {
+  const rulesFile = join(root, 'policies', 'rules.yaml');
+  if (!existsSync(rulesFile)) return;
+  const sets = Object.keys((parseYaml(await readFile(rulesFile, 'utf8')) as Record<string, unknown>) ?? {});
+  for (const [envName, env] of Object.entries(config.environments)) {
+    env.rules.forEach((name, index) => {
+      if (!sets.includes(name)) {
+        throw new ConfigError(
+          `${file} is invalid:\n  environments.${envName}.rules.${index}: got ${JSON.stringify(name)} — expected a rule set in policies/rules.yaml (${sets.join(', ')})`,
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration.ts';
+
+/** A duration written as "30s", "15m", "6h" or seconds; kept as written, parsed with parseDuration. */
+export const duration = z.union([z.string(), z.number().nonnegative()]).refine(
+  (value) => {
+    try {
+      parseDuration(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a duration such as "30s", "15m", "6h" or a number of seconds' },
+);
+
+const argv = z.array(z.string().min(1)).min(1, 'expected a command as an argument array, e.g. ["node", "server.js"]');
+const path = z.string().startsWith('/', 'expected an HTTP path starting with "/"');
+const port = z.number().int().min(1).max(65535);
+
+export const serviceSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name (letters, digits, . _ -)'),
+  /** Folder of the service in this repository, relative to the config file. */
+  dir: z.string().min(1),
+  /** Workspace package name, used for `pnpm deploy` when building a release. */
+  package: z.string().min(1).optional(),
+  /** Build command run in `dir` before packaging a release. */
+  build: argv.optional(),
+  /** Start command, run inside the release directory with PORT set. */
+  start: argv,
+  health: z.strictObject({ live: path.default('/health/live'), ready: path.default('/health/ready') }).prefault({}),
+  metricsPath: path.default('/metrics'),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+const checkSchema = z.strictObject({
+  name: z.string().min(1),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  path,
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  expect: z
+    .strictObject({
+      status: z.number().int().min(100).max(599).default(200),
+      contains: z.string().optional(),
+      json: z.strictObject({ path: z.string().min(1), equals: z.unknown() }).optional(),
+    })
+    .prefault({}),
+  maxLatency: duration.default('1s'),
+  concurrency: z.number().int().min(1).max(1000).default(1),
+});
+
+const dependencySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('postgres'), name: z.string().default('postgres'), urlEnv: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('redis'), name: z.string().default('redis'), urlEnv: z.string().min(1) }),
+]);
+
+export const checksSchema = z
+  .strictObject({
+    smoke: z.array(checkSchema).default([]),
+    dependencies: z.array(dependencySchema).default([]),
+    timeout: duration.default('5s'),
+    deadline: duration.default('60s'),
+  })
+  .prefault({});
+
+const canaryStep = z.union([
+  z.number().min(0).max(100),
+  z.strictObject({ weight: z.number().min(0).max(100), hold: duration.optional(), after: duration.optional() }),
+  z.strictObject({ pause: z.literal(true), reason: z.string().optional() }),
+]);
+
+export const strategySchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('canary'),
+    steps: z.array(canaryStep).min(1).default([5, 25, 50, 100]),
+    analysisWindow: duration.default('30s'),
+    interval: duration.default('5s'),
+  }),
+  z.strictObject({
+    kind: z.literal('blue-green'),
+    analysisWindow: duration.default('30s'),
+    interval: duration.default('5s'),
+    keepWarm: duration.default('15m'),
+  }),
+  z.strictObject({
+    kind: z.literal('batch'),
+    steps: z.array(canaryStep).min(1).default([5, 25, 50, 100]),
+    analysisWindow: duration.default('30s'),
+    interval: duration.default('5s'),
+  }),
+]);
+
+const commandTargetSchema = z.strictObject({
+  kind: z.literal('command'),
+  prepare: argv.optional(),
+  shift: argv,
+  promote: argv.optional(),
+  rollback: argv,
+  status: argv.optional(),
+  dryRun: argv.optional(),
+  cwd: z.string().optional(),
+});
+
+const localTargetSchema = z.strictObject({
+  kind: z.literal('local'),
+  /** Admin API port of the router (loopback only). */
+  adminPort: port.optional(),
+  keepReleases: z.number().int().min(1).default(5),
+  readyProbes: z.number().int().min(1).default(3),
+  drainTimeout: duration.default('10s'),
+  stopGrace: duration.default('10s'),
+  sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
+});
+
+export const targetSchema = z.discriminatedUnion('kind', [localTargetSchema, commandTargetSchema]);
+
+const windowSchema = z.strictObject({
+  days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
+  start: z.string().regex(/^\d{2}:\d{2}$/, 'expected HH:MM (UTC)'),
+  end: z.string().regex(/^\d{2}:\d{2}$/, 'expected HH:MM (UTC)'),
+});
+
+export const environmentSchema = z.strictObject({
+  /** Port the service answers on for this environment (the router listens here for the local target). */
+  port,
+  branch: z.string().optional(),
+  target: targetSchema.prefault({ kind: 'local' }),
+  strategy: strategySchema.optional(),
+  /** Names of rule sets in policies/rules.yaml used while analysing and monitoring. */
+  rules: z.array(z.string().min(1)).default(['canary']),
+  windows: z.array(windowSchema).default([]),
+  upstream: z.string().optional(),
+  approvals: z
+    .strictObject({ count: z.number().int().min(0).default(0), roles: z.array(z.string()).default([]), expire: duration.default('24h') })
+    .prefault({}),
+  backup: z.strictObject({ enabled: z.boolean().default(true), paths: z.array(z.string()).default([]), keep: z.number().int().min(1).default(10) }).prefault({}),
+  watch: duration.default('15m'),
+  monitoringUrl: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  service: serviceSchema,
+  environments: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case environment name'), environmentSchema)
+    .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment'),
+  strategy: strategySchema.prefault({ kind: 'canary' }),
+  checks: checksSchema,
+  /** Names of environment variables whose values are secrets: masked in every log, journal and report. */
+  secrets: z.array(z.string()).default([]),
+  etag: z.strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) }).prefault({}),
+  git: z.strictObject({ tagPattern: z.string().default('{service}-{env}-{version}'), remote: z.string().optional() }).prefault({}),
+});
+
+/** What a team writes in pilot.config.ts (defaults may be left out). */
+export type PilotConfigInput = z.input<typeof configSchema>;
+/** The validated config with defaults filled in. */
+export type PilotConfig = z.output<typeof configSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type StrategyConfig = z.output<typeof strategySchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;

@@ -1,0 +1,18 @@
+export * from './errors.ts';
+export * from './duration.ts';
+export * from './paths.ts';
+export { writeFileAtomic, fsyncDir } from './fs/atomic-write.ts';
+export * from './cli/parse.ts';
+export { renderHelp, type HelpSpec } from './cli/help.ts';
+export * from './cli/run.ts';
+export * from './config/schema.ts';
+export * from './config/load.ts';
+export { writeStarterConfig } from './config/init.ts';
+export * from './log/events.ts';
+export * from './log/logger.ts';
+export * from './log/redact.ts';
+export * from './journal/journal.ts';
+export * from './journal/state.ts';
+export * from './lock/lock.ts';
+export * from './lock/process-info.ts';
+export * from './context.ts';

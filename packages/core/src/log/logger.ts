@@ -1,0 +1,71 @@
+import { type Level, type PilotEvent, RunEvents } from './events.ts';
+import { type Redactor, createRedactor } from './redact.ts';
+import { renderHuman } from './render-human.ts';
+
+export type LogFormat = 'json' | 'human';
+
+export interface LoggerOptions {
+  format?: LogFormat;
+  /** Where log lines go; results go to stdout separately. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  redactor?: Redactor;
+  minLevel?: Level;
+  color?: boolean;
+}
+
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Chooses JSON lines when asked (`--json` or PILOT_LOG_FORMAT=json), human text otherwise. */
+export function logFormatFrom(json: boolean | undefined, env: NodeJS.ProcessEnv = process.env): LogFormat {
+  return json || env.PILOT_LOG_FORMAT === 'json' ? 'json' : 'human';
+}
+
+/** Colour only on a TTY and when NO_COLOR is unset (https://no-color.org). */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb';
+}
+
+/** Structured logger: every call is an event on the run's emitter; this logger writes them out, redacted. */
+export class Logger {
+  readonly events: RunEvents;
+  readonly redactor: Redactor;
+  readonly format: LogFormat;
+  readonly #stream: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly #minLevel: number;
+  readonly #color: boolean;
+
+  constructor(options: LoggerOptions = {}, events = new RunEvents()) {
+    this.events = events;
+    this.format = options.format ?? 'human';
+    this.#stream = options.stream ?? process.stderr;
+    this.redactor = options.redactor ?? createRedactor();
+    this.#minLevel = ORDER[options.minLevel ?? (process.env.PILOT_DEBUG ? 'debug' : 'info')];
+    this.#color = options.color ?? colorEnabled(this.#stream);
+    this.events.on((event) => this.#write(event));
+  }
+
+  debug(event: string, msg?: string, fields?: Record<string, unknown>): void {
+    this.events.emit('debug', event, { ...(msg ? { msg } : {}), ...fields });
+  }
+  info(event: string, msg?: string, fields?: Record<string, unknown>): void {
+    this.events.emit('info', event, { ...(msg ? { msg } : {}), ...fields });
+  }
+  warn(event: string, msg?: string, fields?: Record<string, unknown>): void {
+    this.events.emit('warn', event, { ...(msg ? { msg } : {}), ...fields });
+  }
+  error(event: string, msg?: string, fields?: Record<string, unknown>): void {
+    this.events.emit('error', event, { ...(msg ? { msg } : {}), ...fields });
+  }
+
+  /** A metrics record (kind=metrics) that Loki/Grafana can chart: numbers only, no message. */
+  logMetrics(event: string, fields: Record<string, number | string | boolean>): void {
+    this.events.emit('info', event, { kind: 'metrics', ...fields });
+  }
+
+  #write(event: PilotEvent): void {
+    if (ORDER[event.level] < this.#minLevel) return;
+    const clean = this.redactor.value(event);
+    const line = this.format === 'json' ? JSON.stringify(clean) : renderHuman(clean, this.#color);
+    if (line) this.#stream.write(`${line}\n`);
+  }
+}

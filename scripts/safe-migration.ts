@@ -1,0 +1,5 @@
+#!/usr/bin/env tsx
+import { runCli } from '@pilot/core';
+import { notBuiltYet } from './lib/not-built.ts';
+
+await runCli(notBuiltYet('safe-migration', 'safe PostgreSQL migrations'));
