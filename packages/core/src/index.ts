@@ -16,3 +16,5 @@ export * from './journal/state.ts';
 export * from './lock/lock.ts';
 export * from './lock/process-info.ts';
 export * from './context.ts';
+export * from './target.ts';
+export * from './bench.ts';
