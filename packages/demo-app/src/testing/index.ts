@@ -1,0 +1,1 @@
+export { startDemo, type RunningDemo } from './start-demo.ts';
