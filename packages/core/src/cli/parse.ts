@@ -57,8 +57,13 @@ function describeParseError(error: unknown): string {
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown flag ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(message);
-  if (missing) return `flag ${missing[1].split(',').pop()?.trim()} needs a value`;
+  if (missing) return `flag ${flagName(missing[1])} needs a value`;
   const unexpected = /Option '([^']+)' does not take an argument/.exec(message);
-  if (unexpected) return `flag ${unexpected[1].split(',').pop()?.trim()} takes no value`;
+  if (unexpected) return `flag ${flagName(unexpected[1])} takes no value`;
   return message.split('\n')[0];
+}
+
+// parseArgs names options as "-e, --env <value>": keep the long name only.
+function flagName(option: string): string {
+  return option.split(',').pop()!.trim().split(' ')[0];
 }

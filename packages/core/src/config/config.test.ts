@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { repoRoot, runScript } from '../testing/run-script.ts';
+import { tempDir } from '../testing/temp-dir.ts';
+
+const VALID = `export default {
+  service: { name: 'svc', dir: '.', start: ['node', 'server.js'] },
+  environments: { staging: { port: 18081 }, production: { port: 19081 } },
+};
+`;
+
+async function repoWith(t: Parameters<typeof tempDir>[0], config?: string) {
+  const dir = await tempDir(t);
+  if (config !== undefined) await writeFile(join(dir, 'pilot.config.ts'), config);
+  return dir;
+}
+
+test('no pilot.config.ts: exit 2 and a pointer to `pnpm pilot init`', async (t) => {
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t) });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /no pilot\.config\.ts found in .* — run `pnpm pilot init` to write a starter config/);
+});
+
+test('a config that is not valid TypeScript: exit 2 naming the file', async (t) => {
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, 'export default {{{') });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /pilot\.config\.ts: cannot be loaded: .* — fix the file/);
+});
+
+test('an invalid field: exit 2 naming the path, the value and what was expected', async (t) => {
+  const bad = VALID.replace('port: 18081', "port: 'eighty'").replace("name: 'svc'", "name: 'My Service'");
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, bad) });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /environments\.staging\.port: got "eighty" — Invalid input: expected number, received string/);
+  assert.match(run.stderr, /service\.name: got "My Service" — expected a lower-case name/);
+});
+
+test('an unknown field is refused rather than silently ignored', async (t) => {
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, VALID.replace("dir: '.'", "dir: '.', strt: []")) });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /service: got .* — Unrecognized key: "strt"/);
+});
+
+test('a rule set name that policies/rules.yaml lacks is refused', async (t) => {
+  const dir = await repoWith(t, VALID.replace('port: 18081', "port: 18081, rules: ['nope']"));
+  await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'policies')));
+  await writeFile(join(dir, 'policies', 'rules.yaml'), 'canary: []\n');
+  const run = runScript('pilot', ['lock', 'status'], { cwd: dir });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /environments\.staging\.rules\.0: got "nope" — expected a rule set in policies\/rules\.yaml \(canary\)/);
+});
+
+test('an unknown environment: exit 2 listing the defined ones', async (t) => {
+  const run = runScript('pilot', ['lock', 'status', '--env', 'prod'], { cwd: await repoWith(t, VALID) });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /--env "prod" is not an environment in pilot\.config\.ts — it defines: staging, production/);
+});
+
+test('unknown flags and a flag without its value: exit 2 naming the flag', async (t) => {
+  const cwd = await repoWith(t, VALID);
+  const unknown = runScript('pilot', ['lock', 'status', '--nope'], { cwd });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /pilot lock: unknown flag --nope — run `pilot lock --help`/);
+  const missing = runScript('pilot', ['lock', 'status', '--env'], { cwd });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /flag --env needs a value/);
+});
+
+test('--help prints usage and flags and exits 0, for the command and its subcommands', async (t) => {
+  const cwd = await repoWith(t, VALID);
+  const top = runScript('pilot', ['--help'], { cwd });
+  assert.equal(top.status, 0);
+  assert.match(top.stdout, /Usage:\n {2}pilot <command> \[flags\]/);
+  assert.match(top.stdout, /lock +show or release an environment lock/);
+  const sub = runScript('pilot', ['lock', '--help'], { cwd });
+  assert.equal(sub.status, 0);
+  assert.match(sub.stdout, /--env E +environment/);
+});
+
+test('commands not built yet say so and exit 2', async (t) => {
+  const run = runScript('lcm-export', [], { cwd: await repoWith(t, VALID) });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /lcm-export is not built yet/);
+});
+
+test('a stale lock (holder killed) is reported as interrupted by `pilot lock status`, released only with --force', async (t) => {
+  const cwd = await repoWith(t, VALID);
+  const holderScript = fileURLToPath(new URL('../lock/fixtures/hold-lock.ts', import.meta.url));
+  const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, join(cwd, '.pilot/locks/staging.lock'), join(cwd, '.pilot/audit.jsonl'), 'staging', 'dep-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(holder.stdout, 'data');
+  holder.kill('SIGKILL');
+  await once(holder, 'exit');
+  const status = runScript('pilot', ['lock', 'status', '--env', 'staging'], { cwd });
+  assert.equal(status.status, 1);
+  assert.match(status.stdout, /deployment dep-1 on environment staging was interrupted/);
+  const json = runScript('pilot', ['lock', 'status', '--json'], { cwd });
+  assert.equal(JSON.parse(json.stdout).state, 'interrupted');
+  assert.equal(runScript('pilot', ['lock', 'release', '--env', 'staging'], { cwd }).status, 2);
+  const released = runScript('pilot', ['lock', 'release', '--env', 'staging', '--force'], { cwd });
+  assert.equal(released.status, 0);
+  assert.match(released.stdout, /released the lock of deployment dep-1 on staging/);
+});
+
+test('`pilot init` writes a starter config that loads, and refuses to overwrite it', async (t) => {
+  // Inside the repository so that the starter's `import { defineConfig } from '@pilot/core'` resolves.
+  const dir = await mkdtemp(join(repoRoot, '.test-init-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const init = runScript('pilot', ['init'], { cwd: dir });
+  assert.equal(init.status, 0, init.stderr);
+  assert.match(init.stdout, /wrote .*pilot\.config\.ts/);
+  const status = runScript('pilot', ['lock', 'status', '--env', 'production'], { cwd: dir });
+  assert.equal(status.status, 0, status.stderr);
+  assert.match(status.stdout, /environment production is not locked/);
+  const again = runScript('pilot', ['init'], { cwd: dir });
+  assert.equal(again.status, 3);
+  assert.match(again.stderr, /already exists — edit it, or pass --force/);
+});
