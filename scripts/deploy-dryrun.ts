@@ -1,5 +1,6 @@
 #!/usr/bin/env tsx
+// `pnpm deploy-dryrun` — the same as `pnpm pilot --dry-run`: the plan with every exact command, nothing changed.
 import { runCli } from '@pilot/core';
-import { notBuiltYet } from './lib/not-built.ts';
+import { deployCommand } from './pilot/deploy.ts';
 
-await runCli(notBuiltYet('deploy-dryrun', 'the deployment dry-run'));
+await runCli(deployCommand({ dryRunOnly: true, name: 'deploy-dryrun' }));

@@ -3,16 +3,27 @@
 import { runCli } from '@pilot/core';
 import { initCommand } from './pilot/init.ts';
 import { lockCommand } from './pilot/lock.ts';
+import { approveCommand } from './pilot/approve.ts';
+import { abortCommand, promoteCommand, resumeCommand } from './pilot/control.ts';
+import { deployCommand } from './pilot/deploy.ts';
+import { logsCommand, statusCommand } from './pilot/status.ts';
 import { notBuiltYet } from './lib/not-built.ts';
 
 await runCli({
   name: 'pilot',
   summary: 'one-touch deployment with safety nets',
   examples: ['pnpm pilot init', 'pnpm pilot lock status --env staging'],
+  default: deployCommand(),
   commands: {
     init: initCommand,
     lock: lockCommand,
-    deploy: notBuiltYet('pilot deploy', 'the orchestrator (canary, blue-green, batch)'),
+    deploy: deployCommand({ name: 'pilot deploy' }),
+    status: statusCommand,
+    logs: logsCommand,
+    promote: promoteCommand,
+    resume: resumeCommand,
+    abort: abortCommand,
+    approve: approveCommand,
     demo: notBuiltYet('pilot demo', 'the end-to-end demo deployment'),
   },
 });

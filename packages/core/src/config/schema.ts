@@ -149,7 +149,18 @@ export const configSchema = z.strictObject({
   /** Names of environment variables whose values are secrets: masked in every log, journal and report. */
   secrets: z.array(z.string()).default([]),
   etag: z.strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) }).prefault({}),
-  git: z.strictObject({ tagPattern: z.string().default('{service}-{env}-{version}'), remote: z.string().optional() }).prefault({}),
+  git: z
+    .strictObject({
+      tagPattern: z.string().default('{service}-{env}-{version}'),
+      remote: z.string().optional(),
+      /** GitHub integration: preflight needs `gh` and `gh auth status`. */
+      github: z.boolean().default(false),
+      /** A migration log that must have no uncommitted changes before a deployment (e.g. `.async-migration-log`). */
+      migrationLog: z.string().optional(),
+      /** Paths that may be dirty in the work tree without failing preflight (`.pilot/` always may). */
+      allowDirty: z.array(z.string()).default([]),
+    })
+    .prefault({}),
 });
 
 /** What a team writes in pilot.config.ts (defaults may be left out). */

@@ -1,0 +1,34 @@
+import type { Release } from '@pilot/core';
+import type { StepSpec } from '../engine/plan.ts';
+
+/** The analysis package's verdict (packages/analysis). */
+export interface Verdict {
+  decision: 'continue' | 'promote' | 'rollback' | 'inconclusive';
+  reasons: Record<string, unknown>[];
+}
+
+export interface SmokeOutcome {
+  passed: boolean;
+  results: Record<string, unknown>[];
+}
+
+/** What the orchestrator needs from analysis; the default implementation wires @pilot/analysis, tests and the demo may inject their own. */
+export interface AnalysisPort {
+  /** Smoke tests against `baseUrl` (the candidate itself where the target exposes it). */
+  smoke(baseUrl: string, signal: AbortSignal): Promise<SmokeOutcome>;
+  /**
+   * Watches a step for `holdMs`, evaluating every `intervalMs`; resolves early with `rollback` on a critical breach.
+   * `phase` is `canary` (candidate beside stable), `pre-promotion` (blue-green, no traffic) or `watch` (after promotion).
+   */
+  analyse(o: {
+    phase: 'canary' | 'pre-promotion' | 'watch';
+    step: StepSpec;
+    candidate: Release;
+    stable?: Release;
+    baseUrl: string;
+    candidateUrl: string;
+    holdMs: number;
+    intervalMs: number;
+    signal: AbortSignal;
+  }): Promise<Verdict>;
+}

@@ -1,0 +1,44 @@
+import { formatDuration } from '@pilot/core';
+import type { DeployResult } from '../engine/deploy.ts';
+import type { DeploymentView } from '../state/deployments.ts';
+
+/** The human summary `pnpm pilot` prints at the end: outcome, what to watch, and the exact way back. */
+export function formatDeployResult(r: DeployResult): string {
+  const lines: string[] = [];
+  if (r.dryRun) {
+    lines.push(`Dry run: ${r.strategy} deployment of ${r.release.version} (${r.release.commit?.slice(0, 12)}) to ${r.env} — nothing was changed.`, '', 'Preflight:');
+    for (const c of r.preflight) lines.push(`  ${c.ok ? '✓' : c.forced ? '!' : '✗'} ${c.name}: ${c.detail}`);
+    lines.push('', 'Plan:');
+    for (const [i, s] of r.plan.entries()) lines.push(`  ${String(i + 1).padStart(2)}. ${s.name}`);
+    lines.push('', 'Actions (exact commands):');
+    for (const a of r.actions ?? []) lines.push(`  - [${a.step ?? ''}] ${a.description}${a.command ? `\n      $ ${a.command.map(quote).join(' ')}` : ''}`);
+    return lines.join('\n');
+  }
+  const took = formatDuration(r.elapsedMs);
+  switch (r.outcome) {
+    case 'succeeded':
+      lines.push(`✓ ${r.release.version} is live on ${r.env} (deployment ${r.deploymentId}, ${took}).`);
+      break;
+    case 'paused':
+      lines.push(`⏸ deployment ${r.deploymentId} of ${r.release.version} is paused at ${r.pausedAt}: ${r.reason}`, `  The environment stays locked. \`pnpm pilot status --env ${r.env}\` shows it.`);
+      break;
+    case 'rolled_back':
+      lines.push(`✗ ${r.release.version} was rolled back on ${r.env}: ${r.reason}`, `  Traffic is on ${r.stable ?? 'the previous release'}. Deployment ${r.deploymentId}, ${took}.`);
+      break;
+    default:
+      lines.push(`✗ deployment ${r.deploymentId ?? ''} of ${r.release.version} ${r.outcome}: ${r.reason ?? ''}`);
+  }
+  lines.push(`  Monitoring: ${r.monitoringUrl}`);
+  if (r.outcome === 'succeeded' || r.outcome === 'paused') lines.push(`  Roll back:  ${r.rollbackCommand}`);
+  return lines.join('\n');
+}
+
+/** One line per deployment for `pilot status`. */
+export function formatDeploymentLine(d: DeploymentView): string {
+  const release = (d.data.release as { version?: string } | undefined)?.version ?? '?';
+  const step = d.step ? `${d.step.name}${d.step.completed ? ' ✓' : ''}` : '-';
+  const weight = typeof d.data.weight === 'number' ? ` ${d.data.weight}%` : '';
+  return `${d.id}  ${d.env}  ${release}  ${d.effective}  step ${step}${weight}  ${d.updatedAt ?? ''}`;
+}
+
+const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);

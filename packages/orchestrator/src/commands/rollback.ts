@@ -1,0 +1,136 @@
+import { type EnvContext, ExitCode, JournalWriter, type LockRecord, type Logger, RefusedError, type Release, type TargetDriver, UsageError, acquireLock, describeHolder, readLock, releaseLock, statePaths, takeOverLock } from '@pilot/core';
+import type { AnalysisPort } from '../analysis/port.ts';
+import { collaborators, loadRelease } from '../engine/setup.ts';
+import { baseUrlOf } from '../engine/urls.ts';
+import { git } from '../git/git.ts';
+import { findOpenDeployment } from '../state/deployments.ts';
+import { currentLive, lastKnownGood, readHistory, recordHistory } from '../state/history.ts';
+import { newDeploymentId } from '../state/ids.ts';
+import { runBackup } from '../wiring/backup.ts';
+import { restoreDatabase, schemaMigrationOf } from '../wiring/migrate.ts';
+
+export interface RollbackOptions {
+  ctx: EnvContext;
+  log: Logger;
+  signal: AbortSignal;
+  /** A release version or a git tag; default: the last-known-good release (or, with an open deployment, what served before it). */
+  to?: string;
+  restoreDb?: boolean;
+  /** Roll back, verify, roll forward again, and record the drill. */
+  drill?: boolean;
+  reason?: string;
+  target?: TargetDriver;
+  analysis?: AnalysisPort;
+}
+
+export interface RollbackResult {
+  id: string;
+  env: string;
+  from?: string;
+  to: string;
+  /** The deployment that was open (paused or interrupted) and is now rolled back. */
+  undid?: string;
+  switchMs: number;
+  elapsedMs: number;
+  smoke: { passed: boolean; results: Record<string, unknown>[] } | { skipped: string };
+  backup?: Record<string, unknown>;
+  migration?: string;
+  drill?: { forwardTo: string; smokePassed: boolean; switchMs: number };
+  exitCode: number;
+}
+
+/** Sends all traffic back to a known-good release: lock, journal, emergency backup, switch, smoke tests, timing. The monitor calls this too. */
+export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
+  const { ctx, log } = o;
+  const started = Date.now();
+  const id = newDeploymentId(ctx.envName, 'rollback');
+  const { target, analysis } = await collaborators(ctx, log, o.signal, o);
+  const history = await readHistory(ctx.paths.root, ctx.envName);
+  const open = await findOpenDeployment(ctx.paths.root, ctx.envName);
+  const openRunning = open && (open.status === 'running' || open.status === 'paused') ? open : undefined;
+  const live = currentLive(history)?.version ?? (await target.status().then((s) => s.stable?.version, () => undefined));
+  const toVersion = o.to ? await resolveRelease(ctx, o.to) : openRunning ? ((openRunning.data.stable as Release | undefined)?.version ?? live) : lastKnownGood(history, live)?.version;
+  if (!toVersion && !openRunning) throw new RefusedError(`no last-known-good release on ${ctx.envName} other than ${live ?? 'the current one'} — pass --to VERSION (see \`ls .pilot/releases\`)`);
+  const to = toVersion ? await loadRelease(ctx, toVersion) : undefined;
+  if (toVersion && !to) throw new UsageError(`--to ${toVersion}: no built release ${toVersion} in ${ctx.paths.releases} — pick one of the releases listed there`);
+
+  const lock = await readLock(ctx.lockOptions);
+  let lockRecord: LockRecord;
+  if (lock.held && lock.record?.deploymentId !== id) {
+    if (lock.state === 'active') throw new RefusedError(`${describeHolder(lock)} — a running deployment rolls itself back on failure; \`pnpm pilot abort --env ${ctx.envName}\` stops it`);
+    lockRecord = await takeOverLock(ctx.lockOptions, id, `pnpm rollback (${o.reason ?? 'operator'})`);
+  } else {
+    lockRecord = await acquireLock(ctx.lockOptions, ctx.envName, id);
+  }
+  const journal = await JournalWriter.open(statePaths(ctx.paths.root).journal(id), log.redactor);
+  await journal.append('deployment.started', { env: ctx.envName, kind: 'rollback', from: live, to: toVersion, undoing: openRunning?.id, reason: o.reason ?? 'operator', drill: Boolean(o.drill), state: { release: to, stable: live ? { version: live } : undefined } });
+  log.info('rollback.started', `rolling ${ctx.envName} back from ${live ?? '?'} to ${toVersion ?? 'the stable release'}`, { rollback: id });
+  try {
+    let backup: Record<string, unknown> | undefined;
+    if (ctx.env.backup.enabled && ctx.env.backup.paths.length > 0) {
+      backup = await runBackup(ctx, log, 'emergency backup before rollback', o.signal);
+      await journal.append('backup.taken', { backup });
+    }
+    const migration = await schemaMigrationOf(ctx, live);
+    if (migration && o.restoreDb) await journal.append('database.restored', await restoreDatabase(ctx, migration, log));
+    const switchStart = performance.now();
+    await target.rollback(to);
+    const switchMs = performance.now() - switchStart;
+    await journal.append('traffic.switched', { to: toVersion, switchMs: Math.round(switchMs * 10) / 10 });
+    if (toVersion) await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: toVersion, commit: to?.commit, deploymentId: id, via: 'rollback' });
+    if (openRunning) {
+      const theirs = await JournalWriter.open(statePaths(ctx.paths.root).journal(openRunning.id));
+      await theirs.append('deployment.rolled_back', { reason: `pnpm rollback (${id})`, by: id });
+    }
+    const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
+    await journal.append('smoke.completed', { smoke });
+    let drill: RollbackResult['drill'];
+    if (o.drill && live && live !== toVersion) {
+      const forward = await loadRelease(ctx, live);
+      const t0 = performance.now();
+      await target.rollback(forward);
+      const forwardMs = performance.now() - t0;
+      await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: live, deploymentId: id, via: 'rollback' });
+      const again = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
+      drill = { forwardTo: live, smokePassed: again.passed, switchMs: Math.round(forwardMs * 10) / 10 };
+      await recordHistory(ctx.paths.root, ctx.envName, 'rollback.drill', { version: live, deploymentId: id });
+      await journal.append('drill.completed', { drill });
+    }
+    const passed = 'passed' in smoke ? smoke.passed && (drill?.smokePassed ?? true) : true;
+    const result: RollbackResult = {
+      id,
+      env: ctx.envName,
+      from: live,
+      to: toVersion ?? 'stable',
+      undid: openRunning?.id,
+      switchMs: Math.round(switchMs * 10) / 10,
+      elapsedMs: Date.now() - started,
+      smoke,
+      backup,
+      migration: migration ? (o.restoreDb ? `database restored from ${migration.dump}` : `release ${live} applied schema migration ${migration.name}; pass --restore-db to restore the dump taken before it (${migration.dump})`) : undefined,
+      drill,
+      exitCode: passed ? ExitCode.ok : ExitCode.failed,
+    };
+    await journal.append(passed ? 'deployment.succeeded' : 'deployment.failed', { kind: 'rollback', elapsedMs: result.elapsedMs, switchMs: result.switchMs });
+    return result;
+  } catch (error) {
+    await journal.append('deployment.failed', { kind: 'rollback', reason: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    await releaseLock(ctx.lockOptions, lockRecord.deploymentId);
+  }
+}
+
+/** `--to` takes a release version or a git tag (whose commit names a built release). */
+async function resolveRelease(ctx: EnvContext, ref: string): Promise<string> {
+  if (await loadRelease(ctx, ref)) return ref;
+  const commit = await git(ctx.root, ['rev-parse', '--verify', '--quiet', `refs/tags/${ref}^{commit}`], { reject: false });
+  if (commit) {
+    const { readdir } = await import('node:fs/promises');
+    for (const version of await readdir(ctx.paths.releases).catch(() => [] as string[])) {
+      const release = await loadRelease(ctx, version);
+      if (release?.commit === commit) return version;
+    }
+  }
+  throw new UsageError(`--to ${JSON.stringify(ref)} is neither a built release in ${ctx.paths.releases} nor a tag of one — pass a version from \`pnpm pilot status\``);
+}

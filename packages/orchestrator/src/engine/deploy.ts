@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, UsageError, acquireLock, statePaths } from '@pilot/core';
+import type { AnalysisPort } from '../analysis/port.ts';
+import { resolveCommit } from '../git/git.ts';
+import { type PreflightCheck, assertPreflight, runPreflight } from '../preflight/preflight.ts';
+import { assertVersion, versionFor } from '../release/version.ts';
+import { newDeploymentId } from '../state/ids.ts';
+import { type ExecuteResult, executeSteps } from './execute.ts';
+import type { StepHook } from './hooks.ts';
+import { type StepSpec, planSteps } from './plan.ts';
+import type { DeployRun } from './run.ts';
+import { type PlannedAction, Runner } from './runner.ts';
+import { collaborators, currentStable, strategyFor } from './setup.ts';
+
+export interface DeployOptions {
+  ctx: EnvContext;
+  log: Logger;
+  signal: AbortSignal;
+  ref?: string;
+  version?: string;
+  strategy?: StrategyConfig['kind'];
+  dryRun?: boolean;
+  force?: boolean;
+  /** A release already built (the demo); skips the build. */
+  release?: Release;
+  /** Extra per-release environment for the manifest. */
+  buildEnv?: Record<string, string>;
+  target?: TargetDriver;
+  analysis?: AnalysisPort;
+  hooks?: StepHook[];
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/** What `pnpm pilot` prints: the outcome, the plan and what to do next. */
+export interface DeployResult extends ExecuteResult {
+  deploymentId?: string;
+  env: string;
+  release: { version: string; commit?: string; digest?: string };
+  stable?: string;
+  strategy: StrategyConfig['kind'];
+  dryRun: boolean;
+  preflight: PreflightCheck[];
+  plan: StepSpec[];
+  actions?: PlannedAction[];
+  monitoringUrl: string;
+  rollbackCommand: string;
+  elapsedMs: number;
+  /** Time spent in configured waits (analysis windows, watch); elapsed minus this is Pilot's own overhead. */
+  waitedMs: number;
+}
+
+/** `pnpm pilot`: preflight → lock → journal → build → dry-run → tag → backup → canary/blue-green/batch → promote → watch → last-known-good. */
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const { ctx, log } = o;
+  const startedMs = Date.now();
+  const ref = o.ref ?? 'HEAD';
+  const commit = o.release?.commit ?? (await resolveCommit(ctx.root, ref));
+  if (!commit) throw new UsageError(`--ref ${JSON.stringify(ref)} is not a commit in ${ctx.root} — pass a branch, tag or sha that \`git rev-parse\` knows`);
+  const version = o.release?.version ?? (o.version ? assertVersion(o.version) : await versionFor(ctx.root, commit));
+  const strategy = strategyFor(ctx, o.strategy);
+  const { target, analysis } = await collaborators(ctx, log, o.signal, o);
+  const preflight = await runPreflight({
+    ctx,
+    commit,
+    version,
+    force: o.force,
+    dryRun: o.dryRun,
+    env: o.processEnv,
+    portOwnedByUs: async () => Boolean(await target.status().then((s) => s.stable ?? s.candidate ?? true, () => false)),
+  });
+  for (const check of preflight) log[check.ok ? 'debug' : check.forced ? 'warn' : 'error']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
+  assertPreflight(preflight);
+  const stable = await currentStable(ctx, target);
+  const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && ctx.env.backup.paths.length > 0, firstDeploy: !stable });
+  const id = newDeploymentId(ctx.envName);
+  const dry = Boolean(o.dryRun);
+  const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });
+  const prospective: Release = o.release ?? { version, commit, dir: join(ctx.paths.releases, version, 'app') };
+  const run: DeployRun = {
+    id,
+    ctx,
+    log,
+    signal: o.signal,
+    runner,
+    target,
+    analysis,
+    plan,
+    state: { release: prospective, stable, forced: preflight.filter((c) => c.forced).map((c) => c.name) },
+    hooks: o.hooks ?? [],
+    candidate: () => run.state.release ?? prospective,
+    buildEnv: o.buildEnv,
+    startedMs,
+    waitedMs: 0,
+  };
+  if (!dry) {
+    run.lock = await acquireLock(ctx.lockOptions, ctx.envName, id);
+    await runner.journal('deployment.started', {
+      env: ctx.envName,
+      service: ctx.config.service.name,
+      strategy: strategy.kind,
+      target: target.kind,
+      plan,
+      command: process.argv.slice(1).join(' '),
+      preflight: preflight.map(({ name, ok, forced }) => ({ name, ok, ...(forced ? { forced } : {}) })),
+      state: run.state,
+    });
+    log.info('deployment.started', `deploying ${ctx.config.service.name} ${version} to ${ctx.envName} (${strategy.kind}, deployment ${id})`, { deployment: id });
+  }
+  const outcome = await executeSteps(run, 0);
+  return resultOf(run, outcome, preflight, strategy.kind);
+}
+
+export function resultOf(run: DeployRun, outcome: ExecuteResult, preflight: PreflightCheck[], strategy: StrategyConfig['kind']): DeployResult {
+  const { ctx } = run;
+  const release = run.state.release ?? run.candidate();
+  const elapsedMs = Date.now() - run.startedMs;
+  return {
+    ...outcome,
+    deploymentId: run.runner.dry ? undefined : run.id,
+    env: ctx.envName,
+    release: { version: release.version, commit: release.commit, digest: release.digest },
+    stable: run.state.stable?.version,
+    strategy,
+    dryRun: run.runner.dry,
+    preflight,
+    plan: run.plan,
+    actions: run.runner.dry ? run.runner.actions : undefined,
+    monitoringUrl: ctx.env.monitoringUrl ?? `http://127.0.0.1:${ctx.env.port}/`,
+    rollbackCommand: `pnpm rollback --env ${ctx.envName}${run.state.stable ? ` --to ${run.state.stable.version}` : ''}`,
+    elapsedMs,
+    waitedMs: run.waitedMs,
+  };
+}
+

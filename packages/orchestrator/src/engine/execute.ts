@@ -1,0 +1,130 @@
+import { ExitCode, InterruptedError, type Release, releaseLock, setActor } from '@pilot/core';
+import { deleteTag } from '../git/tag.ts';
+import { recordHistory } from '../state/history.ts';
+import { type HookContext, runHooks } from './hooks.ts';
+import type { DeployRun } from './run.ts';
+import { runStep } from './steps.ts';
+import { VerdictRollback } from './state.ts';
+import { maybeKillAt } from './test-hooks.ts';
+
+export type RunOutcome = 'succeeded' | 'paused' | 'rolled_back' | 'failed' | 'aborted' | 'planned';
+
+export interface ExecuteResult {
+  outcome: RunOutcome;
+  exitCode: number;
+  reason?: string;
+  pausedAt?: string;
+  dueAt?: string;
+  reasons?: Record<string, unknown>[];
+}
+
+const snapshot = (run: DeployRun) => JSON.parse(JSON.stringify(run.state));
+
+function hookContext(run: DeployRun): HookContext {
+  const release = run.state.release ?? run.candidate();
+  return {
+    deploymentId: run.id,
+    envName: run.ctx.envName,
+    root: run.ctx.root,
+    stateDir: run.ctx.paths.root,
+    release: { version: release.version, dir: release.dir, commit: release.commit, digest: release.digest },
+    dryRun: run.runner.dry,
+    journal: (event, fields) => run.runner.journal(event, fields ?? {}),
+  };
+}
+
+/** Runs the plan from `from`: each step journalled (started/completed with state), hooks around it, the kill hook at each boundary. */
+export async function executeSteps(run: DeployRun, from: number): Promise<ExecuteResult> {
+  const total = run.plan.length;
+  try {
+    for (let index = from; index < total; index++) {
+      const step = run.plan[index];
+      if (run.signal.aborted) throw new InterruptedError(`interrupted before ${step.name}`);
+      if (!run.runner.dry) maybeKillAt('before', step.name);
+      run.runner.currentStep = step.name;
+      await run.runner.journal('step.started', { step: step.name, kind: step.kind, index: index + 1, total });
+      run.log.info('step.started', `${step.name}`, { index: index + 1, total, deployment: run.id });
+      await runHooks('before', step, hookContext(run), run.hooks);
+      const outcome = await runStep(run, step);
+      if (outcome.pause) return await pause(run, step.name, outcome.pause.reason, outcome.pause.dueAt);
+      await runHooks('after', step, hookContext(run), run.hooks);
+      run.continuePause = false;
+      await run.runner.journal('step.completed', { step: step.name, index: index + 1, total, state: snapshot(run) });
+      run.log.info('step.completed', `${step.name}`, { index: index + 1, total });
+      if (!run.runner.dry) maybeKillAt('after', step.name);
+    }
+  } catch (error) {
+    if (run.runner.dry) throw error;
+    return await handleFailure(run, error);
+  }
+  if (run.runner.dry) return { outcome: 'planned', exitCode: ExitCode.ok };
+  await run.runner.journal('deployment.succeeded', { release: run.state.release?.version, state: snapshot(run), waitedMs: run.waitedMs, elapsedMs: Date.now() - run.startedMs });
+  await releaseLock(run.ctx.lockOptions, run.id);
+  return { outcome: 'succeeded', exitCode: ExitCode.ok };
+}
+
+async function pause(run: DeployRun, step: string, reason: string, dueAt?: string): Promise<ExecuteResult> {
+  await run.runner.journal('deployment.paused', { step, reason, ...(dueAt ? { dueAt } : {}), state: snapshot(run) });
+  // The deployment keeps the lock while paused; no process acts for it until promote/resume/abort.
+  if (run.lock) run.lock = await setActor(run.ctx.lockOptions, run.lock, null);
+  run.log.warn('deployment.paused', `paused at ${step}: ${reason}`, { deployment: run.id });
+  return { outcome: 'paused', exitCode: ExitCode.paused, reason, pausedAt: step, dueAt };
+}
+
+/** A failed verdict or step rolls back to the release that served before; a signal does the same and exits 130. */
+async function handleFailure(run: DeployRun, error: unknown): Promise<ExecuteResult> {
+  const interrupted = run.signal.aborted || error instanceof InterruptedError;
+  const message = error instanceof Error ? error.message : String(error);
+  const reasons = error instanceof VerdictRollback ? error.reasons : undefined;
+  run.log.error(interrupted ? 'deployment.interrupted' : 'deployment.failing', message, { deployment: run.id });
+  const undo = await undoDeployment(run, interrupted ? 'interrupted' : message);
+  const event = interrupted ? 'deployment.aborted' : run.state.prepared ? 'deployment.rolled_back' : 'deployment.failed';
+  await run.runner.journal(event, { reason: message, ...(reasons ? { reasons } : {}), undo, state: snapshot(run) });
+  await releaseLock(run.ctx.lockOptions, run.id);
+  if (interrupted) throw new InterruptedError(`deployment ${run.id} interrupted: ${undo.summary}; lock released`, { cause: error });
+  return {
+    outcome: run.state.prepared ? 'rolled_back' : 'failed',
+    exitCode: ExitCode.failed,
+    reason: message,
+    reasons,
+  };
+}
+
+export interface UndoResult {
+  summary: string;
+  trafficTo?: string;
+  tagDeleted?: string;
+  errors: string[];
+}
+
+/** Puts traffic back on the release that served before and removes an unvalidated tag; used by failure, signals and `pilot abort`. */
+export async function undoDeployment(run: DeployRun, why: string, options: { deleteUnpromotedTag?: boolean } = {}): Promise<UndoResult> {
+  const errors: string[] = [];
+  const parts: string[] = [];
+  const result: UndoResult = { summary: '', errors };
+  const { state, ctx } = run;
+  if (state.prepared) {
+    const to: Release | undefined = state.stable;
+    try {
+      await run.target.rollback(to);
+      result.trafficTo = to?.version ?? 'stable';
+      parts.push(`traffic back on ${result.trafficTo}`);
+      if (state.promoted && to) {
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: to.version, commit: to.commit, deploymentId: run.id, via: 'rollback' });
+      }
+      state.weight = 0;
+    } catch (error) {
+      errors.push(`target rollback failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const interruptedOrAborted = options.deleteUnpromotedTag ?? /interrupted|abort/.test(why);
+  if (state.tag && state.tagCreated && !state.promoted && interruptedOrAborted) {
+    await deleteTag(ctx.root, state.tag, state.tagPushed ? ctx.config.git.remote : undefined);
+    result.tagDeleted = state.tag;
+    parts.push(`tag ${state.tag} deleted`);
+  }
+  result.summary = parts.join(', ') || 'nothing to undo';
+  if (errors.length) result.summary += ` (${errors.join('; ')})`;
+  run.log.warn('deployment.undone', result.summary, { deployment: run.id, why });
+  return result;
+}

@@ -1,0 +1,160 @@
+import { PilotError, parseDuration } from '@pilot/core';
+import { createTag, pushTag, tagName } from '../git/tag.ts';
+import { buildCommands, buildRelease } from '../release/build.ts';
+import { recordHistory } from '../state/history.ts';
+import { runBackup } from '../wiring/backup.ts';
+import type { StepSpec } from './plan.ts';
+import type { DeployRun } from './run.ts';
+import { VerdictRollback } from './state.ts';
+import { baseUrlOf, candidateUrlOf } from './urls.ts';
+
+export interface StepOutcome {
+  pause?: { reason: string; dueAt?: string };
+}
+
+const intervalOf = (run: DeployRun) => {
+  const strategy = run.ctx.env.strategy ?? run.ctx.config.strategy;
+  return parseDuration(strategy.interval, 'strategy.interval');
+};
+
+/** Runs one step. World-changing actions go through run.runner.ifNotDry, so a dry run walks the same code. */
+export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutcome> {
+  const { runner, ctx, state, log } = run;
+  switch (step.kind) {
+    case 'build': {
+      if (state.release && run.runner.dry) return {};
+      if (state.release?.digest) return {}; // given (demo) or built before an interruption
+      const commit = state.release!.commit!;
+      const built = await runner.ifNotDry(
+        `build release ${state.release!.version} from ${commit.slice(0, 12)}`,
+        () => buildRelease({ root: ctx.root, configFile: ctx.file, config: ctx.config, releasesDir: ctx.paths.releases, commit, version: state.release!.version, env: run.buildEnv, log, signal: run.signal }),
+        buildCommands({ config: ctx.config, commit, version: state.release!.version, releasesDir: ctx.paths.releases })[0],
+      );
+      if (runner.dry) for (const command of buildCommands({ config: ctx.config, commit, version: state.release!.version, releasesDir: ctx.paths.releases }).slice(1)) runner.actions.push({ step: step.name, description: 'build command', command });
+      if (built) {
+        state.release = { version: built.version, dir: built.dir, commit: built.commit, digest: built.digest, etag: built.etag, createdAt: built.createdAt };
+        log.info('release.built', `release ${built.version} ${built.reused ? 'reused' : 'built'} (${built.digest})`, { version: built.version, digest: built.digest });
+      }
+      return {};
+    }
+    case 'dry-run': {
+      const steps = await run.target.plan(run.candidate(), run.plan.filter((s) => s.kind === 'shift' || s.kind === 'promote').map((s) => s.weight ?? 100));
+      for (const planned of steps) runner.actions.push({ step: 'target', description: planned.description, ...(planned.command ? { command: planned.command } : {}) });
+      log.info('plan.validated', `target plan validated (${steps.length} actions)`, { target: run.target.kind });
+      return {};
+    }
+    case 'tag': {
+      const name = tagName(ctx.config, run.ctx.envName, state.release!.version);
+      state.tag = name;
+      const created = await runner.ifNotDry(`create annotated tag ${name}`, () => createTag(ctx.root, name, state.release!.commit!, `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName} (deployment ${run.id})`), ['git', 'tag', '-a', name, state.release!.commit ?? 'HEAD', '-m', `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName}`]);
+      if (created) state.tagCreated = state.tagCreated || created === 'created';
+      const remote = ctx.config.git.remote;
+      if (remote) {
+        await runner.ifNotDry(`push tag ${name} to ${remote}`, () => pushTag(ctx.root, remote, name, run.signal), ['git', 'push', remote, `refs/tags/${name}`]);
+        if (!runner.dry) state.tagPushed = true;
+      }
+      return {};
+    }
+    case 'backup': {
+      const backup = await runner.ifNotDry(`back up ${ctx.envName} before the deployment`, () => runBackup(ctx, log, 'pre-deploy', run.signal), ['pnpm', 'backup-dhash', '--env', ctx.envName]);
+      if (backup) state.backup = backup;
+      return {};
+    }
+    case 'prepare': {
+      await runner.ifNotDry(`start ${state.release!.version} beside the stable release (no traffic)`, async () => {
+        state.prepared = true;
+        await run.target.prepare(state.release!);
+      });
+      return {};
+    }
+    case 'shift': {
+      await runner.ifNotDry(`shift ${step.weight}% of traffic to ${state.release!.version}`, () => run.target.shift(state.release!, step.weight!));
+      if (!runner.dry) state.weight = step.weight;
+      return {};
+    }
+    case 'smoke': {
+      if (runner.dry) {
+        runner.actions.push({ step: step.name, description: `smoke tests: ${ctx.config.checks.smoke.map((c) => c.name).join(', ') || 'health endpoints'}` });
+        return {};
+      }
+      const url = await candidateUrlOf(run.target, state.release!, ctx.env.port);
+      const outcome = await run.analysis.smoke(url, run.signal);
+      if (!outcome.passed) throw new VerdictRollback(`smoke tests failed against ${state.release!.version} at ${url}`, outcome.results);
+      log.info('smoke.passed', `smoke tests passed against ${state.release!.version}`, { url });
+      return {};
+    }
+    case 'analyse':
+    case 'watch': {
+      if (run.full && step.kind === 'analyse') return {};
+      if (runner.dry) {
+        runner.actions.push({ step: step.name, description: `analyse for ${step.holdMs! / 1000}s every ${intervalOf(run) / 1000}s with rules ${ctx.env.rules.join(', ')}${step.kind === 'watch' ? ' (post-promotion watch)' : ''}` });
+        return {};
+      }
+      const started = Date.now();
+      const phase = step.kind === 'watch' ? 'watch' : step.weight === 0 ? 'pre-promotion' : 'canary';
+      const verdict = await run.analysis.analyse({
+        phase,
+        step,
+        candidate: state.release!,
+        stable: state.stable,
+        baseUrl: baseUrlOf(ctx.env.port),
+        candidateUrl: await candidateUrlOf(run.target, state.release!, ctx.env.port),
+        holdMs: step.holdMs!,
+        intervalMs: intervalOf(run),
+        signal: run.signal,
+      });
+      run.waitedMs += Math.min(Date.now() - started, step.holdMs!);
+      log.info('analysis.verdict', `${step.name}: ${verdict.decision}`, { decision: verdict.decision, reasons: verdict.reasons });
+      if (verdict.decision === 'rollback') throw new VerdictRollback(`analysis at ${step.name} says roll back: ${describeReasons(verdict.reasons)}`, verdict.reasons);
+      if (verdict.decision === 'inconclusive') return { pause: { reason: `analysis at ${step.name} was inconclusive (${describeReasons(verdict.reasons) || 'not enough data'}) — look at the metrics, then \`pnpm pilot promote --env ${ctx.envName}\` or \`pnpm pilot abort --env ${ctx.envName}\`` } };
+      return {};
+    }
+    case 'pause': {
+      if (run.continuePause || run.full) return {};
+      if (runner.dry) {
+        runner.actions.push({ step: step.name, description: `pause for ${step.reason} (exit 4) until \`pilot promote\` or \`pilot resume\`` });
+        return {};
+      }
+      return { pause: { reason: `${step.reason} — \`pnpm pilot promote --env ${ctx.envName}\` continues, \`pnpm pilot abort --env ${ctx.envName}\` rolls back` } };
+    }
+    case 'wait': {
+      if (run.continuePause || run.full) return {};
+      if (runner.dry) {
+        runner.actions.push({ step: step.name, description: `wait ${step.afterMs! / 1000}s, then \`pilot resume --due\` continues (exit 4 meanwhile)` });
+        return {};
+      }
+      const dueAt = new Date(Date.now() + step.afterMs!).toISOString();
+      state.dueAt = dueAt;
+      return { pause: { reason: `next batch is due at ${dueAt} — \`pnpm pilot resume --due\` (from cron) continues it then`, dueAt } };
+    }
+    case 'promote': {
+      await runner.ifNotDry(`promote ${state.release!.version} to 100% (the old release drains)`, async () => {
+        await run.target.promote(state.release!);
+        state.promoted = true;
+        state.weight = 100;
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: state.release!.version, commit: state.release!.commit, deploymentId: run.id, via: 'deploy' });
+      });
+      return {};
+    }
+    case 'finalize': {
+      await runner.ifNotDry(`mark ${state.release!.version} last-known-good and release the lock`, async () => {
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.lkg', { version: state.release!.version, commit: state.release!.commit, deploymentId: run.id });
+        const retire = (run.target as { retire?: (r: unknown) => Promise<void> }).retire;
+        if (state.stable && state.stable.version !== state.release!.version && typeof retire === 'function') await retire.call(run.target, state.stable);
+      });
+      return {};
+    }
+    default:
+      throw new PilotError(`unknown step kind ${(step as StepSpec).kind}`);
+  }
+}
+
+export function describeReasons(reasons: Record<string, unknown>[]): string {
+  return reasons
+    .slice(0, 3)
+    .map((r) => `${r.rule ?? r.metric ?? 'check'} observed ${fmt(r.observed)} vs ${fmt(r.threshold)}`)
+    .join('; ');
+}
+
+const fmt = (v: unknown) => (typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : JSON.stringify(v));
+

@@ -1,0 +1,17 @@
+import type { Release, TargetDriver } from '@pilot/core';
+
+/** The environment's public URL (the router's port for the local target). */
+export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;
+
+/** Where the candidate answers directly, when the target says (local router: the release's own port); else the public URL. */
+export async function candidateUrlOf(target: TargetDriver, candidate: Release, port: number): Promise<string> {
+  try {
+    const status = await target.status();
+    const releases = (status.details?.releases ?? (status as Record<string, unknown>).releases) as { version: string; port?: number }[] | undefined;
+    const own = releases?.find((r) => r.version === candidate.version && typeof r.port === 'number');
+    if (own) return baseUrlOf(own.port!);
+  } catch {
+    // A status that cannot be read leaves the public URL, which still reaches the candidate at its weight.
+  }
+  return baseUrlOf(port);
+}

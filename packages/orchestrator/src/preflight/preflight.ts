@@ -1,0 +1,135 @@
+import { constants, existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { type EnvContext, RefusedError, describeHolder, readLock } from '@pilot/core';
+import { execa } from 'execa';
+import { git } from '../git/git.ts';
+import { checkApprovals } from '../state/approvals.ts';
+import { readHistory, wasPromoted } from '../state/history.ts';
+import { describeWindows, insideDeployWindow } from './windows.ts';
+
+/** One preflight check: what was checked, whether it passed, and (when not) exactly what to do. */
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  /** Failed but overridden by --force (recorded in the journal). */
+  forced?: boolean;
+}
+
+export interface PreflightOptions {
+  ctx: EnvContext;
+  commit: string;
+  version: string;
+  force?: boolean;
+  /** Dry runs take no lock, so a held lock is reported but does not refuse the plan. */
+  dryRun?: boolean;
+  /** Whether the target's port may be in use by our own router (local target). */
+  portOwnedByUs?: () => Promise<boolean>;
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+}
+
+/** Runs every check (not stopping at the first) so one run lists everything to fix. */
+export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[]> {
+  const { ctx } = o;
+  const checks: PreflightCheck[] = [];
+  const add = (c: PreflightCheck) => checks.push(c);
+
+  const branch = ctx.env.branch;
+  if (branch) {
+    // The commit must be reachable from the environment's branch (exit 0 of merge-base --is-ancestor).
+    const onBranch = (await execa('git', ['merge-base', '--is-ancestor', o.commit, branch], { cwd: ctx.root, reject: false })).exitCode === 0;
+    add({ name: 'branch', ok: onBranch, detail: onBranch ? `${o.commit.slice(0, 7)} is on ${branch}` : `${o.commit.slice(0, 7)} is not on branch ${branch}`, fix: `environments.${ctx.envName}.branch is ${branch}: merge the change into ${branch} and deploy from there (or --ref a commit on ${branch})` });
+  }
+
+  const dirty = (await git(ctx.root, ['status', '--porcelain', '--untracked-files=normal'])).split('\n').filter(Boolean).map((line) => line.slice(3));
+  const allowed = ['.pilot/', ...ctx.config.git.allowDirty];
+  const blocking = dirty.filter((path) => !allowed.some((a) => path === a || path.startsWith(a.endsWith('/') ? a : `${a}/`)));
+  add({ name: 'clean work tree', ok: blocking.length === 0, detail: blocking.length ? `uncommitted changes: ${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ` and ${blocking.length - 5} more` : ''}` : 'clean', fix: 'commit or stash them (or list paths that may stay dirty in git.allowDirty)' });
+
+  const migrationLog = ctx.config.git.migrationLog;
+  if (migrationLog) {
+    const changed = (await git(ctx.root, ['status', '--porcelain', '--', migrationLog])).trim();
+    add({ name: 'migration log', ok: !changed, detail: changed ? `${migrationLog} has uncommitted changes` : `${migrationLog} committed`, fix: `commit ${migrationLog} before deploying (it records which migrations ran)` });
+  }
+
+  const env = o.env ?? process.env;
+  add(await toolCheck('git', ['--version'], env, 'install git (apt-get install -y git)'));
+  if (ctx.config.git.github) {
+    const gh = await toolCheck('gh', ['--version'], env, 'install the GitHub CLI (https://cli.github.com) — git.github is true in pilot.config.ts');
+    add(gh);
+    if (gh.ok) {
+      const auth = await execa('gh', ['auth', 'status'], { reject: false, env, all: true });
+      add({ name: 'gh auth', ok: auth.exitCode === 0, detail: auth.exitCode === 0 ? 'gh is logged in' : `gh auth status failed: ${String(auth.all ?? '').trim().split('\n')[0]}`, fix: 'run `gh auth login` (or set GH_TOKEN in CI)' });
+    }
+  }
+
+  add(await startCommandCheck(ctx, env));
+
+  if (ctx.env.target.kind === 'local') {
+    const free = await portFree(ctx.env.port);
+    const ours = free ? false : ((await o.portOwnedByUs?.()) ?? false);
+    add({ name: 'service port', ok: free || ours, detail: free ? `port ${ctx.env.port} is free` : ours ? `port ${ctx.env.port} is served by our router` : `port ${ctx.env.port} is in use by another process`, fix: `stop what listens on ${ctx.env.port} (\`ss -ltnp 'sport = :${ctx.env.port}'\`) or change environments.${ctx.envName}.port` });
+  }
+
+  if (ctx.env.windows.length) {
+    const inside = insideDeployWindow(ctx.env.windows, o.now);
+    add({ name: 'deploy window', ok: inside, forced: !inside && o.force, detail: inside ? 'inside a deploy window' : `outside the deploy windows (${describeWindows(ctx.env.windows)})`, fix: 'wait for the window, or pass --force (recorded in the journal)' });
+  }
+
+  if (ctx.env.upstream) {
+    const promoted = wasPromoted(await readHistory(ctx.paths.root, ctx.env.upstream), o.version);
+    add({ name: 'upstream promotion', ok: promoted, detail: promoted ? `${o.version} was promoted in ${ctx.env.upstream}` : `${o.version} was not promoted in ${ctx.env.upstream}`, fix: `deploy it to ${ctx.env.upstream} first: \`pnpm pilot --env ${ctx.env.upstream} --ref ${o.commit.slice(0, 12)}\`` });
+  }
+
+  const approvals = ctx.env.approvals;
+  if (approvals.count > 0 || approvals.roles.length > 0) {
+    const check = await checkApprovals(ctx.paths.root, ctx.envName, o.version, approvals);
+    add({ name: 'approvals', ok: check.ok, detail: check.ok ? `approved by ${check.valid.map((a) => a.approver).join(', ')}` : `needs ${check.missing.join(' and ')}`, fix: `\`pnpm pilot approve --env ${ctx.envName} --release ${o.version} [--role R]\` by the approvers` });
+  }
+
+  const lock = await readLock(ctx.lockOptions);
+  add({ name: 'environment lock', ok: !lock.held || Boolean(o.dryRun), detail: lock.held ? describeHolder(lock) : `${ctx.envName} is not locked`, fix: 'see the message' });
+  return checks;
+}
+
+/** Throws RefusedError (exit 3) listing every failed check with its fix. */
+export function assertPreflight(checks: PreflightCheck[]): void {
+  const failed = checks.filter((c) => !c.ok && !c.forced);
+  if (failed.length === 0) return;
+  const lines = failed.map((c) => `  ✗ ${c.name}: ${c.detail}${c.fix && c.fix !== 'see the message' ? ` — ${c.fix}` : ''}`);
+  throw new RefusedError(`preflight failed (${failed.length} of ${checks.length} checks):\n${lines.join('\n')}`);
+}
+
+async function toolCheck(tool: string, args: string[], env: NodeJS.ProcessEnv, fix: string): Promise<PreflightCheck> {
+  const r = await execa(tool, args, { reject: false, env });
+  const ok = r.exitCode === 0;
+  return { name: `tool ${tool}`, ok, detail: ok ? String(r.stdout).split('\n')[0] : `${tool} not found on PATH`, fix };
+}
+
+async function startCommandCheck(ctx: EnvContext, env: NodeJS.ProcessEnv): Promise<PreflightCheck> {
+  const command = ctx.config.service.start[0];
+  const serviceDir = join(ctx.root, ctx.config.service.dir);
+  const candidates = command.includes('/') ? [isAbsolute(command) ? command : join(serviceDir, command)] : (env.PATH ?? '').split(delimiter).map((d) => join(d, command));
+  let found: string | undefined;
+  for (const path of candidates) {
+    if (existsSync(path) && (await access(path, constants.X_OK).then(() => true, () => false))) {
+      found = path;
+      break;
+    }
+  }
+  // A relative start command lives in the built release, which does not exist yet; its presence is checked after the build.
+  const relativeInRelease = command.includes('/') && !isAbsolute(command);
+  return { name: 'start command', ok: Boolean(found) || relativeInRelease, detail: found ? `${command} → ${found}` : relativeInRelease ? `${command} (checked in the built release)` : `${command} not found or not executable`, fix: `fix service.start in pilot.config.ts (${JSON.stringify(ctx.config.service.start)}) or install ${command}` };
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

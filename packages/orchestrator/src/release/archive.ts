@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { create } from 'tar';
+
+/** Every path under `dir`, sorted, directories included: a reproducible archive needs a fixed order. */
+async function walk(dir: string, prefix = ''): Promise<string[]> {
+  const entries = (await readdir(join(dir, prefix), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  for (const entry of entries) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    out.push(rel);
+    if (entry.isDirectory() && !(await lstat(join(dir, rel))).isSymbolicLink()) out.push(...(await walk(dir, rel)));
+  }
+  return out;
+}
+
+/** Writes a reproducible .tar.gz of `dir` (sorted entries, no owners or times) and returns its sha256: the release digest. */
+export async function writeReleaseArchive(dir: string, file: string): Promise<string> {
+  const paths = await walk(dir);
+  await create({ file, cwd: dir, gzip: true, portable: true, noMtime: true, noDirRecurse: true, mtime: new Date(0) }, paths);
+  return sha256File(file);
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger, PilotError, type PilotConfig, type Release } from '@pilot/core';
+import { execa } from 'execa';
+import { extract } from 'tar';
+import { git } from '../git/git.ts';
+import { writeReleaseArchive } from './archive.ts';
+import { type ReleaseManifest, readManifest, releaseOf, writeManifest } from './manifest.ts';
+import { pnpmCommand, withPnpm } from './pnpm.ts';
+
+export interface BuildOptions {
+  root: string;
+  configFile: string;
+  config: PilotConfig;
+  /** `.pilot/releases` */
+  releasesDir: string;
+  commit: string;
+  version: string;
+  /** Extra per-release environment written into the manifest (the demo's faulty v3 sets ERROR_RATE here). */
+  env?: Record<string, string>;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+/** The exact commands a release build runs, for `--dry-run` and the journal. */
+export function buildCommands(o: Pick<BuildOptions, 'config' | 'commit' | 'version' | 'releasesDir'>): string[][] {
+  const { service } = o.config;
+  const cmds: string[][] = [['git', 'archive', '--format=tar', o.commit]];
+  if (service.package) cmds.push([...pnpmCommand(), 'install', '--frozen-lockfile', '--prefer-offline', '--filter', `${service.package}...`]);
+  if (service.build) cmds.push(withPnpm(service.build));
+  if (service.package) cmds.push([...pnpmCommand(), '--filter', service.package, 'deploy', '--prod', '--legacy', join(o.releasesDir, o.version, 'app')]);
+  return cmds;
+}
+
+/**
+ * Builds `.pilot/releases/<version>/` (app/ + manifest.json) and `<version>.tar.gz` from a commit: the tree is taken
+ * with `git archive` into a temp dir (the work tree is never touched), built there, and packaged with `pnpm deploy --prod`.
+ * An existing release of the same commit is reused: releases are immutable.
+ */
+export async function buildRelease(o: BuildOptions): Promise<Release & { reused: boolean }> {
+  const finalDir = join(o.releasesDir, o.version);
+  const existing = await readManifest(finalDir);
+  if (existing) {
+    if (existing.commit !== o.commit) throw new PilotError(`release ${o.version} already exists for commit ${existing.commit.slice(0, 12)}, not ${o.commit.slice(0, 12)} — releases are immutable; pick another --version`);
+    return { ...releaseOf(finalDir, existing), reused: true };
+  }
+  const { service } = o.config;
+  const work = await mkdtemp(join(tmpdir(), 'pilot-build-'));
+  const run = async (argv: string[], cwd: string, what: string) => {
+    o.log.info('build.command', what, { command: argv.join(' '), cwd });
+    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal: o.signal, env: { CI: 'true', npm_config_yes: 'true' } });
+    if (r.isCanceled) throw new PilotError(`${what} was interrupted`);
+    if (r.exitCode !== 0) throw new PilotError(`release build failed at "${argv.join(' ')}" (exit ${r.exitCode}) in ${cwd}:\n${String(r.all ?? '').split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`);
+  };
+  try {
+    const src = join(work, 'src');
+    await mkdir(src);
+    await git(o.root, ['archive', '--format=tar', '-o', join(work, 'src.tar'), o.commit]);
+    await extract({ file: join(work, 'src.tar'), cwd: src });
+    const stage = join(o.releasesDir, `.${o.version}.${process.pid}.tmp`);
+    await rm(stage, { recursive: true, force: true });
+    await mkdir(stage, { recursive: true });
+    const serviceDir = join(src, service.dir);
+    if (service.package) {
+      const frozen = existsSync(join(src, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+      await run([...pnpmCommand(), 'install', ...frozen, '--prefer-offline', '--filter', `${service.package}...`], src, 'installing dependencies');
+    }
+    if (service.build) await run(withPnpm(service.build), serviceDir, `building ${service.name}`);
+    if (service.package) {
+      await run([...pnpmCommand(), '--filter', service.package, 'deploy', '--prod', '--legacy', join(stage, 'app')], src, 'packaging the release (pnpm deploy --prod)');
+    } else {
+      await cp(serviceDir, join(stage, 'app'), { recursive: true, verbatimSymlinks: true });
+    }
+    const digest = await writeReleaseArchive(join(stage, 'app'), join(stage, 'release.tar.gz'));
+    const manifest: ReleaseManifest = {
+      version: o.version,
+      commit: o.commit,
+      created: new Date().toISOString(),
+      configHash: `sha256:${createHash('sha256').update(await readFile(o.configFile)).digest('hex')}`,
+      start: service.start,
+      env: { ...service.env, ...o.env },
+      digest,
+    };
+    await writeManifest(stage, manifest);
+    // The archive sits beside the folder as <version>.tar.gz; the folder appears complete or not at all.
+    await rename(join(stage, 'release.tar.gz'), join(o.releasesDir, `${o.version}.tar.gz`));
+    await rename(stage, finalDir);
+    return { ...releaseOf(finalDir, manifest), reused: false };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A new release beside an existing one: the same app/, another version and extra env (the demo's v2 and faulty v3). */
+export async function cloneRelease(releasesDir: string, from: string, version: string, env: Record<string, string>): Promise<Release> {
+  const source = await readManifest(join(releasesDir, from));
+  if (!source) throw new PilotError(`release ${from} not found in ${releasesDir}`);
+  const finalDir = join(releasesDir, version);
+  const existing = await readManifest(finalDir);
+  if (existing) return releaseOf(finalDir, existing);
+  const stage = join(releasesDir, `.${version}.${process.pid}.tmp`);
+  await rm(stage, { recursive: true, force: true });
+  await cp(join(releasesDir, from, 'app'), join(stage, 'app'), { recursive: true, verbatimSymlinks: true });
+  const manifest: ReleaseManifest = { ...source, version, created: new Date().toISOString(), env: { ...source.env, ...env } };
+  await writeManifest(stage, manifest);
+  await rename(stage, finalDir);
+  return releaseOf(finalDir, manifest);
+}

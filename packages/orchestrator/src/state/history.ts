@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { JournalWriter, readJournal } from '@pilot/core';
+
+/** What an environment's history journal records: which release went live, and which became last-known-good. */
+export interface HistoryEntry {
+  event: 'release.live' | 'release.lkg' | 'rollback.drill';
+  version: string;
+  commit?: string;
+  deploymentId: string;
+  ts: string;
+  via?: 'deploy' | 'rollback' | 'resume';
+}
+
+export const historyPath = (state: string, env: string) => join(state, 'history', `${env}.jsonl`);
+
+/** Appends to `.pilot/history/<env>.jsonl` (fsync'd): the per-environment record that rollback and upstream checks read. */
+export async function recordHistory(state: string, env: string, event: HistoryEntry['event'], fields: Omit<HistoryEntry, 'event' | 'ts'>): Promise<void> {
+  const journal = await JournalWriter.open(historyPath(state, env));
+  await journal.append(event, { ...fields });
+}
+
+export async function readHistory(state: string, env: string): Promise<HistoryEntry[]> {
+  const { entries } = await readJournal(historyPath(state, env));
+  return entries as unknown as HistoryEntry[];
+}
+
+/** The release serving the environment according to the journal (the last one that went live). */
+export function currentLive(history: HistoryEntry[]): HistoryEntry | undefined {
+  return history.filter((entry) => entry.event === 'release.live').at(-1);
+}
+
+/** The newest last-known-good release other than `except` (the one to roll back to). */
+export function lastKnownGood(history: HistoryEntry[], except?: string): HistoryEntry | undefined {
+  return history.filter((entry) => entry.event === 'release.lkg' && entry.version !== except).at(-1);
+}
+
+/** True when `version` completed a deployment (was marked last-known-good) in this environment. */
+export function wasPromoted(history: HistoryEntry[], version: string): boolean {
+  return history.some((entry) => entry.event === 'release.lkg' && entry.version === version);
+}

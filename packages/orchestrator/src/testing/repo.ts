@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@pilot/core';
+import { execa } from 'execa';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FIXTURES = join(here, 'fixtures');
+export const REPO_ROOT = join(here, '..', '..', '..', '..');
+export const PILOT = join(REPO_ROOT, 'scripts', 'pilot.ts');
+export const ROLLBACK = join(REPO_ROOT, 'scripts', 'rollback.ts');
+
+export interface TestRepo {
+  root: string;
+  /** The stand-in infrastructure's state file ({stable, candidate, weight}). */
+  infraState: string;
+  port: number;
+  service?: ChildProcess;
+  cleanup(): Promise<void>;
+  commit(message: string, file?: string): Promise<string>;
+}
+
+export interface RepoOptions {
+  strategy?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  extraEnvs?: Record<string, Record<string, unknown>>;
+  git?: Record<string, unknown>;
+  /** Start the stand-in service on the environment's port (default true). */
+  service?: boolean;
+}
+
+/** A throwaway git repository with a pilot.config.ts whose staging uses the `command` target over the stand-in infra. */
+export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
+  const base = await mkdtemp(join(tmpdir(), 'pilot-orch-'));
+  const root = join(base, 'repo');
+  const infraState = join(base, 'infra.json');
+  await mkdir(join(root, 'svc'), { recursive: true });
+  await mkdir(join(root, 'policies'), { recursive: true });
+  await copyFile(join(REPO_ROOT, 'policies', 'rules.yaml'), join(root, 'policies', 'rules.yaml'));
+  await writeFile(join(root, 'svc', 'server.mjs'), "console.log('the service');\n");
+  await writeFile(join(root, '.gitignore'), '.pilot/\n');
+  let service: ChildProcess | undefined;
+  let port = 0;
+  if (o.service !== false) {
+    service = spawn(process.execPath, [join(FIXTURES, 'service.mjs'), infraState, join(root, '.pilot', 'releases')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    port = await new Promise<number>((resolve, reject) => {
+      service!.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
+      service!.once('exit', (code) => reject(new Error(`stand-in service exited ${code}`)));
+    });
+  }
+  const infra = (phase: string, ...rest: string[]) => ['node', join(FIXTURES, 'infra.mjs'), infraState, phase, ...rest];
+  const env = {
+    port: port || 1,
+    branch: 'main',
+    watch: '0s',
+    rules: ['canary'],
+    target: {
+      kind: 'command',
+      prepare: infra('prepare', '{version}', '0', '{dir}'),
+      shift: infra('shift', '{version}', '{percent}'),
+      promote: infra('promote', '{version}', '100', '{dir}'),
+      rollback: infra('rollback', '{version}'),
+      status: infra('status'),
+      dryRun: infra('dry-run', '{version}'),
+    },
+    ...o.env,
+  };
+  const config = {
+    service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'] },
+    environments: { staging: env, ...o.extraEnvs },
+    strategy: o.strategy ?? { kind: 'canary', steps: [50, 100], analysisWindow: '600ms', interval: '200ms' },
+    checks: { smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }], timeout: '2s', deadline: '5s' },
+    ...(o.git ? { git: o.git } : {}),
+  };
+  await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config, null, 2)};\n`);
+  const g = (...args: string[]) => execa('git', args, { cwd: root });
+  await g('init', '-q', '-b', 'main');
+  await g('config', 'user.email', 'tester@example.com');
+  await g('config', 'user.name', 'Tester');
+  await g('config', 'commit.gpgsign', 'false');
+  await g('config', 'tag.gpgsign', 'false');
+  await g('add', '-A');
+  await g('commit', '-q', '-m', 'initial');
+  return {
+    root,
+    infraState,
+    port,
+    service,
+    async commit(message, file = 'svc/server.mjs') {
+      await writeFile(join(root, file), `console.log(${JSON.stringify(message)});\n`);
+      await g('add', '-A');
+      await g('commit', '-q', '-m', message);
+      return String((await g('rev-parse', 'HEAD')).stdout).trim();
+    },
+    async cleanup() {
+      service?.kill('SIGTERM');
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A logger that keeps its lines in memory (tests assert on events, not on stderr). */
+export function memoryLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = { write: (chunk: string) => lines.push(chunk) > 0, isTTY: false } as unknown as NodeJS.WritableStream;
+  return { log: new Logger({ format: 'json', stream, color: false }), lines };
+}
+
+/** Runs a Pilot script (`scripts/pilot.ts`, `scripts/rollback.ts`) as a user would, in `cwd`. */
+export async function runScript(script: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = await execa(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env }, all: true });
+  return { code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1), signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
+}
