@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, type Node, type Scalar, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 
 /** A parsed workflow with a way to find the line of any node. */
 export interface WorkflowFile {
@@ -47,10 +47,15 @@ export function parseWorkflow(file: string, name: string, source: string): Workf
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, uniqueKeys: true });
   const data = doc.errors.length === 0 ? (doc.toJS() as Workflow | undefined) : undefined;
+  // The line of the key (`build:` for ['jobs', 'build']), not of its value, which may start a line later.
   const lineOf = (path: (string | number)[]) => {
-    for (let depth = path.length; depth >= 0; depth -= 1) {
-      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lineCounter.linePos(node.range[0]).line;
+    for (let depth = path.length; depth > 0; depth -= 1) {
+      const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+      const last = path[depth - 1];
+      let range: [number, number, number] | null | undefined;
+      if (isMap(parent)) range = (parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key as Scalar | undefined)?.range;
+      else if (isSeq(parent) && typeof last === 'number') range = (parent.items[last] as Node | undefined)?.range;
+      if (range) return lineCounter.linePos(range[0]).line;
     }
     return 1;
   };

@@ -44,7 +44,7 @@ export function highEntropyStrings(line: string): { index: number; value: string
     for (const part of parts) {
       const value = part.value.replace(/^[-_=]+|[-_]+$/g, '');
       if (value.length < 24 || !/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9]/.test(value)) continue;
-      if (DIGEST_PREFIX.test(line.slice(0, part.index))) continue;
+      if (DIGEST_PREFIX.test(line.slice(0, part.index)) || /^(?:sha1|sha256|sha384|sha512|md5)-/i.test(part.value)) continue;
       if (entropy(value) >= 4.3) found.push({ index: part.index, value });
     }
   }
