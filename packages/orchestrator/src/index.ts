@@ -13,3 +13,4 @@ export { buildRelease, cloneRelease } from './release/build.ts';
 export { readManifest, writeManifest, type ReleaseManifest } from './release/manifest.ts';
 export { readHistory, currentLive, lastKnownGood } from './state/history.ts';
 export { listDeployments, findOpenDeployment } from './state/deployments.ts';
+export { useAnalysis } from './engine/setup.ts';

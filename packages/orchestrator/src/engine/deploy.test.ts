@@ -1,19 +1,132 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { openEnv, readLock } from '@pilot/core';
-import { memoryLogger, makeRepo } from '../testing/repo.ts';
+import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
+import { execa } from 'execa';
+import { rollback } from '../commands/rollback.ts';
+import { approveRelease } from '../commands/approve.ts';
+import { readHistory } from '../state/history.ts';
 import { standInAnalysis } from '../testing/probe-analysis.ts';
-import { deploy } from './deploy.ts';
+import { type RepoOptions, type TestRepo, makeRepo, memoryLogger } from '../testing/repo.ts';
+import { resumeDeployment, resumeDue } from './control.ts';
+import { type DeployOptions, deploy } from './deploy.ts';
 
-test('canary over the command target: builds, tags, shifts, promotes, records last-known-good, frees the lock', async (t) => {
-  const repo = await makeRepo();
+const infraOf = async (repo: TestRepo) => JSON.parse(await readFile(repo.infraState, 'utf8'));
+
+async function setup(t: { after(fn: () => Promise<void>): void }, options?: RepoOptions) {
+  const repo = await makeRepo(options);
   t.after(() => repo.cleanup());
-  const { log } = memoryLogger();
-  const ctx = await openEnv(repo.root, 'staging', log);
-  const result = await deploy({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis() });
-  assert.equal(result.outcome, 'succeeded', JSON.stringify(result));
-  const infra = JSON.parse(await readFile(repo.infraState, 'utf8'));
-  assert.equal(infra.stable, result.release.version);
+  const { log, lines } = memoryLogger();
+  const run = async (envName = 'staging', extra: Partial<DeployOptions> = {}) => {
+    const ctx = await openEnv(repo.root, envName, log);
+    return { ctx, result: await deploy({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis(), ...extra }) };
+  };
+  return { repo, log, lines, run };
+}
+
+test('canary: first release goes live, the next one is shifted, analysed, promoted and marked last-known-good', async (t) => {
+  const { repo, run } = await setup(t);
+  const first = await run();
+  assert.equal(first.result.outcome, 'succeeded');
+  await repo.commit('v2');
+  const { ctx, result } = await run();
+  assert.equal(result.outcome, 'succeeded', result.reason);
+  assert.deepEqual(result.plan.map((s) => s.name), ['build', 'dry-run', 'tag', 'prepare', 'shift-50', 'smoke', 'analyse-50', 'promote', 'finalize']);
+  assert.equal((await infraOf(repo)).stable, result.release.version);
+  assert.equal(result.stable, first.result.release.version);
+  const history = await readHistory(ctx.paths.root, 'staging');
+  assert.deepEqual(history.filter((h) => h.event === 'release.lkg').map((h) => h.version), [first.result.release.version, result.release.version]);
   assert.equal((await readLock(ctx.lockOptions)).held, false);
+  const tags = (await execa('git', ['tag', '-l'], { cwd: repo.root })).stdout.split('\n');
+  assert.ok(tags.includes(`svc-staging-${result.release.version}`), tags.join(','));
+  const archive = await readFile(`${ctx.paths.releases}/${result.release.version}.tar.gz`);
+  assert.ok(archive.length > 0 && result.release.digest?.startsWith('sha256:'));
+});
+
+test('canary: a candidate with ERROR_RATE=0.5 is rolled back automatically, exit 1, traffic on stable, lock free', async (t) => {
+  const { repo, run } = await setup(t);
+  const good = (await run()).result;
+  await repo.commit('faulty');
+  const { ctx, result } = await run('staging', { buildEnv: { ERROR_RATE: '0.5' } });
+  assert.equal(result.outcome, 'rolled_back');
+  assert.equal(result.exitCode, 1);
+  assert.match(result.reason ?? '', /error_rate|smoke tests failed/);
+  const infra = await infraOf(repo);
+  assert.equal(infra.stable, good.release.version);
+  assert.equal(infra.candidate, null);
+  assert.equal((await readLock(ctx.lockOptions)).held, false);
+  const { entries } = await readJournal(statePaths(ctx.paths.root).journal(result.deploymentId!));
+  assert.equal(entries.at(-1)?.event, 'deployment.rolled_back');
+});
+
+test('blue-green: switch to 100% after pre-promotion analysis, then `rollback` switches back to the warm release', async (t) => {
+  const { repo, log, run } = await setup(t);
+  const blue = (await run()).result;
+  await repo.commit('green');
+  const { ctx, result } = await run('staging', { strategy: 'blue-green' });
+  assert.equal(result.outcome, 'succeeded', result.reason);
+  assert.ok(result.plan.some((s) => s.name === 'analyse-0') && !result.plan.some((s) => s.kind === 'shift'));
+  assert.equal((await infraOf(repo)).stable, result.release.version);
+  const back = await rollback({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  assert.equal(back.exitCode, 0);
+  assert.equal(back.to, blue.release.version);
+  assert.equal(back.from, result.release.version);
+  assert.equal((await infraOf(repo)).stable, blue.release.version);
+  assert.ok(back.switchMs >= 0 && back.elapsedMs >= back.switchMs);
+});
+
+test('batch: a step with `after` pauses (exit 4, lock kept) until `resume --due` finds it due', async (t) => {
+  const strategy = { kind: 'batch', steps: [10, { weight: 50, after: '1s' }, 100], analysisWindow: '400ms', interval: '200ms' };
+  const { repo, log, run } = await setup(t, { strategy });
+  await run();
+  await repo.commit('batch');
+  const { ctx, result } = await run();
+  assert.equal(result.outcome, 'paused');
+  assert.equal(result.exitCode, 4);
+  assert.equal(result.pausedAt, 'wait-2');
+  const lock = await readLock(ctx.lockOptions);
+  assert.equal(lock.state, 'detached');
+  assert.equal((await infraOf(repo)).weight, 10);
+  const early = await resumeDue({ contexts: [ctx], log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  assert.equal(early.length, 0);
+  await new Promise((r) => setTimeout(r, 1100));
+  const due = await resumeDue({ contexts: [ctx], log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  assert.equal(due.length, 1);
+  assert.equal(due[0].outcome, 'succeeded', due[0].reason);
+  assert.equal((await infraOf(repo)).stable, result.release.version);
+  assert.equal((await readLock(ctx.lockOptions)).held, false);
+  const log2 = (await readFile(`${repo.infraState}.log`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(log2.filter((l) => l.phase === 'shift').map((l) => l.weight), ['10', '50']);
+});
+
+test('manual pause step: exit 4 and the lock held by the deployment; `promote` continues it to 100%', async (t) => {
+  const strategy = { kind: 'canary', steps: [25, { pause: true, reason: 'QA sign-off' }, 100], analysisWindow: '400ms', interval: '200ms' };
+  const { repo, log, run } = await setup(t, { strategy });
+  await run();
+  await repo.commit('paused');
+  const { ctx, result } = await run();
+  assert.equal(result.exitCode, 4);
+  assert.match(result.reason ?? '', /QA sign-off/);
+  await assert.rejects(run(), /paused/);
+  const done = await resumeDeployment({ ctx, log, signal: new AbortController().signal, promote: true, analysis: standInAnalysis() });
+  assert.equal(done.outcome, 'succeeded', done.reason);
+  assert.equal((await infraOf(repo)).stable, result.release.version);
+});
+
+test('approvals and upstream: production refuses (exit 3) until staging promoted the release and it is approved', async (t) => {
+  const { repo, run } = await setup(t, { extraEnvs: { production: { upstream: 'staging', approvals: { count: 2, roles: ['security'] } } } });
+  const refused = await run('production').then(() => undefined, (e) => e);
+  assert.equal(refused?.exitCode, 3);
+  assert.match(refused.message, /upstream promotion: .* was not promoted in staging/);
+  assert.match(refused.message, /approvals: needs 2 more approval\(s\) \(have 0 of 2\) and an approval with role security/);
+  const staged = (await run()).result;
+  const ctx = await openEnv(repo.root, 'production');
+  await approveRelease({ ctx, release: staged.release.version, as: 'alice', role: 'security' });
+  await approveRelease({ ctx, release: staged.release.version, as: 'alice', role: 'security' });
+  const again = await run('production').then(() => undefined, (e) => e);
+  assert.match(again?.message ?? '', /needs 1 more approval\(s\) \(have 1 of 2\)/, 'the same approver counts once');
+  const second = await approveRelease({ ctx, release: staged.release.version, as: 'bob', note: 'looks good' });
+  assert.equal(second.satisfied, true);
+  const prod = await run('production');
+  assert.equal(prod.result.outcome, 'succeeded', prod.result.reason);
 });

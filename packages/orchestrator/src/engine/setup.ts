@@ -29,6 +29,16 @@ export async function currentStable(ctx: EnvContext, target?: TargetDriver): Pro
   return (await loadRelease(ctx, version)) ?? { version, dir: join(ctx.paths.releases, version, 'app') };
 }
 
+type AnalysisFactory = (ctx: EnvContext, log: Logger, target: TargetDriver) => Promise<AnalysisPort> | AnalysisPort;
+let analysisFactory: AnalysisFactory = createDefaultAnalysis;
+
+/** Replaces how analysis is built for every run in this process (another metrics backend; the tests' stand-in). Returns the previous factory. */
+export function useAnalysis(factory: AnalysisFactory): AnalysisFactory {
+  const previous = analysisFactory;
+  analysisFactory = factory;
+  return previous;
+}
+
 export interface Collaborators {
   target?: TargetDriver;
   analysis?: AnalysisPort;
@@ -46,6 +56,6 @@ export async function collaborators(ctx: EnvContext, log: Logger, signal: AbortS
       signal,
       stable: () => currentStable(ctx),
     }));
-  const analysis = given.analysis ?? (await createDefaultAnalysis(ctx, log, target));
+  const analysis = given.analysis ?? (await analysisFactory(ctx, log, target));
   return { target, analysis };
 }

@@ -3,7 +3,7 @@ import { PilotError } from '@pilot/core';
 
 /** Runs git with an argument array in `cwd`; a failure names the command and git's own message. */
 export async function git(cwd: string, args: string[], options: { signal?: AbortSignal; reject?: boolean } = {}): Promise<string> {
-  const result = await execa('git', args, { cwd, reject: false, cancelSignal: options.signal, env: { GIT_TERMINAL_PROMPT: '0' } });
+  const result = await execa('git', args, { cwd, reject: false, cancelSignal: options.signal, env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } });
   if (result.exitCode !== 0 && options.reject !== false) {
     const why = (result.stderr || result.stdout || `exit ${result.exitCode}`).toString().trim().split('\n').slice(-3).join(' ');
     throw new PilotError(`git ${args.join(' ')} failed in ${cwd}: ${why}`);

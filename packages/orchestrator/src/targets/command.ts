@@ -36,7 +36,9 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
   };
   const run = async (phase: Phase, argv: string[]) => {
     o.log.info('target.command', `${phase}: ${argv.join(' ')}`, { phase });
-    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal: o.signal, env: { PILOT_ENV: o.envName, PILOT_PHASE: phase } });
+    // A rollback is the clean-up after an interrupt: it must run to the end, so only forward phases are cancellable.
+    const cancelSignal = phase === 'rollback' ? undefined : o.signal;
+    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal, env: { PILOT_ENV: o.envName, PILOT_PHASE: phase } });
     if (r.isCanceled) throw new PilotError(`${phase} command was interrupted: ${argv.join(' ')}`);
     if (r.exitCode !== 0) {
       const tail = String(r.all ?? '').trim().split('\n').slice(-10).join('\n');

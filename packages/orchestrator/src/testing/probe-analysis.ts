@@ -1,4 +1,5 @@
 import type { AnalysisPort, Verdict } from '../analysis/port.ts';
+import { sleep } from '../engine/sleep.ts';
 
 /**
  * A stand-in for @pilot/analysis in engine tests (named as such): probes the public URL and rolls back when more
@@ -24,7 +25,7 @@ export function standInAnalysis(): AnalysisPort {
           if ((await probe(o.baseUrl)) >= 500) errors++;
         }
         if (total >= 20 && errors / total > 0.05) return { decision: 'rollback', reasons: [{ rule: 'error_rate', observed: errors / total, threshold: 0.05 }] };
-        await new Promise((r) => setTimeout(r, Math.min(o.intervalMs, Math.max(0, end - Date.now()))));
+        await sleep(Math.min(o.intervalMs, Math.max(0, end - Date.now())), o.signal);
       }
       return { decision: 'continue', reasons: [] };
     },

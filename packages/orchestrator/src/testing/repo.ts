@@ -25,6 +25,7 @@ export interface TestRepo {
 export interface RepoOptions {
   strategy?: Record<string, unknown>;
   env?: Record<string, unknown>;
+  /** More environments: staging's settings with these overrides. */
   extraEnvs?: Record<string, Record<string, unknown>>;
   git?: Record<string, unknown>;
   /** Start the stand-in service on the environment's port (default true). */
@@ -69,7 +70,7 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
   };
   const config = {
     service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'] },
-    environments: { staging: env, ...o.extraEnvs },
+    environments: { staging: env, ...Object.fromEntries(Object.entries(o.extraEnvs ?? {}).map(([name, extra]) => [name, { ...env, ...extra }])) },
     strategy: o.strategy ?? { kind: 'canary', steps: [50, 100], analysisWindow: '600ms', interval: '200ms' },
     checks: { smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }], timeout: '2s', deadline: '5s' },
     ...(o.git ? { git: o.git } : {}),
