@@ -8,7 +8,7 @@ import { fingerprint, scanText } from './scan.ts';
 // Built at run time so this file itself holds no token the scan would find.
 const fake = {
   aws: ['AKIA', 'IOSFODNN7EXAMPLE'].join(''),
-  github: ['ghp', '_', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8'].join(''),
+  github: ['ghp', '_', 'A1'.repeat(18)].join(''),
   slack: ['https://hooks.slack.com/services/', 'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'].join(''),
   key: ['-----BEGIN ', 'RSA PRIVATE KEY-----'].join(''),
   password: ['postgres://app:', 'hunter2hunter2', '@db.internal:5432/app'].join(''),
