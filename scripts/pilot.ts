@@ -6,6 +6,7 @@ import { lockCommand } from './pilot/lock.ts';
 import { approveCommand } from './pilot/approve.ts';
 import { abortCommand, promoteCommand, resumeCommand } from './pilot/control.ts';
 import { deployCommand } from './pilot/deploy.ts';
+import { demoCommand } from './pilot/demo.ts';
 import { logsCommand, statusCommand } from './pilot/status.ts';
 import { notBuiltYet } from './lib/not-built.ts';
 
@@ -24,6 +25,6 @@ await runCli({
     resume: resumeCommand,
     abort: abortCommand,
     approve: approveCommand,
-    demo: notBuiltYet('pilot demo', 'the end-to-end demo deployment'),
+    demo: demoCommand,
   },
 });

@@ -14,3 +14,4 @@ export { readManifest, writeManifest, type ReleaseManifest } from './release/man
 export { readHistory, currentLive, lastKnownGood } from './state/history.ts';
 export { listDeployments, findOpenDeployment } from './state/deployments.ts';
 export { useAnalysis } from './engine/setup.ts';
+export { runDemo, formatDemo, type DemoResult } from './demo/demo.ts';

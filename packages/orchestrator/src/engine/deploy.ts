@@ -29,6 +29,10 @@ export interface DeployOptions {
   analysis?: AnalysisPort;
   hooks?: StepHook[];
   processEnv?: NodeJS.ProcessEnv;
+  /** Preflight checks that do not apply (the demo deploys from any work tree). */
+  skipChecks?: string[];
+  /** Step kinds left out of the plan (the demo creates no git tag in your repository). */
+  skipSteps?: StepSpec['kind'][];
 }
 
 /** What `pnpm pilot` prints: the outcome, the plan and what to do next. */
@@ -68,10 +72,11 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     env: o.processEnv,
     portOwnedByUs: async () => Boolean(await target.status().then((s) => s.stable ?? s.candidate ?? true, () => false)),
   });
+  if (o.skipChecks) preflight.splice(0, preflight.length, ...preflight.filter((c) => !o.skipChecks!.includes(c.name)));
   for (const check of preflight) log[check.ok ? 'debug' : check.forced ? 'warn' : 'error']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
-  const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && ctx.env.backup.paths.length > 0, firstDeploy: !stable });
+  const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && ctx.env.backup.paths.length > 0, firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));
   const id = newDeploymentId(ctx.envName);
   const dry = Boolean(o.dryRun);
   const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });
