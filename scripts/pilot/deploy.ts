@@ -1,4 +1,5 @@
-import { ExitCode, defineCommand, openEnv } from '@pilot/core';
+import { createInterface } from 'node:readline/promises';
+import { ExitCode, RefusedError, defineCommand, openEnv } from '@pilot/core';
 import { deploy, formatDeployResult } from '@pilot/orchestrator';
 
 export const deployFlags = {
@@ -7,7 +8,7 @@ export const deployFlags = {
   version: { type: 'string', placeholder: 'V', description: 'release version (default: v<commit count>-<short sha>)' },
   strategy: { type: 'string', placeholder: 'S', description: 'override the configured strategy', choices: ['canary', 'blue-green', 'batch'] },
   'dry-run': { type: 'boolean', description: 'print the plan with every exact command; take no lock, write no journal, create no tag' },
-  yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
+  yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation (asked on a terminal for environments with an upstream, e.g. production)' },
   force: { type: 'boolean', description: 'deploy outside the deploy window (recorded in the journal)' },
 } as const;
 
@@ -21,6 +22,13 @@ export function deployCommand(options: { dryRunOnly?: boolean; name?: string } =
     examples: ['pnpm pilot --env staging', 'pnpm pilot --env production --ref v1.4.0 --dry-run', 'pnpm pilot --strategy blue-green'],
     async run({ flags, cwd, log, signal, result }) {
       const ctx = await openEnv(cwd, flags.env, log);
+      const dryRun = options.dryRunOnly || flags['dry-run'];
+      if (!dryRun && !flags.yes && ctx.env.upstream && process.stdin.isTTY && process.stdout.isTTY) {
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(`Deploy ${flags.ref ?? 'HEAD'} to ${ctx.envName}? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) throw new RefusedError('deployment cancelled');
+      }
       const outcome = await deploy({
         ctx,
         log,
@@ -28,7 +36,7 @@ export function deployCommand(options: { dryRunOnly?: boolean; name?: string } =
         ref: flags.ref,
         version: flags.version,
         strategy: flags.strategy as 'canary' | 'blue-green' | 'batch' | undefined,
-        dryRun: options.dryRunOnly || flags['dry-run'],
+        dryRun,
         force: flags.force,
       });
       result(outcome, formatDeployResult(outcome));

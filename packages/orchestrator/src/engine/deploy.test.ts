@@ -130,3 +130,51 @@ test('approvals and upstream: production refuses (exit 3) until staging promoted
   const prod = await run('production');
   assert.equal(prod.result.outcome, 'succeeded', prod.result.reason);
 });
+
+test('deploy window: outside it the run is refused (exit 3); --force deploys and the override is journalled', async (t) => {
+  const today = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][new Date().getUTCDay()];
+  const other = today === 'mon' ? 'tue' : 'mon';
+  const { run } = await setup(t, { env: { windows: [{ days: [other], start: '00:00', end: '23:59' }] } });
+  const refused = await run().then(() => undefined, (e) => e);
+  assert.equal(refused?.exitCode, 3);
+  assert.match(refused.message, /deploy window: outside the deploy windows \(mon|tue.*\) — wait for the window, or pass --force/);
+  const { ctx, result } = await run('staging', { force: true });
+  assert.equal(result.outcome, 'succeeded');
+  const { entries } = await readJournal(statePaths(ctx.paths.root).journal(result.deploymentId!));
+  const started = entries.find((e) => e.event === 'deployment.started') as { state?: { forced?: string[] } } | undefined;
+  assert.deepEqual(started?.state?.forced, ['deploy window']);
+});
+
+test('`pilot abort` on a paused deployment: traffic back on stable, its unpromoted tag deleted, lock released', async (t) => {
+  const strategy = { kind: 'canary', steps: [30, { pause: true }, 100], analysisWindow: '300ms', interval: '100ms' };
+  const { repo, log, run } = await setup(t, { strategy });
+  const v1 = (await run()).result.release.version;
+  await repo.commit('to abort');
+  const { ctx, result } = await run();
+  assert.equal(result.exitCode, 4);
+  assert.equal((await infraOf(repo)).weight, 30);
+  const { abortDeployment } = await import('./control.ts');
+  const aborted = await abortDeployment({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  assert.match(aborted.summary, /traffic back on v1-.*tag svc-staging-v2-.* deleted; lock released/);
+  const infra = await infraOf(repo);
+  assert.equal(infra.stable, v1);
+  assert.equal(infra.candidate, null);
+  assert.equal((await readLock(ctx.lockOptions)).held, false);
+  assert.equal((await execa('git', ['tag', '-l', 'svc-staging-v2-*'], { cwd: repo.root })).stdout, '');
+});
+
+test('rollback --drill: back to last-known-good, smoke-tested, forward again, drill recorded; --to an unknown release is exit 2', async (t) => {
+  const { repo, log, run } = await setup(t);
+  const v1 = (await run()).result.release.version;
+  await repo.commit('v2');
+  const { ctx, result } = await run();
+  const drill = await rollback({ ctx, log, signal: new AbortController().signal, drill: true, analysis: standInAnalysis() });
+  assert.equal(drill.exitCode, 0);
+  assert.equal(drill.to, v1);
+  assert.deepEqual({ forwardTo: drill.drill?.forwardTo, smoke: drill.drill?.smokePassed }, { forwardTo: result.release.version, smoke: true });
+  assert.equal((await infraOf(repo)).stable, result.release.version);
+  assert.ok((await readHistory(ctx.paths.root, 'staging')).some((h) => h.event === 'rollback.drill'));
+  await assert.rejects(rollback({ ctx, log, signal: new AbortController().signal, to: 'v999', analysis: standInAnalysis() }), (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /--to "v999" is neither a built release/.test(e.message));
+  const byTag = await rollback({ ctx, log, signal: new AbortController().signal, to: `svc-staging-${v1}`, analysis: standInAnalysis() });
+  assert.equal(byTag.to, v1);
+});
