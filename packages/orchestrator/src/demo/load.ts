@@ -19,7 +19,8 @@ export function startLoad(url: string, rps: number): { stats: LoadStats; stop():
         const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
         const release = res.headers.get('x-release') ?? 'unknown';
-        const slot = (stats.byRelease[release] ??= { ok: 0, errors: 0 });
+        stats.byRelease[release] ??= { ok: 0, errors: 0 };
+        const slot = stats.byRelease[release];
         if (res.status >= 500) slot.errors++;
         else slot.ok++;
       } catch {

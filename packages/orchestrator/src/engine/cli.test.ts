@@ -3,12 +3,11 @@ import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { FIXTURES, ROLLBACK, type RepoOptions, makeRepo, runScript } from '../testing/repo.ts';
+import { FIXTURES, type RepoOptions, makeRepo, runScript } from '../testing/repo.ts';
 
 // The real scripts/pilot.ts and scripts/rollback.ts, run with the stand-in analysis (see fixtures/pilot-stand-in.ts).
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
 const pilot = (cwd: string, args: string[], env: Record<string, string> = {}) => runScript(PILOT, args, cwd, env);
-const rollbackCli = (cwd: string, args: string[]) => runScript(PILOT, args, cwd, { PILOT_SCRIPT: ROLLBACK });
 
 async function repoWith(t: { after(fn: () => Promise<void>): void }, options?: RepoOptions) {
   const repo = await makeRepo(options);

@@ -117,7 +117,7 @@ export async function resumeDue(o: Omit<ControlOptions, 'ctx'> & { contexts: Env
   const results: DeployResult[] = [];
   for (const ctx of o.contexts) {
     const open = await findOpenDeployment(ctx.paths.root, ctx.envName);
-    if (!open || open.status !== 'paused') continue;
+    if (open?.status !== 'paused') continue;
     const dueAt = Date.parse(String(open.data.dueAt ?? ''));
     if (!(dueAt <= Date.now())) continue;
     results.push(await resumeDeployment({ ...o, ctx, due: true }));

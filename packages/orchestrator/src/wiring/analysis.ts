@@ -2,6 +2,7 @@ import { type EnvContext, type Logger, PilotError, type TargetDriver, parseDurat
 import { optionalPackage } from './optional.ts';
 import type { AnalysisPort, Verdict } from '../analysis/port.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: the analysis package's functions are called through its documented interface.
 type Fn = (...args: any[]) => any;
 
 /** Loads @pilot/analysis at run time; a missing function is a clear error naming the package, never a silent pass. */
