@@ -110,3 +110,34 @@ test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, 
   assert.equal(staging.lock.held, false);
   assert.equal(staging.recent[0].status, 'aborted');
 });
+
+test('status, logs, approve and resume from the command line: human and JSON output, exit codes', async (t) => {
+  const repo = await repoWith(t, { strategy: { kind: 'canary', steps: [20, { pause: true, reason: 'look at the dashboard' }, 100], analysisWindow: '300ms', interval: '100ms' } });
+  assert.equal((await pilot(repo.root, [])).code, 0);
+  const nothing = await pilot(repo.root, ['resume']);
+  assert.equal(nothing.code, 2);
+  assert.match(nothing.stderr, /no paused or interrupted deployment on staging to resume/);
+  await repo.commit('v2');
+  const paused = await pilot(repo.root, []);
+  assert.equal(paused.code, 4, paused.all);
+  assert.match(paused.stdout, /paused at pause-2: look at the dashboard/);
+  const refused = await pilot(repo.root, []);
+  assert.equal(refused.code, 3);
+  assert.match(refused.stderr, /paused — promote, resume or abort it/);
+  const status = await pilot(repo.root, ['status']);
+  assert.equal(status.code, 0, status.all);
+  assert.match(status.stdout, /staging: live v1-\S+ .* is paused/);
+  assert.match(status.stdout, /next: `pnpm pilot promote --env staging` continues/);
+  const approve = await pilot(repo.root, ['approve', '--env', 'staging', '--release', 'v2-abc', '--note', 'ok']);
+  assert.equal(approve.code, 0, approve.all);
+  assert.match(approve.stdout, /approved v2-abc for staging as Tester <tester@example.com>/);
+  const bad = await pilot(repo.root, ['approve', '--env', 'staging', '--release', 'v2 abc']);
+  assert.equal(bad.code, 2);
+  const resumed = await pilot(repo.root, ['resume', '--json']);
+  assert.equal(resumed.code, 0, resumed.all);
+  assert.equal(JSON.parse(resumed.stdout).outcome, 'succeeded');
+  const logs = await pilot(repo.root, ['logs']);
+  assert.match(logs.stdout, /deployment\.paused pause-2 — look at the dashboard/);
+  assert.match(logs.stdout, /deployment\.resumed/);
+  assert.match(logs.stdout, /deployment\.succeeded/);
+});

@@ -178,3 +178,29 @@ test('rollback --drill: back to last-known-good, smoke-tested, forward again, dr
   const byTag = await rollback({ ctx, log, signal: new AbortController().signal, to: `svc-staging-${v1}`, analysis: standInAnalysis() });
   assert.equal(byTag.to, v1);
 });
+
+test('step hooks: a later capability sees each step; a `before promote` gate that throws rolls the canary back', async (t) => {
+  const { repo, run } = await setup(t);
+  const v1 = (await run()).result.release.version;
+  await repo.commit('gated');
+  const seen: string[] = [];
+  const hooks = [
+    { name: 'recorder', after: { '*': async (step: { name: string }) => void seen.push(step.name) } },
+    {
+      name: 'go/no-go gate',
+      before: {
+        promote: async (_step: unknown, ctx: { journal(e: string, f?: Record<string, unknown>): Promise<void> }) => {
+          await ctx.journal('gate.checked', { go: false });
+          throw new Error('go/no-go gate said no-go');
+        },
+      },
+    },
+  ];
+  const { ctx, result } = await run('staging', { hooks });
+  assert.equal(result.outcome, 'rolled_back');
+  assert.match(result.reason ?? '', /no-go/);
+  assert.deepEqual(seen, ['build', 'dry-run', 'tag', 'prepare', 'shift-50', 'smoke', 'analyse-50']);
+  assert.equal((await infraOf(repo)).stable, v1);
+  const { entries } = await readJournal(statePaths(ctx.paths.root).journal(result.deploymentId!));
+  assert.ok(entries.some((e) => e.event === 'gate.checked'));
+});
