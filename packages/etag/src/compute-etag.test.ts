@@ -61,6 +61,9 @@ test('the tag is independent of where the folder lives and of the worker count',
   assert.equal(await tag(join(dir, 'there')), expected);
   assert.equal(await tag(join(dir, 'there'), { workers: 0 }), expected);
   assert.equal(await tag(join(dir, 'there'), { workers: 2 }), expected);
+  // A symlink as the root (a `current` release link) tags the folder it points to.
+  await symlink('there', join(dir, 'current'));
+  assert.equal(await tag(join(dir, 'current')), expected);
 });
 
 test('the encoding is pinned: a known tree gives a tag computed from the documented records', async (t) => {

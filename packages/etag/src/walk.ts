@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IgnoreRules } from './ignore-rules.ts';
 
@@ -22,7 +22,8 @@ export interface WalkResult {
  */
 export function walk(root: string, rel: string, rules: IgnoreRules, gitignore: boolean, out: WalkResult): void {
   const abs = rel === '' ? root : join(root, rel);
-  const stat = lstatSync(abs);
+  // The root itself is followed (a `current` symlink to a release folder tags the folder); links inside are not.
+  const stat = rel === '' ? statSync(abs) : lstatSync(abs);
   if (stat.isSymbolicLink()) out.entries.push({ rel, abs, type: 'symlink', target: readlinkSync(abs) });
   else if (stat.isFile()) out.entries.push({ rel, abs, type: 'file' });
   else if (stat.isDirectory()) walkDir(root, rel, rules, gitignore, out);
