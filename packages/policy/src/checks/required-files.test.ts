@@ -7,7 +7,7 @@ test('required-files: a missing file is named with the reason it is required', a
   const { 'README.md': _readme, ...withoutReadme } = cleanWorkspace;
   const dir = await fixtureRepo(t, { ...withoutReadme, 'policies/required-files.yaml': 'files:\n  - { path: README.md, why: "how to run it" }\n  - { path: policies/deny-list.yaml, why: the deny-list }\n' });
   const report = await runPolicyCheck(dir, { only: ['required-files'] });
-  assert.deepEqual(report.findings.map((f) => [f.rule, f.message]), [['required-files/missing', 'README.md is missing (how to run it)']]);
+  assert.deepEqual(report.findings.map((f) => [f.rule, f.line, f.message]), [['required-files/missing', 2, 'README.md is missing (how to run it)']]);
 });
 
 test('a policy file that is invalid is bad input (exit 2) naming the file and field; a missing one skips its check', async (t) => {

@@ -1,8 +1,6 @@
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import { type Finding, RULES, type RuleId } from '../finding.ts';
 
-const INFORMATION_URI = 'https://github.com/pilot/pilot#policies-and-ci';
-
 /** SARIF 2.1.0 for GitHub code scanning: one run, the full rule catalogue, one result per finding. */
 export function toSarif(findings: Finding[], version = '0.1.0'): Log {
   const ids = Object.keys(RULES) as RuleId[];
@@ -30,6 +28,6 @@ export function toSarif(findings: Finding[], version = '0.1.0'): Log {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'pilot-policy-check', version, informationUri: INFORMATION_URI, rules } }, results }],
+    runs: [{ tool: { driver: { name: 'pilot-policy-check', version, rules } }, results }],
   };
 }
