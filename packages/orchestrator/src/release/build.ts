@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, PilotError, type PilotConfig, type Release } from '@pilot/core';
+import { computeEtag } from '@pilot/etag';
 import { execa } from 'execa';
 import { extract } from 'tar';
 import { git } from '../git/git.ts';
@@ -75,9 +76,12 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
       await cp(serviceDir, join(stage, 'app'), { recursive: true, verbatimSymlinks: true });
     }
     const digest = await writeReleaseArchive(join(stage, 'app'), join(stage, 'release.tar.gz'));
+    // The e-tag names the release's content (same files → same tag on any machine); the digest names its archive.
+    const { etag } = await computeEtag(['.'], { cwd: join(stage, 'app'), gitignore: false });
     const manifest: ReleaseManifest = {
       version: o.version,
       commit: o.commit,
+      etag,
       created: new Date().toISOString(),
       configHash: `sha256:${createHash('sha256').update(await readFile(o.configFile)).digest('hex')}`,
       start: service.start,
