@@ -72,6 +72,12 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
   if (ctx.env.target.kind === 'local') {
     const free = await portFree(ctx.env.port);
     const ours = free ? false : ((await o.portOwnedByUs?.()) ?? false);
+    const adminPort = ctx.env.target.adminPort;
+    if (adminPort) {
+      const adminFree = await portFree(adminPort);
+      const adminOurs = adminFree ? false : ((await o.portOwnedByUs?.()) ?? false);
+      add({ name: 'router admin port', ok: adminFree || adminOurs, detail: adminFree ? `port ${adminPort} is free` : adminOurs ? `port ${adminPort} is our router's admin API` : `port ${adminPort} is in use by another process`, fix: `stop what listens on ${adminPort} or change environments.${ctx.envName}.target.adminPort` });
+    }
     add({ name: 'service port', ok: free || ours, detail: free ? `port ${ctx.env.port} is free` : ours ? `port ${ctx.env.port} is served by our router` : `port ${ctx.env.port} is in use by another process`, fix: `stop what listens on ${ctx.env.port} (\`ss -ltnp 'sport = :${ctx.env.port}'\`) or change environments.${ctx.envName}.port` });
   }
 
