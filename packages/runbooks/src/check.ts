@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunbookCommand } from './extract.ts';
+
+export interface CommandProblem {
+  command: RunbookCommand;
+  problem: string;
+}
+
+/**
+ * Checks that each command would run: its script is in the root package.json, its subcommand exists,
+ * and every flag it passes appears in that command's `--help`. Help texts are asked once per command.
+ */
+export function checkCommands(repoRoot: string, commands: RunbookCommand[]): CommandProblem[] {
+  const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const helpCache = new Map<string, { status: number | null; text: string }>();
+  const help = (words: string[]) => {
+    const key = words.join(' ');
+    if (!helpCache.has(key)) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', `${words[0]}.ts`), ...words.slice(1), '--help'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      helpCache.set(key, { status: run.status, text: run.stdout });
+    }
+    return helpCache.get(key)!;
+  };
+  const problems: CommandProblem[] = [];
+  for (const command of commands) {
+    const [script, maybeSub] = command.argv;
+    if (!scripts[script]) {
+      problems.push({ command, problem: `no script "${script}" in package.json` });
+      continue;
+    }
+    const top = help([script]);
+    // A subcommand is the second word when the top-level help lists it under Commands.
+    const sub = maybeSub && !maybeSub.startsWith('-') && new RegExp(`^ {2}${escape(maybeSub)} `, 'm').test(top.text) ? maybeSub : undefined;
+    const target = sub ? help([script, sub]) : top;
+    if (target.status !== 0) {
+      problems.push({ command, problem: `\`pnpm ${[script, sub].filter(Boolean).join(' ')} --help\` exited ${target.status} (not built yet?)` });
+      continue;
+    }
+    for (const word of command.argv) {
+      const flag = /^(--[a-z][a-z0-9-]*)/.exec(word)?.[1];
+      if (flag && !new RegExp(`${escape(flag)}\\b`).test(target.text)) problems.push({ command, problem: `flag ${flag} is not accepted by ${[script, sub].filter(Boolean).join(' ')}` });
+    }
+  }
+  return problems;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
