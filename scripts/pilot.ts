@@ -3,12 +3,13 @@
 import { runCli } from '@pilot/core';
 import { initCommand } from './pilot/init.ts';
 import { lockCommand } from './pilot/lock.ts';
+import { maintenanceCommand } from './pilot/maintenance.ts';
+import { routerCommand } from './pilot/router.ts';
 import { approveCommand } from './pilot/approve.ts';
 import { abortCommand, promoteCommand, resumeCommand } from './pilot/control.ts';
 import { deployCommand } from './pilot/deploy.ts';
 import { demoCommand } from './pilot/demo.ts';
 import { logsCommand, statusCommand } from './pilot/status.ts';
-import { notBuiltYet } from './lib/not-built.ts';
 
 await runCli({
   name: 'pilot',
@@ -26,5 +27,7 @@ await runCli({
     abort: abortCommand,
     approve: approveCommand,
     demo: demoCommand,
+    router: routerCommand,
+    maintenance: maintenanceCommand,
   },
 });

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Everything the router daemon needs, written by `startRouter` into `<routerDir>/router.json` before it spawns the daemon. */
+export interface RouterSettings {
+  envName: string;
+  port: number;
+  adminPort: number;
+  /** `.pilot/releases` — where release folders (`<version>/app` + `manifest.json`) live. */
+  releasesDir: string;
+  readyPath: string;
+  readyProbes: number;
+  drainTimeoutMs: number;
+  stopGraceMs: number;
+  /** How long a replaced stable release stays running for an instant switch-back (blue-green keep-warm). */
+  keepWarmMs: number;
+  /** How long `prepare` waits for a release to become ready. */
+  readyTimeoutMs: number;
+  sticky?: { cookie?: string; header?: string };
+}
+
+export const routerFiles = (routerDir: string) => ({
+  settings: join(routerDir, 'router.json'),
+  state: join(routerDir, 'state.json'),
+  token: join(routerDir, 'admin.token'),
+  pid: join(routerDir, 'router.pid'),
+  log: join(routerDir, 'router.log'),
+  releaseLog: (version: string) => join(routerDir, 'logs', `${version}.log`),
+});
+
+export async function readSettings(routerDir: string): Promise<RouterSettings> {
+  return JSON.parse(await readFile(routerFiles(routerDir).settings, 'utf8')) as RouterSettings;
+}

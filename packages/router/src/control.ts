@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type EnvironmentConfig, PilotError, RefusedError, loadConfig, parseDuration, stateDir, statePaths, writeFileAtomic } from '@pilot/core';
+import { type RouterClient, routerClient } from './client.ts';
+import { type RouterSettings, readSettings, routerFiles } from './config.ts';
+
+const DAEMON = fileURLToPath(new URL('./daemon/main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+export interface RouterLocation {
+  root: string;
+  envName: string;
+  env: EnvironmentConfig;
+  /** Readiness path of the service (default: from pilot.config.ts, else /health/ready). */
+  readyPath?: string;
+}
+
+/** The router's folder for an environment: `.pilot/router/<env>/` (PILOT_STATE_DIR respected). */
+export function routerDirOf(root: string, envName: string): string {
+  return statePaths(stateDir(root)).router(envName);
+}
+
+export function adminPortOf(env: EnvironmentConfig): number {
+  return env.target.kind === 'local' && env.target.adminPort ? env.target.adminPort : env.port + 1;
+}
+
+async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
+  if (o.env.target.kind !== 'local') throw new PilotError(`environment ${o.envName} uses the ${o.env.target.kind} target, not the local router`, 2);
+  const t = o.env.target;
+  const readyPath = o.readyPath ?? (await loadConfig(o.root).then((l) => l.config.service.health.ready, () => '/health/ready'));
+  const strategy = o.env.strategy;
+  return {
+    envName: o.envName,
+    port: o.env.port,
+    adminPort: adminPortOf(o.env),
+    releasesDir: statePaths(stateDir(o.root)).releases,
+    readyPath,
+    readyProbes: t.readyProbes,
+    drainTimeoutMs: parseDuration(t.drainTimeout),
+    stopGraceMs: parseDuration(t.stopGrace),
+    keepWarmMs: strategy?.kind === 'blue-green' ? parseDuration(strategy.keepWarm) : 0,
+    readyTimeoutMs: 30_000,
+    sticky: t.sticky,
+  };
+}
+
+/** Is the router of this environment running and answering? */
+export async function routerRunning(routerDir: string): Promise<{ pid: number; client: RouterClient; settings: RouterSettings } | undefined> {
+  let pid: number;
+  let settings: RouterSettings;
+  try {
+    pid = Number(await readFile(routerFiles(routerDir).pid, 'utf8'));
+    settings = await readSettings(routerDir);
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  const client = routerClient(routerDir, settings.adminPort);
+  try {
+    await client.get('/admin/status');
+  } catch {
+    return undefined;
+  }
+  return { pid, client, settings };
+}
+
+/** Starts the router daemon (detached, pid and log files in its folder) unless it already runs; resolves once its admin API answers. */
+export async function startRouter(o: RouterLocation): Promise<{ pid: number; client: RouterClient; started: boolean; routerDir: string }> {
+  const routerDir = routerDirOf(o.root, o.envName);
+  const running = await routerRunning(routerDir);
+  if (running) return { ...running, started: false, routerDir };
+  await mkdir(routerDir, { recursive: true });
+  await writeFileAtomic(routerFiles(routerDir).settings, `${JSON.stringify(await settingsFor(o), null, 2)}\n`);
+  await rm(routerFiles(routerDir).pid, { force: true });
+  const log = openSync(routerFiles(routerDir).log, 'a');
+  const child = spawn(process.execPath, ['--import', TSX, DAEMON, routerDir], { detached: true, stdio: ['ignore', log, log], cwd: o.root });
+  closeSync(log);
+  child.unref();
+  let exitCode: number | null = null;
+  child.once('exit', (code) => (exitCode = code));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const up = await routerRunning(routerDir);
+    if (up) return { ...up, started: true, routerDir };
+    if (exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const tail = await readFile(routerFiles(routerDir).log, 'utf8').then((t) => t.trimEnd().split('\n').slice(-3).join('\n  '), () => '');
+  const message = `the router for ${o.envName} did not start${tail ? `:\n  ${tail}` : ''} (log: ${routerFiles(routerDir).log})`;
+  throw exitCode === 3 ? new RefusedError(message) : new PilotError(message);
+}
+
+/** Stops the router and every release process it runs. */
+export async function stopRouter(o: { root: string; envName: string }): Promise<boolean> {
+  const routerDir = routerDirOf(o.root, o.envName);
+  const running = await routerRunning(routerDir);
+  if (!running) return false;
+  await running.client.post('/admin/shutdown').catch(() => {});
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(running.pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  process.kill(running.pid, 'SIGKILL');
+  return true;
+}

@@ -1,0 +1,97 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RouteError, type Router } from './router.ts';
+
+type Body = Record<string, unknown>;
+
+/** The admin API (loopback only, bearer token). Every mutation answers with the new status. */
+export function adminHandler(router: Router, token: string, shutdown: () => void) {
+  const expected = Buffer.from(`Bearer ${token}`);
+  const authorised = (req: IncomingMessage) => {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const send = (status: number, body: unknown, type = 'application/json') =>
+      res.writeHead(status, { 'content-type': type }).end(type === 'application/json' ? JSON.stringify(body) : String(body));
+    if (!authorised(req)) return send(401, { error: 'missing or wrong admin token (see .pilot/router/<env>/admin.token)' });
+    const url = new URL(req.url ?? '/', 'http://admin');
+    try {
+      const body = req.method === 'POST' ? await readBody(req) : {};
+      switch (`${req.method} ${url.pathname}`) {
+        case 'GET /admin/status':
+          return send(200, router.status());
+        case 'GET /admin/metrics':
+          return send(200, router.metrics.prometheus(), 'text/plain; version=0.0.4');
+        case 'GET /admin/samples': {
+          const since = Number(url.searchParams.get('since') ?? 0);
+          const now = Date.now();
+          const releases = Object.fromEntries(
+            Object.entries(router.metrics.samples(Number.isFinite(since) ? since : 0, now)).map(([version, samples]) => [
+              version,
+              { role: version === router.routes.candidate ? 'candidate' : version === router.routes.stable ? 'stable' : 'retired', samples },
+            ]),
+          );
+          return send(200, { now, releases });
+        }
+        case 'POST /admin/prepare':
+          await router.prepare(text(body, 'version'), text(body, 'appDir'));
+          return send(200, router.status());
+        case 'POST /admin/shift': {
+          const version = text(body, 'version');
+          const weight = Number(body.weight);
+          if (!Number.isFinite(weight) || weight < 0 || weight > 100) throw new RouteError(`weight ${JSON.stringify(body.weight)} must be a number from 0 to 100`);
+          if (version === router.routes.stable) throw new RouteError(`release ${version} is already the stable release`);
+          await router.setRoutes({ ...router.routes, candidate: version, weight });
+          return send(200, router.status());
+        }
+        case 'POST /admin/promote': {
+          const version = text(body, 'version');
+          await router.setRoutes({ stable: version, weight: 0, maintenance: router.routes.maintenance });
+          return send(200, router.status());
+        }
+        case 'POST /admin/rollback': {
+          const to = typeof body.to === 'string' ? body.to : router.routes.stable;
+          if (!to) throw new RouteError('there is no stable release to roll back to — pass "to"');
+          if (typeof body.appDir === 'string') await router.prepare(to, body.appDir);
+          await router.setRoutes({ stable: to, weight: 0, maintenance: router.routes.maintenance });
+          return send(200, router.status());
+        }
+        case 'POST /admin/maintenance': {
+          const on = body.on === true;
+          const message = typeof body.message === 'string' && body.message ? body.message : 'Service under maintenance';
+          await router.setRoutes({ ...router.routes, maintenance: on ? { message } : undefined });
+          return send(200, router.status());
+        }
+        case 'POST /admin/shutdown':
+          send(200, { stopping: true });
+          return shutdown();
+        default:
+          return send(404, { error: `no admin endpoint ${req.method} ${url.pathname}` });
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return send(error instanceof RouteError ? 409 : 422, { error: message });
+    }
+  };
+}
+
+function text(body: Body, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || !value) throw new RouteError(`field "${field}" is required`);
+  return value;
+}
+
+async function readBody(req: IncomingMessage): Promise<Body> {
+  let raw = '';
+  for await (const chunk of req) {
+    raw += chunk;
+    if (raw.length > 64 * 1024) throw new RouteError('request body too large');
+  }
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as Body;
+  } catch {
+    throw new RouteError('request body is not JSON');
+  }
+}

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@pilot/core';
+import { type RouterSettings, routerFiles } from '../config.ts';
+import { RouterMetrics } from './metrics.ts';
+import { proxyRequest } from './proxy.ts';
+import { ReleaseProcess, type ReleaseSpec } from './release-process.ts';
+import { type RouteTable, candidateTurn, readCookie, stickyBucket } from './routes.ts';
+
+export const ROUTER_HEALTH_PATH = '/_pilot/health';
+
+/** What survives a router restart: routes and the releases that were running (re-probed before they get traffic). */
+interface PersistedState {
+  routes: RouteTable;
+  releases: { version: string; appDir: string; pid?: number }[];
+}
+
+/** The router: route table, supervised releases, the proxy handler and per-release metrics. */
+export class Router {
+  readonly settings: RouterSettings;
+  readonly routerDir: string;
+  readonly metrics = new RouterMetrics();
+  routes: RouteTable = { weight: 0 };
+  readonly processes = new Map<string, ReleaseProcess>();
+  readonly #retireTimers = new Map<string, NodeJS.Timeout>();
+  #counter = 0;
+
+  constructor(routerDir: string, settings: RouterSettings) {
+    this.routerDir = routerDir;
+    this.settings = settings;
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.url === ROUTER_HEALTH_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', maintenance: Boolean(this.routes.maintenance) }));
+      return;
+    }
+    const routes = this.routes;
+    if (routes.maintenance) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' }).end(`${routes.maintenance.message}\n`);
+      return;
+    }
+    const { target, setCookie } = this.#pick(req, routes);
+    if (!target) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('no healthy release to serve this request\n');
+      return;
+    }
+    proxyRequest(req, res, target, setCookie, ({ status, latencyMs }) => this.metrics.record(target.spec.version, status, latencyMs));
+  };
+
+  #pick(req: IncomingMessage, routes: RouteTable): { target?: ReleaseProcess; setCookie?: string } {
+    const stable = routes.stable ? this.processes.get(routes.stable) : undefined;
+    const candidate = routes.candidate && routes.weight > 0 ? this.processes.get(routes.candidate) : undefined;
+    const stableOk = stable?.routable ? stable : undefined;
+    const candidateOk = candidate?.routable ? candidate : undefined;
+    if (!stableOk || !candidateOk) return { target: stableOk ?? candidateOk };
+    const sticky = this.settings.sticky;
+    if (sticky?.cookie) {
+      const chosen = readCookie(req.headers.cookie, sticky.cookie);
+      if (chosen === stableOk.spec.version) return { target: stableOk };
+      if (chosen === candidateOk.spec.version) return { target: candidateOk };
+    }
+    let toCandidate: boolean;
+    const headerValue = sticky?.header ? req.headers[sticky.header.toLowerCase()] : undefined;
+    if (typeof headerValue === 'string' && headerValue) toCandidate = stickyBucket(headerValue) < routes.weight;
+    else toCandidate = candidateTurn(this.#counter++, routes.weight);
+    const target = toCandidate ? candidateOk : stableOk;
+    const setCookie = sticky?.cookie ? `${sticky.cookie}=${encodeURIComponent(target.spec.version)}; Path=/; HttpOnly; SameSite=Lax` : undefined;
+    return { target, setCookie };
+  }
+
+  /** Starts (or reuses) a release's process and waits until it is ready; a release that fails is stopped and the error says why. */
+  async prepare(version: string, appDir: string): Promise<ReleaseProcess> {
+    this.#cancelRetire(version);
+    const existing = this.processes.get(version);
+    if (existing && existing.state !== 'failed' && existing.state !== 'stopped' && existing.state !== 'stopping') {
+      await existing.waitReady(this.settings.readyTimeoutMs);
+      return existing;
+    }
+    const spec = await readReleaseSpec(version, appDir);
+    const proc = new ReleaseProcess(spec, {
+      port: await freePort(),
+      logFile: routerFiles(this.routerDir).releaseLog(version),
+      readyPath: this.settings.readyPath,
+      readyProbes: this.settings.readyProbes,
+      stopGraceMs: this.settings.stopGraceMs,
+    });
+    this.processes.set(version, proc);
+    proc.start();
+    await this.persist();
+    try {
+      await proc.waitReady(this.settings.readyTimeoutMs);
+    } catch (error) {
+      this.processes.delete(version);
+      await proc.stop();
+      await this.persist();
+      throw error;
+    }
+    return proc;
+  }
+
+  /** Swaps the whole route table at once; releases it names must be ready. */
+  async setRoutes(next: RouteTable): Promise<void> {
+    for (const version of [next.stable, next.weight > 0 ? next.candidate : undefined]) {
+      if (version && !this.processes.get(version)?.routable) throw new RouteError(`release ${version} is not running and ready — prepare it first`);
+    }
+    const previous = this.routes;
+    this.routes = next;
+    this.#counter = 0;
+    await this.persist();
+    // Releases that no longer appear drain and stop (a replaced stable may stay warm).
+    for (const version of new Set([previous.stable, previous.candidate])) {
+      if (!version || version === next.stable || version === next.candidate) continue;
+      this.retire(version, version === previous.stable ? this.settings.keepWarmMs : 0);
+    }
+  }
+
+  /** Waits for in-flight requests to finish (drain timeout), then stops the release — now, or after `keepWarmMs`. */
+  retire(version: string, keepWarmMs: number): void {
+    this.#cancelRetire(version);
+    const timer = setTimeout(async () => {
+      this.#retireTimers.delete(version);
+      const proc = this.processes.get(version);
+      if (!proc || version === this.routes.stable || version === this.routes.candidate) return;
+      const deadline = Date.now() + this.settings.drainTimeoutMs;
+      while (proc.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      if (version === this.routes.stable || version === this.routes.candidate) return;
+      this.processes.delete(version);
+      await proc.stop();
+      await this.persist();
+    }, keepWarmMs);
+    this.#retireTimers.set(version, timer);
+  }
+
+  #cancelRetire(version: string): void {
+    clearTimeout(this.#retireTimers.get(version));
+    this.#retireTimers.delete(version);
+  }
+
+  async persist(): Promise<void> {
+    const state: PersistedState = {
+      routes: this.routes,
+      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid })),
+    };
+    await writeFileAtomic(routerFiles(this.routerDir).state, `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  /** After a restart: stops orphans of the previous run, starts the releases again; none gets traffic before it is probed ready. */
+  async restore(): Promise<void> {
+    let state: PersistedState;
+    try {
+      state = JSON.parse(await readFile(routerFiles(this.routerDir).state, 'utf8')) as PersistedState;
+    } catch {
+      return;
+    }
+    for (const release of state.releases) {
+      if (release.pid) killGroup(release.pid);
+    }
+    this.routes = state.routes;
+    for (const release of state.releases) {
+      if (release.version !== state.routes.stable && release.version !== state.routes.candidate) continue;
+      // Not awaited: the router listens at once and routes to each release as soon as its probes pass.
+      this.prepare(release.version, release.appDir).catch(() => {});
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    for (const timer of this.#retireTimers.values()) clearTimeout(timer);
+    await Promise.all([...this.processes.values()].map((p) => p.stop()));
+    this.processes.clear();
+  }
+
+  status() {
+    const describe = (version: string | undefined, weight: number) => {
+      if (!version) return null;
+      const proc = this.processes.get(version);
+      return { version, healthy: Boolean(proc?.routable), weight };
+    };
+    return {
+      env: this.settings.envName,
+      port: this.settings.port,
+      adminPort: this.settings.adminPort,
+      pid: process.pid,
+      maintenance: this.routes.maintenance ?? null,
+      stable: describe(this.routes.stable, this.routes.candidate ? 100 - this.routes.weight : 100),
+      candidate: describe(this.routes.candidate, this.routes.weight),
+      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, pid: p.pid, port: p.port, state: p.state, restarts: p.restarts, inFlight: p.inFlight, lastError: p.lastError })),
+    };
+  }
+}
+
+export class RouteError extends Error {}
+
+async function readReleaseSpec(version: string, appDir: string): Promise<ReleaseSpec> {
+  const manifestFile = join(dirname(appDir), 'manifest.json');
+  let manifest: { version?: string; start?: string[]; env?: Record<string, string> };
+  try {
+    manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+  } catch (error) {
+    throw new RouteError(`release ${version}: cannot read ${manifestFile} (${(error as Error).message}) — build the release first`);
+  }
+  if (!Array.isArray(manifest.start) || manifest.start.length === 0) throw new RouteError(`release ${version}: ${manifestFile} has no start command`);
+  return { version, appDir, start: manifest.start, env: manifest.env ?? {} };
+}
+
+function killGroup(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {}
+  }
+}
+
+/** A free loopback port, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A random admin token. */
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export { createServer };
