@@ -38,7 +38,10 @@ export class RouterMetrics {
 
   record(version: string, status: number, latencyMs: number, now = Date.now()): void {
     let metrics = this.#releases.get(version);
-    if (!metrics) this.#releases.set(version, (metrics = new ReleaseMetrics()));
+    if (!metrics) {
+      metrics = new ReleaseMetrics();
+      this.#releases.set(version, metrics);
+    }
     metrics.record([now, status, Math.round(latencyMs * 100) / 100]);
   }
 

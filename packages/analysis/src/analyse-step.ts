@@ -1,0 +1,80 @@
+import type { EnvContext, Logger, Release, TargetDriver } from '@pilot/core';
+import { type JudgeOptions, type Judgement, judgeCanary } from './judge/judge.ts';
+import type { Finding } from './rules/evaluate.ts';
+import { loadRuleSets } from './rules/rules.ts';
+import { Watch } from './watch.ts';
+
+/** The orchestrator's verdict for one step. */
+export interface Verdict {
+  decision: 'continue' | 'promote' | 'rollback' | 'inconclusive';
+  reasons: Record<string, unknown>[];
+}
+
+export interface AnalyseStepOptions {
+  phase: 'canary' | 'pre-promotion' | 'watch';
+  step: { name: string; weight?: number };
+  candidate: Release;
+  stable?: Release;
+  baseUrl: string;
+  candidateUrl: string;
+  holdMs: number;
+  intervalMs: number;
+  signal: AbortSignal;
+  root: string;
+  ctx: EnvContext;
+  rules?: string[];
+  target?: TargetDriver;
+  log: Logger;
+  judge?: JudgeOptions;
+}
+
+/**
+ * Holds a step for `holdMs`, evaluating the fixed rules every `intervalMs` (a critical breach rolls back at once),
+ * then, for a canary step with traffic on both sides, compares candidate against stable with the judge.
+ */
+export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
+  const rules = await loadRuleSets(o.root, o.rules ?? o.ctx.env.rules);
+  const watch = new Watch({ ctx: o.ctx, rules, probeUrl: o.candidateUrl, subject: o.candidate.version });
+  const end = Date.now() + o.holdMs;
+  let last: Finding[] = [];
+  for (;;) {
+    const { findings } = await watch.tick();
+    last = findings;
+    const critical = findings.filter((f) => f.breached && f.severity === 'critical');
+    if (critical.length) return { decision: 'rollback', reasons: critical.map(reasonOf) };
+    for (const warning of findings.filter((f) => f.breached && f.severity === 'warning')) {
+      o.log.warn('analysis.warning', `${warning.rule}: ${warning.observed} against ${warning.threshold} (${warning.window})`, reasonOf(warning));
+    }
+    const left = end - Date.now();
+    if (left <= 0 || o.signal.aborted) break;
+    await sleep(Math.min(o.intervalMs, left), o.signal);
+  }
+  const weight = o.step.weight ?? 0;
+  if (o.phase !== 'canary' || !o.stable || weight <= 0 || weight >= 100 || o.ctx.env.target.kind !== 'local') {
+    return { decision: 'continue', reasons: last.filter((f) => !f.noData).map(reasonOf) };
+  }
+  const judgement = judgeCanary(watch.samplesOf(o.stable.version), watch.samplesOf(o.candidate.version), o.judge);
+  o.log.logMetrics('analysis.judge', { step: o.step.name, decision: judgement.decision, score: judgement.score, stableSamples: judgement.samples.stable, candidateSamples: judgement.samples.candidate });
+  return verdictOf(judgement);
+}
+
+function verdictOf(j: Judgement): Verdict {
+  const reasons = j.metrics.map((m) => ({ metric: m.metric, result: m.result, observed: m.candidate, stable: m.stable, candidate: m.candidate, test: m.test, threshold: m.threshold, detail: m.detail, score: j.score }));
+  if (j.decision === 'fail') return { decision: 'rollback', reasons: reasons.filter((r) => r.result === 'fail') };
+  if (j.decision === 'pass') return { decision: 'continue', reasons };
+  return { decision: 'inconclusive', reasons };
+}
+
+export function reasonOf(f: Finding): Record<string, unknown> {
+  return { rule: f.rule, severity: f.severity, observed: f.observed, threshold: f.threshold, window: f.window, ...(f.detail ? { detail: f.detail } : {}) };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

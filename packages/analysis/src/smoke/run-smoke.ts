@@ -1,0 +1,136 @@
+import { parseDuration } from '@pilot/core';
+import { parsePrometheusText } from '../providers/prometheus-text.ts';
+import { checkPostgres, checkRedis } from './dependencies.ts';
+import { type HttpAttempt, httpAttempt, jsonPath } from './http-check.ts';
+
+/** A smoke check as pilot.config.ts writes it (`checks.smoke[]`). */
+export interface SmokeCheckSpec {
+  name: string;
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  expect?: { status?: number; contains?: string; json?: { path: string; equals?: unknown } };
+  maxLatency?: string | number;
+  concurrency?: number;
+}
+
+export interface DependencySpec {
+  kind: 'postgres' | 'redis';
+  name?: string;
+  urlEnv: string;
+}
+
+export interface SmokeResult {
+  name: string;
+  passed: boolean;
+  attempts: number;
+  ms: number;
+  status?: number;
+  error?: string;
+}
+
+export interface SmokeOptions {
+  baseUrl: string;
+  checks?: SmokeCheckSpec[];
+  builtIns?: { live?: string; ready?: string; metrics?: string } | false;
+  dependencies?: DependencySpec[];
+  env?: NodeJS.ProcessEnv;
+  /** Per attempt (default 5 s). */
+  timeoutMs?: number;
+  /** For everything, warm-up retries included (default 60 s). */
+  deadlineMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Runs built-in, configured and dependency checks with warm-up retries; resolves (never hangs) by the deadline. */
+export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean; results: SmokeResult[] }> {
+  const timeoutMs = o.timeoutMs ?? 5000;
+  const deadline = Date.now() + (o.deadlineMs ?? 60_000);
+  const base = o.baseUrl.replace(/\/$/, '');
+  const specs: SmokeCheckSpec[] = [];
+  if (o.builtIns !== false) {
+    const b = o.builtIns ?? {};
+    specs.push({ name: 'live', path: b.live ?? '/health/live' }, { name: 'ready', path: b.ready ?? '/health/ready' }, { name: 'metrics', path: b.metrics ?? '/metrics' });
+  }
+  specs.push(...(o.checks ?? []));
+  const results: SmokeResult[] = [];
+  for (const spec of specs) results.push(await retry(spec.name, deadline, o.signal, () => runHttpCheck(base, spec, timeoutMs, o.signal)));
+  for (const dep of o.dependencies ?? []) {
+    const name = dep.name ?? dep.kind;
+    const url = (o.env ?? process.env)[dep.urlEnv];
+    if (!url) {
+      results.push({ name, passed: false, attempts: 0, ms: 0, error: `environment variable ${dep.urlEnv} is not set (it holds the ${dep.kind} URL)` });
+      continue;
+    }
+    results.push(
+      await retry(name, deadline, o.signal, async () => {
+        const started = performance.now();
+        try {
+          await (dep.kind === 'postgres' ? checkPostgres(url, timeoutMs) : checkRedis(url, timeoutMs));
+          return { ms: performance.now() - started };
+        } catch (error) {
+          return { ms: performance.now() - started, error: redactUrl((error as Error).message, url) };
+        }
+      }),
+    );
+  }
+  return { passed: results.every((r) => r.passed), results };
+}
+
+async function retry(name: string, deadline: number, signal: AbortSignal | undefined, once: () => Promise<{ ms: number; status?: number; error?: string }>): Promise<SmokeResult> {
+  let attempts = 0;
+  let delay = 200;
+  for (;;) {
+    attempts += 1;
+    const outcome = await once();
+    if (!outcome.error) return { name, passed: true, attempts, ...outcome };
+    const wait = Math.min(delay, deadline - Date.now());
+    if (wait <= 0 || signal?.aborted) return { name, passed: false, attempts, ...outcome };
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    delay = Math.min(delay * 2, 2000);
+  }
+}
+
+async function runHttpCheck(base: string, spec: SmokeCheckSpec, timeoutMs: number, signal?: AbortSignal): Promise<{ ms: number; status?: number; error?: string }> {
+  const url = `${base}${spec.path}`;
+  const count = spec.concurrency ?? 1;
+  const attempts = await Promise.all(Array.from({ length: count }, () => httpAttempt(url, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body }, timeoutMs, signal)));
+  const ms = Math.max(...attempts.map((a) => a.ms));
+  for (const attempt of attempts) {
+    const error = judgeAttempt(spec, attempt);
+    if (error) return { ms, status: attempt.status, error: count > 1 ? `${error} (one of ${count} concurrent requests)` : error };
+  }
+  return { ms, status: attempts[0].status };
+}
+
+function judgeAttempt(spec: SmokeCheckSpec, a: HttpAttempt): string | undefined {
+  if (a.error) return a.error;
+  const expected = spec.expect?.status ?? 200;
+  if (a.status !== expected) return `status ${a.status}, expected ${expected}`;
+  const maxMs = parseDuration(spec.maxLatency ?? '1s');
+  if (a.ms > maxMs) return `took ${Math.round(a.ms)} ms, more than ${maxMs} ms`;
+  if (spec.expect?.contains && !a.body.includes(spec.expect.contains)) return `body does not contain ${JSON.stringify(spec.expect.contains)}`;
+  if (spec.expect?.json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(a.body);
+    } catch {
+      return 'body is not JSON';
+    }
+    const actual = jsonPath(parsed, spec.expect.json.path);
+    if (JSON.stringify(actual) !== JSON.stringify(spec.expect.json.equals)) return `JSON ${spec.expect.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(spec.expect.json.equals)}`;
+  }
+  if (spec.name === 'metrics') {
+    try {
+      if (parsePrometheusText(a.body).length === 0) return 'metrics text has no samples';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  return undefined;
+}
+
+function redactUrl(message: string, url: string): string {
+  return message.split(url).join('[dependency URL]');
+}
