@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { ensureSystemDeps } from './lib/system-deps.ts';
 
 ensureSystemDeps();
-const turboArgs = ['run', 'lint', 'typecheck', 'test', '--log-prefix=none', '--output-logs=full', '--concurrency=2', '--continue', ...process.argv.slice(2)];
+const turboArgs = ['run', 'lint', 'typecheck', 'lint-scripts', 'typecheck-scripts', 'test', '--log-prefix=none', '--output-logs=full', '--concurrency=2', '--continue', ...process.argv.slice(2)];
 const child = spawn('turbo', turboArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
 const totals = { pass: 0, fail: 0, skipped: 0 };
 let pending = '';

@@ -7,3 +7,4 @@ export { judgeCanary, type Judgement, type JudgeOptions } from './judge/judge.ts
 export { mannWhitneyGreater, twoProportionGreater } from './judge/tests.ts';
 export { analyseStep, reasonOf, type Verdict, type AnalyseStepOptions } from './analyse-step.ts';
 export { Watch, type WatchOptions } from './watch.ts';
+export { runMonitor, type MonitorOptions, type MonitorSummary } from './monitor.ts';

@@ -34,7 +34,10 @@ const isError = (s: Sample) => s[1] === 0 || s[1] >= 500;
 export function evaluateRules(rules: Rule[], o: Observation): Finding[] {
   const window = `${Math.round(o.windowMs / 1000)}s`;
   const served = o.samples.filter((s) => s[1] !== 0);
-  return rules.map((rule): Finding => {
+  return rules.map((rule) => evaluateRule(rule, o, served, window));
+}
+
+function evaluateRule(rule: Rule, o: Observation, served: Sample[], window: string): Finding {
     const base = { rule: rule.kind, severity: rule.severity, window };
     switch (rule.kind) {
       case 'consecutive_failures': {
@@ -83,7 +86,6 @@ export function evaluateRules(rules: Rule[], o: Observation): Finding[] {
         return { ...base, rule: `prometheus:${rule.name}`, breached, observed: value, threshold };
       }
     }
-  });
 }
 
 function trailingFailures(checks: { ok: boolean }[]): number {

@@ -31,7 +31,7 @@ export interface CliDef {
 }
 
 /** Declares a command with typed flags (identity function for inference). */
-export function defineCommand<F extends FlagSpecs>(def: CommandDef<F>): CommandDef<F> {
+export function defineCommand<const F extends FlagSpecs>(def: CommandDef<F>): CommandDef<F> {
   return def;
 }
 

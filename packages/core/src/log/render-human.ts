@@ -12,6 +12,8 @@ const SHOWN = new Set(['ts', 'level', 'event', 'msg', 'kind', 'step', 'total', '
 
 /** One human line per event: a symbol by level or step state, the message, and the remaining fields as key=value. */
 export function renderHuman(event: PilotEvent, color: boolean): string {
+  // Metrics records are for log pipelines (JSON); people see the figures in the command's own output.
+  if (event.kind === 'metrics') return '';
   const progress = typeof event.index === 'number' && typeof event.total === 'number' ? `[${event.index}/${event.total}] ` : '';
   const text = event.msg ?? event.event;
   const extras = Object.entries(event)
