@@ -41,7 +41,7 @@ async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
     drainTimeoutMs: parseDuration(t.drainTimeout),
     stopGraceMs: parseDuration(t.stopGrace),
     keepWarmMs: strategy?.kind === 'blue-green' ? parseDuration(strategy.keepWarm) : 0,
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: parseDuration(t.readyTimeout),
     sticky: t.sticky,
   };
 }

@@ -108,6 +108,8 @@ const localTargetSchema = z.strictObject({
   adminPort: port.optional(),
   keepReleases: z.number().int().min(1).default(5),
   readyProbes: z.number().int().min(1).default(3),
+  /** How long a new release may take to pass its readiness probes before the deploy is refused. */
+  readyTimeout: duration.default('30s'),
   drainTimeout: duration.default('10s'),
   stopGrace: duration.default('10s'),
   sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
