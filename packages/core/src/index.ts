@@ -18,3 +18,4 @@ export * from './lock/process-info.ts';
 export * from './context.ts';
 export * from './target.ts';
 export * from './bench.ts';
+export { freePort } from './net.ts';

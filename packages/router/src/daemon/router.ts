@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@pilot/core';
+import { freePort, writeFileAtomic } from '@pilot/core';
 import { type RouterSettings, routerFiles } from '../config.ts';
 import { RouterMetrics } from './metrics.ts';
 import { proxyRequest } from './proxy.ts';
@@ -212,18 +211,6 @@ function killGroup(pid: number): void {
       process.kill(target, 'SIGKILL');
     } catch {}
   }
-}
-
-/** A free loopback port, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A random admin token. */

@@ -1,11 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Release, environmentSchema } from '@pilot/core';
+import { type Release, environmentSchema, freePort } from '@pilot/core';
 import { Logger } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
 import { createLocalTarget } from '../local-target.ts';
-import { freePort } from '../daemon/router.ts';
 import { stopRouter } from '../control.ts';
 
 const DEMO = fileURLToPath(import.meta.resolve('@pilot/demo-app').replace(/index\.ts$/, 'server.ts'));

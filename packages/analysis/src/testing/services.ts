@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@pilot/core';
+
+const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((dir) => existsSync(join(dir, 'initdb')));
+
+/** Why a service-backed test cannot run here, or undefined when it can. */
+export const missing = {
+  postgres: PG_BIN ? undefined : 'PostgreSQL binaries not found (apt-get install postgresql)',
+  redis: which('redis-server') ? undefined : 'redis-server not found (apt-get install redis-server)',
+  prometheus: which('prometheus') ? undefined : 'prometheus not found (apt-get install prometheus)',
+};
+
+function which(binary: string): boolean {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', binary], { stdio: 'ignore' }).status === 0;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not start within ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** A throwaway PostgreSQL cluster on a free loopback port (as the `postgres` user when run as root: initdb refuses root). */
+export async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'pilot-pg-'));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    await chmod(dir, 0o755);
+    await chown(dir, uidOf('postgres'), gidOf('postgres'));
+  }
+  const run = (bin: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN!, bin), ...args]] : [join(PG_BIN!, bin), args]) as [string, string[]];
+  const [initCmd, initArgs] = run('initdb', ['-D', data, '-U', 'pilot', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const [cmd, args] = run('postgres', ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F']);
+  const child = spawn(cmd, args, { stdio: 'ignore' });
+  const url = `postgres://pilot@127.0.0.1:${port}/postgres`;
+  const pg = (await import('pg')).default;
+  await waitFor(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.end();
+    return true;
+  }, 'PostgreSQL');
+  return {
+    url,
+    async stop() {
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A throwaway redis-server on a free loopback port, no persistence. */
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const { createConnection } = await import('node:net');
+  await waitFor(() => new Promise((resolve) => createConnection(port, '127.0.0.1').once('connect', function (this: import('node:net').Socket) { this.destroy(); resolve(true); }).once('error', () => resolve(false))), 'redis-server');
+  return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+/** A throwaway Prometheus scraping `targets` every second, with its own storage dir. */
+export async function startPrometheus(targets: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'pilot-prom-'));
+  const port = await freePort();
+  await writeFile(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n`);
+  const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 'Prometheus');
+  return {
+    url,
+    async stop() {
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function uidOf(user: string): number {
+  return Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
+}
+function gidOf(user: string): number {
+  return Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
+}
