@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Logger, openEnv } from '@pilot/core';
+import { runScript, tempDir } from '@pilot/core/testing';
+import { startDemo } from '@pilot/demo-app/testing';
+import { runMonitor } from './monitor.ts';
+
+async function repo(t: Parameters<typeof tempDir>[0], port: number) {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'pilot.config.ts'), `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: ${port}, target: { kind: 'command', shift: ['true'], rollback: ['true'] }, rules: ['watch'] } } };\n`);
+  await mkdir(join(dir, 'policies'));
+  await writeFile(join(dir, 'policies', 'rules.yaml'), 'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n  - { kind: success_rate, min: 0.7, minChecks: 5, severity: warning }\n');
+  return dir;
+}
+
+const quiet = () => new Logger({ format: 'json', stream: { write: () => true } as unknown as NodeJS.WritableStream });
+
+test('a healthy service: the monitor runs for its duration and says so', async (t) => {
+  const demo = await startDemo();
+  t.after(() => demo.stop());
+  const ctx = await openEnv(await repo(t, demo.port), 'staging');
+  const summary = await runMonitor({ ctx, log: quiet(), durationMs: 1200, intervalMs: 200, signal: new AbortController().signal });
+  assert.equal(summary.verdict, 'healthy');
+  assert.ok(summary.checks >= 5);
+  assert.equal(summary.successRate, 1);
+});
+
+test('time to detect: a service that dies trips 3 consecutive failures within interval × 3 + 1 s', async (t) => {
+  const demo = await startDemo();
+  t.after(() => demo.stop());
+  const ctx = await openEnv(await repo(t, demo.port), 'staging');
+  const controller = new AbortController();
+  let killedAt = 0;
+  setTimeout(() => {
+    killedAt = Date.now();
+    demo.child.kill('SIGKILL');
+  }, 500);
+  const summary = await runMonitor({ ctx, log: quiet(), durationMs: 20_000, intervalMs: 200, signal: controller.signal });
+  const detectMs = Date.now() - killedAt;
+  assert.equal(summary.verdict, 'rollback');
+  assert.deepEqual(summary.reasons.map((r) => [r.rule, r.observed, r.threshold]), [['consecutive_failures', 3, 3]]);
+  assert.ok(detectMs <= 200 * 3 + 1000, `detected in ${detectMs} ms`);
+});
+
+test('`pnpm monitor`: exit 1 with the rollback command on a critical breach; MONITOR_DURATION is honoured', async (t) => {
+  const dir = await repo(t, 1);
+  const run = runScript('monitor', ['--env', 'staging', '--interval', '100ms'], { cwd: dir, env: { MONITOR_DURATION: '5' } });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stdout, /✗ critical consecutive_failures: observed 3, threshold 3/);
+  assert.match(run.stdout, /roll back with: pnpm rollback --env staging/);
+  const bad = runScript('monitor', ['--duration', 'soon'], { cwd: dir });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--duration: "soon" is not a duration/);
+});
