@@ -1,0 +1,126 @@
+// Router benchmarks: (1) zero downtime through 20 canary weight changes and 20 blue-green swaps under load;
+// (2) overhead: the demo service direct, through the router, and through HAProxy, in one run on the same backend.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Logger, environmentSchema, freePort, writeBenchResult } from '@pilot/core';
+import { stopRouter } from '../control.ts';
+import { createLocalTarget } from '../local-target.ts';
+
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const DEMO = join(REPO, 'packages/demo-app/dist/server.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+
+const root = await mkdtemp(join(tmpdir(), 'pilot-router-bench-'));
+const port = await freePort();
+const env = environmentSchema.parse({ port, target: { kind: 'local', adminPort: await freePort(), readyProbes: 1, drainTimeout: '5s', stopGrace: '2s' }, strategy: { kind: 'blue-green', keepWarm: '60s' } });
+const log = new Logger({ format: 'json', stream: new Writable({ write: (_c, _e, done) => done() }) });
+const target = createLocalTarget({ root, envName: 'bench', env, log, readyPath: '/health/ready' });
+const release = async (version: string) => {
+  const dir = join(root, '.pilot', 'releases', version);
+  await mkdir(join(dir, 'app'), { recursive: true });
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ version, commit: 'bench', created: '', configHash: '', start: [process.execPath, DEMO], env: {} }));
+  return { version, dir: join(dir, 'app') };
+};
+
+const run = (url: string, duration = SECONDS) => autocannon({ url, connections: 50, duration, pipelining: 1 });
+
+try {
+  const [blue, green] = [await release('blue'), await release('green')];
+  await target.prepare(blue);
+  await target.promote(blue);
+  await target.prepare(green);
+  // (1) Zero downtime: load for the whole sequence of changes.
+  const load = run(`http://127.0.0.1:${port}/api/hello`, 600);
+  const changes = async () => {
+    for (let i = 1; i <= 20; i++) {
+      await target.shift(green, [5, 25, 50, 75, 100][i % 5]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await target.shift(green, 0);
+    let [live, next] = [blue, green];
+    for (let i = 0; i < 20; i++) {
+      await target.prepare(next);
+      await target.promote(next);
+      [live, next] = [next, live];
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  };
+  await changes();
+  (load as unknown as { stop(): void }).stop();
+  const zd = await load;
+  const zdFailed = zd.errors + zd.timeouts + zd.non2xx;
+  console.log(`zero downtime: ${zd.requests.total} requests during 20 weight changes + 20 blue-green swaps: ${zd.errors} errors, ${zd.timeouts} timeouts, ${zd.non2xx} non-2xx`);
+
+  // (2) Overhead, same backend: the live demo release.
+  const status = (await fetch(`http://127.0.0.1:${port}/api/hello`)).headers.get('x-release');
+  const backendPort = await backendPortOf(root, env, status!);
+  const direct = await run(`http://127.0.0.1:${backendPort}/api/hello`);
+  const routed = await run(`http://127.0.0.1:${port}/api/hello`);
+  const haproxy = await withHaproxy(backendPort, (url) => run(`${url}/api/hello`));
+  const row = (name: string, r: autocannon.Result) => `${name.padEnd(8)} ${Math.round(r.requests.average).toString().padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.non2xx}`;
+  console.log(row('direct', direct));
+  console.log(row('router', routed));
+  if (haproxy) console.log(row('haproxy', haproxy));
+  const ratios: Record<string, number> = { 'router/direct rps': routed.requests.average / direct.requests.average };
+  if (haproxy) {
+    ratios['router/haproxy rps'] = routed.requests.average / haproxy.requests.average;
+    ratios['router/haproxy p99'] = routed.latency.p99 / Math.max(haproxy.latency.p99, 1);
+  }
+  await writeBenchResult(REPO, {
+    name: 'router',
+    description: `local router: zero downtime under autocannon (50 connections) through 20 canary weight changes and 20 blue-green swaps; overhead vs direct and HAProxy 2.6 (${SECONDS}s runs, same demo backend)`,
+    figures: {
+      zeroDowntimeRequests: zd.requests.total,
+      zeroDowntimeFailed: zdFailed,
+      directRps: Math.round(direct.requests.average),
+      routerRps: Math.round(routed.requests.average),
+      haproxyRps: haproxy ? Math.round(haproxy.requests.average) : 'haproxy not installed',
+      directP99Ms: direct.latency.p99,
+      routerP50Ms: routed.latency.p50,
+      routerP99Ms: routed.latency.p99,
+      haproxyP99Ms: haproxy ? haproxy.latency.p99 : 'n/a',
+    },
+    ratios,
+    targets: [
+      { name: 'failed requests during 40 switches', target: '0', actual: String(zdFailed), met: zdFailed === 0 },
+      ...(haproxy
+        ? [
+            { name: 'router req/s vs HAProxy', target: '≥ 0.7×', actual: `${ratios['router/haproxy rps'].toFixed(2)}×`, met: ratios['router/haproxy rps'] >= 0.7 },
+            { name: 'router p99 vs HAProxy', target: '≤ 1.5×', actual: `${ratios['router/haproxy p99'].toFixed(2)}×`, met: ratios['router/haproxy p99'] <= 1.5 },
+          ]
+        : []),
+    ],
+  });
+} finally {
+  await stopRouter({ root, envName: 'bench' });
+  await rm(root, { recursive: true, force: true });
+}
+
+async function backendPortOf(root: string, env: ReturnType<typeof environmentSchema.parse>, version: string): Promise<number> {
+  const { routerClient } = await import('../client.ts');
+  const { routerDirOf, adminPortOf } = await import('../control.ts');
+  const status = (await routerClient(routerDirOf(root, 'bench'), adminPortOf(env)).get('/admin/status')) as { releases: { version: string; port: number }[] };
+  return status.releases.find((r) => r.version === version)!.port;
+}
+
+async function withHaproxy<T>(backendPort: number, fn: (url: string) => Promise<T>): Promise<T | undefined> {
+  if (spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'pilot-haproxy-'));
+  const listen = await freePort();
+  // Equivalent to the router: HTTP mode, keep-alive to the backend, X-Forwarded-For.
+  const cfg = `global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n  option http-keep-alive\n  option forwardfor\nfrontend fe\n  bind 127.0.0.1:${listen}\n  default_backend be\nbackend be\n  http-reuse always\n  server demo 127.0.0.1:${backendPort}\n`;
+  await writeFile(join(dir, 'haproxy.cfg'), cfg);
+  const child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return await fn(`http://127.0.0.1:${listen}`);
+  } finally {
+    child.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
