@@ -36,7 +36,7 @@ export function checkCommands(repoRoot: string, commands: RunbookCommand[]): Com
     }
     const top = help([script]);
     // A subcommand is the second word when the top-level help lists it under Commands.
-    const sub = maybeSub && !maybeSub.startsWith('-') && new RegExp(`^ {2}${escape(maybeSub)} `, 'm').test(top.text) ? maybeSub : undefined;
+    const sub = maybeSub && !maybeSub.startsWith('-') && new RegExp(`^ {2}${escapeRegExp(maybeSub)} `, 'm').test(top.text) ? maybeSub : undefined;
     const target = sub ? help([script, sub]) : top;
     if (target.status !== 0) {
       problems.push({ command, problem: `\`pnpm ${[script, sub].filter(Boolean).join(' ')} --help\` exited ${target.status} (not built yet?)` });
@@ -44,12 +44,12 @@ export function checkCommands(repoRoot: string, commands: RunbookCommand[]): Com
     }
     for (const word of command.argv) {
       const flag = /^(--[a-z][a-z0-9-]*)/.exec(word)?.[1];
-      if (flag && !new RegExp(`${escape(flag)}\\b`).test(target.text)) problems.push({ command, problem: `flag ${flag} is not accepted by ${[script, sub].filter(Boolean).join(' ')}` });
+      if (flag && !new RegExp(`${escapeRegExp(flag)}\\b`).test(target.text)) problems.push({ command, problem: `flag ${flag} is not accepted by ${[script, sub].filter(Boolean).join(' ')}` });
     }
   }
   return problems;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

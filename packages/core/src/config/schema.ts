@@ -139,6 +139,48 @@ export const environmentSchema = z.strictObject({
   backup: z.strictObject({ enabled: z.boolean().default(true), paths: z.array(z.string()).default([]), keep: z.number().int().min(1).default(10) }).prefault({}),
   watch: duration.default('15m'),
   monitoringUrl: z.string().optional(),
+  /** The final promotion step waits for the release's attestation and refuses an unverified one. */
+  requireAttestation: z.boolean().default(false),
+  /** Run the migrate step here (when `migrations` is configured), optionally with this environment's database URL variable. */
+  migrate: z.strictObject({ enabled: z.boolean().default(true), databaseUrlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional() }).prefault({}),
+});
+
+const sqlCheckSchema = z.strictObject({
+  name: z.string().min(1),
+  sql: z.string().min(1),
+  /** The first column of the first row must equal this (compared as text); without it the query must return a row. */
+  expect: z.union([z.string(), z.number(), z.boolean()]).optional(),
+});
+
+/** Safe PostgreSQL migrations (`migration-dryrun`, `safe-migration`, pilot's migrate step). */
+export const migrationsSchema = z.strictObject({
+  /** Folder of `*.sql` migrations, applied in file-name order. */
+  dir: z.string().min(1).default('migrations'),
+  /** Name of the environment variable that holds the database URL (its value is a secret: masked everywhere). */
+  databaseUrlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('DATABASE_URL'),
+  /** Table that records applied migrations. */
+  table: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier').default('pilot_migrations'),
+  lockTimeout: duration.default('5s'),
+  statementTimeout: duration.default('60s'),
+  /** Retries of a migration that hit lock_timeout (SQLSTATE 55P03), with doubling back-off from `retryBackoff`. */
+  retries: z.number().int().min(0).max(20).default(5),
+  retryBackoff: duration.default('1s'),
+  /** SQL checks run after applying. */
+  verify: z.array(sqlCheckSchema).default([]),
+});
+
+/** SBOM, signing and provenance (`pnpm attest`, started by pilot in the background after the release build). */
+export const attestSchema = z.strictObject({
+  /** Workspace packages to describe in SBOMs (default: service.package). */
+  packages: z.array(z.string().min(1)).default([]),
+  /** cosign-format encrypted private key; its password comes from COSIGN_PASSWORD. */
+  key: z.string().optional(),
+  /** Sign keylessly (OIDC, CI only) through the cosign binary. */
+  keyless: z.boolean().default(false),
+  /** `builtin` signs on node:crypto (cosign-compatible files); `cosign` calls the cosign binary. */
+  signer: z.enum(['builtin', 'cosign']).default('builtin'),
+  /** pilot starts `attest` in the background right after the release is built. */
+  onDeploy: z.boolean().default(true),
 });
 
 export const configSchema = z.strictObject({
@@ -150,6 +192,8 @@ export const configSchema = z.strictObject({
   checks: checksSchema,
   /** Names of environment variables whose values are secrets: masked in every log, journal and report. */
   secrets: z.array(z.string()).default([]),
+  migrations: migrationsSchema.optional(),
+  attest: attestSchema.prefault({}),
   etag: z.strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) }).prefault({}),
   git: z
     .strictObject({
@@ -173,3 +217,5 @@ export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type StrategyConfig = z.output<typeof strategySchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
+export type MigrationsConfig = z.output<typeof migrationsSchema>;
+export type AttestConfig = z.output<typeof attestSchema>;
