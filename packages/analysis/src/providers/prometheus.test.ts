@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort } from '@pilot/core';
 import { startDemo } from '@pilot/demo-app/testing';
-import { missing, startPrometheus } from '../testing/services.ts';
+import { missing, startPrometheus } from '@pilot/core/testing';
 import { queryPrometheus, queryPrometheusRange } from './prometheus-api.ts';
 import { parsePrometheusText } from './prometheus-text.ts';
 

@@ -3,10 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runScript, tempDir } from '@pilot/core/testing';
 import { startDemo } from '@pilot/demo-app/testing';
 import { freePort } from '@pilot/core';
-import { missing, startPostgres, startRedis } from '../testing/services.ts';
+import { missing, runScript, startPostgres, startRedis, tempDir } from '@pilot/core/testing';
 import { runSmokeTests } from './run-smoke.ts';
 
 const hello = { name: 'hello', path: '/api/hello', expect: { status: 200, json: { path: 'service', equals: 'demo-app' } } };

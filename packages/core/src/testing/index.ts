@@ -1,2 +1,3 @@
 export { tempDir } from './temp-dir.ts';
 export { runScript, repoRoot, type ScriptRun } from './run-script.ts';
+export { missing, startPostgres, startRedis, startPrometheus, type TestPostgres } from './services.ts';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@pilot/core';
+import { freePort } from '../net.ts';
 
 const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((dir) => existsSync(join(dir, 'initdb')));
 
@@ -36,8 +36,19 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** A running throwaway PostgreSQL cluster. */
+export interface TestPostgres {
+  /** URL of the `postgres` database, superuser `pilot`, no password (trust on loopback). */
+  url: string;
+  /** Folder holding initdb, pg_dump, pg_restore… of the version that runs the cluster. */
+  bin: string;
+  /** Creates an empty database and returns its URL (one per test keeps tests independent). */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
 /** A throwaway PostgreSQL cluster on a free loopback port (as the `postgres` user when run as root: initdb refuses root). */
-export async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPostgres(): Promise<TestPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'pilot-pg-'));
   const data = join(dir, 'data');
   const port = await freePort();
@@ -62,6 +73,17 @@ export async function startPostgres(): Promise<{ url: string; stop(): Promise<vo
   }, 'PostgreSQL');
   return {
     url,
+    bin: PG_BIN!,
+    async createDatabase(name) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      } finally {
+        await client.end();
+      }
+      return url.replace(/\/postgres$/, `/${encodeURIComponent(name)}`);
+    },
     async stop() {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
