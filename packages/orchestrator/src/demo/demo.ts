@@ -58,7 +58,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   process.env.PILOT_STATE_DIR = stateDir;
   const port = await freePort();
   const window = `${(o.windowMs ?? 2000) / 1000}s`;
-  const env = environmentSchema.parse({ port, rules: ['canary'], watch: '0s', target: { kind: 'local', adminPort: await freePort(), drainTimeout: '1s', stopGrace: '2s', readyProbes: 1 }, backup: { enabled: false } });
+  const env = environmentSchema.parse({ port, rules: ['canary'], watch: '0s', target: { kind: 'local', adminPort: await freePort(), drainTimeout: '1s', stopGrace: '2s', readyProbes: 1 }, backup: { paths: ['pilot.config.ts', 'policies'] } });
   const strategy = strategySchema.parse({ kind: 'canary', steps: [5, 25, 50, 100], analysisWindow: window, interval: `${o.intervalMs ?? 500}ms` });
   const paths = statePaths(stateDir);
   const ctx: EnvContext = {
@@ -100,7 +100,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const hello = await fetch(`http://127.0.0.1:${port}/api/hello`).then((r) => r.json() as Promise<{ version?: string }>, () => ({}) as { version?: string });
     servingAfter = hello.version;
   } finally {
-    await stopLocalEnvironment(ctx, target, o.log).catch((error) => o.log.warn('demo.stop', `could not stop the router: ${error instanceof Error ? error.message : error}`));
+    await stopLocalEnvironment(ctx, target).catch((error) => o.log.warn('demo.stop', `could not stop the router: ${error instanceof Error ? error.message : error}`));
     if (previousState === undefined) delete process.env.PILOT_STATE_DIR;
     else process.env.PILOT_STATE_DIR = previousState;
     if (!o.keep) await rm(stateDir, { recursive: true, force: true });

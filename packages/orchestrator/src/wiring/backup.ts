@@ -1,17 +1,13 @@
+import { createBackup } from '@pilot/backup';
 import type { EnvContext, Logger } from '@pilot/core';
-import { optionalPackage } from './optional.ts';
 
-/**
- * Takes a backup through @pilot/backup (issue: backup-dhash). Resolved at run time so the orchestrator works
- * before that package lands; a missing package is reported, not faked.
- */
+/** Backs up the environment's configured sources into `.pilot/backups/<env>/`; with no sources configured there is nothing to take. */
 export async function runBackup(ctx: EnvContext, log: Logger, reason: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const mod = await optionalPackage('@pilot/backup');
-  const create = mod.createBackup as ((o: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined;
-  if (typeof create !== 'function') {
-    log.warn('backup.unavailable', '@pilot/backup is not available in this checkout — no backup taken', { env: ctx.envName });
-    return { skipped: true, why: '@pilot/backup not available' };
+  const paths = ctx.env.backup.paths;
+  if (paths.length === 0) {
+    log.info('backup.skipped', `no backup sources for ${ctx.envName} (environments.${ctx.envName}.backup.paths)`, { env: ctx.envName });
+    return { skipped: true, why: `environments.${ctx.envName}.backup.paths is empty` };
   }
-  const result = await create({ root: ctx.root, envName: ctx.envName, env: ctx.env, config: ctx.config, paths: ctx.env.backup.paths, reason, log, signal });
-  return { id: result.id, path: result.path, digest: result.digest ?? result.dhash };
+  const result = await createBackup({ root: ctx.root, paths, out: ctx.paths.backups(ctx.envName), envName: ctx.envName, reason, log, signal });
+  return { id: result.id, path: result.path, digest: result.digest };
 }
