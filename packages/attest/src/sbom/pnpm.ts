@@ -1,0 +1,26 @@
+import { FailedError } from '@pilot/core';
+import { execa } from 'execa';
+
+/** How to call pnpm: the one running us (npm_execpath) when there is one, else the pinned `npx -y pnpm@10.34.9`. */
+export function pnpmCommand(env: NodeJS.ProcessEnv = process.env): string[] {
+  const execpath = env.npm_execpath;
+  if (execpath && /pnpm/.test(execpath)) return /\.c?js$/.test(execpath) ? [process.execPath, execpath] : [execpath];
+  return ['npx', '-y', 'pnpm@10.34.9'];
+}
+
+/** The environment without npm_execpath: cyclonedx-npm runs `npm ls` and must not be pointed at pnpm. */
+export function envWithoutPnpm(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { npm_execpath: _, ...rest } = env;
+  return rest;
+}
+
+/** Runs a command (argument array), returns stdout; a failure names the command and the end of its output. */
+export async function runTool(argv: string[], o: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; what: string }): Promise<string> {
+  const r = await execa(argv[0], argv.slice(1), { cwd: o.cwd, env: o.env ?? process.env, extendEnv: false, reject: false, cancelSignal: o.signal, stdin: 'ignore', maxBuffer: 256 * 1024 * 1024 });
+  if (r.isCanceled) throw new FailedError(`${o.what} was interrupted`);
+  if (r.exitCode !== 0) {
+    const tail = `${r.stderr}\n${r.stdout}`.trim().split('\n').slice(-12).join('\n');
+    throw new FailedError(`${o.what} failed: \`${argv.join(' ')}\` exited ${r.exitCode ?? r.signal} in ${o.cwd}:\n${tail}`);
+  }
+  return r.stdout;
+}
