@@ -31,6 +31,10 @@ export default defineConfig({
       rules: ['production'],
       approvals: { count: 1, roles: [] },
       windows: [{ days: ['mon', 'tue', 'wed', 'thu'], start: '09:00', end: '16:00' }],
+      // The final promotion waits for the release's signed attestation and refuses an unverified one (needs attest.key).
+      // requireAttestation: true,
+      // This environment's database URL variable for the migrate step.
+      // migrate: { databaseUrlEnv: 'PRODUCTION_DATABASE_URL' },
     },
   },
   // canary: weights held for an analysis window each; or { kind: 'blue-green' } / { kind: 'batch' }.
@@ -38,8 +42,15 @@ export default defineConfig({
   checks: {
     smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }],
   },
+  // PostgreSQL migrations applied by \`pilot\` before the candidate gets traffic (\`pnpm safe-migration\`), when you have a database.
+  // migrations: { dir: 'migrations', databaseUrlEnv: 'DATABASE_URL', lockTimeout: '5s', statementTimeout: '60s', retries: 5 },
+  // SBOM, signature and provenance, started in the background after the release build (\`pnpm attest\`).
+  // key: a cosign-format key (\`pnpm attest keygen\`), its password in COSIGN_PASSWORD; or keyless: true in CI.
+  // attest: { key: 'cosign.key' },
+  // The migration log safe-migration appends to; pilot commits it and preflight refuses it uncommitted.
+  // git: { migrationLog: '.async-migration-log' },
   // Environment variables whose values are secrets: masked in every log, journal and report.
-  secrets: ['SLACK_WEBHOOK_URL'],
+  secrets: ['SLACK_WEBHOOK_URL', 'DATABASE_URL', 'PRODUCTION_DATABASE_URL', 'COSIGN_PASSWORD'],
 });
 `;
 
