@@ -1,0 +1,12 @@
+export { lintMigrations, lintFiles } from './lint/lint.ts';
+export type { Finding, LintReport, Severity } from './lint/types.ts';
+export { RULES } from './lint/rules/index.ts';
+export { dryRunMigrations, type DryRunReport, type MigrateOptions } from './dry-run/dry-run.ts';
+export type { DryRunResult } from './dry-run/dry-run-files.ts';
+export { safeMigrate, type JournalFn, type SafeMigrateResult } from './apply/safe-migrate.ts';
+export { MigrationFailedError } from './apply/migration-failed.ts';
+export { pendingMigrations } from './migrations/pending-migrations.ts';
+export { restoreDump, restoreCommand } from './dump/restore.ts';
+export { verifyDump } from './dump/dump.ts';
+export { migrationLogPath } from './apply/migration-log.ts';
+export { formatDryRun, formatLintReport, formatSafeMigrate } from './report/format.ts';
