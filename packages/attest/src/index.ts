@@ -1,0 +1,15 @@
+export { attestRelease, type AttestOptions, type AttestationResult } from './store/attest-release.ts';
+export { verifyAttestation, type VerifyResult } from './store/verify.ts';
+export { attestationState, type AttestationState } from './store/state.ts';
+export type { AttestationManifest } from './store/manifest.ts';
+export { findRelease, newestRelease, type ReleaseRef } from './store/release.ts';
+export { generateSbom, checkSbom, type Sbom } from './sbom/generate.ts';
+export { signBlob, verifyBlob } from './sign/blob.ts';
+export { createBundle, checkBundle, type SigstoreBundle } from './sign/bundle.ts';
+export { signEnvelope, openEnvelope, preAuthEncoding, type DsseEnvelope } from './sign/dsse.ts';
+export { generateKeyFiles } from './sign/keygen.ts';
+export { loadPrivateKey, loadPublicKey, passwordFrom, publicKeyPem, keyFingerprint } from './sign/keys.ts';
+export { checkAttestation } from './provenance/check-attestation.ts';
+export { createProvenance, type Statement } from './provenance/statement.ts';
+export { cosignSignBlob, cosignVerifyBlob } from './cosign/cosign.ts';
+export { detectCosign, COSIGN_INSTALL_HINT } from './cosign/version.ts';

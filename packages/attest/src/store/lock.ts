@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Actor, InterruptedError, RefusedError, actorLiveness, currentActor } from '@pilot/core';
+
+/** What the digest lock file holds: who attests which release. */
+export interface DigestLockRecord extends Actor {
+  version: string;
+  digest: string;
+}
+
+/** `.pilot/attestations/.locks/<hex>.lock`: one attestation run per release digest. */
+export function digestLockPath(attestationsRoot: string, digest: string): string {
+  return join(attestationsRoot, '.locks', `${digest.replace(/^sha256:/, '')}.lock`);
+}
+
+/** Reads the lock; `live` is false when its process is gone (a stale lock). */
+export async function readDigestLock(path: string): Promise<{ record: DigestLockRecord; live: boolean } | undefined> {
+  try {
+    const record = JSON.parse(await readFile(path, 'utf8')) as DigestLockRecord;
+    return { record, live: actorLiveness(record) !== 'dead' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the digest lock. While another live run holds it: waits (polling; `isDone` lets the caller stop once that
+ * run has finished the work) or refuses. Returns 'done' when `isDone` says the work exists, else a release function.
+ */
+export async function acquireDigestLock(o: { path: string; version: string; digest: string; wait: boolean; isDone: () => Promise<boolean>; signal?: AbortSignal; pollMs?: number }): Promise<'done' | (() => Promise<void>)> {
+  await mkdir(dirname(o.path), { recursive: true });
+  const record: DigestLockRecord = { ...currentActor(), version: o.version, digest: o.digest };
+  for (;;) {
+    if (o.signal?.aborted) throw new InterruptedError('interrupted while waiting for the attestation lock');
+    if (await o.isDone()) return 'done';
+    // Whole record under a temp name, then link(): the lock appears complete or not at all, and link fails if it exists.
+    const temp = `${o.path}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, JSON.stringify(record));
+    try {
+      await link(temp, o.path);
+      // Re-check after winning: the previous holder may have finished between isDone() and link().
+      if (await o.isDone()) {
+        await rm(o.path, { force: true });
+        return 'done';
+      }
+      return () => rm(o.path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
+    const holder = await readDigestLock(o.path);
+    // A lock left by a killed run is stale: remove it and try again.
+    if (holder && !holder.live) await rm(o.path, { force: true });
+    else if (holder && !o.wait) throw new RefusedError(`release ${holder.record.version} (${o.digest}) is being attested by pid ${holder.record.pid} (${holder.record.command}) — wait for it, or run again with --wait`);
+    else await sleep(o.pollMs ?? 250, undefined, { signal: o.signal }).catch(() => undefined);
+  }
+}
