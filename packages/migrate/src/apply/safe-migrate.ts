@@ -2,7 +2,8 @@ import { FailedError, InterruptedError, statePaths, stateDir } from '@pilot/core
 import { connect } from '../db/connect.ts';
 import { resolveSettings } from '../db/settings.ts';
 import type { MigrateOptions } from '../dry-run/dry-run.ts';
-import { type DryRunResult, dryRunFiles } from '../dry-run/dry-run-files.ts';
+import type { DryRunResult } from '../dry-run/dry-run-files.ts';
+import { dryRunWithRetries } from '../dry-run/dry-run-retry.ts';
 import { type Dump, createDump } from '../dump/dump.ts';
 import { restoreCommand } from '../dump/restore.ts';
 import { lintFiles } from '../lint/lint.ts';
@@ -75,9 +76,14 @@ export async function safeMigrate(o: MigrateOptions & { journal?: JournalFn }): 
     Object.assign(result, { dump: dump.path, dumpSha256: dump.sha256, restoreCommand: restoreCommand(s.urlEnv, dump.path) });
     await journal('migration.backup', { dump: dump.path, sha256: dump.sha256 });
     step('dry-run in a rolled-back transaction');
-    result.dryRun = await dryRunFiles(client, split.pending, s, o.signal);
+    const dryRun = await dryRunWithRetries(client, split.pending, s, o.log, o.signal);
+    result.dryRun = dryRun.results;
     const broken = result.dryRun.find((r) => r.status === 'failed');
-    if (broken) await fail(`dry-run of ${broken.name}:${broken.error?.line ?? '?'} failed: ${broken.error?.message}${broken.error?.sqlstate ? ` (SQLSTATE ${broken.error.sqlstate})` : ''}; nothing was applied`, broken.name);
+    if (broken) {
+      const e = broken.error;
+      const attempts = e?.sqlstate === '55P03' ? ` after ${dryRun.attempts} attempts (lock_timeout ${s.lockTimeout}, ${s.retries} retries): another session holds a conflicting lock` : '';
+      await fail(`dry-run of ${broken.name}:${e?.line ?? '?'} failed: ${e?.message}${e?.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}${attempts}; nothing was applied`, broken.name);
+    }
     for (const file of split.pending) {
       step(`apply ${file.name}${file.noTransaction ? ' (outside a transaction)' : ''}`);
       try {

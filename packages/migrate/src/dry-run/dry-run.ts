@@ -27,6 +27,8 @@ export interface MigrateOptions {
   dir?: string;
   log: Logger;
   signal?: AbortSignal;
+  /** Where the database URL variable is read (default process.env). */
+  processEnv?: NodeJS.ProcessEnv;
 }
 
 /** Applies the pending migrations in a transaction that is rolled back, and reports each one (never changes the schema). */

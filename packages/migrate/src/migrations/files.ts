@@ -29,7 +29,11 @@ export async function readMigrations(dir: string): Promise<MigrationFile[]> {
 
 /** Reads and parses one migration file. */
 export async function readMigration(path: string, name: string): Promise<MigrationFile> {
-  const sql = await readFile(path, 'utf8');
+  return parseMigration(name, await readFile(path, 'utf8'), path);
+}
+
+/** Parses migration SQL already in memory. */
+export async function parseMigration(name: string, sql: string, path = name): Promise<MigrationFile> {
   const { statements, leadingComments, error } = await parseStatements(sql);
   return {
     name,

@@ -74,9 +74,15 @@ function parseAllows(comments: string[]): Map<string, string> {
     const match = ALLOW.exec(comment);
     if (!match) continue;
     // Rule ids first (comma or space separated), then the reason.
-    const words = match[1].split(/[\s,]+/);
-    const rules = [];
-    while (words.length && /^[a-z]+(?:-[a-z]+)+$/.test(words[0])) rules.push(words.shift() as string);
+    const words = match[1].trim().split(/[\s,]+/);
+    const rules: string[] = [];
+    let ended = false;
+    // A colon after a rule id ends the list ("drop-column: reason").
+    while (!ended && words.length && /^[a-z]+(?:-[a-z]+)*:?$/.test(words[0]) && words[0].includes('-')) {
+      const word = words.shift() as string;
+      ended = word.endsWith(':');
+      rules.push(word.replace(/:$/, ''));
+    }
     const reason = words.join(' ').replace(/^[-—:]\s*/, '');
     for (const rule of rules) allows.set(rule, reason);
   }

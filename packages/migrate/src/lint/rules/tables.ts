@@ -1,4 +1,5 @@
 import type { Rule } from '../types.ts';
+import { beginsTransaction, endsTransaction } from './ast.ts';
 
 /** RENAME TABLE breaks the release still running. */
 export const renameTable: Rule = {
@@ -53,12 +54,12 @@ export const cluster: Rule = {
   },
 };
 
-/** BEGIN / COMMIT in a transactional file would commit before pilot records the migration. */
+/** BEGIN / COMMIT in a transactional file would commit before pilot records the migration (one finding per BEGIN, or per stray COMMIT). */
 export const explicitTransaction: Rule = {
   id: 'explicit-transaction',
   severity: 'error',
   check(s, context) {
-    if (s.kind !== 'TransactionStmt' || context.file.noTransaction || !['TRANS_STMT_BEGIN', 'TRANS_STMT_START', 'TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(s.node.kind)) return undefined;
+    if (context.file.noTransaction || !(beginsTransaction(s) || (endsTransaction(s) && !context.before.some(beginsTransaction)))) return undefined;
     return {
       message: 'pilot runs each migration in its own transaction and records it in that transaction: a BEGIN/COMMIT in the file breaks that (a COMMIT commits half a migration)',
       fix: 'remove BEGIN/COMMIT; for statements that must run outside a transaction, use a file marked `-- pilot:no-transaction`',
