@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Logger, RefusedError, configSchema, currentActor } from '@pilot/core';
+import { tempDir } from '@pilot/core/testing';
+import { generateKeyFiles } from '../sign/keygen.ts';
+import { attestRelease } from './attest-release.ts';
+import { digestLockPath } from './lock.ts';
+import { attestationState } from './state.ts';
+import { makeRelease } from './testing.ts';
+import { verifyAttestation } from './verify.ts';
+
+const log = new Logger({ stream: { write: () => true } as unknown as NodeJS.WritableStream });
+// No service.package: no SBOM step, so these tests stay fast; the SBOM is covered by sbom.test.ts and the CLI test.
+const config = configSchema.parse({ service: { name: 'svc', dir: '.', start: ['node', 'x.js'] }, environments: { staging: { port: 18080 } } });
+
+async function setup(t: { after(fn: () => unknown): void }) {
+  const root = await tempDir(t);
+  const env = { ...process.env, PILOT_STATE_DIR: join(root, '.pilot') };
+  const { digest } = await makeRelease(join(root, '.pilot'), 'v1', { 'index.js': 'console.log(1)\n' });
+  return { root, env, digest, attestations: join(root, '.pilot', 'attestations') };
+}
+
+test('without a key: SBOM-less unsigned attestation, verify says unsigned and how to sign', async (t) => {
+  const { root, env } = await setup(t);
+  const r = await attestRelease({ root, config, version: 'v1', log, env });
+  assert.equal(r.status, 'unsigned');
+  assert.deepEqual(Object.keys(r.files), ['provenance.intoto.jsonl']);
+  assert.deepEqual(await attestationState(root, 'v1', env), { state: 'unsigned', detail: (await attestationState(root, 'v1', env)).detail });
+  const v = await verifyAttestation({ root, version: 'v1', env });
+  assert.equal(v.ok, false);
+  assert.match(v.problems.join('\n'), /unsigned — sign it: `pnpm attest keygen`/);
+  // A second run without a key finds it done; a run with a key redoes it signed.
+  assert.equal((await attestRelease({ root, config, version: 'v1', log, env })).status, 'already-attested');
+  const keys = await generateKeyFiles(join(root, 'k'), 'pw');
+  const signed = await attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'pw', log, env });
+  assert.equal(signed.status, 'signed');
+  assert.equal((await verifyAttestation({ root, version: 'v1', publicKey: keys.publicKey, env })).ok, true);
+  assert.equal((await attestationState(root, 'v1', env)).state, 'signed');
+});
+
+test('a failed run leaves a failure record for status; a wrong password says so; success clears the record', async (t) => {
+  const { root, env, attestations } = await setup(t);
+  const keys = await generateKeyFiles(join(root, 'k'), 'pw');
+  await assert.rejects(attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'nope', log, env }), /wrong password for .*k\.key \(COSIGN_PASSWORD\)/);
+  const state = await attestationState(root, 'v1', env);
+  assert.equal(state.state, 'failed');
+  assert.match(state.detail!, /wrong password/);
+  assert.deepEqual((await readdir(attestations)).filter((n) => !n.startsWith('.locks')), ['v1.failed.json'], 'no half-written attestation folder');
+  await attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'pw', log, env });
+  assert.equal(existsSync(join(attestations, 'v1.failed.json')), false);
+});
+
+test('digest lock: a live holder means running (and --no-wait refuses); a dead holder’s lock is stale and taken over', async (t) => {
+  const { root, env, digest, attestations } = await setup(t);
+  const lock = digestLockPath(attestations, digest);
+  await mkdir(join(attestations, '.locks'), { recursive: true });
+  await writeFile(lock, JSON.stringify({ ...currentActor('other run'), version: 'v1', digest }));
+  assert.equal((await attestationState(root, 'v1', env)).state, 'running');
+  await assert.rejects(attestRelease({ root, config, version: 'v1', wait: false, log, env }), (error: Error) => error instanceof RefusedError && /being attested by pid/.test(error.message));
+  await writeFile(lock, JSON.stringify({ ...currentActor('killed run'), pid: 2 ** 22 + 1, version: 'v1', digest }));
+  assert.equal((await attestRelease({ root, config, version: 'v1', wait: false, log, env })).status, 'unsigned');
+  assert.equal(existsSync(lock), false, 'lock released');
+});
