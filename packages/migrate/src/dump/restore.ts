@@ -17,7 +17,7 @@ export function restoreCommand(urlEnv: string, dump: string): string {
  * fully first, then `pg_restore --clean --if-exists --no-owner --single-transaction` (all or nothing).
  * Objects created after the dump and absent from it are left in place (pg_restore drops only what the dump holds).
  */
-export async function restoreDump(o: { root: string; envName: string; env: EnvironmentConfig; config?: PilotConfig; dump: string; log: Logger; signal?: AbortSignal }): Promise<Record<string, unknown>> {
+export async function restoreDump(o: { root: string; envName: string; env: EnvironmentConfig; config?: PilotConfig; dump: string; log: Logger; signal?: AbortSignal; processEnv?: NodeJS.ProcessEnv }): Promise<Record<string, unknown>> {
   const config = o.config ?? (await loadConfig(o.root)).config;
   const settings = resolveSettings({ ...o, config });
   const dump = resolve(o.root, o.dump);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMigration } from '../migrations/files.ts';
-import { lintFiles } from './lint.ts';
+import { UsageError } from '@pilot/core';
+import { lintFiles, lintMigrations } from './lint.ts';
 import { RULES } from './rules/index.ts';
 
 const NT = '-- pilot:no-transaction\n';
@@ -83,4 +84,8 @@ test('a syntax error is an error finding on its line', async () => {
   const report = await lint(`${T}ALTER TABLE users ADD COLUMN note text;\nALTER TABLE users ADD COLUMNN x int;`);
   assert.equal(report.findings[0].rule, 'syntax-error');
   assert.equal(report.findings[0].line, 4);
+});
+
+test('a missing migrations folder is a usage error (exit 2) naming it', async () => {
+  await assert.rejects(lintMigrations({ dir: '/nonexistent/migrations' }), (error: Error) => error instanceof UsageError && /migrations folder \/nonexistent\/migrations not found/.test(error.message));
 });
