@@ -35,7 +35,7 @@ export async function createDump(o: { url: string; dir: string; log: Logger; sig
   await writeFileAtomic(`${path}.sha256`, `${sha256}  ${basename(path)}\n`);
   await verifyDump(path);
   const { size } = await stat(path);
-  o.log.info('migration.backup', `database dump ${path} (${size} bytes) verified; sha256 ${sha256}`, { dump: path, sha256 });
+  o.log.info('migration.backup', `database dump verified (${size} bytes, read fully by pg_restore)`, { dump: path, sha256 });
   return { path, sha256, bytes: size };
 }
 
