@@ -19,6 +19,7 @@ function human(s: EnvStatus): string {
   const lines = [`${s.env}: live ${s.live ?? 'none'} · last-known-good ${s.lastKnownGood ?? 'none'} · ${s.lock.held ? describeHolder(s.lock) : 'not locked'}`];
   if (s.open) lines.push(`  open: ${formatDeploymentLine(s.open)}`);
   if (s.next) lines.push(`  next: ${s.next}`);
+  if (s.attestation) lines.push(`  attestation of ${s.attestation.version}: ${s.attestation.state}${s.attestation.detail ? ` — ${s.attestation.detail}` : ''}`);
   for (const d of s.recent.filter((d) => d !== s.open).slice(0, 3)) lines.push(`  ${formatDeploymentLine(d)}`);
   return lines.join('\n');
 }

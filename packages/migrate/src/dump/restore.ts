@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { resolveSettings } from '../db/settings.ts';
 import { stderrOf, verifyDump } from './dump.ts';
 import { libpqEnv } from './libpq-env.ts';
+import { dropStatements, relationsAfterDump, relationsInDump } from './objects-after-dump.ts';
 import { pgBin } from './pg-bin.ts';
 
 /** The restore command to print: names the URL variable, never its value. */
@@ -13,9 +14,9 @@ export function restoreCommand(urlEnv: string, dump: string): string {
 }
 
 /**
- * Restores a dump made by safe-migration into the environment's database: checks its sha256 sidecar and reads it
- * fully first, then `pg_restore --clean --if-exists --no-owner --single-transaction` (all or nothing).
- * Objects created after the dump and absent from it are left in place (pg_restore drops only what the dump holds).
+ * Restores a dump made by safe-migration into the environment's database, exactly: checks its sha256 sidecar and
+ * reads it fully first, then in one psql transaction drops the relations created after the dump (pg_restore --clean
+ * alone leaves them) and replays `pg_restore --clean --if-exists --no-owner`. All or nothing.
  */
 export async function restoreDump(o: { root: string; envName: string; env: EnvironmentConfig; config?: PilotConfig; dump: string; log: Logger; signal?: AbortSignal; processEnv?: NodeJS.ProcessEnv }): Promise<Record<string, unknown>> {
   const config = o.config ?? (await loadConfig(o.root)).config;
@@ -25,12 +26,18 @@ export async function restoreDump(o: { root: string; envName: string; env: Envir
   o.log.info('migration.restore', `restoring ${dump} (sha256 ${sha256}) into the ${o.envName} database (${settings.urlEnv})`, { dump, sha256 });
   const env = libpqEnv(settings.url);
   const started = performance.now();
+  const extra = await relationsAfterDump(settings.url, await relationsInDump(dump, env));
   try {
-    await execa(pgBin('pg_restore'), ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--no-password', '--dbname', env.PGDATABASE ?? 'postgres', dump], { env, cancelSignal: o.signal });
+    const replay = execa(pgBin('pg_restore'), ['--clean', '--if-exists', '--no-owner', '--file', '-', dump], { env, buffer: false, cancelSignal: o.signal });
+    const psql = execa(pgBin('psql'), ['--no-psqlrc', '--quiet', '--single-transaction', '--set', 'ON_ERROR_STOP=1', '--no-password', '--file', '-'], { env, stdin: 'pipe', stdout: 'ignore', cancelSignal: o.signal });
+    psql.stdin!.write(dropStatements(extra));
+    replay.stdout!.pipe(psql.stdin!);
+    await Promise.all([replay, psql]);
   } catch (error) {
-    throw new FailedError(`pg_restore of ${dump} failed and was rolled back (single transaction): ${stderrOf(error)}`, { cause: error });
+    throw new FailedError(`restoring ${dump} failed and was rolled back (single transaction): ${stderrOf(error)}`, { cause: error });
   }
   const durationMs = Math.round(performance.now() - started);
-  o.log.info('migration.restored', `restored ${dump} into ${o.envName} in ${durationMs} ms`, { dump, sha256, durationMs });
-  return { restored: true, dump, sha256, database: settings.urlEnv, durationMs };
+  const dropped = extra.map((r) => `${r.schema}.${r.name}`);
+  o.log.info('migration.restored', `restored ${dump} into ${o.envName} in ${durationMs} ms${dropped.length ? `; dropped what came after it: ${dropped.join(', ')}` : ''}`, { dump, sha256, durationMs, dropped });
+  return { restored: true, dump, sha256, database: settings.urlEnv, durationMs, dropped };
 }

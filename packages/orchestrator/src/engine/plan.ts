@@ -1,6 +1,6 @@
 import { type EnvironmentConfig, type StrategyConfig, parseDuration } from '@pilot/core';
 
-export type StepKind = 'build' | 'dry-run' | 'tag' | 'backup' | 'prepare' | 'shift' | 'smoke' | 'analyse' | 'pause' | 'wait' | 'promote' | 'watch' | 'finalize';
+export type StepKind = 'build' | 'dry-run' | 'tag' | 'backup' | 'migrate' | 'prepare' | 'shift' | 'smoke' | 'analyse' | 'pause' | 'wait' | 'promote' | 'watch' | 'finalize';
 
 /** One planned step of a deployment; the list is fixed at start and recorded in the journal so resume can continue it. */
 export interface StepSpec {
@@ -18,18 +18,21 @@ export interface PlanOptions {
   strategy: StrategyConfig;
   env: EnvironmentConfig;
   backup: boolean;
+  /** Apply pending database migrations (safe-migration) before the candidate gets traffic. */
+  migrate?: boolean;
   /** No release serves yet: nothing to compare a canary with, so the candidate is promoted and then smoke-tested. */
   firstDeploy?: boolean;
 }
 
-/** Orders the steps of a deployment for a strategy: build → dry-run → tag → backup → prepare → (shift → smoke → analyse)… → promote → watch → finalize. */
-export function planSteps({ strategy, env, backup, firstDeploy }: PlanOptions): StepSpec[] {
+/** Orders the steps of a deployment for a strategy: build → dry-run → tag → backup → migrate → prepare → (shift → smoke → analyse)… → promote → watch → finalize. */
+export function planSteps({ strategy, env, backup, migrate, firstDeploy }: PlanOptions): StepSpec[] {
   const steps: StepSpec[] = [
     { name: 'build', kind: 'build' },
     { name: 'dry-run', kind: 'dry-run' },
     { name: 'tag', kind: 'tag' },
   ];
   if (backup) steps.push({ name: 'backup', kind: 'backup' });
+  if (migrate) steps.push({ name: 'migrate', kind: 'migrate' });
   steps.push({ name: 'prepare', kind: 'prepare' });
   const window = parseDuration(strategy.analysisWindow, 'strategy.analysisWindow');
   if (firstDeploy) {

@@ -12,6 +12,10 @@ export interface RunState {
   weight?: number;
   promoted?: boolean;
   backup?: Record<string, unknown>;
+  /** Migrations the migrate step applied, and the verified dump taken before them. */
+  migrations?: { applied: string[]; dump?: string };
+  /** The background attestation started after the build. */
+  attestation?: { pid?: number };
   dueAt?: string;
   forced?: string[];
 }

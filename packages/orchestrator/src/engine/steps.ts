@@ -2,7 +2,9 @@ import { PilotError, parseDuration } from '@pilot/core';
 import { createTag, pushTag, tagName } from '../git/tag.ts';
 import { buildCommands, buildRelease } from '../release/build.ts';
 import { recordHistory } from '../state/history.ts';
+import { requireVerifiedAttestation, startAttestation } from '../wiring/attest.ts';
 import { runBackup } from '../wiring/backup.ts';
+import { applyMigrations, lintBeforeTag, migrationsEnabled } from '../wiring/migrate.ts';
 import type { StepSpec } from './plan.ts';
 import type { DeployRun } from './run.ts';
 import { VerdictRollback } from './state.ts';
@@ -34,12 +36,16 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
       if (built) {
         state.release = { version: built.version, dir: built.dir, commit: built.commit, digest: built.digest, etag: built.etag, createdAt: built.createdAt };
         log.info('release.built', `release ${built.version} ${built.reused ? 'reused' : 'built'} (${built.digest})`, { version: built.version, digest: built.digest });
+        if (ctx.config.attest.onDeploy) state.attestation = { pid: startAttestation(ctx, built.version, log) };
+      } else if (runner.dry && ctx.config.attest.onDeploy) {
+        runner.actions.push({ step: step.name, description: 'attest the release in the background (SBOM, signature, provenance)', command: ['pnpm', 'attest', '--release', state.release!.version] });
       }
       return {};
     }
     case 'dry-run': {
       const steps = await run.target.plan(run.candidate(), run.plan.filter((s) => s.kind === 'shift' || s.kind === 'promote').map((s) => s.weight ?? 100));
       for (const planned of steps) runner.actions.push({ step: 'target', description: planned.description, ...(planned.command ? { command: planned.command } : {}) });
+      if (migrationsEnabled(ctx)) await lintBeforeTag(ctx, log);
       log.info('plan.validated', `target plan validated (${steps.length} actions)`, { target: run.target.kind });
       return {};
     }
@@ -58,6 +64,12 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
     case 'backup': {
       const backup = await runner.ifNotDry(`back up ${ctx.envName} before the deployment`, () => runBackup(ctx, log, 'pre-deploy', run.signal), ['pnpm', 'backup-dhash', '--env', ctx.envName]);
       if (backup) state.backup = backup;
+      return {};
+    }
+    case 'migrate': {
+      const message = `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName} (deployment ${run.id})`;
+      const migrated = await runner.ifNotDry(`apply pending migrations to ${ctx.envName} (dump, lint, dry-run, apply, verify) and commit ${ctx.config.git.migrationLog ?? '.async-migration-log'}`, () => applyMigrations(ctx, log, (event, fields) => runner.journal(event, fields), message, run.signal), ['pnpm', 'safe-migration', '--env', ctx.envName, '--yes']);
+      if (migrated) state.migrations = migrated;
       return {};
     }
     case 'prepare': {
@@ -128,6 +140,10 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
       return { pause: { reason: `next batch is due at ${dueAt} — \`pnpm pilot resume --due\` (from cron) continues it then`, dueAt } };
     }
     case 'promote': {
+      if (ctx.env.requireAttestation) {
+        const problems = await runner.ifNotDry(`wait for the attestation of ${state.release!.version} and verify it`, () => requireVerifiedAttestation(ctx, state.release!.version, log, run.signal), ['pnpm', 'attest', 'verify', '--release', state.release!.version]);
+        if (problems?.length) throw new VerdictRollback(`${ctx.envName} requires a verified attestation and ${state.release!.version} has none: ${problems.join('; ')}`, problems.map((problem) => ({ rule: 'attestation', observed: problem })));
+      }
       await runner.ifNotDry(`promote ${state.release!.version} to 100% (the old release drains)`, async () => {
         await run.target.promote(state.release!);
         state.promoted = true;

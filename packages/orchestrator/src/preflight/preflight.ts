@@ -50,7 +50,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
   const blocking = dirty.filter((path) => !allowed.some((a) => path === a || path.startsWith(a.endsWith('/') ? a : `${a}/`)));
   add({ name: 'clean work tree', ok: blocking.length === 0, detail: blocking.length ? `uncommitted changes: ${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ` and ${blocking.length - 5} more` : ''}` : 'clean', fix: 'commit or stash them (or list paths that may stay dirty in git.allowDirty)' });
 
-  const migrationLog = ctx.config.git.migrationLog;
+  // With migrations configured the log exists by default: safe-migration appends to it and pilot commits it.
+  const migrationLog = ctx.config.git.migrationLog ?? (ctx.config.migrations ? '.async-migration-log' : undefined);
   if (migrationLog) {
     const changed = (await git(ctx.root, ['status', '--porcelain', '--', migrationLog])).trim();
     add({ name: 'migration log', ok: !changed, detail: changed ? `${migrationLog} has uncommitted changes` : `${migrationLog} committed`, fix: `commit ${migrationLog} before deploying (it records which migrations ran)` });

@@ -28,6 +28,9 @@ export interface RepoOptions {
   /** More environments: staging's settings with these overrides. */
   extraEnvs?: Record<string, Record<string, unknown>>;
   git?: Record<string, unknown>;
+  /** `attest` settings (default: no background attestation, which most tests do not look at). */
+  attest?: Record<string, unknown>;
+  migrations?: Record<string, unknown>;
   /** Start the stand-in service on the environment's port (default true). */
   service?: boolean;
 }
@@ -73,6 +76,8 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
     environments: { staging: env, ...Object.fromEntries(Object.entries(o.extraEnvs ?? {}).map(([name, extra]) => [name, { ...env, ...extra }])) },
     strategy: o.strategy ?? { kind: 'canary', steps: [50, 100], analysisWindow: '600ms', interval: '200ms' },
     checks: { smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }], timeout: '2s', deadline: '5s' },
+    attest: { onDeploy: false, ...o.attest },
+    ...(o.migrations ? { migrations: o.migrations } : {}),
     ...(o.git ? { git: o.git } : {}),
   };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config, null, 2)};\n`);

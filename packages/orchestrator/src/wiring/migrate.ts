@@ -1,5 +1,7 @@
-import { type EnvContext, type Logger, PilotError, readJournal, statePaths } from '@pilot/core';
-import { optionalPackage } from './optional.ts';
+import { type EnvContext, FailedError, type Logger, readJournal, statePaths } from '@pilot/core';
+import { join, relative } from 'node:path';
+import { lintMigrations, migrationLogPath, restoreDump, safeMigrate } from '@pilot/migrate';
+import { git } from '../git/git.ts';
 import { listDeploymentIds } from '../state/deployments.ts';
 
 /** A schema migration a deployment applied, as @pilot/migrate journals it (`migration.applied` with the dump taken before it). */
@@ -7,6 +9,36 @@ export interface AppliedMigration {
   name: string;
   dump: string;
   deploymentId: string;
+}
+
+/** The migrate step runs when `migrations` is configured and the environment has not turned it off. */
+export function migrationsEnabled(ctx: EnvContext): boolean {
+  return Boolean(ctx.config.migrations) && ctx.env.migrate.enabled;
+}
+
+/** Lints the migrations without a database during the dry-run step: an error-level finding stops the deployment before it is tagged. */
+export async function lintBeforeTag(ctx: EnvContext, log: Logger): Promise<void> {
+  const report = await lintMigrations({ dir: join(ctx.root, ctx.config.migrations!.dir) });
+  const errors = report.findings.filter((f) => f.severity === 'error' && !f.allowed);
+  for (const f of report.findings) log[f.severity === 'error' && !f.allowed ? 'error' : 'warn']('migration.lint', `${f.file}:${f.line} ${f.rule}: ${f.message}`, { rule: f.rule });
+  if (errors.length) throw new FailedError(`${errors.length} migration lint error(s) — fix them or mark a reviewed statement with \`-- pilot:allow <rule>\`; details: pnpm migration-dryrun --env ${ctx.envName} --lint-only`);
+}
+
+/**
+ * Applies pending migrations with safe-migration (dump, lint, dry-run, apply with timeouts and retries, verify) and
+ * commits the migration log it appended to, right away: the record of a schema change must not wait for the rollout.
+ */
+export async function applyMigrations(ctx: EnvContext, log: Logger, journal: (event: string, fields: Record<string, unknown>) => Promise<void>, message: string, signal?: AbortSignal) {
+  const result = await safeMigrate({ root: ctx.root, config: ctx.config, envName: ctx.envName, env: ctx.env, log, journal, signal });
+  if (result.applied.length > 0) {
+    const file = relative(ctx.root, migrationLogPath(ctx.root, ctx.config));
+    if ((await git(ctx.root, ['status', '--porcelain', '--', file])).trim()) {
+      await git(ctx.root, ['add', '--', file]);
+      await git(ctx.root, ['commit', '-q', '-m', `${message}: migrations ${result.applied.join(', ')}`, '--', file]);
+      log.info('migration.log.committed', `committed ${file}`, { file });
+    }
+  }
+  return { applied: result.applied, dump: result.dump };
 }
 
 /** Finds the schema migration applied by the deployment that put `version` live, if any. */
@@ -18,15 +50,12 @@ export async function schemaMigrationOf(ctx: EnvContext, version: string | undef
     const release = (started?.state as { release?: { version?: string } } | undefined)?.release?.version;
     if (started?.env !== ctx.envName || release !== version) continue;
     const applied = entries.find((e) => e.event === 'migration.applied');
-    if (applied) return { name: String(applied.migration ?? applied.name ?? 'migration'), dump: String(applied.dump ?? applied.backup ?? ''), deploymentId: id };
+    if (applied) return { name: String(applied.migration), dump: String(applied.dump), deploymentId: id };
   }
   return undefined;
 }
 
-/** Restores the verified dump taken before a migration, through @pilot/migrate (resolved at run time). */
-export async function restoreDatabase(ctx: EnvContext, migration: AppliedMigration, log: Logger): Promise<Record<string, unknown>> {
-  const mod = await optionalPackage('@pilot/migrate');
-  const restore = mod.restoreDump as ((o: Record<string, unknown>) => Promise<Record<string, unknown>>) | undefined;
-  if (typeof restore !== 'function') throw new PilotError(`--restore-db needs @pilot/migrate (restoreDump), which is not available in this checkout — restore ${migration.dump} by hand with pg_restore`);
-  return restore({ root: ctx.root, envName: ctx.envName, env: ctx.env, dump: migration.dump, log });
+/** Restores the verified dump taken before a migration (`pnpm rollback --restore-db`). */
+export function restoreDatabase(ctx: EnvContext, migration: AppliedMigration, log: Logger): Promise<Record<string, unknown>> {
+  return restoreDump({ root: ctx.root, envName: ctx.envName, env: ctx.env, config: ctx.config, dump: migration.dump, log });
 }

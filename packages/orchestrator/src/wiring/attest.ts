@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { attestRelease, attestationState, verifyAttestation } from '@pilot/attest';
+import type { EnvContext, Logger } from '@pilot/core';
+
+const ATTEST_SCRIPT = fileURLToPath(new URL('../../../../scripts/attest.ts', import.meta.url));
+
+/**
+ * Starts `attest --release V` as a detached process right after the release is built, so the SBOM and signatures are
+ * made while the canary runs; its output goes to `.pilot/attestations/<version>.log`. Returns the child's pid.
+ */
+export function startAttestation(ctx: EnvContext, version: string, log: Logger): number | undefined {
+  const dir = join(ctx.paths.root, 'attestations');
+  mkdirSync(dir, { recursive: true });
+  const out = openSync(join(dir, `${version}.log`), 'a');
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ATTEST_SCRIPT, '--release', version], {
+    cwd: ctx.root,
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, PILOT_STATE_DIR: ctx.paths.root, PILOT_LOG_FORMAT: 'json', NO_COLOR: '1' },
+  });
+  child.unref();
+  log.info('attestation.started', `attestation of ${version} started in the background (pid ${child.pid}); \`pnpm pilot status\` shows it`, { pid: child.pid });
+  return child.pid;
+}
+
+/** The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it. Returns the problems, none when verified. */
+export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
+  await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
+  const verified = await verifyAttestation({ root: ctx.root, version });
+  if (verified.ok) log.info('attestation.verified', `attestation of ${version} verified`, {});
+  return verified.problems;
+}
+
+export { attestationState };
