@@ -12,7 +12,8 @@ export interface CosignRunOptions {
 }
 
 async function runCosign(args: string[], o: CosignRunOptions): Promise<{ exitCode: number; output: string }> {
-  const env = { ...(o.env ?? process.env), COSIGN_PASSWORD: o.password ?? o.env?.COSIGN_PASSWORD ?? '', COSIGN_YES: 'true' };
+  const base = o.env ?? process.env;
+  const env = { ...base, COSIGN_PASSWORD: o.password ?? base.COSIGN_PASSWORD ?? '', COSIGN_YES: 'true' };
   const r = await execa('cosign', args, { env, extendEnv: false, reject: false, stdin: 'ignore', cancelSignal: o.signal, all: true });
   if (r.isCanceled) throw new FailedError('cosign was interrupted');
   return { exitCode: r.exitCode ?? 1, output: String(r.all ?? '').trim() };

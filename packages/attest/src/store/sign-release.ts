@@ -4,7 +4,7 @@ import { cosignSignBlob } from '../cosign/cosign.ts';
 import { signBlob } from '../sign/blob.ts';
 import { createBundle } from '../sign/bundle.ts';
 import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../sign/dsse.ts';
-import { keyFingerprint, loadPrivateKey, publicKeyPem } from '../sign/keys.ts';
+import { keyFingerprint, loadPrivateKey, publicKeyPem, passwordFrom } from '../sign/keys.ts';
 import type { AttestationManifest } from './manifest.ts';
 
 export interface SignReleaseOptions {
@@ -49,7 +49,7 @@ export async function signRelease(o: SignReleaseOptions): Promise<SignedRelease>
     const envelope: DsseEnvelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: o.statement.toString('base64'), signatures: [] };
     return { status: 'unsigned', signer: { kind: 'none' }, files: { 'provenance.intoto.jsonl': line(envelope) } };
   }
-  const password = o.password ?? o.env.COSIGN_PASSWORD ?? '';
+  const password = passwordFrom(o.env, o.key, o.password);
   // The key is cosign's format either way: the provenance is always signed here, the archive by cosign when asked.
   const key = await loadPrivateKey(o.key, password, 'attest.key');
   const common = { publicKey: publicKeyPem(key), publicKeyFingerprint: keyFingerprint(key), status: 'signed' as const };

@@ -175,6 +175,8 @@ export const attestSchema = z.strictObject({
   packages: z.array(z.string().min(1)).default([]),
   /** cosign-format encrypted private key; its password comes from COSIGN_PASSWORD. */
   key: z.string().optional(),
+  /** The public key a release's signature must verify with (`requireAttestation` pins the signer with it). */
+  publicKey: z.string().optional(),
   /** Sign keylessly (OIDC, CI only) through the cosign binary. */
   keyless: z.boolean().default(false),
   /** `builtin` signs on node:crypto (cosign-compatible files); `cosign` calls the cosign binary. */

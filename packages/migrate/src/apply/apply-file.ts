@@ -39,7 +39,9 @@ export async function applyFile(client: pg.Client, file: MigrationFile, s: Migra
     });
     return { durationMs: performance.now() - started, attempts };
   }
-  await setTimeouts(client, 'SESSION', s.lockTimeoutMs, s.statementTimeoutMs);
+  // Outside a transaction run the long, non-blocking builds (CREATE INDEX CONCURRENTLY, VACUUM): cancelling one by
+  // statement_timeout would leave an INVALID index, so only lock_timeout guards them.
+  await setTimeouts(client, 'SESSION', s.lockTimeoutMs, 0);
   let attempts = 0;
   for (const [index, statement] of file.statements.entries()) {
     attempts += await withRetries(file, s, log, signal, () => run(client, statement), index);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, chmod } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FailedError, type Logger, writeFileAtomic } from '@pilot/core';
 import { execa } from 'execa';
@@ -21,7 +21,8 @@ export function dumpName(date = new Date()): string {
 
 /** pg_dump -Fc into `dir` (temp name, then rename), writes the coreutils `.sha256` sidecar and verifies the result. */
 export async function createDump(o: { url: string; dir: string; log: Logger; signal?: AbortSignal }): Promise<Dump> {
-  await mkdir(o.dir, { recursive: true });
+  // A dump holds the whole database: readable by its owner only.
+  await mkdir(o.dir, { recursive: true, mode: 0o700 });
   const path = join(o.dir, dumpName());
   const temp = `${path}.partial`;
   try {
@@ -30,6 +31,7 @@ export async function createDump(o: { url: string; dir: string; log: Logger; sig
     await rm(temp, { force: true });
     throw new FailedError(`pg_dump failed, so nothing was migrated: ${stderrOf(error)}`, { cause: error });
   }
+  await chmod(temp, 0o600);
   await rename(temp, path);
   const sha256 = await fileSha256(path);
   await writeFileAtomic(`${path}.sha256`, `${sha256}  ${basename(path)}\n`);

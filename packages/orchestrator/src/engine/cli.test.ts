@@ -92,11 +92,13 @@ test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, 
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
   const child = execa(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
-  for (let i = 0; i < 200; i++) {
-    const log = await readFile(`${repo.infraState}.log`, 'utf8');
-    if (log.includes('"shift"')) break;
-    await new Promise((r) => setTimeout(r, 50));
+  // Wait (up to 60 s on a loaded machine) until the canary is shifting: a SIGINT before pilot is up would just kill it.
+  let shifted = false;
+  for (let i = 0; i < 1200 && !shifted; i++) {
+    shifted = (await readFile(`${repo.infraState}.log`, 'utf8')).includes('"shift"');
+    if (!shifted) await new Promise((r) => setTimeout(r, 50));
   }
+  assert.ok(shifted, 'the canary never started shifting');
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGINT');
   const r = await child;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attestRelease, attestationState, verifyAttestation } from '@pilot/attest';
 import type { EnvContext, Logger } from '@pilot/core';
@@ -22,14 +22,25 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
     env: { ...process.env, PILOT_STATE_DIR: ctx.paths.root, PILOT_LOG_FORMAT: 'json', NO_COLOR: '1' },
   });
   child.unref();
+  closeSync(out);
   log.info('attestation.started', `attestation of ${version} started in the background (pid ${child.pid}); \`pnpm pilot status\` shows it`, { pid: child.pid });
   return child.pid;
 }
 
-/** The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it. Returns the problems, none when verified. */
+/**
+ * The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it against
+ * the pinned `attest.publicKey` — the manifest's own key would only prove the files are intact, not who signed them.
+ * Returns the problems, none when verified.
+ */
 export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
-  await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
-  const verified = await verifyAttestation({ root: ctx.root, version });
+  const pinned = ctx.config.attest.publicKey;
+  if (!pinned) return ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'];
+  try {
+    await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
+  } catch (error) {
+    return [`attesting ${version} failed: ${error instanceof Error ? error.message : String(error)}`];
+  }
+  const verified = await verifyAttestation({ root: ctx.root, version, publicKey: resolve(ctx.root, pinned) });
   if (verified.ok) log.info('attestation.verified', `attestation of ${version} verified`, {});
   return verified.problems;
 }

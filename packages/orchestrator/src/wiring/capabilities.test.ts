@@ -30,7 +30,10 @@ function withEnv(t: { after(fn: () => void): void }, vars: Record<string, string
   const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
   Object.assign(process.env, vars);
   t.after(() => {
-    for (const [k, v] of Object.entries(before)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 }
 
@@ -38,8 +41,8 @@ test('attestation: pilot attests the built release in the background; requireAtt
   const keys = await makeRepo({ service: false });
   t.after(() => keys.cleanup());
   withEnv(t, { COSIGN_PASSWORD: 'correct horse' });
-  const { privateKey } = await generateKeyFiles(join(keys.root, 'cosign'), 'correct horse');
-  const { run, lines } = await setup(t, { attest: { onDeploy: true, key: privateKey }, env: { requireAttestation: true } });
+  const { privateKey, publicKey } = await generateKeyFiles(join(keys.root, 'cosign'), 'correct horse');
+  const { run, lines } = await setup(t, { attest: { onDeploy: true, key: privateKey, publicKey }, env: { requireAttestation: true } });
   const { ctx, result } = await run();
   assert.equal(result.outcome, 'succeeded', result.reason);
   assert.ok(lines.some((l) => l.includes('"attestation.started"')), 'background attestation started after the build');
@@ -51,11 +54,18 @@ test('attestation: pilot attests the built release in the background; requireAtt
   assert.deepEqual(status.attestation && { version: status.attestation.version, state: status.attestation.state }, { version: result.release.version, state: 'signed' });
 });
 
-test('attestation: an environment that requires one refuses to promote an unsigned release (no key) and rolls back, exit 1', async (t) => {
-  const { run } = await setup(t, { attest: { onDeploy: true }, env: { requireAttestation: true } });
-  const { result } = await run();
-  assert.equal(result.exitCode, 1);
-  assert.match(result.reason ?? '', /requires a verified attestation/);
+test('attestation: an environment that requires one refuses an unsigned release, or one signed by another key than the pinned one; exit 1', async (t) => {
+  const keys = await makeRepo({ service: false });
+  t.after(() => keys.cleanup());
+  withEnv(t, { COSIGN_PASSWORD: 'pw' });
+  const ours = await generateKeyFiles(join(keys.root, 'ours'), 'pw');
+  const theirs = await generateKeyFiles(join(keys.root, 'theirs'), 'pw');
+  const unsigned = await (await setup(t, { attest: { onDeploy: true, publicKey: ours.publicKey }, env: { requireAttestation: true } })).run();
+  assert.equal(unsigned.result.exitCode, 1);
+  assert.match(unsigned.result.reason ?? '', /requires a verified attestation/);
+  const forged = await (await setup(t, { attest: { onDeploy: true, key: theirs.privateKey, publicKey: ours.publicKey }, env: { requireAttestation: true } })).run();
+  assert.equal(forged.result.exitCode, 1);
+  assert.match(forged.result.reason ?? '', /requires a verified attestation/);
 });
 
 test('migrations: the migrate step applies them before traffic and commits the log; lint errors stop before the tag; rollback --restore-db restores the dump', { skip: missing.postgres && `skipped: ${missing.postgres}` }, async (t) => {
