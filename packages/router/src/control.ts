@@ -66,6 +66,16 @@ export async function routerRunning(routerDir: string): Promise<{ pid: number; c
   return { pid, client, settings };
 }
 
+async function livePid(routerDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number(await readFile(routerFiles(routerDir).pid, 'utf8'));
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts the router daemon (detached, pid and log files in its folder) unless it already runs; resolves once its admin API answers. */
 export async function startRouter(o: RouterLocation): Promise<{ pid: number; client: RouterClient; started: boolean; routerDir: string }> {
   const routerDir = routerDirOf(o.root, o.envName);
@@ -96,17 +106,20 @@ export async function startRouter(o: RouterLocation): Promise<{ pid: number; cli
 export async function stopRouter(o: { root: string; envName: string }): Promise<boolean> {
   const routerDir = routerDirOf(o.root, o.envName);
   const running = await routerRunning(routerDir);
-  if (!running) return false;
-  await running.client.post('/admin/shutdown').catch(() => {});
+  // A daemon whose admin API does not answer (busy, or its settings gone) still stops its releases on SIGTERM.
+  const pid = running?.pid ?? (await livePid(routerDir));
+  if (pid === undefined) return false;
+  if (running) await running.client.post('/admin/shutdown').catch(() => process.kill(pid, 'SIGTERM'));
+  else process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
-      process.kill(running.pid, 0);
+      process.kill(pid, 0);
     } catch {
       return true;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  process.kill(running.pid, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
   return true;
 }

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Release, environmentSchema, freePort } from '@pilot/core';
 import { Logger } from '@pilot/core';
-import { tempDir } from '@pilot/core/testing';
 import { createLocalTarget } from '../local-target.ts';
 import { stopRouter } from '../control.ts';
 
@@ -11,13 +11,17 @@ const DEMO = fileURLToPath(import.meta.resolve('@pilot/demo-app').replace(/index
 const TSX = import.meta.resolve('tsx');
 
 /** A throwaway repo root with a local-target environment on free ports, and helpers to make demo releases in it. */
-export async function routerFixture(t: Parameters<typeof tempDir>[0], target: Record<string, unknown> = {}) {
-  const root = await tempDir(t, 'pilot-router-');
+export async function routerFixture(t: { after(fn: () => unknown): void }, target: Record<string, unknown> = {}) {
+  // One clean-up, in order: the router (and its releases) first, then the folder that holds its pid file.
+  const root = await mkdtemp(join(tmpdir(), 'pilot-router-'));
   const port = await freePort();
   const env = environmentSchema.parse({ port, target: { kind: 'local', adminPort: await freePort(), readyProbes: 2, drainTimeout: '3s', stopGrace: '2s', ...target } });
   const log = new Logger({ format: 'json', stream: { write: () => true } as unknown as NodeJS.WritableStream });
   const driver = createLocalTarget({ root, envName: 'test', env, log, readyPath: '/health/ready' });
-  t.after(() => stopRouter({ root, envName: 'test' }));
+  t.after(async () => {
+    await stopRouter({ root, envName: 'test' });
+    await rm(root, { recursive: true, force: true });
+  });
   /** A release running the demo service from source, with extra env (fault injection) in its manifest. */
   const release = async (version: string, extraEnv: Record<string, string> = {}, start?: string[]): Promise<Release> => {
     const dir = join(root, '.pilot', 'releases', version);
