@@ -2,7 +2,6 @@ import { open, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Logger, UsageError, fsyncDir, writeFileAtomic } from '@pilot/core';
-import { computeEtag } from '@pilot/etag';
 import { mkdir, rm } from 'node:fs/promises';
 import { collectSources, writeArchive } from './archive.ts';
 import { type BackupMeta, gitInfo, sha256Line, toolVersion } from './meta.ts';
@@ -59,14 +58,12 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
     throw error;
   }
   await handle.close();
-  const etag = await computeEtag(o.paths, { cwd: o.root, gitignore: false }).then((r) => r.etag, () => undefined);
   const meta: BackupMeta = {
     format: 'pilot-backup/1',
     name,
     env: o.envName,
     archive: archiveName,
     ...stats,
-    etag,
     sources: o.paths,
     git: await gitInfo(o.root),
     created: new Date().toISOString(),
