@@ -45,9 +45,8 @@ const attest = defineCommand({
   examples: ['pnpm attest', 'COSIGN_PASSWORD=… pnpm attest --release v42 --key cosign.key', 'pnpm attest verify --release v42 --key cosign.pub'],
   async run({ flags, cwd, env, log, signal, result }) {
     const { config, root } = await loadConfig(cwd);
-    const key = flags.key ?? config.attest.key;
-    const password = key ? passwordFrom(env, key) : undefined;
-    const r = await attestRelease({ root, config, version: flags.release, key: flags.key, keyless: flags.keyless, password, wait: !flags['no-wait'], log, signal });
+    // attestRelease reads COSIGN_PASSWORD itself, so a missing one is recorded where `pilot status` looks.
+    const r = await attestRelease({ root, config, version: flags.release, key: flags.key, keyless: flags.keyless, wait: !flags['no-wait'], log, signal, env });
     const files = Object.keys(r.files).join(', ');
     const how = 'to sign: `pnpm attest keygen`, set attest.key: "cosign.key" in pilot.config.ts, export COSIGN_PASSWORD, then `pnpm attest` again';
     const text = { signed: `✓ release ${r.version} signed (${r.digest})\n  ${r.dir}: ${files}\n  check it: pnpm attest verify --release ${r.version}`, unsigned: `⚠ release ${r.version} attested but UNSIGNED (no key): ${r.dir}: ${files}\n  ${how}`, 'already-attested': `release ${r.version} (${r.digest}) is already attested (${r.manifest.status}) in ${r.dir}` }[r.status];

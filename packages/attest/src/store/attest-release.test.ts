@@ -49,6 +49,10 @@ test('a failed run leaves a failure record for status; a wrong password says so;
   assert.equal(state.state, 'failed');
   assert.match(state.detail!, /wrong password/);
   assert.deepEqual((await readdir(attestations)).filter((n) => !n.startsWith('.locks')), ['v1.failed.json'], 'no half-written attestation folder');
+  // COSIGN_PASSWORD unset (a background run started without it): a failure record saying so, not "absent".
+  const noPassword: NodeJS.ProcessEnv = { ...env, COSIGN_PASSWORD: undefined };
+  await assert.rejects(attestRelease({ root, config, version: 'v1', key: keys.privateKey, log, env: noPassword }), /COSIGN_PASSWORD is not set/);
+  assert.match((await attestationState(root, 'v1', env)).detail!, /COSIGN_PASSWORD is not set/);
   await attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'pw', log, env });
   assert.equal(existsSync(join(attestations, 'v1.failed.json')), false);
 });
