@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { type Logger, type PilotConfig, RefusedError, fsyncDir, stateDir, statePaths } from '@pilot/core';
 import { createProvenance } from '../provenance/statement.ts';
 import { generateSbom } from '../sbom/generate.ts';
+import { assertSameDependencies } from '../sbom/same-dependencies.ts';
 import { acquireDigestLock, digestLockPath } from './lock.ts';
 import { type AttestationManifest, MANIFEST_FILE, clearFailureRecord, readAttestationManifest, writeFailureRecord } from './manifest.ts';
 import { findRelease, newestRelease } from './release.ts';
@@ -76,6 +77,7 @@ async function attestLocked(o: AttestOptions, attestationsRoot: string): Promise
     const sboms: AttestationManifest['sboms'] = [];
     const packages = o.config.attest.packages.length ? o.config.attest.packages : o.config.service.package ? [o.config.service.package] : [];
     if (!packages.length) o.log.warn('attest.no_packages', 'no package to describe: set service.package or attest.packages in pilot.config.ts — no SBOM written');
+    if (packages.length) await assertSameDependencies(o.root, release.manifest.commit, o.log);
     for (const pkg of packages) {
       const sbom = await generateSbom({ root: o.root, pkg, log: o.log, signal: o.signal });
       const file = `sbom-${pkg.replace(/^@/, '').replace(/\//g, '-')}.cdx.json`;
