@@ -2,6 +2,8 @@ export * from './errors.ts';
 export * from './duration.ts';
 export * from './paths.ts';
 export { writeFileAtomic, fsyncDir } from './fs/atomic-write.ts';
+export { sha256File } from './fs/sha256-file.ts';
+export { pnpmCommand } from './pnpm.ts';
 export * from './cli/parse.ts';
 export { renderHelp, type HelpSpec } from './cli/help.ts';
 export * from './cli/run.ts';

@@ -8,5 +8,5 @@ export { MigrationFailedError } from './apply/migration-failed.ts';
 export { pendingMigrations } from './migrations/pending-migrations.ts';
 export { restoreDump, restoreCommand } from './dump/restore.ts';
 export { verifyDump } from './dump/dump.ts';
-export { migrationLogPath } from './apply/migration-log.ts';
+export { loggedMigrations, migrationLogPath } from './apply/migration-log.ts';
 export { formatDryRun, formatLintReport, formatSafeMigrate } from './report/format.ts';

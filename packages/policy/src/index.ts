@@ -9,4 +9,4 @@ export { readWorkflows, type WorkflowFile } from './checks/workflow-files.ts';
 export { checkActionlint } from './checks/actionlint.ts';
 export { scanText, fingerprint } from './secrets/scan.ts';
 export { PREMERGE_STEPS, type PremergeStep } from './premerge/steps.ts';
-export { runPremerge, renderSummary, pnpmCommand, type PremergeOptions, type StepResult, type StepStatus } from './premerge/run-premerge.ts';
+export { runPremerge, renderSummary, type PremergeOptions, type StepResult, type StepStatus } from './premerge/run-premerge.ts';

@@ -1,6 +1,7 @@
+import { pnpmCommand } from '@pilot/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pnpmCommand, runTool } from './pnpm.ts';
+import { runTool } from './pnpm.ts';
 
 /** A package by name and version, e.g. `@pilot/core@0.1.0`. */
 export interface PackageRef {

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FailedError, type Logger } from '@pilot/core';
+import { FailedError, type Logger, pnpmCommand } from '@pilot/core';
 import { findMissing, listProdDependencies } from './completeness.ts';
-import { envWithoutPnpm, pnpmCommand, runTool } from './pnpm.ts';
+import { envWithoutPnpm, runTool } from './pnpm.ts';
 import { validateSbom } from './validate.ts';
 
 const CYCLONEDX_NPM = fileURLToPath(new URL('../../node_modules/@cyclonedx/cyclonedx-npm/bin/cyclonedx-npm-cli.js', import.meta.url));

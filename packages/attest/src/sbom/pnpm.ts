@@ -1,13 +1,6 @@
 import { FailedError } from '@pilot/core';
 import { execa } from 'execa';
 
-/** How to call pnpm: the one running us (npm_execpath) when there is one, else the pinned `npx -y pnpm@10.34.9`. */
-export function pnpmCommand(env: NodeJS.ProcessEnv = process.env): string[] {
-  const execpath = env.npm_execpath;
-  if (execpath && /pnpm/.test(execpath)) return /\.c?js$/.test(execpath) ? [process.execPath, execpath] : [execpath];
-  return ['npx', '-y', 'pnpm@10.34.9'];
-}
-
 /** The environment without npm_execpath: cyclonedx-npm runs `npm ls` and must not be pointed at pnpm. */
 export function envWithoutPnpm(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const { npm_execpath: _, ...rest } = env;

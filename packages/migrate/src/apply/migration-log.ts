@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import type { PilotConfig } from '@pilot/core';
 
@@ -13,4 +13,10 @@ export async function appendMigrationLog(o: { root: string; config: PilotConfig;
   const path = migrationLogPath(o.root, o.config);
   await appendFile(path, `${new Date().toISOString()}\t${o.envName}\t${o.migration}\t${o.sha256}\t${relative(o.root, o.dump)}\n`);
   return path;
+}
+
+/** Names of the migrations the log records for `envName`: what is applied there, known without a database. */
+export async function loggedMigrations(root: string, config: PilotConfig, envName: string): Promise<Set<string>> {
+  const text = await readFile(migrationLogPath(root, config), 'utf8').catch(() => '');
+  return new Set(text.split('\n').map((line) => line.split('\t')).filter((fields) => fields[1] === envName).map((fields) => fields[2]));
 }

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, chmod } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { FailedError, type Logger, writeFileAtomic } from '@pilot/core';
+import { FailedError, type Logger, sha256File, writeFileAtomic } from '@pilot/core';
 import { execa } from 'execa';
 import { libpqEnv } from './libpq-env.ts';
 import { pgBin } from './pg-bin.ts';
@@ -33,7 +31,7 @@ export async function createDump(o: { url: string; dir: string; log: Logger; sig
   }
   await chmod(temp, 0o600);
   await rename(temp, path);
-  const sha256 = await fileSha256(path);
+  const sha256 = await sha256File(path);
   await writeFileAtomic(`${path}.sha256`, `${sha256}  ${basename(path)}\n`);
   await verifyDump(path);
   const { size } = await stat(path);
@@ -47,7 +45,7 @@ export async function verifyDump(path: string): Promise<{ sha256: string }> {
   if (sidecar === undefined) throw new FailedError(`${path}.sha256 is missing: cannot tell whether ${path} is intact`);
   const expected = /^([0-9a-f]{64}) [ *]?(.+)$/m.exec(sidecar);
   if (!expected || expected[2] !== basename(path)) throw new FailedError(`${path}.sha256 is not a sha256sum line for ${basename(path)}`);
-  const sha256 = await fileSha256(path);
+  const sha256 = await sha256File(path);
   if (sha256 !== expected[1]) throw new FailedError(`${path} is corrupt: sha256 ${sha256} ≠ ${expected[1]} in its .sha256 sidecar`);
   try {
     await execa(pgBin('pg_restore'), ['--file', '/dev/null', path]);
@@ -57,11 +55,6 @@ export async function verifyDump(path: string): Promise<{ sha256: string }> {
   return { sha256 };
 }
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return hash.digest('hex');
-}
 
 /** The last lines of a failed subprocess's stderr. */
 export function stderrOf(error: unknown): string {

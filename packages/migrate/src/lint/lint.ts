@@ -4,10 +4,10 @@ import type { Finding, LintReport } from './types.ts';
 
 const RULE_IDS = new Set(RULES.map((r) => r.id));
 
-/** Lints the `*.sql` files of `dir` (all of them, or only the names in `only`). */
-export async function lintMigrations(o: { dir: string; only?: readonly string[] }): Promise<LintReport> {
-  const files = await readMigrations(o.dir);
-  return lintFiles(o.only ? files.filter((f) => o.only?.includes(f.name)) : files);
+/** Lints the `*.sql` files of `dir` (all of them, only the names in `only`, or all but those in `except`). */
+export async function lintMigrations(o: { dir: string; only?: readonly string[]; except?: ReadonlySet<string> }): Promise<LintReport> {
+  const files = (await readMigrations(o.dir)).filter((f) => (!o.only || o.only.includes(f.name)) && !o.except?.has(f.name));
+  return lintFiles(files);
 }
 
 /** Lints already-read migration files. */

@@ -1,7 +1,6 @@
 import { type EnvContext, type LockStatus, readLock, statePaths } from '@pilot/core';
 import { type DeploymentView, listDeployments, readDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory } from '../state/history.ts';
-import { attestationState } from '../wiring/attest.ts';
 
 export interface EnvStatus {
   env: string;
@@ -23,7 +22,8 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const open = recent.find((d) => d.status === 'running' || d.status === 'paused' || (lock.held && lock.record?.deploymentId === d.id));
   const status: EnvStatus = { env: ctx.envName, live: currentLive(history)?.version, lastKnownGood: lastKnownGood(history)?.version, lock, open, recent };
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
-  if (attested) status.attestation = { version: attested, ...(await attestationState(ctx.root, attested)) };
+  // Loaded here, not at start-up: status is the only command that reads it.
+  if (attested) status.attestation = { version: attested, ...(await (await import('@pilot/attest')).attestationState(ctx.root, attested)) };
   if (open?.effective === 'paused') status.next = `\`pnpm pilot promote --env ${ctx.envName}\` continues, \`pnpm pilot abort --env ${ctx.envName}\` rolls back${open.data.dueAt ? `; due at ${open.data.dueAt} for \`pilot resume --due\`` : ''}`;
   if (open?.effective === 'interrupted') status.next = `\`pnpm pilot resume --env ${ctx.envName}\` continues it, \`pnpm rollback --env ${ctx.envName}\` undoes it`;
   return status;

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256File } from '@pilot/core';
 import { create } from 'tar';
 
 /** Every path under `dir`, sorted, directories included: a reproducible archive needs a fixed order. */
@@ -20,11 +19,5 @@ async function walk(dir: string, prefix = ''): Promise<string[]> {
 export async function writeReleaseArchive(dir: string, file: string): Promise<string> {
   const paths = await walk(dir);
   await create({ file, cwd: dir, gzip: true, portable: true, noMtime: true, noDirRecurse: true, mtime: new Date(0) }, paths);
-  return sha256File(file);
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
+  return `sha256:${await sha256File(file)}`;
 }

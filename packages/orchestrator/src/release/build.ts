@@ -3,14 +3,14 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger, PilotError, type PilotConfig, type Release } from '@pilot/core';
+import { type Logger, PilotError, type PilotConfig, type Release, pnpmCommand } from '@pilot/core';
 import { computeEtag } from '@pilot/etag';
 import { execa } from 'execa';
 import { extract } from 'tar';
 import { git } from '../git/git.ts';
 import { writeReleaseArchive } from './archive.ts';
 import { type ReleaseManifest, readManifest, releaseOf, writeManifest } from './manifest.ts';
-import { pnpmCommand, withPnpm } from './pnpm.ts';
+import { withPnpm } from './pnpm.ts';
 
 export interface BuildOptions {
   root: string;

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attestRelease, attestationState, verifyAttestation } from '@pilot/attest';
 import type { EnvContext, Logger } from '@pilot/core';
+
+// @pilot/attest (ajv, CycloneDX, NaCl) loads only when a gate needs it, not on every pilot command's start-up.
+const attest = () => import('@pilot/attest');
 
 const ATTEST_SCRIPT = fileURLToPath(new URL('../../../../scripts/attest.ts', import.meta.url));
 
@@ -35,6 +37,7 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
 export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
   const pinned = ctx.config.attest.publicKey;
   if (!pinned) return ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'];
+  const { attestRelease, verifyAttestation } = await attest();
   try {
     await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
   } catch (error) {
@@ -44,5 +47,3 @@ export async function requireVerifiedAttestation(ctx: EnvContext, version: strin
   if (verified.ok) log.info('attestation.verified', `attestation of ${version} verified`, {});
   return verified.problems;
 }
-
-export { attestationState };

@@ -1,9 +1,10 @@
 import { type EnvContext, FailedError, type Logger, readJournal, statePaths } from '@pilot/core';
-import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { lintMigrations, migrationLogPath, restoreDump, safeMigrate } from '@pilot/migrate';
 import { git } from '../git/git.ts';
 import { listDeploymentIds } from '../state/deployments.ts';
+
+// @pilot/migrate (the PostgreSQL parser, pg) loads only when migrations are configured, not on every start-up.
+const migrate = () => import('@pilot/migrate');
 
 /** A schema migration a deployment applied, as @pilot/migrate journals it (`migration.applied` with the dump taken before it). */
 export interface AppliedMigration {
@@ -19,12 +20,10 @@ export function migrationsEnabled(ctx: EnvContext): boolean {
 
 /** Lints the migrations without a database during the dry-run step: an error-level finding stops the deployment before it is tagged. */
 export async function lintBeforeTag(ctx: EnvContext, log: Logger): Promise<void> {
-  const dir = join(ctx.root, ctx.config.migrations!.dir);
-  // Offline, "pending" means not yet in this environment's migration log (tab-separated: time, env, name, …).
-  const logText = await readFile(migrationLogPath(ctx.root, ctx.config), 'utf8').catch(() => '');
-  const applied = new Set(logText.split('\n').map((line) => line.split('\t')).filter((f) => f[1] === ctx.envName).map((f) => f[2]));
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.sql') && !applied.has(name));
-  const report = await lintMigrations({ dir, only: files });
+  const { lintMigrations, loggedMigrations } = await migrate();
+  // Offline, "pending" means not yet in this environment's migration log.
+  const applied = await loggedMigrations(ctx.root, ctx.config, ctx.envName);
+  const report = await lintMigrations({ dir: join(ctx.root, ctx.config.migrations!.dir), except: applied });
   const errors = report.findings.filter((f) => f.severity === 'error' && !f.allowed);
   for (const f of report.findings) log[f.severity === 'error' && !f.allowed ? 'error' : 'warn']('migration.lint', `${f.file}:${f.line} ${f.rule}: ${f.message}`, { rule: f.rule });
   if (errors.length) throw new FailedError(`${errors.length} migration lint error(s) — fix them or mark a reviewed statement with \`-- pilot:allow <rule>\`; details: pnpm migration-dryrun --env ${ctx.envName} --lint-only`);
@@ -35,6 +34,7 @@ export async function lintBeforeTag(ctx: EnvContext, log: Logger): Promise<void>
  * commits the migration log it appended to, right away: the record of a schema change must not wait for the rollout.
  */
 export async function applyMigrations(ctx: EnvContext, log: Logger, journal: (event: string, fields: Record<string, unknown>) => Promise<void>, message: string, signal?: AbortSignal) {
+  const { safeMigrate } = await migrate();
   const result = await safeMigrate({ root: ctx.root, config: ctx.config, envName: ctx.envName, env: ctx.env, log, journal, signal });
   await commitMigrationLog(ctx, log, `${message}: migrations ${result.applied.join(', ') || '(none new)'}`);
   return { applied: result.applied, dump: result.dump };
@@ -45,6 +45,7 @@ export async function applyMigrations(ctx: EnvContext, log: Logger, journal: (ev
  * schema has already changed, so a failing commit is a warning with the fix, not a failed deployment.
  */
 async function commitMigrationLog(ctx: EnvContext, log: Logger, message: string): Promise<void> {
+  const { migrationLogPath } = await migrate();
   const file = relative(ctx.root, migrationLogPath(ctx.root, ctx.config));
   if (!(await git(ctx.root, ['status', '--porcelain', '--', file])).trim()) return;
   // A fresh CI runner has no git identity; hooks are the team's business for their own commits, not this record's.
@@ -73,6 +74,7 @@ export async function schemaMigrationOf(ctx: EnvContext, version: string | undef
 }
 
 /** Restores the verified dump taken before a migration (`pnpm rollback --restore-db`). */
-export function restoreDatabase(ctx: EnvContext, migration: AppliedMigration, log: Logger): Promise<Record<string, unknown>> {
+export async function restoreDatabase(ctx: EnvContext, migration: AppliedMigration, log: Logger): Promise<Record<string, unknown>> {
+  const { restoreDump } = await migrate();
   return restoreDump({ root: ctx.root, envName: ctx.envName, env: ctx.env, config: ctx.config, dump: migration.dump, log });
 }

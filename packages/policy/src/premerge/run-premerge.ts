@@ -1,3 +1,4 @@
+import { pnpmCommand } from '@pilot/core';
 import { execa } from 'execa';
 import type { PremergeStep } from './steps.ts';
 
@@ -25,13 +26,6 @@ export interface PremergeOptions {
   onStep?: (event: { phase: 'start' | 'end'; step: PremergeStep; result?: StepResult }) => void;
   /** Stream each step's output (otherwise only a failed step's tail is kept). */
   onOutput?: (chunk: string) => void;
-}
-
-/** How to call pnpm: the one running us (npm_execpath) when there is one, else the pinned `npx -y pnpm@10.34.9`. */
-export function pnpmCommand(env: NodeJS.ProcessEnv = process.env): string[] {
-  const execpath = env.npm_execpath;
-  if (execpath && /pnpm/.test(execpath)) return /\.c?js$/.test(execpath) ? [process.execPath, execpath] : [execpath];
-  return ['npx', '-y', 'pnpm@10.34.9'];
 }
 
 /** Runs every step (a failure does not stop the others, so one run shows everything) and returns one result per step. */
