@@ -50,7 +50,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
   const handle = await open(temp, 'wx', 0o600);
   let stats: Awaited<ReturnType<typeof writeArchive>>;
   try {
-    stats = await writeArchive(entries, handle, o.level);
+    stats = await writeArchive(entries, handle.fd, o.level);
     await handle.datasync();
   } catch (error) {
     await handle.close();
