@@ -4,7 +4,8 @@ export { queryPrometheus, queryPrometheusRange } from './providers/prometheus-ap
 export { loadRuleSets, ruleSchema, type Rule } from './rules/rules.ts';
 export { evaluateRules, percentile, type Finding, type Observation, type Sample } from './rules/evaluate.ts';
 export { judgeCanary, type Judgement, type JudgeOptions } from './judge/judge.ts';
-export { mannWhitneyGreater, twoProportionGreater } from './judge/tests.ts';
+export { mannWhitneyGreater } from './judge/tests.ts';
+export { twoProportionGreater } from './judge/two-proportion.ts';
 export { analyseStep, reasonOf, type Verdict, type AnalyseStepOptions } from './analyse-step.ts';
 export { Watch, type WatchOptions } from './watch.ts';
 export { runMonitor, type MonitorOptions, type MonitorSummary } from './monitor.ts';

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Sample } from '../rules/evaluate.ts';
-import { judgeCanary } from './judge.ts';
-import { mannWhitneyGreater, twoProportionGreater } from './tests.ts';
+import { bestPossiblePower, chanceOfFailing, failBoundary, worstFalsePositiveRate } from '../bench/error-test-limits.ts';
+import { alphasOf, judgeCanary } from './judge.ts';
+import { mannWhitneyGreater } from './tests.ts';
+import { twoProportionGreater } from './two-proportion.ts';
 
 // A small deterministic generator so the test cannot flake.
 function rng(seed: number) {
@@ -18,6 +20,10 @@ function samples(n: number, medianMs: number, errorRate: number, seed: number): 
     return [i, r() < errorRate ? 500 : 200, medianMs * Math.exp(0.3 * z)] as Sample;
   });
 }
+// n requests of which exactly `errors` failed.
+function withErrors(n: number, errors: number, seed: number): Sample[] {
+  return samples(n, 100, 0, seed).map((s, i) => (i < errors ? [s[0], 500, s[2]] : s));
+}
 
 test('Mann-Whitney U and the two-proportion test agree with hand-computed values', () => {
   const mw = mannWhitneyGreater([1, 2, 3, 4], [5, 6, 7, 8]);
@@ -26,6 +32,39 @@ test('Mann-Whitney U and the two-proportion test agree with hand-computed values
   assert.ok(mw.p < 0.02);
   const prop = twoProportionGreater(2, 200, 10, 200);
   assert.ok(Math.abs(prop.z - 2.345) < 0.01, `z=${prop.z}`);
+  // Exact unconditional p-value, checked against a 20 000-point maximisation over the common rate (0.0104257).
+  assert.ok(Math.abs(prop.p - 0.0104257) < 1e-6, `p=${prop.p}`);
+  assert.equal(twoProportionGreater(10, 200, 2, 200).p, 1);
+});
+
+test('1% → 5% errors at n = 200 (2 vs 10 failed requests) fails the candidate, and the verdict says why', () => {
+  const j = judgeCanary(withErrors(200, 2, 11), withErrors(200, 10, 12));
+  assert.equal(j.decision, 'fail');
+  const errors = j.metrics.find((m) => m.metric === 'error_rate')!;
+  assert.deepEqual([errors.result, errors.stable, errors.candidate], ['fail', 0.01, 0.05]);
+  assert.match(errors.test, /exact unconditional two-proportion test \(pooled z\), one-sided: z=2\.34\d*, p=0\.0104/);
+  assert.match(errors.threshold, /p < 0\.019 .*≥ 0\.01 above stable/);
+  assert.equal(errors.detail, '10/200 candidate vs 2/200 stable requests failed');
+  // With 2 stable errors the exact boundary is 9 candidate errors (p = 0.0187); 8 is not enough evidence (p = 0.0296).
+  assert.equal(judgeCanary(withErrors(200, 2, 11), withErrors(200, 9, 12)).decision, 'fail');
+  assert.equal(judgeCanary(withErrors(200, 2, 11), withErrors(200, 8, 12)).decision, 'pass');
+});
+
+test('identical releases fail at most 2% of the time: the two tests split that budget, the error test keeps its share exactly', () => {
+  const { latencyAlpha, errorAlpha } = alphasOf({});
+  assert.ok(Math.abs(latencyAlpha + errorAlpha - 0.02) < 1e-12);
+  // Worst over every baseline error rate, small samples included (a normal approximation overshoots at n = 20–30).
+  for (const n of [10, 20, 30, 200]) {
+    const worst = worstFalsePositiveRate(failBoundary(n, errorAlpha, 0.01));
+    assert.ok(worst <= errorAlpha, `n=${n}: worst false-positive rate ${worst}`);
+  }
+});
+
+test('the error test is within 1 point of the best power any test with ≤ 2% false positives can have at n = 200, 1% → 5%', () => {
+  const power = chanceOfFailing(failBoundary(200, alphasOf({}).errorAlpha, 0.01), 0.01, 0.05);
+  const best = bestPossiblePower(200, 0.01, 0.05, 0.02);
+  assert.ok(Math.abs(power - 0.65) < 0.001, `power ${power}`);
+  assert.ok(best >= power && best - power < 0.01, `best ${best}`);
 });
 
 test('identical releases pass; every metric explains itself', () => {
@@ -41,7 +80,7 @@ test('a slower candidate fails on latency, a failing one on errors', () => {
   assert.equal(slow.metrics.find((m) => m.metric === 'latency')!.result, 'fail');
   const failing = judgeCanary(samples(200, 100, 0.0, 5), samples(200, 100, 0.2, 6));
   assert.equal(failing.decision, 'fail');
-  assert.match(failing.metrics.find((m) => m.metric === 'error_rate')!.test, /two-proportion z-test/);
+  assert.match(failing.metrics.find((m) => m.metric === 'error_rate')!.test, /exact unconditional two-proportion test/);
 });
 
 test('too few samples is inconclusive, never a pass (no-data policy)', () => {

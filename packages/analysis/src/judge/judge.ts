@@ -1,11 +1,20 @@
 import type { Sample } from '../rules/evaluate.ts';
-import { mannWhitneyGreater, twoProportionGreater } from './tests.ts';
+import { mannWhitneyGreater } from './tests.ts';
+import { twoProportionGreater } from './two-proportion.ts';
 
 export interface JudgeOptions {
   /** Fewer requests than this on either side: no verdict ("inconclusive"), never a pass. */
   minSamples?: number;
-  /** Confidence for both tests (default 0.98). */
+  /**
+   * Chance that a candidate no worse than stable passes (default 0.98). Its complement, the false-positive budget, is
+   * split between the two critical tests (Bonferroni), so the judge as a whole keeps it.
+   */
   confidence?: number;
+  /**
+   * Part of that budget spent on latency, the rest on errors (default 0.05). Latency needs little: at canary sizes its
+   * power is set by the latencyRatio gate, while error counts are scarce and need all the budget they can get.
+   */
+  latencyShare?: number;
   /** Smallest latency slowdown that matters: candidate median / stable median (default 1.1). */
   latencyRatio?: number;
   /** Smallest latency slowdown that matters in milliseconds, whatever the ratio (default 5). */
@@ -38,12 +47,12 @@ export interface Judgement {
 const isError = (s: Sample) => s[1] === 0 || s[1] >= 500;
 
 /**
- * Kayenta-style comparison of candidate against stable over the same window: Mann-Whitney U on latency and a
- * two-proportion test on errors; a metric fails only when the difference is both significant and large enough.
+ * Kayenta-style comparison of candidate against stable over the same window: Mann-Whitney U on latency and an
+ * exact two-proportion test on errors; a metric fails only when the difference is both significant and large enough.
  */
 export function judgeCanary(stable: Sample[], candidate: Sample[], options: JudgeOptions = {}): Judgement {
   const minSamples = options.minSamples ?? 10;
-  const alpha = 1 - (options.confidence ?? 0.98);
+  const { latencyAlpha, errorAlpha } = alphasOf(options);
   const latencyRatio = options.latencyRatio ?? 1.1;
   const errorIncrease = options.errorIncrease ?? 0.01;
   const latencyDeltaMs = options.latencyDeltaMs ?? 5;
@@ -57,36 +66,22 @@ export function judgeCanary(stable: Sample[], candidate: Sample[], options: Judg
       metrics: [{ metric: 'error_rate', critical: true, result: 'nodata', stable: stable.length, candidate: candidate.length, test: 'no-data policy', threshold: `≥ ${minSamples} requests per side`, detail: why }],
     };
   }
-  const metrics: MetricJudgement[] = [];
-  const errS = stable.filter(isError).length;
-  const errC = candidate.filter(isError).length;
-  const prop = twoProportionGreater(errS, stable.length, errC, candidate.length);
-  const errFail = prop.p < alpha && prop.rateCandidate - prop.rateStable >= errorIncrease;
-  metrics.push({
-    metric: 'error_rate',
-    critical: true,
-    result: errFail ? 'fail' : 'pass',
-    stable: round(prop.rateStable),
-    candidate: round(prop.rateCandidate),
-    test: `two-proportion z-test, one-sided: z=${round(prop.z)}, p=${round(prop.p)}`,
-    threshold: `fail when p < ${round(alpha)} and the increase is ≥ ${errorIncrease}`,
-    detail: `${errC}/${candidate.length} candidate vs ${errS}/${stable.length} stable requests failed`,
-  });
+  const metrics = [judgeErrorRate(stable.filter(isError).length, stable.length, candidate.filter(isError).length, candidate.length, errorAlpha, errorIncrease)];
   const latS = stable.filter((s) => s[1] !== 0).map((s) => s[2]);
   const latC = candidate.filter((s) => s[1] !== 0).map((s) => s[2]);
   if (latS.length >= minSamples && latC.length >= minSamples) {
     const mw = mannWhitneyGreater(latS, latC);
     const ratio = mw.medianStable > 0 ? mw.medianCandidate / mw.medianStable : 1;
     // Significant, and large enough to matter both relatively and absolutely (sub-millisecond jitter never fails a canary).
-    const latFail = mw.p < alpha && ratio >= latencyRatio && mw.medianCandidate - mw.medianStable >= latencyDeltaMs;
+    const latFail = mw.p < latencyAlpha && ratio >= latencyRatio && mw.medianCandidate - mw.medianStable >= latencyDeltaMs;
     metrics.push({
       metric: 'latency',
       critical: true,
       result: latFail ? 'fail' : 'pass',
       stable: round(mw.medianStable),
       candidate: round(mw.medianCandidate),
-      test: `Mann-Whitney U, one-sided: U=${round(mw.u)}, z=${round(mw.z)}, p=${round(mw.p)}, effect r=${round(mw.effect)}`,
-      threshold: `fail when p < ${round(alpha)} and the median is ≥ ${latencyRatio}× and ≥ ${latencyDeltaMs} ms above stable`,
+      test: `Mann-Whitney U, one-sided: U=${round(mw.u)}, z=${round(mw.z)}, p=${mw.p.toPrecision(3)}, effect r=${round(mw.effect)}`,
+      threshold: `fail when p < ${round(latencyAlpha)} and the median is ≥ ${latencyRatio}× and ≥ ${latencyDeltaMs} ms above stable`,
       detail: `median latency ${round(mw.medianCandidate)} ms vs ${round(mw.medianStable)} ms (×${round(ratio)})`,
     });
   } else {
@@ -97,6 +92,29 @@ export function judgeCanary(stable: Sample[], candidate: Sample[], options: Judg
   const criticalFail = metrics.some((m) => m.critical && m.result === 'fail');
   const decision = criticalFail ? 'fail' : metrics.some((m) => m.result === 'nodata') ? 'nodata' : score >= (options.passScore ?? 95) ? 'pass' : score >= (options.marginalScore ?? 75) ? 'marginal' : 'fail';
   return { decision, score, metrics, samples };
+}
+
+/** The p-value thresholds of the two tests: together they spend the false-positive budget, 1 − confidence. */
+export function alphasOf(options: JudgeOptions): { latencyAlpha: number; errorAlpha: number } {
+  const budget = 1 - (options.confidence ?? 0.98);
+  const latencyAlpha = budget * (options.latencyShare ?? 0.05);
+  return { latencyAlpha, errorAlpha: budget - latencyAlpha };
+}
+
+/** The error-rate metric: fails when the exact one-sided test finds the candidate worse (p < alpha) by at least `increase`. */
+export function judgeErrorRate(errorsStable: number, nStable: number, errorsCandidate: number, nCandidate: number, alpha: number, increase: number): MetricJudgement {
+  const prop = twoProportionGreater(errorsStable, nStable, errorsCandidate, nCandidate);
+  const fail = prop.p < alpha && prop.rateCandidate - prop.rateStable >= increase;
+  return {
+    metric: 'error_rate',
+    critical: true,
+    result: fail ? 'fail' : 'pass',
+    stable: round(prop.rateStable),
+    candidate: round(prop.rateCandidate),
+    test: `exact unconditional two-proportion test (pooled z), one-sided: z=${round(prop.z)}, p=${prop.p.toPrecision(3)}`,
+    threshold: `fail when p < ${round(alpha)} and the error rate is ≥ ${increase} above stable`,
+    detail: `${errorsCandidate}/${nCandidate} candidate vs ${errorsStable}/${nStable} stable requests failed`,
+  };
 }
 
 function round(value: number): number {
