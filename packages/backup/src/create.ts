@@ -44,7 +44,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
   const archiveName = `${name}_${stamp()}.tar.gz`;
   const final = join(o.out, archiveName);
   const temp = join(o.out, `.${archiveName}.partial`);
-  const { entries, skipped } = await collectSources(o.root, o.paths, [o.out]);
+  const { entries, skipped } = collectSources(o.root, o.paths, [o.out]);
   for (const path of skipped) o.log?.warn('backup.skipped', `skipped ${path}: not a file, folder or symlink`, { path });
   o.log?.info('backup.started', `backing up ${entries.length} entries to ${final}`, { sources: o.paths });
   const handle = await open(temp, 'wx', 0o600);
