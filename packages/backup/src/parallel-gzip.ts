@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { fdatasync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
+const fdatasyncAsync = promisify(fdatasync);
+// Members are flushed to disk meanwhile, one flush at a time, so the caller's final fdatasync has little left to do.
+const SYNC_EVERY = 64 << 20;
 const CHUNK = 1 << 20;
 // Output room for a whole member (deflate's worst case is a few bytes per 16 KiB): one pass on the pool per member,
 // not one main-thread round trip per 16 KiB output chunk (the default chunkSize).
@@ -24,6 +27,10 @@ export class ParallelGzip {
   readonly #compressedHash = createHash('sha256');
   #block: Buffer = Buffer.allocUnsafe(CHUNK);
   #used = 0;
+  #unsynced = 0;
+  #flushing = false;
+  // Settles with the first flush error (Linux reports one only once), never rejects: no unhandled rejection meanwhile.
+  #flushed: Promise<unknown> = Promise.resolve();
   compressedBytes = 0;
 
   constructor(fd: number, level = 6) {
@@ -58,12 +65,25 @@ export class ParallelGzip {
     this.compressedBytes += bytes.length;
     // Blocking write: an async one would queue on the thread pool behind the compressions.
     for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done);
+    this.#unsynced += bytes.length;
+    if (this.#unsynced >= SYNC_EVERY && !this.#flushing) {
+      this.#unsynced = 0;
+      this.#flushing = true;
+      const previous = this.#flushed;
+      this.#flushed = fdatasyncAsync(this.#fd)
+        .then(() => previous, (error: unknown) => error)
+        .finally(() => {
+          this.#flushing = false;
+        });
+    }
   }
 
   /** Flushes everything; returns the sha256 of the compressed bytes. */
   async end(): Promise<string> {
     if (this.#used > 0) await this.#dispatch();
     while (this.#pending.length) await this.#drainOne();
+    const flushError = await this.#flushed;
+    if (flushError) throw flushError;
     return this.#compressedHash.digest('hex');
   }
 }
