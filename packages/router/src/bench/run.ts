@@ -13,7 +13,9 @@ import { createLocalTarget } from '../local-target.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEMO = join(REPO, 'packages/demo-app/dist/server.js');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// Interleaved rounds, medians reported: one run each is at the mercy of whatever else the machine does meanwhile.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const root = await mkdtemp(join(tmpdir(), 'pilot-router-bench-'));
 const port = await freePort();
@@ -59,31 +61,42 @@ try {
   // (2) Overhead, same backend: the live demo release.
   const status = (await fetch(`http://127.0.0.1:${port}/api/hello`)).headers.get('x-release');
   const backendPort = await backendPortOf(root, env, status!);
-  const direct = await run(`http://127.0.0.1:${backendPort}/api/hello`);
-  const routed = await run(`http://127.0.0.1:${port}/api/hello`);
-  const haproxy = await withHaproxy(backendPort, (url) => run(`${url}/api/hello`));
-  const row = (name: string, r: autocannon.Result) => `${name.padEnd(8)} ${Math.round(r.requests.average).toString().padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.non2xx}`;
+  const rounds = await withHaproxy(backendPort, async (haproxyUrl) => {
+    const results: { direct: Summary; router: Summary; haproxy?: Summary }[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const direct = summary(await run(`http://127.0.0.1:${backendPort}/api/hello`));
+      const router = summary(await run(`http://127.0.0.1:${port}/api/hello`));
+      const haproxy = haproxyUrl ? summary(await run(`${haproxyUrl}/api/hello`)) : undefined;
+      results.push({ direct, router, haproxy });
+    }
+    return results;
+  });
+  const direct = median(rounds.map((r) => r.direct));
+  const routed = median(rounds.map((r) => r.router));
+  const haproxy = rounds[0].haproxy ? median(rounds.map((r) => r.haproxy!)) : undefined;
+  const row = (name: string, r: Summary) => `${name.padEnd(8)} ${r.rps.toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  (median of ${ROUNDS} interleaved ${SECONDS}s runs)`;
   console.log(row('direct', direct));
   console.log(row('router', routed));
   if (haproxy) console.log(row('haproxy', haproxy));
-  const ratios: Record<string, number> = { 'router/direct rps': routed.requests.average / direct.requests.average };
+  const ratios: Record<string, number> = { 'router/direct rps': routed.rps / direct.rps };
   if (haproxy) {
-    ratios['router/haproxy rps'] = routed.requests.average / haproxy.requests.average;
-    ratios['router/haproxy p99'] = routed.latency.p99 / Math.max(haproxy.latency.p99, 1);
+    ratios['router/haproxy rps'] = routed.rps / haproxy.rps;
+    ratios['router/haproxy p99'] = routed.p99 / Math.max(haproxy.p99, 1);
   }
   await writeBenchResult(REPO, {
     name: 'router',
-    description: `local router: zero downtime under autocannon (50 connections) through 20 canary weight changes and 20 blue-green swaps; overhead vs direct and HAProxy 2.6 (${SECONDS}s runs, same demo backend)`,
+    description: `local router: zero downtime under autocannon (50 connections) through 20 canary weight changes and 20 blue-green swaps; overhead vs direct and HAProxy 2.6 (medians of ${ROUNDS} interleaved ${SECONDS}s runs, same demo backend)`,
     figures: {
       zeroDowntimeRequests: zd.requests.total,
       zeroDowntimeFailed: zdFailed,
-      directRps: Math.round(direct.requests.average),
-      routerRps: Math.round(routed.requests.average),
-      haproxyRps: haproxy ? Math.round(haproxy.requests.average) : 'haproxy not installed',
-      directP99Ms: direct.latency.p99,
-      routerP50Ms: routed.latency.p50,
-      routerP99Ms: routed.latency.p99,
-      haproxyP99Ms: haproxy ? haproxy.latency.p99 : 'n/a',
+      directRps: direct.rps,
+      routerRps: routed.rps,
+      haproxyRps: haproxy ? haproxy.rps : 'haproxy not installed',
+      directP99Ms: direct.p99,
+      routerP50Ms: routed.p50,
+      routerP99Ms: routed.p99,
+      haproxyP99Ms: haproxy ? haproxy.p99 : 'n/a',
+      routerErrors: routed.errors,
     },
     ratios,
     targets: [
@@ -108,8 +121,24 @@ async function backendPortOf(root: string, env: ReturnType<typeof environmentSch
   return status.releases.find((r) => r.version === version)!.port;
 }
 
-async function withHaproxy<T>(backendPort: number, fn: (url: string) => Promise<T>): Promise<T | undefined> {
-  if (spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0) return undefined;
+interface Summary {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function summary(r: autocannon.Result): Summary {
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+}
+
+/** The run with the median requests/s (its own latency figures, so they belong together). */
+function median(runs: Summary[]): Summary {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+}
+
+async function withHaproxy<T>(backendPort: number, fn: (url: string | undefined) => Promise<T>): Promise<T> {
+  if (spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0) return fn(undefined);
   const dir = await mkdtemp(join(tmpdir(), 'pilot-haproxy-'));
   const listen = await freePort();
   // Equivalent to the router: HTTP mode, keep-alive to the backend, X-Forwarded-For.

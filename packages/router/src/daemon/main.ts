@@ -2,8 +2,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import type { Server } from 'node:net';
 import { readSettings, routerFiles } from '../config.ts';
 import { adminHandler } from './admin.ts';
+import { createProxyServer } from './proxy.ts';
 import { Router, newToken } from './router.ts';
 
 const routerDir = process.argv[2];
@@ -17,8 +19,7 @@ const token = existsSync(files.token) ? (await readFile(files.token, 'utf8')).tr
 await writeFile(files.token, token, { mode: 0o600 });
 
 const router = new Router(routerDir, settings);
-const proxy = createServer(router.handle);
-proxy.keepAliveTimeout = 65_000;
+const { server: proxy, closeAllConnections } = createProxyServer(router);
 let stopping = false;
 const shutdown = async (reason: string) => {
   if (stopping) return;
@@ -26,7 +27,7 @@ const shutdown = async (reason: string) => {
   log('router.stopping', { reason });
   proxy.close();
   admin.close();
-  proxy.closeAllConnections();
+  closeAllConnections();
   await router.stopAll();
   await rm(files.pid, { force: true });
   log('router.stopped');
@@ -34,7 +35,7 @@ const shutdown = async (reason: string) => {
 };
 const admin = createServer(adminHandler(router, token, () => void shutdown('admin shutdown')));
 
-const listen = (server: ReturnType<typeof createServer>, port: number, what: string) =>
+const listen = (server: Server, port: number, what: string) =>
   new Promise<void>((resolve) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       process.stderr.write(`router: cannot listen on 127.0.0.1:${port} for ${what}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}\n`);

@@ -11,24 +11,34 @@ class ReleaseMetrics {
   readonly buckets = new Array<number>(BUCKETS.length).fill(0);
   count = 0;
   sumSeconds = 0;
-  // A ring buffer: fixed memory, no per-request array growth.
-  readonly samples: Sample[] = [];
-  next = 0;
+  // A ring buffer in typed arrays: fixed memory, and no object per request for the garbage collector to promote.
+  readonly #ts = new Float64Array(MAX_SAMPLES);
+  readonly #status = new Uint16Array(MAX_SAMPLES);
+  readonly #latency = new Float64Array(MAX_SAMPLES);
+  #stored = 0;
+  #next = 0;
 
-  record(sample: Sample): void {
-    this.byCode.set(sample[1], (this.byCode.get(sample[1]) ?? 0) + 1);
-    const seconds = sample[2] / 1000;
+  record(tsMs: number, status: number, latencyMs: number): void {
+    this.byCode.set(status, (this.byCode.get(status) ?? 0) + 1);
+    const seconds = latencyMs / 1000;
     this.count += 1;
     this.sumSeconds += seconds;
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) this.buckets[i] += 1;
-    if (this.samples.length < MAX_SAMPLES) this.samples.push(sample);
-    else this.samples[this.next] = sample;
-    this.next = (this.next + 1) % MAX_SAMPLES;
+    this.#ts[this.#next] = tsMs;
+    this.#status[this.#next] = status;
+    this.#latency[this.#next] = latencyMs;
+    this.#next = (this.#next + 1) % MAX_SAMPLES;
+    if (this.#stored < MAX_SAMPLES) this.#stored += 1;
   }
 
   since(fromMs: number): Sample[] {
-    const ordered = this.samples.length < MAX_SAMPLES ? this.samples : [...this.samples.slice(this.next), ...this.samples.slice(0, this.next)];
-    return ordered.filter((s) => s[0] >= fromMs);
+    const out: Sample[] = [];
+    const first = this.#stored < MAX_SAMPLES ? 0 : this.#next;
+    for (let n = 0; n < this.#stored; n++) {
+      const i = (first + n) % MAX_SAMPLES;
+      if (this.#ts[i] >= fromMs) out.push([this.#ts[i], this.#status[i], Math.round(this.#latency[i] * 100) / 100]);
+    }
+    return out;
   }
 }
 
@@ -42,7 +52,7 @@ export class RouterMetrics {
       metrics = new ReleaseMetrics();
       this.#releases.set(version, metrics);
     }
-    metrics.record([now, status, Math.round(latencyMs * 100) / 100]);
+    metrics.record(now, status, latencyMs);
   }
 
   /** Samples per release since `fromMs` (at most the last 10 minutes). */

@@ -53,6 +53,10 @@ export class ReleaseProcess {
     return this.#child?.pid;
   }
 
+  get name(): string {
+    return this.spec.version;
+  }
+
   get port(): number {
     return this.options.port;
   }

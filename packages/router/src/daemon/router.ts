@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { freePort, writeFileAtomic } from '@pilot/core';
 import { type RouterSettings, routerFiles } from '../config.ts';
 import { RouterMetrics } from './metrics.ts';
-import { proxyRequest } from './proxy.ts';
+import { type ProxyOutcome, type RequestHead, type RouteDecision, fieldList, fieldValue } from './proxy.ts';
 import { ReleaseProcess, type ReleaseSpec } from './release-process.ts';
 import { type RouteTable, candidateTurn, readCookie, stickyBucket } from './routes.ts';
 
@@ -32,25 +31,23 @@ export class Router {
     this.settings = settings;
   }
 
-  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.url === ROUTER_HEALTH_PATH) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', maintenance: Boolean(this.routes.maintenance) }));
-      return;
-    }
+  /** Decides one request: the router's own health path, maintenance, or a release by weight (or stickiness). */
+  readonly route = (head: RequestHead): RouteDecision<ReleaseProcess> => {
     const routes = this.routes;
+    if (head.target === ROUTER_HEALTH_PATH) {
+      return { answer: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'ok', maintenance: Boolean(routes.maintenance) }) } };
+    }
     if (routes.maintenance) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' }).end(`${routes.maintenance.message}\n`);
-      return;
+      return { answer: { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' }, body: `${routes.maintenance.message}\n` } };
     }
-    const { target, setCookie } = this.#pick(req, routes);
-    if (!target) {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('no healthy release to serve this request\n');
-      return;
-    }
-    proxyRequest(req, res, target, setCookie, ({ status, latencyMs }) => this.metrics.record(target.spec.version, status, latencyMs));
+    const { target, setCookie } = this.#pick(head, routes);
+    if (!target) return { answer: { status: 503, headers: { 'content-type': 'text/plain' }, body: 'no healthy release to serve this request\n' } };
+    return { upstream: target, setCookie };
   };
 
-  #pick(req: IncomingMessage, routes: RouteTable): { target?: ReleaseProcess; setCookie?: string } {
+  readonly onOutcome = (release: ReleaseProcess, { status, latencyMs }: ProxyOutcome): void => this.metrics.record(release.spec.version, status, latencyMs);
+
+  #pick(head: RequestHead, routes: RouteTable): { target?: ReleaseProcess; setCookie?: string } {
     const stable = routes.stable ? this.processes.get(routes.stable) : undefined;
     const candidate = routes.candidate && routes.weight > 0 ? this.processes.get(routes.candidate) : undefined;
     const stableOk = stable?.routable ? stable : undefined;
@@ -58,13 +55,13 @@ export class Router {
     if (!stableOk || !candidateOk) return { target: stableOk ?? candidateOk };
     const sticky = this.settings.sticky;
     if (sticky?.cookie) {
-      const chosen = readCookie(req.headers.cookie, sticky.cookie);
+      const chosen = readCookie(fieldList(head, 'cookie', '; '), sticky.cookie);
       if (chosen === stableOk.spec.version) return { target: stableOk };
       if (chosen === candidateOk.spec.version) return { target: candidateOk };
     }
     let toCandidate: boolean;
-    const headerValue = sticky?.header ? req.headers[sticky.header.toLowerCase()] : undefined;
-    if (typeof headerValue === 'string' && headerValue) toCandidate = stickyBucket(headerValue) < routes.weight;
+    const headerValue = sticky?.header ? fieldValue(head, sticky.header.toLowerCase()) : undefined;
+    if (headerValue) toCandidate = stickyBucket(headerValue) < routes.weight;
     else toCandidate = candidateTurn(this.#counter++, routes.weight);
     const target = toCandidate ? candidateOk : stableOk;
     const setCookie = sticky?.cookie ? `${sticky.cookie}=${encodeURIComponent(target.spec.version)}; Path=/; HttpOnly; SameSite=Lax` : undefined;
@@ -218,4 +215,3 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export { createServer };

@@ -1,0 +1,282 @@
+import type { Socket } from 'node:net';
+import { ChunkedBody } from './chunked.ts';
+import { type Framing, HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, type ResponseHead, fieldValue, parseResponseHead, responseFraming, wantsKeepAlive } from './head.ts';
+import { type ResponseShape, clientResponseHead, informationalHead, localResponse, upstreamRequestHead } from './rewrite.ts';
+import { type UpstreamPool, type UpstreamUser, idleMsFrom } from './upstream-pool.ts';
+
+const EMPTY = Buffer.alloc(0);
+
+/** A release as the proxy sees it: where it listens, and a count of requests in flight (for draining). */
+export interface Upstream {
+  readonly port: number;
+  readonly name: string;
+  inFlight: number;
+}
+
+/** One request as the router saw it: its status (0 = no response from the release) and latency. */
+export interface ProxyOutcome {
+  status: number;
+  latencyMs: number;
+}
+
+/** The client connection an exchange belongs to. */
+export interface ExchangeOwner {
+  readonly client: Socket;
+  readonly pool: UpstreamPool;
+  /** Said once, when the exchange is over: whether the client connection may carry another request. */
+  exchangeEnded(exchange: Exchange, keepClient: boolean): void;
+  report(upstream: Upstream, outcome: ProxyOutcome): void;
+}
+
+/** Where a request goes: a release, and the sticky cookie to set (if any). */
+export interface ExchangeTarget {
+  upstream: Upstream;
+  setCookie?: string;
+}
+
+/**
+ * One request forwarded to a release and its response streamed back, bytes passing through as they are. A GET/HEAD
+ * without a body whose reused keep-alive connection failed before any byte came back is retried once on a new one.
+ */
+export class Exchange implements UpstreamUser {
+  readonly #owner: ExchangeOwner;
+  readonly #upstream: Upstream;
+  readonly #setCookie?: string;
+  readonly #head: RequestHead;
+  readonly #upstreamHead: string;
+  readonly #started = performance.now();
+  readonly #retriable: boolean;
+  readonly #keepAlive: boolean;
+  #bodyLeft = 0;
+  #requestChunks?: ChunkedBody;
+  requestDone: boolean;
+  #up?: Socket;
+  #reused = false;
+  #tries = 0;
+  #gotBytes = false;
+  #responseBuffer?: Buffer;
+  #response?: { head: ResponseHead; framing: Framing; shape: ResponseShape; left: number; chunks?: ChunkedBody };
+  #upReusable = true;
+  #idleMs?: number;
+  #waitingDrain = false;
+  #over = false;
+  // The response head waits for the first body bytes, to go out with them in one write (one syscall, one packet).
+  #heldHead?: string;
+
+  constructor(owner: ExchangeOwner, target: ExchangeTarget, head: RequestHead, framing: Framing) {
+    this.#owner = owner;
+    this.#upstream = target.upstream;
+    this.#setCookie = target.setCookie;
+    this.#head = head;
+    this.#keepAlive = wantsKeepAlive(head);
+    this.#retriable = (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none';
+    this.requestDone = framing.kind === 'none';
+    if (framing.kind === 'length') this.#bodyLeft = framing.length;
+    if (framing.kind === 'chunked') this.#requestChunks = new ChunkedBody(400);
+    this.#upstreamHead = upstreamRequestHead(head, owner.client.remoteAddress, target.upstream.port);
+    target.upstream.inFlight += 1;
+    this.#connect();
+  }
+
+  /** Takes request body bytes from the client; returns what follows the body (a pipelined request), if any. */
+  requestBody(chunk: Buffer): Buffer | undefined {
+    if (this.requestDone || this.#over) return chunk;
+    let end: number;
+    try {
+      if (this.#requestChunks) end = this.#requestChunks.feed(chunk, 0);
+      else {
+        const take = Math.min(this.#bodyLeft, chunk.length);
+        this.#bodyLeft -= take;
+        end = this.#bodyLeft === 0 ? take : -1;
+      }
+    } catch (error) {
+      this.#fail(error);
+      return undefined;
+    }
+    const body = end < 0 ? chunk : chunk.subarray(0, end);
+    if (body.length > 0 && this.#up && !this.#up.write(body)) {
+      const { client } = this.#owner;
+      client.pause();
+      this.#up.once('drain', () => client.resume());
+    }
+    if (end < 0) return undefined;
+    this.requestDone = true;
+    return end < chunk.length ? chunk.subarray(end) : undefined;
+  }
+
+  /** The client went away: the release's connection goes too (it may be mid-response). */
+  clientGone(): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#dropUpstream();
+    this.#outcome(0);
+  }
+
+  #connect(fresh = false): void {
+    const { socket, reused } = this.#owner.pool.acquire(this.#upstream.port, this, fresh);
+    this.#up = socket;
+    this.#reused = reused;
+    this.#gotBytes = false;
+    socket.write(this.#upstreamHead, 'latin1');
+  }
+
+  onUpstreamData(chunk: Buffer): void {
+    this.#gotBytes = true;
+    try {
+      this.#readResponse(chunk);
+    } catch (error) {
+      this.#fail(error);
+    }
+    this.#flushHead();
+  }
+
+  #flushHead(): void {
+    if (this.#heldHead !== undefined) this.#writeClient(EMPTY);
+  }
+
+  #readResponse(chunk: Buffer): void {
+    if (this.#response) {
+      this.#responseBody(chunk, 0);
+      return;
+    }
+    const buf = this.#responseBuffer ? Buffer.concat([this.#responseBuffer, chunk]) : chunk;
+    let from = 0;
+    for (;;) {
+      const end = buf.indexOf(HEAD_END, from);
+      if (end < 0) {
+        if (buf.length - from > MAX_HEAD_BYTES) throw new HttpError(502, `release ${this.#upstream.name} sent a response head over ${MAX_HEAD_BYTES} bytes`);
+        this.#responseBuffer = buf.subarray(from);
+        return;
+      }
+      const head = parseResponseHead(buf.toString('latin1', from, end));
+      from = end + 4;
+      if (head.status >= 200) {
+        this.#responseBuffer = undefined;
+        this.#beginResponse(head);
+        this.#responseBody(buf, from);
+        return;
+      }
+      // We never ask for an upgrade (Upgrade is hop-by-hop), so a 101 is a broken release.
+      if (head.status === 101) throw new HttpError(502, `release ${this.#upstream.name} switched protocols unasked`);
+      if (this.#head.minor === 1) this.#writeClient(Buffer.from(informationalHead(head), 'latin1'));
+    }
+  }
+
+  #beginResponse(head: ResponseHead): void {
+    const framing = responseFraming(head, this.#head.method);
+    const dechunk = framing.kind === 'chunked' && this.#head.minor === 0;
+    const close = !this.#keepAlive || framing.kind === 'close' || dechunk || !this.requestDone;
+    const shape: ResponseShape = { dechunk, close, keepAlive10: this.#head.minor === 0 && this.#keepAlive, setCookie: this.#setCookie };
+    this.#upReusable = framing.kind !== 'close' && !head.connection.includes('close');
+    this.#idleMs = idleMsFrom(fieldValue(head, 'keep-alive'));
+    this.#response = { head, framing, shape, left: framing.kind === 'length' ? framing.length : 0 };
+    if (framing.kind === 'chunked') this.#response.chunks = new ChunkedBody(502);
+    this.#heldHead = clientResponseHead(head, shape);
+  }
+
+  #responseBody(buf: Buffer, start: number): void {
+    const response = this.#response!;
+    const { framing } = response;
+    if (framing.kind === 'close') {
+      if (start < buf.length) this.#writeClient(buf.subarray(start));
+      return;
+    }
+    let end = start;
+    if (framing.kind === 'length') {
+      const take = Math.min(response.left, buf.length - start);
+      response.left -= take;
+      if (take > 0) this.#writeClient(buf.subarray(start, start + take));
+      end = response.left === 0 ? start + take : -1;
+    } else if (framing.kind === 'chunked') {
+      const decode = response.shape.dechunk ? (payload: Buffer) => this.#writeClient(payload) : undefined;
+      end = response.chunks!.feed(buf, start, decode);
+      if (!decode) this.#writeClient(buf.subarray(start, end < 0 ? buf.length : end));
+    }
+    if (end < 0) return;
+    // Bytes after the response's end: the release misframed it; its connection is not reused.
+    if (end < buf.length) this.#upReusable = false;
+    this.#complete();
+  }
+
+  #writeClient(body: Buffer): void {
+    const { client } = this.#owner;
+    let data = body;
+    if (this.#heldHead !== undefined) {
+      const headBytes = Buffer.byteLength(this.#heldHead, 'latin1');
+      data = Buffer.allocUnsafe(headBytes + body.length);
+      data.write(this.#heldHead, 0, 'latin1');
+      body.copy(data, headBytes);
+      this.#heldHead = undefined;
+    }
+    if (data.length === 0 || client.destroyed) return;
+    if (client.write(data) || this.#waitingDrain) return;
+    const up = this.#up;
+    if (!up) return;
+    this.#waitingDrain = true;
+    up.pause();
+    client.once('drain', () => {
+      this.#waitingDrain = false;
+      if (this.#up === up) up.resume();
+    });
+  }
+
+  onUpstreamEnd(): void {
+    if (this.#response?.framing.kind === 'close') {
+      this.#upReusable = false;
+      this.#complete();
+      return;
+    }
+    this.onUpstreamFailure();
+  }
+
+  onUpstreamFailure(error?: unknown): void {
+    if (this.#over) return;
+    // A reused keep-alive connection the release had closed: replay once, when that is safe.
+    if (!this.#gotBytes && this.#reused && this.#retriable && this.#tries === 0) {
+      this.#tries += 1;
+      this.#dropUpstream();
+      this.#connect(true);
+      return;
+    }
+    const why = error instanceof Error ? error.message : 'it closed the connection';
+    this.#fail(new HttpError(502, `bad gateway: release ${this.#upstream.name} did not answer (${why})`));
+  }
+
+  #complete(): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#flushHead();
+    const up = this.#up!;
+    if (this.#upReusable && this.requestDone && !up.destroyed) {
+      up.resume();
+      this.#owner.pool.release(this.#upstream.port, up, this.#idleMs);
+    } else this.#owner.pool.discard(up);
+    this.#outcome(this.#response!.head.status);
+    this.#owner.exchangeEnded(this, !this.#response!.shape.close);
+  }
+
+  /** Ends the exchange on an error: a 4xx/502 when nothing was sent to the client yet, else the connection is cut. */
+  #fail(error: unknown): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#dropUpstream();
+    const { client } = this.#owner;
+    const status = error instanceof HttpError ? error.status : 502;
+    if ((!this.#response || this.#heldHead !== undefined) && !client.destroyed) {
+      const message = error instanceof Error ? error.message : String(error);
+      client.end(localResponse(status, { 'content-type': 'text/plain' }, `${message}\n`, { close: true, head: this.#head.method === 'HEAD' }));
+    } else client.destroy();
+    // A client's malformed body is not the release's fault; anything else counts as no answer from it.
+    this.#outcome(status < 500 ? status : 0);
+    this.#owner.exchangeEnded(this, false);
+  }
+
+  #outcome(status: number): void {
+    this.#upstream.inFlight -= 1;
+    this.#owner.report(this.#upstream, { status, latencyMs: performance.now() - this.#started });
+  }
+
+  #dropUpstream(): void {
+    if (this.#up) this.#owner.pool.discard(this.#up);
+  }
+}

@@ -1,0 +1,242 @@
+// The HTTP/1.1 proxy on its own, in process: real sockets to real upstream servers on loopback.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { type AddressInfo, type Socket, connect, createServer as createNetServer } from 'node:net';
+import { test } from 'node:test';
+import { type ProxyOutcome, type Upstream, createProxyServer } from './proxy.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/** A proxy in front of one upstream (a node:http handler or a raw socket server); outcomes are collected. */
+async function proxyTo(t: { after(fn: () => unknown): void }, upstreamServer: Server | ReturnType<typeof createNetServer>) {
+  const upstreamPort = await listen(upstreamServer);
+  const upstream: Upstream = { port: upstreamPort, name: 'v1', inFlight: 0 };
+  const outcomes: ProxyOutcome[] = [];
+  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, outcome) => outcomes.push(outcome) });
+  const port = await listen(proxy.server);
+  t.after(async () => {
+    proxy.closeAllConnections();
+    proxy.server.close();
+    if ('closeAllConnections' in upstreamServer) upstreamServer.closeAllConnections();
+    upstreamServer.close();
+  });
+  return { port, upstream, outcomes, url: `http://127.0.0.1:${port}` };
+}
+
+const httpUpstream = (handler: Handler) => createServer(handler);
+
+/** Writes raw bytes and reads until the connection closes or `done(received)` says enough. */
+function raw(port: number, data: string | Buffer, done: (text: string) => boolean = () => false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (done(text)) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.write(data);
+  });
+}
+
+function fetchText(url: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string | string[]; agent?: Agent } = {}) {
+  return new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    if (Array.isArray(options.body)) for (const part of options.body) req.write(part);
+    req.end(Array.isArray(options.body) ? undefined : options.body);
+  });
+}
+
+test('keep-alive both ways: 200 requests over one client connection reuse a few upstream connections', async (t) => {
+  let upstreamConnections = 0;
+  const server = httpUpstream((req, res) => res.end(`hello ${req.url}`));
+  server.on('connection', () => upstreamConnections++);
+  const p = await proxyTo(t, server);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  for (let i = 0; i < 200; i++) {
+    const res = await fetchText(`${p.url}/n${i}`, { agent });
+    assert.equal(res.body.toString(), `hello /n${i}`);
+  }
+  assert.equal(upstreamConnections, 1);
+  assert.equal(p.outcomes.length, 200);
+  assert.ok(p.outcomes.every((o) => o.status === 200 && o.latencyMs >= 0));
+  assert.equal(p.upstream.inFlight, 0);
+});
+
+test('request bodies stream through: 8 MB with Content-Length, and a chunked upload', async (t) => {
+  const server = httpUpstream(async (req, res) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of req) {
+      hash.update(chunk);
+      bytes += chunk.length;
+    }
+    res.end(JSON.stringify({ bytes, sha256: hash.digest('hex'), te: req.headers['transfer-encoding'] ?? null }));
+  });
+  const p = await proxyTo(t, server);
+  const big = Buffer.alloc(8 * 1024 * 1024, 7);
+  const fixed = JSON.parse((await fetchText(`${p.url}/upload`, { method: 'POST', body: big })).body.toString());
+  assert.deepEqual(fixed, { bytes: big.length, sha256: createHash('sha256').update(big).digest('hex'), te: null });
+  const parts = ['first part,', 'second part,', 'x'.repeat(100_000)];
+  const chunked = JSON.parse((await fetchText(`${p.url}/upload`, { method: 'POST', body: parts })).body.toString());
+  assert.deepEqual(chunked, { bytes: parts.join('').length, sha256: createHash('sha256').update(parts.join('')).digest('hex'), te: 'chunked' });
+});
+
+test('a chunked response passes through to HTTP/1.1, and is decoded for an HTTP/1.0 client (then closed)', async (t) => {
+  const server = httpUpstream((_req, res) => {
+    res.write('alpha ');
+    setTimeout(() => res.end('omega'), 20);
+  });
+  const p = await proxyTo(t, server);
+  assert.equal((await fetchText(`${p.url}/`)).body.toString(), 'alpha omega');
+  const old = await raw(p.port, 'GET / HTTP/1.0\r\n\r\n');
+  assert.match(old, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.doesNotMatch(old, /transfer-encoding/i);
+  assert.match(old, /connection: close\r\n/);
+  assert.ok(old.endsWith('\r\n\r\nalpha omega'), old);
+});
+
+test('pipelined requests are answered in order; HEAD, 204 and 304 carry no body and keep the connection', async (t) => {
+  const server = httpUpstream((req, res) => {
+    if (req.url === '/204') return res.writeHead(204).end();
+    if (req.url === '/304') return res.writeHead(304, { etag: '"x"' }).end();
+    res.end(`body of ${req.url}`);
+  });
+  const p = await proxyTo(t, server);
+  const get = (path: string, method = 'GET') => `${method} ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const text = await raw(p.port, get('/a') + get('/head', 'HEAD') + get('/204') + get('/304') + get('/b'), (s) => s.includes('body of /b'));
+  const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+  assert.deepEqual(statuses, ['200', '200', '204', '304', '200']);
+  assert.ok(text.indexOf('body of /a') < text.indexOf('HTTP/1.1 204'));
+  assert.doesNotMatch(text, /body of \/head/);
+  assert.equal(p.outcomes.length, 5);
+});
+
+test('a response without length ends when the release closes; the client connection closes too', async (t) => {
+  const server = createNetServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end'));
+  });
+  const p = await proxyTo(t, server);
+  const text = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(text, /connection: close\r\n/);
+  assert.ok(text.endsWith('\r\n\r\nuntil the end'));
+  assert.deepEqual(p.outcomes.map((o) => o.status), [200]);
+});
+
+test('ambiguous or malformed requests are refused with 400/431/505 and never reach the release', async (t) => {
+  let reached = 0;
+  const p = await proxyTo(t, httpUpstream((_req, res) => (reached++, res.end('ok'))));
+  const status = async (data: string) => /^HTTP\/1\.1 (\d{3})/.exec(await raw(p.port, data))?.[1];
+  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), '400');
+  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'), '400');
+  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'), '400');
+  assert.equal(await status('GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'), '400');
+  assert.equal(await status('GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n  b\r\n\r\n'), '400');
+  assert.equal(await status('GET / HTTP/1.1\r\n\r\n'), '400');
+  assert.equal(await status('GET / HTTP/2.0\r\nHost: x\r\n\r\n'), '505');
+  assert.equal(await status('NOT A REQUEST\r\n\r\n'), '400');
+  assert.equal(await status(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), '431');
+  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), '400');
+  assert.equal(reached, 0);
+});
+
+test('hop-by-hop fields are dropped both ways; X-Forwarded-* are added; Expect: 100-continue works', async (t) => {
+  const server = httpUpstream(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    res.setHeader('connection', 'keep-alive, x-private');
+    res.setHeader('x-private', 'no');
+    res.setHeader('keep-alive', 'timeout=5');
+    res.end(JSON.stringify({ headers: req.headers, body }));
+  });
+  const p = await proxyTo(t, server);
+  const res = await fetchText(`${p.url}/h`, { method: 'POST', headers: { connection: 'x-secret', 'x-secret': '1', te: 'trailers', 'proxy-authorization': 'Basic eA==', expect: '100-continue' }, body: 'payload' });
+  const seen = JSON.parse(res.body.toString()) as { headers: Record<string, string>; body: string };
+  assert.equal(seen.body, 'payload');
+  for (const name of ['x-secret', 'te', 'proxy-authorization']) assert.equal(seen.headers[name], undefined, name);
+  assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+  assert.equal(seen.headers['x-forwarded-host'], `127.0.0.1:${p.port}`);
+  assert.equal(res.headers['x-private'], undefined);
+  assert.equal(res.headers['keep-alive'], undefined);
+});
+
+test('a release that is down gets a 502 naming it; outcome status 0', async (t) => {
+  const server = httpUpstream(() => {});
+  const p = await proxyTo(t, server);
+  server.close();
+  await once(server, 'close');
+  const res = await fetchText(`${p.url}/`);
+  assert.equal(res.status, 502);
+  assert.match(res.body.toString(), /release v1 did not answer/);
+  assert.deepEqual(p.outcomes.map((o) => o.status), [0]);
+  assert.equal(p.upstream.inFlight, 0);
+});
+
+test('a reused connection the release dropped is retried for a GET, not for a POST', async (t) => {
+  // Answers the first request on each connection, then drops the connection at the next one without a word.
+  const server = createNetServer((socket) => {
+    let served = 0;
+    socket.on('data', () => {
+      if (served++ === 0) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      else socket.destroy();
+    });
+  });
+  const p = await proxyTo(t, server);
+  assert.equal((await fetchText(`${p.url}/1`)).status, 200);
+  assert.equal((await fetchText(`${p.url}/2`)).status, 200, 'GET replayed on a new connection');
+  const post = await fetchText(`${p.url}/3`, { method: 'POST', body: 'x' });
+  assert.equal(post.status, 502, 'a POST is never replayed');
+});
+
+test('a client that goes away mid-response ends the release request; in-flight drops to 0', async (t) => {
+  let upstreamClosed = false;
+  const server = httpUpstream((_req, res) => {
+    res.write('partial');
+    res.on('close', () => (upstreamClosed = true));
+  });
+  const p = await proxyTo(t, server);
+  await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', (s) => s.includes('partial'));
+  for (let i = 0; i < 50 && !upstreamClosed; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(upstreamClosed);
+  assert.deepEqual(p.outcomes.map((o) => o.status), [0]);
+  assert.equal(p.upstream.inFlight, 0);
+});
+
+test('a 20 MB download arrives intact (back-pressure from a client that reads slowly)', async (t) => {
+  const payload = Buffer.alloc(20 * 1024 * 1024);
+  for (let i = 0; i < payload.length; i += 4096) payload[i] = i % 251;
+  const server = httpUpstream((_req, res) => res.end(payload));
+  const p = await proxyTo(t, server);
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    request(`${p.url}/`, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        res.pause();
+        setTimeout(() => res.resume(), 1);
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.ok(body.equals(payload));
+});
