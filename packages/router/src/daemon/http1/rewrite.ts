@@ -35,13 +35,19 @@ export interface ResponseShape {
   setCookie?: string;
 }
 
-/** The head sent to the client: hop-by-hop fields dropped, the sticky cookie added, and our own Connection. */
-export function clientResponseHead(head: ResponseHead, shape: ResponseShape): string {
+/** A response's status line and the fields that may pass to the client (hop-by-hop ones and `dropped` left out). */
+function forwardedResponseHead(head: ResponseHead, dropped?: string): string {
   let out = `${head.statusLine}\r\n`;
   for (let i = 0; i < head.names.length; i++) {
     const name = head.names[i];
-    if (forwardable(name, head.connection) && !(shape.dechunk && name === 'transfer-encoding')) out += `${head.lines[i]}\r\n`;
+    if (name !== dropped && forwardable(name, head.connection)) out += `${head.lines[i]}\r\n`;
   }
+  return out;
+}
+
+/** The head sent to the client: hop-by-hop fields dropped, the sticky cookie added, and our own Connection. */
+export function clientResponseHead(head: ResponseHead, shape: ResponseShape): string {
+  let out = forwardedResponseHead(head, shape.dechunk ? 'transfer-encoding' : undefined);
   if (shape.setCookie) out += `set-cookie: ${shape.setCookie}\r\n`;
   if (shape.close) out += 'connection: close\r\n';
   else if (shape.keepAlive10) out += 'connection: keep-alive\r\n';
@@ -50,9 +56,7 @@ export function clientResponseHead(head: ResponseHead, shape: ResponseShape): st
 
 /** An informational (1xx) head, forwarded as is minus hop-by-hop fields. */
 export function informationalHead(head: ResponseHead): string {
-  let out = `${head.statusLine}\r\n`;
-  for (let i = 0; i < head.names.length; i++) if (forwardable(head.names[i], head.connection)) out += `${head.lines[i]}\r\n`;
-  return `${out}\r\n`;
+  return `${forwardedResponseHead(head)}\r\n`;
 }
 
 /** A response the router writes itself (its health path, maintenance, 502/503, a refused request). */
