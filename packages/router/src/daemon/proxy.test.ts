@@ -143,7 +143,10 @@ test('a response without length ends when the release closes; the client connect
 
 test('ambiguous or malformed requests are refused with 400/431/505 and never reach the release', async (t) => {
   let reached = 0;
-  const p = await proxyTo(t, httpUpstream((_req, res) => (reached++, res.end('ok'))));
+  const p = await proxyTo(t, httpUpstream((_req, res) => {
+    reached++;
+    res.end('ok');
+  }));
   const status = async (data: string) => /^HTTP\/1\.1 (\d{3})/.exec(await raw(p.port, data))?.[1];
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), '400');
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'), '400');

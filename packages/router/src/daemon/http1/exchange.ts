@@ -145,7 +145,7 @@ export class Exchange implements UpstreamUser {
       const end = buf.indexOf(HEAD_END, from);
       if (end < 0) {
         if (buf.length - from > MAX_HEAD_BYTES) throw new HttpError(502, `release ${this.#upstream.name} sent a response head over ${MAX_HEAD_BYTES} bytes`);
-        this.#responseBuffer = buf.subarray(from);
+        this.#responseBuffer = Buffer.from(buf.subarray(from)); // a copy: `chunk` is the pool's shared read buffer
         return;
       }
       const head = parseResponseHead(buf.toString('latin1', from, end));
@@ -207,7 +207,7 @@ export class Exchange implements UpstreamUser {
       data.write(this.#heldHead, 0, 'latin1');
       body.copy(data, headBytes);
       this.#heldHead = undefined;
-    }
+    } else if (body.length > 0) data = Buffer.from(body); // a write may be queued: not the pool's shared read buffer
     if (data.length === 0 || client.destroyed) return;
     if (client.write(data) || this.#waitingDrain) return;
     const up = this.#up;

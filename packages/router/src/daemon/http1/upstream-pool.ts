@@ -6,6 +6,7 @@ const DEFAULT_IDLE_MS = 4_000;
 
 /** Who is using an upstream connection; its events go there (an idle connection's end it). */
 export interface UpstreamUser {
+  /** Bytes from the release, in a buffer shared by all connections: valid only during the call, copy what is kept. */
   onUpstreamData(chunk: Buffer): void;
   onUpstreamEnd(): void;
   onUpstreamFailure(error?: unknown): void;
@@ -23,10 +24,6 @@ interface Pooled {
 // tsx every named closure also costs an Object.defineProperty for its name).
 function watch(entry: Pooled): void {
   entry.socket
-    .on('data', (chunk: Buffer) => {
-      if (entry.user) entry.user.onUpstreamData(chunk);
-      else entry.socket.destroy();
-    })
     .on('end', () => {
       if (entry.user) entry.user.onUpstreamEnd();
       else entry.socket.destroy();
@@ -40,6 +37,7 @@ function watch(entry: Pooled): void {
 }
 
 const ENTRY = Symbol('pool entry');
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 type PooledSocket = Socket & { [ENTRY]: Pooled };
 
 /** Keep-alive connections to the releases, per port, most recently used first (warm sockets, fewer of them). */
@@ -59,8 +57,18 @@ export class UpstreamPool {
       idle.user = user;
       return { socket: idle.socket, reused: true };
     }
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true }) as PooledSocket;
-    const entry: Pooled = { socket, user, idleList: undefined, idleUntil: 0 };
+    const entry: Pooled = { socket: undefined as unknown as Socket, user, idleList: undefined, idleUntil: 0 };
+    // Reads land in one shared buffer, handed over synchronously: no stream machinery and no buffer per read.
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (length: number, buffer: Uint8Array) => {
+        if (entry.user) entry.user.onUpstreamData(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+        else entry.socket.destroy();
+        return true;
+      },
+    };
+    const socket = connect({ port, host: '127.0.0.1', noDelay: true, onread }) as PooledSocket;
+    entry.socket = socket;
     socket[ENTRY] = entry;
     watch(entry);
     return { socket, reused: false };
