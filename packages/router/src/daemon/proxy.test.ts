@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
 import { type AddressInfo, type Socket, connect, createServer as createNetServer } from 'node:net';
 import { test } from 'node:test';
-import { type ProxyOutcome, type Upstream, createProxyServer } from './proxy.ts';
+import { type ProxyOutcome, type ProxyTimeouts, type Upstream, createProxyServer } from './proxy.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -16,11 +16,11 @@ async function listen(server: Server | ReturnType<typeof createNetServer>): Prom
 }
 
 /** A proxy in front of one upstream (a node:http handler or a raw socket server); outcomes are collected. */
-async function proxyTo(t: { after(fn: () => unknown): void }, upstreamServer: Server | ReturnType<typeof createNetServer>) {
+async function proxyTo(t: { after(fn: () => unknown): void }, upstreamServer: Server | ReturnType<typeof createNetServer>, timeouts?: ProxyTimeouts) {
   const upstreamPort = await listen(upstreamServer);
   const upstream: Upstream = { port: upstreamPort, name: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
-  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, outcome) => outcomes.push(outcome) });
+  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, outcome) => outcomes.push(outcome) }, timeouts);
   const port = await listen(proxy.server);
   t.after(async () => {
     proxy.closeAllConnections();
@@ -242,4 +242,14 @@ test('a 20 MB download arrives intact (back-pressure from a client that reads sl
       .end();
   });
   assert.ok(body.equals(payload));
+});
+
+test('an idle keep-alive connection is closed after the idle timeout; a head that is too slow gets 408', async (t) => {
+  const p = await proxyTo(t, httpUpstream((_req, res) => res.end('ok')), { idleMs: 400, headersMs: 400 });
+  const started = Date.now();
+  const kept = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(kept, /^HTTP\/1\.1 200 [^]*\r\n\r\nok$/);
+  assert.ok(Date.now() - started >= 400, 'closed only once idle for the timeout');
+  const slow = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+  assert.match(slow, /^HTTP\/1\.1 408 [^]*the request head took over 0\.4 s/);
 });
