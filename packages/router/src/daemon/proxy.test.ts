@@ -156,6 +156,10 @@ test('ambiguous or malformed requests are refused with 400/431/505 and never rea
   assert.equal(await status('GET / HTTP/1.1\r\n\r\n'), '400');
   assert.equal(await status('GET / HTTP/2.0\r\nHost: x\r\n\r\n'), '505');
   assert.equal(await status('NOT A REQUEST\r\n\r\n'), '400');
+  assert.equal(await status('GET  / HTTP/1.1\r\nHost: x\r\n\r\n'), '400');
+  assert.equal(await status('GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n'), '400');
+  assert.equal(await status('G(T / HTTP/1.1\r\nHost: x\r\n\r\n'), '400');
+  assert.equal(await status('GET / HTTP/1.1 \r\nHost: x\r\n\r\n'), '505');
   assert.equal(await status(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), '431');
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), '400');
   assert.equal(reached, 0);
@@ -252,4 +256,12 @@ test('an idle keep-alive connection is closed after the idle timeout; a head tha
   assert.ok(Date.now() - started >= 400, 'closed only once idle for the timeout');
   const slow = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n');
   assert.match(slow, /^HTTP\/1\.1 408 [^]*the request head took over 0\.4 s/);
+});
+
+test('a release whose status line is malformed gets a 502; a bare status code without reason passes', async (t) => {
+  const answers = ['HTTP/1.1 20 OK\r\ncontent-length: 0\r\n\r\n', 'HTTP/1.1 204\r\n\r\n', 'HTTP/3.0 200 OK\r\ncontent-length: 0\r\n\r\n'];
+  const p = await proxyTo(t, createNetServer((socket) => socket.once('data', () => socket.end(answers.shift() ?? ''))));
+  assert.equal((await fetchText(p.url)).status, 502);
+  assert.equal((await fetchText(p.url)).status, 204);
+  assert.equal((await fetchText(p.url)).status, 502);
 });

@@ -202,7 +202,7 @@ export class Exchange implements UpstreamUser {
     const { client } = this.#owner;
     let data = body;
     if (this.#heldHead !== undefined) {
-      const headBytes = Buffer.byteLength(this.#heldHead, 'latin1');
+      const headBytes = this.#heldHead.length; // latin1: one byte per character
       data = Buffer.allocUnsafe(headBytes + body.length);
       data.write(this.#heldHead, 0, 'latin1');
       body.copy(data, headBytes);

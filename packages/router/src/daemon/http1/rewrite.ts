@@ -1,21 +1,53 @@
 import { STATUS_CODES } from 'node:http';
-import { type RequestHead, type ResponseHead, fieldList, fieldValue } from './head.ts';
+import { type Head, type RequestHead, type ResponseHead, fieldList, fieldValue } from './head.ts';
 
 // RFC 9110 §7.6.1 hop-by-hop fields: meaningful for one connection only, never forwarded. Transfer-Encoding is
-// hop-by-hop too, but the body passes through with the same framing, so it travels with it.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade']);
+// hop-by-hop too, but the body passes through with the same framing, so it travels with it. A switch, not a Set:
+// hashing every field name costs more than a few length-guarded comparisons.
+function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2:
+      return name === 'te';
+    case 7:
+      return name === 'trailer' || name === 'upgrade';
+    case 10:
+      return name === 'connection' || name === 'keep-alive';
+    case 16:
+      return name === 'proxy-connection';
+    case 18:
+      return name === 'proxy-authenticate';
+    case 19:
+      return name === 'proxy-authorization';
+    default:
+      return false;
+  }
+}
 
-function forwardable(name: string, listed: readonly string[]): boolean {
-  return !HOP_BY_HOP.has(name) && (listed.length === 0 || !listed.includes(name));
+/**
+ * The field lines that may be forwarded (each with its CRLF): not hop-by-hop, not named in Connection, not `dropped`.
+ * Runs of kept lines are copied from the received text in one slice each.
+ */
+function forwardedLines(head: Head, dropped: string | undefined): string {
+  const { names, offsets, text, connection } = head;
+  let out = '';
+  let runStart = -1;
+  let runEnd = -1;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name === dropped || isHopByHop(name) || (connection.length > 0 && connection.includes(name))) {
+      if (runStart >= 0) out += `${text.slice(runStart, runEnd)}\r\n`;
+      runStart = -1;
+      continue;
+    }
+    if (runStart < 0) runStart = offsets[4 * i];
+    runEnd = offsets[4 * i + 1];
+  }
+  return runStart >= 0 ? `${out}${text.slice(runStart, runEnd)}\r\n` : out;
 }
 
 /** The head sent to the release: HTTP/1.1, keep-alive, hop-by-hop fields dropped, X-Forwarded-* added. */
 export function upstreamRequestHead(head: RequestHead, remoteAddress: string | undefined, upstreamPort: number): string {
-  let out = `${head.method} ${head.target} HTTP/1.1\r\n`;
-  for (let i = 0; i < head.names.length; i++) {
-    const name = head.names[i];
-    if (name !== 'x-forwarded-for' && forwardable(name, head.connection)) out += `${head.lines[i]}\r\n`;
-  }
+  let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, 'x-forwarded-for')}`;
   const prior = fieldList(head, 'x-forwarded-for');
   out += `x-forwarded-for: ${prior ? `${prior}, ` : ''}${remoteAddress ?? ''}\r\n`;
   if (fieldValue(head, 'x-forwarded-proto') === undefined) out += 'x-forwarded-proto: http\r\n';
@@ -35,14 +67,9 @@ export interface ResponseShape {
   setCookie?: string;
 }
 
-/** A response's status line and the fields that may pass to the client (hop-by-hop ones and `dropped` left out). */
+/** A response's status line and the fields that may pass to the client. */
 function forwardedResponseHead(head: ResponseHead, dropped?: string): string {
-  let out = `${head.statusLine}\r\n`;
-  for (let i = 0; i < head.names.length; i++) {
-    const name = head.names[i];
-    if (name !== dropped && forwardable(name, head.connection)) out += `${head.lines[i]}\r\n`;
-  }
-  return out;
+  return `${head.statusLine}\r\n${forwardedLines(head, dropped)}`;
 }
 
 /** The head sent to the client: hop-by-hop fields dropped, the sticky cookie added, and our own Connection. */

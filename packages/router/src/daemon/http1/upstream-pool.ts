@@ -105,8 +105,14 @@ export class UpstreamPool {
   }
 }
 
-/** The idle time a release allows (`Keep-Alive: timeout=5` → 4.5 s), or the default. */
+let lastKeepAlive: string | undefined;
+let lastIdleMs = DEFAULT_IDLE_MS;
+
+/** The idle time a release allows (`Keep-Alive: timeout=5` → 4.5 s), or the default. A release repeats itself: the last answer is kept. */
 export function idleMsFrom(keepAlive: string | undefined): number {
+  if (keepAlive === lastKeepAlive) return lastIdleMs;
   const seconds = keepAlive ? Number(/timeout=(\d+)/i.exec(keepAlive)?.[1]) : Number.NaN;
-  return Number.isFinite(seconds) && seconds > 0 ? Math.max(seconds * 1000 - 500, 500) : DEFAULT_IDLE_MS;
+  lastKeepAlive = keepAlive;
+  lastIdleMs = Number.isFinite(seconds) && seconds > 0 ? Math.max(seconds * 1000 - 500, 500) : DEFAULT_IDLE_MS;
+  return lastIdleMs;
 }
