@@ -265,3 +265,41 @@ test('a release whose status line is malformed gets a 502; a bare status code wi
   assert.equal((await fetchText(p.url)).status, 204);
   assert.equal((await fetchText(p.url)).status, 502);
 });
+
+test('an upload to a release that reads slowly is held back (back-pressure), then arrives whole', async (t) => {
+  const size = 96 * 1024 * 1024;
+  let readsFrom: () => void = () => {};
+  const hold = new Promise<void>((resolve) => (readsFrom = resolve));
+  const upstream = createNetServer((socket) => {
+    socket.pause();
+    let received = 0;
+    void hold.then(() => socket.resume());
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      if (received >= size) socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    });
+  });
+  const p = await proxyTo(t, upstream);
+  const client = connect(p.port, '127.0.0.1');
+  await once(client, 'connect');
+  client.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`);
+  const block = Buffer.alloc(1024 * 1024, 1);
+  let queued = 0;
+  // Write until the kernel and the proxy stop taking bytes (no 'drain' for 300 ms).
+  while (queued < size) {
+    queued += block.length;
+    if (client.write(block)) continue;
+    const drained = await Promise.race([once(client, 'drain').then(() => true), new Promise((r) => setTimeout(r, 300, false))]);
+    if (!drained) break;
+  }
+  const accepted = client.bytesWritten;
+  assert.ok(accepted < size / 2, `the proxy stopped reading the client at ${(accepted / 2 ** 20).toFixed(1)} MiB of ${size / 2 ** 20} MiB`);
+  readsFrom();
+  while (queued < size) {
+    queued += block.length;
+    if (!client.write(block)) await once(client, 'drain');
+  }
+  const answer = await new Promise<string>((resolve) => client.once('data', (c) => resolve(c.toString('latin1'))));
+  assert.match(answer, /^HTTP\/1\.1 200 /);
+  client.destroy();
+});

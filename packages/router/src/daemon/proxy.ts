@@ -121,7 +121,7 @@ class ClientConnection implements ExchangeOwner {
       }
       this.#dispatch(head, framing);
     }
-    if (!this.#closing) this.client.resume();
+    if (!this.#closing && !this.#exchange?.uploadWaitingDrain) this.client.resume();
   }
 
   #dispatch(head: RequestHead, framing: Framing): void {

@@ -59,6 +59,8 @@ export class Exchange implements UpstreamUser {
   #upReusable = true;
   #idleMs?: number;
   #waitingDrain = false;
+  /** The client is paused until the release drains the request body written so far. */
+  uploadWaitingDrain = false;
   #over = false;
   // The response head waits for the first body bytes, to go out with them in one write (one syscall, one packet).
   #heldHead?: string;
@@ -94,10 +96,18 @@ export class Exchange implements UpstreamUser {
       return undefined;
     }
     const body = end < 0 ? chunk : chunk.subarray(0, end);
-    if (body.length > 0 && this.#up && !this.#up.write(body)) {
+    const up = this.#up;
+    if (body.length > 0 && up && !up.write(body)) {
+      // Back-pressure: the client is paused until the release has taken what was written (one listener at a time).
       const { client } = this.#owner;
       client.pause();
-      this.#up.once('drain', () => client.resume());
+      if (!this.uploadWaitingDrain) {
+        this.uploadWaitingDrain = true;
+        up.once('drain', () => {
+          this.uploadWaitingDrain = false;
+          client.resume();
+        });
+      }
     }
     if (end < 0) return undefined;
     this.requestDone = true;
