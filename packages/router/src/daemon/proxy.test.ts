@@ -249,7 +249,7 @@ test('a 20 MB download arrives intact (back-pressure from a client that reads sl
 });
 
 test('an idle keep-alive connection is closed after the idle timeout; a head that is too slow gets 408', async (t) => {
-  const p = await proxyTo(t, httpUpstream((_req, res) => res.end('ok')), { idleMs: 400, headersMs: 400 });
+  const p = await proxyTo(t, httpUpstream((_req, res) => res.end('ok')), { idleMs: 400, headersMs: 400, upstreamMs: 60_000 });
   const started = Date.now();
   const kept = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(kept, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nok$/);
@@ -302,4 +302,23 @@ test('an upload to a release that reads slowly is held back (back-pressure), the
   const answer = await new Promise<string>((resolve) => client.once('data', (c) => resolve(c.toString('latin1'))));
   assert.match(answer, /^HTTP\/1\.1 200 /);
   client.destroy();
+});
+
+test('a release silent past the upstream timeout: 504 before any response byte, the connection cut after; outcome 0', async (t) => {
+  const p = await proxyTo(
+    t,
+    httpUpstream((req, res) => {
+      if (req.url === '/half') res.writeHead(200, { 'content-length': '10' }).write('abc');
+    }),
+    { idleMs: 60_000, headersMs: 60_000, upstreamMs: 500 },
+  );
+  const started = Date.now();
+  const silent = await fetchText(`${p.url}/silent`);
+  assert.equal(silent.status, 504);
+  assert.match(silent.body.toString(), /gateway timeout: release v1 sent nothing for 1 s/);
+  assert.ok(Date.now() - started >= 500);
+  const half = await raw(p.port, 'GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(half, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nabc$/, 'the head and the bytes sent, then the connection closed');
+  assert.deepEqual(p.outcomes.map((o) => o.status), [0, 0]);
+  assert.equal(p.upstream.inFlight, 0);
 });

@@ -17,12 +17,16 @@ export interface ProxyHandlers<U extends Upstream> {
   onOutcome(upstream: U, outcome: ProxyOutcome): void;
 }
 
-/** As node:http's server: a keep-alive connection idle for longer is closed; a head must arrive within a minute. */
+/**
+ * As node:http's server: a keep-alive connection idle for longer than `idleMs` is closed; a head must arrive within
+ * `headersMs`. As HAProxy's `timeout server`: a release silent for `upstreamMs` mid-exchange gets the request a 504.
+ */
 export interface ProxyTimeouts {
   idleMs: number;
   headersMs: number;
+  upstreamMs: number;
 }
-const TIMEOUTS: ProxyTimeouts = { idleMs: 65_000, headersMs: 60_000 };
+const TIMEOUTS: ProxyTimeouts = { idleMs: 65_000, headersMs: 60_000, upstreamMs: 60_000 };
 
 /**
  * The traffic listener: HTTP/1.1 on plain sockets, bytes streamed through to keep-alive connections to the
@@ -40,8 +44,9 @@ export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>
   // One sweep instead of socket.setTimeout: node re-arms a socket's timer on every read and write (~1.5 µs a request).
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const connection of connections) connection.checkTimeouts(now, timeouts);
-  }, Math.min(1_000, timeouts.idleMs / 4, timeouts.headersMs / 4)).unref();
+    const monotonic = performance.now();
+    for (const connection of connections) connection.checkTimeouts(now, monotonic, timeouts);
+  }, Math.min(1_000, timeouts.idleMs / 4, timeouts.headersMs / 4, timeouts.upstreamMs / 4)).unref();
   server.on('close', () => clearInterval(sweep));
   return {
     server,
@@ -153,10 +158,13 @@ class ClientConnection implements ExchangeOwner {
     else this.#close();
   }
 
-  /** A head slower than `headersMs` gets 408; a connection idle between requests for `idleMs` is closed. */
-  checkTimeouts(now: number, { idleMs, headersMs }: ProxyTimeouts): void {
-    if (this.#closing || this.#exchange) return;
-    if (this.#headSince && now - this.#headSince > headersMs) this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
+  /** A head slower than `headersMs` gets 408; a connection idle between requests for `idleMs` is closed; a release silent for `upstreamMs`, 504. */
+  checkTimeouts(now: number, monotonic: number, { idleMs, headersMs, upstreamMs }: ProxyTimeouts): void {
+    const exchange = this.#exchange;
+    if (this.#closing) return;
+    if (exchange) {
+      if (monotonic - exchange.lastActivity > upstreamMs) exchange.timedOut(monotonic - exchange.lastActivity);
+    } else if (this.#headSince && now - this.#headSince > headersMs) this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
     else if (!this.#headSince && now - this.#idleSince > idleMs) this.client.destroy();
   }
 

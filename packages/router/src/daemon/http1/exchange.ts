@@ -45,6 +45,8 @@ export class Exchange implements UpstreamUser {
   readonly #head: RequestHead;
   readonly #upstreamHead: string;
   readonly #started = performance.now();
+  /** The last time bytes moved between the proxy and the release (performance.now()), for the silence timeout. */
+  lastActivity = this.#started;
   readonly #retriable: boolean;
   readonly #keepAlive: boolean;
   #bodyLeft = 0;
@@ -97,6 +99,7 @@ export class Exchange implements UpstreamUser {
     }
     const body = end < 0 ? chunk : chunk.subarray(0, end);
     const up = this.#up;
+    if (body.length > 0) this.lastActivity = performance.now();
     if (body.length > 0 && up && !up.write(body)) {
       // Back-pressure: the client is paused until the release has taken what was written (one listener at a time).
       const { client } = this.#owner;
@@ -112,6 +115,11 @@ export class Exchange implements UpstreamUser {
     if (end < 0) return undefined;
     this.requestDone = true;
     return end < chunk.length ? chunk.subarray(end) : undefined;
+  }
+
+  /** The release has been silent too long (no response byte, no request byte taken): 504, or the connection is cut. */
+  timedOut(silentMs: number): void {
+    this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${Math.round(silentMs / 1000)} s`));
   }
 
   /** The client went away: the release's connection goes too (it may be mid-response). */
@@ -131,6 +139,7 @@ export class Exchange implements UpstreamUser {
   }
 
   onUpstreamData(chunk: Buffer): void {
+    this.lastActivity = performance.now();
     this.#gotBytes = true;
     try {
       this.#readResponse(chunk);
