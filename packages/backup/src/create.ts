@@ -1,10 +1,10 @@
-import { open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { type Logger, UsageError, fsyncDir, writeFileAtomic } from '@pilot/core';
-import { mkdir, rm } from 'node:fs/promises';
-import { collectSources, writeArchive } from './archive.ts';
+import { InterruptedError, type Logger, UsageError, fsyncDir, writeFileAtomic } from '@pilot/core';
+import { type ArchiveStats, writeArchive } from './archive.ts';
 import { type BackupMeta, gitInfo, sha256Line, toolVersion } from './meta.ts';
+import { walkSources } from './walk-sources.ts';
 
 export interface CreateBackupOptions {
   /** Repository root: sources are relative to it. */
@@ -16,6 +16,7 @@ export interface CreateBackupOptions {
   envName?: string;
   reason?: string;
   log?: Logger;
+  /** Aborting (Ctrl-C) stops the backup promptly with an InterruptedError and removes its temp file. */
   signal?: AbortSignal;
   level?: number;
 }
@@ -44,18 +45,24 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
   const archiveName = `${name}_${stamp()}.tar.gz`;
   const final = join(o.out, archiveName);
   const temp = join(o.out, `.${archiveName}.partial`);
-  const { entries, skipped } = collectSources(o.root, o.paths, [o.out]);
-  for (const path of skipped) o.log?.warn('backup.skipped', `skipped ${path}: not a file, folder or symlink`, { path });
-  o.log?.info('backup.started', `backing up ${entries.length} entries to ${final}`, { sources: o.paths });
+  // The sources are walked while they are archived (nothing held per file); a missing source fails here, before any write.
+  const entries = walkSources(o.root, o.paths, [o.out], (path) => o.log?.warn('backup.skipped', `skipped ${path}: not a file, folder or symlink`, { path }));
+  const interrupted = (cause?: unknown) => {
+    const reason = o.signal?.reason;
+    return new InterruptedError(`backup interrupted${typeof reason === 'string' ? ` (${reason})` : ''}: its partial archive was removed, nothing was kept`, { cause });
+  };
+  if (o.signal?.aborted) throw interrupted();
+  o.log?.info('backup.started', `backing up ${o.paths.join(', ')} to ${final}`, { sources: o.paths });
   const handle = await open(temp, 'wx', 0o600);
-  let stats: Awaited<ReturnType<typeof writeArchive>>;
+  let stats: ArchiveStats;
   try {
-    stats = await writeArchive(entries, handle.fd, o.level);
+    stats = await writeArchive(entries, handle.fd, { level: o.level, signal: o.signal });
     await handle.datasync();
+    if (o.signal?.aborted) throw interrupted();
   } catch (error) {
     await handle.close();
     await rm(temp, { force: true });
-    throw error;
+    throw o.signal?.aborted ? interrupted(error) : error;
   }
   await handle.close();
   const meta: BackupMeta = {
