@@ -1,4 +1,4 @@
-import { type Dirent, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '@pilot/core';
 import type { TarEntry } from './tar/header.ts';
@@ -7,18 +7,13 @@ export interface Source extends TarEntry {
   abs: string;
 }
 
-// One pending step of a folder: emit the folder's own entry, or walk its contents (`name/`), or emit a non-folder.
-interface Item {
-  name: string;
-  key: Buffer;
-  subtree: boolean;
-  dirent?: Dirent;
-}
-
+// A folder being walked: its children's sort keys (a folder child twice: `name` for its own entry, `name/` for its
+// contents) and which of them are folders. Strings only, ≈100 B a child, dropped when the folder is done.
 interface Frame {
   abs: string;
   rel: string;
-  items: Item[];
+  keys: string[];
+  folders: Set<string>;
   next: number;
 }
 
@@ -46,21 +41,14 @@ export function walkSources(root: string, paths: string[], exclude: string[] = [
 
 function* merge(streams: Generator<Source>[]): Generator<Source> {
   // Several sources: merge their sorted streams, once per path ('.' and 'src' both hold src/a).
-  const heads = streams.map((stream) => ({ stream, entry: undefined as Source | undefined, key: Buffer.alloc(0) }));
-  const advance = (head: (typeof heads)[number]) => {
-    const next = head.stream.next();
-    head.entry = next.done ? undefined : next.value;
-    if (head.entry) head.key = Buffer.from(head.entry.path);
-  };
-  for (const head of heads) advance(head);
+  const heads = streams.map((stream) => ({ stream, entry: stream.next().value as Source | undefined }));
   for (;;) {
-    let least: (typeof heads)[number] | undefined;
-    for (const head of heads) if (head.entry && (!least || Buffer.compare(head.key, least.key) < 0)) least = head;
+    let least: Source | undefined;
+    for (const { entry } of heads) if (entry && (!least || compareUtf8(entry.path, least.path) < 0)) least = entry;
     if (!least) return;
-    const entry = least.entry!;
-    const key = least.key;
-    yield entry;
-    for (const head of heads) if (head.entry && head.key.equals(key)) advance(head);
+    yield least;
+    const path = least.path;
+    for (const head of heads) if (head.entry?.path === path) head.entry = head.stream.next().value as Source | undefined;
   }
 }
 
@@ -77,15 +65,17 @@ function* walkOne(abs: string, rel: string, isExcluded: (abs: string) => boolean
   const stack: Frame[] = [open(abs, rel, isExcluded)];
   while (stack.length) {
     const frame = stack[stack.length - 1];
-    if (frame.next === frame.items.length) {
+    if (frame.next === frame.keys.length) {
       stack.pop();
       continue;
     }
-    const item = frame.items[frame.next++];
-    const childAbs = join(frame.abs, item.name);
-    const childRel = frame.rel ? `${frame.rel}/${item.name}` : item.name;
-    if (item.subtree) stack.push(open(childAbs, childRel, isExcluded));
-    else if (item.dirent?.isDirectory()) yield { abs: childAbs, path: childRel, type: 'directory', mode: 0o755, size: 0 };
+    const key = frame.keys[frame.next++];
+    const subtree = key.endsWith('/');
+    const name = subtree ? key.slice(0, -1) : key;
+    const childAbs = join(frame.abs, name);
+    const childRel = frame.rel ? `${frame.rel}/${name}` : name;
+    if (subtree) stack.push(open(childAbs, childRel, isExcluded));
+    else if (frame.folders.has(name)) yield { abs: childAbs, path: childRel, type: 'directory', mode: 0o755, size: 0 };
     else {
       const entry = leaf(childAbs, childRel);
       if (entry) yield entry;
@@ -94,16 +84,39 @@ function* walkOne(abs: string, rel: string, isExcluded: (abs: string) => boolean
   }
 }
 
-/** A folder's children as sorted steps. Its size is the folder's width: the one thing this walk holds per level. */
+/** A folder's children as sorted keys. Their number is the folder's width: what this walk holds per level. */
 function open(abs: string, rel: string, isExcluded: (abs: string) => boolean): Frame {
-  const items: Item[] = [];
+  const keys: string[] = [];
+  const folders = new Set<string>();
   for (const dirent of readdirSync(abs, { withFileTypes: true })) {
     if (isExcluded(join(abs, dirent.name))) continue;
-    items.push({ name: dirent.name, key: Buffer.from(dirent.name), subtree: false, dirent });
-    if (dirent.isDirectory()) items.push({ name: dirent.name, key: Buffer.from(`${dirent.name}/`), subtree: true });
+    keys.push(dirent.name);
+    if (dirent.isDirectory()) {
+      folders.add(dirent.name);
+      keys.push(`${dirent.name}/`);
+    }
   }
-  items.sort((a, b) => Buffer.compare(a.key, b.key));
-  return { abs, rel, items, next: 0 };
+  keys.sort(compareUtf8);
+  return { abs, rel, keys, folders, next: 0 };
+}
+
+/**
+ * Orders strings by their UTF-8 bytes (code points) without encoding them: UTF-16 order differs only where a surrogate
+ * (U+D800–DFFF, a code point ≥ U+10000) meets a unit in U+E000–FFFF, so those two ranges swap places.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x < 0xd800 || y < 0xd800 ? x - y : codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit + 0x2000;
 }
 
 /** A file or symlink as it is now (stat'ed when its turn comes, just before it is read); undefined for a special file. */
