@@ -117,6 +117,11 @@ export class Exchange implements UpstreamUser {
     return end < chunk.length ? chunk.subarray(end) : undefined;
   }
 
+  /** Whether the release is held back by a client that reads slowly (its silence is then not its fault). */
+  get waitingOnClient(): boolean {
+    return this.#waitingDrain;
+  }
+
   /** The release has been silent too long (no response byte, no request byte taken): 504, or the connection is cut. */
   timedOut(silentMs: number): void {
     this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${Math.round(silentMs / 1000)} s`));
@@ -235,6 +240,7 @@ export class Exchange implements UpstreamUser {
     up.pause();
     client.once('drain', () => {
       this.#waitingDrain = false;
+      this.lastActivity = performance.now();
       if (this.#up === up) up.resume();
     });
   }
