@@ -324,3 +324,50 @@ test('a release silent past the upstream timeout: 504 before any response byte, 
   assert.deepEqual(p.outcomes.map((o) => o.status), [0, 0]);
   assert.equal(p.upstream.inFlight, 0);
 });
+
+test('an upgrade (WebSocket-style) is tunnelled after the 101: bytes both ways, 5 MB echoed intact, closed together', async (t) => {
+  const server = httpUpstream((req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end(`upgrade required, got ${req.headers.upgrade ?? 'none'}\n`));
+  let upstreamClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (req.headers.upgrade !== 'echo') return socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Seen-Forwarded-For: ${req.headers['x-forwarded-for']}\r\n\r\n`);
+    if (head.length) socket.write(head);
+    socket.pipe(socket);
+    socket.on('close', () => upstreamClosed());
+  });
+  const p = await proxyTo(t, server);
+  const client = connect(p.port, '127.0.0.1');
+  await once(client, 'connect');
+  client.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+  const payload = Buffer.alloc(5 * 1024 * 1024);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) % 256;
+  let received = Buffer.alloc(0);
+  let headEnd = -1;
+  const done = new Promise<void>((resolve) =>
+    client.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (headEnd < 0) {
+        headEnd = received.indexOf('\r\n\r\n');
+        if (headEnd >= 0) client.write(payload);
+      }
+      if (headEnd >= 0 && received.length - headEnd - 4 >= payload.length) resolve();
+    }),
+  );
+  await done;
+  const head = received.subarray(0, headEnd).toString('latin1');
+  assert.match(head, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  assert.match(head, /\r\nconnection: upgrade\r\nupgrade: echo$/i);
+  assert.match(head, /x-seen-forwarded-for: 127\.0\.0\.1/i);
+  assert.ok(received.subarray(headEnd + 4).equals(payload), 'the echo came back byte for byte');
+  assert.deepEqual(p.outcomes.map((o) => o.status), [101]);
+  assert.equal(p.upstream.inFlight, 0, 'a tunnel counts once, when it opens');
+  client.end();
+  await closed;
+  // A release that refuses the upgrade answers like any request; the client connection closes after it.
+  const refused = await raw(p.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: nope\r\n\r\n');
+  assert.match(refused, /^HTTP\/1\.1 400 /);
+  const plain = await fetchText(`${p.url}/plain`, { headers: { upgrade: 'echo' } });
+  assert.equal(plain.status, 426, 'Upgrade without Connection: upgrade is hop-by-hop noise and dropped');
+  assert.match(plain.body.toString(), /got none/);
+});

@@ -163,7 +163,7 @@ class ClientConnection implements ExchangeOwner {
     const exchange = this.#exchange;
     if (this.#closing) return;
     if (exchange) {
-      if (!exchange.waitingOnClient && monotonic - exchange.lastActivity > upstreamMs) exchange.timedOut(monotonic - exchange.lastActivity);
+      if (!exchange.tunnelling && !exchange.waitingOnClient && monotonic - exchange.lastActivity > upstreamMs) exchange.timedOut(monotonic - exchange.lastActivity);
     } else if (this.#headSince && now - this.#headSince > headersMs) this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
     else if (!this.#headSince && now - this.#idleSince > idleMs) this.client.destroy();
   }

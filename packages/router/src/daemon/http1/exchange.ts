@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ChunkedBody } from './chunked.ts';
 import { type Framing, HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, type ResponseHead, fieldValue, parseResponseHead, responseFraming, wantsKeepAlive } from './head.ts';
-import { type ResponseShape, clientResponseHead, informationalHead, localResponse, upstreamRequestHead } from './rewrite.ts';
+import { type ResponseShape, clientResponseHead, informationalHead, localResponse, switchingProtocolsHead, upgradeRequested, upstreamRequestHead } from './rewrite.ts';
 import { type UpstreamPool, type UpstreamUser, idleMsFrom } from './upstream-pool.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -64,6 +64,11 @@ export class Exchange implements UpstreamUser {
   /** The client is paused until the release drains the request body written so far. */
   uploadWaitingDrain = false;
   #over = false;
+  #reported = false;
+  /** The protocol the client asked to switch to (`Connection: upgrade` + `Upgrade: websocket`), if it did. */
+  readonly #upgrade?: string;
+  /** After a 101: bytes pass both ways untouched until either side closes. */
+  #tunnel = false;
   // The response head waits for the first body bytes, to go out with them in one write (one syscall, one packet).
   #heldHead?: string;
 
@@ -73,13 +78,15 @@ export class Exchange implements UpstreamUser {
     this.#setCookie = target.setCookie;
     this.#head = head;
     this.#keepAlive = wantsKeepAlive(head);
-    this.#retriable = (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none';
-    this.requestDone = framing.kind === 'none';
+    this.#upgrade = upgradeRequested(head);
+    this.#retriable = (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none' && this.#upgrade === undefined;
+    // An upgrade request's "body" is whatever the client sends next: it goes to the release as it comes.
+    this.requestDone = framing.kind === 'none' && this.#upgrade === undefined;
     if (framing.kind === 'length') this.#bodyLeft = framing.length;
     if (framing.kind === 'chunked') this.#requestChunks = new ChunkedBody(400);
-    this.#upstreamHead = upstreamRequestHead(head, owner.client.remoteAddress, target.upstream.port);
+    this.#upstreamHead = upstreamRequestHead(head, owner.client.remoteAddress, target.upstream.port, this.#upgrade);
     target.upstream.inFlight += 1;
-    this.#connect();
+    this.#connect(this.#upgrade !== undefined);
   }
 
   /** Takes request body bytes from the client; returns what follows the body (a pipelined request), if any. */
@@ -87,7 +94,8 @@ export class Exchange implements UpstreamUser {
     if (this.requestDone || this.#over) return chunk;
     let end: number;
     try {
-      if (this.#requestChunks) end = this.#requestChunks.feed(chunk, 0);
+      if (this.#upgrade !== undefined) end = -1;
+      else if (this.#requestChunks) end = this.#requestChunks.feed(chunk, 0);
       else {
         const take = Math.min(this.#bodyLeft, chunk.length);
         this.#bodyLeft -= take;
@@ -127,6 +135,11 @@ export class Exchange implements UpstreamUser {
     this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${Math.round(silentMs / 1000)} s`));
   }
 
+  /** Whether this exchange became a tunnel (a 101 was passed on): no timeout applies to it. */
+  get tunnelling(): boolean {
+    return this.#tunnel;
+  }
+
   /** The client went away: the release's connection goes too (it may be mid-response). */
   clientGone(): void {
     if (this.#over) return;
@@ -144,6 +157,10 @@ export class Exchange implements UpstreamUser {
   }
 
   onUpstreamData(chunk: Buffer): void {
+    if (this.#tunnel) {
+      this.#writeClient(chunk);
+      return;
+    }
     this.lastActivity = performance.now();
     this.#gotBytes = true;
     try {
@@ -180,10 +197,23 @@ export class Exchange implements UpstreamUser {
         this.#responseBody(buf, from);
         return;
       }
-      // We never ask for an upgrade (Upgrade is hop-by-hop), so a 101 is a broken release.
-      if (head.status === 101) throw new HttpError(502, `release ${this.#upstream.name} switched protocols unasked`);
+      if (head.status === 101) {
+        // Only when the client asked for it (Upgrade is otherwise hop-by-hop and never forwarded).
+        if (this.#upgrade === undefined) throw new HttpError(502, `release ${this.#upstream.name} switched protocols unasked`);
+        this.#switchProtocols(head, buf.subarray(from));
+        return;
+      }
       if (this.#head.minor === 1) this.#writeClient(Buffer.from(informationalHead(head), 'latin1'));
     }
+  }
+
+  /** A 101: the head goes to the client, and from now on bytes pass both ways as they are. */
+  #switchProtocols(head: ResponseHead, rest: Buffer): void {
+    this.#tunnel = true;
+    this.#responseBuffer = undefined;
+    this.#writeClient(Buffer.from(switchingProtocolsHead(head), 'latin1'));
+    this.#writeClient(rest);
+    this.#outcome(101);
   }
 
   #beginResponse(head: ResponseHead): void {
@@ -246,6 +276,10 @@ export class Exchange implements UpstreamUser {
   }
 
   onUpstreamEnd(): void {
+    if (this.#tunnel) {
+      this.#endTunnel();
+      return;
+    }
     if (this.#response?.framing.kind === 'close') {
       this.#upReusable = false;
       this.#complete();
@@ -256,6 +290,11 @@ export class Exchange implements UpstreamUser {
 
   onUpstreamFailure(error?: unknown): void {
     if (this.#over) return;
+    if (this.#tunnel) {
+      this.#owner.client.destroy();
+      this.#endTunnel();
+      return;
+    }
     // A reused keep-alive connection the release had closed: replay once, when that is safe.
     if (!this.#gotBytes && this.#reused && this.#retriable && this.#tries === 0) {
       this.#tries += 1;
@@ -296,7 +335,18 @@ export class Exchange implements UpstreamUser {
     this.#owner.exchangeEnded(this, false);
   }
 
+  /** The release closed its side of a tunnel: the client's connection ends too, after what is queued for it. */
+  #endTunnel(): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#dropUpstream();
+    this.#owner.exchangeEnded(this, false);
+  }
+
+  /** Said once per exchange: a tunnel counts when it opens, not for as long as it stays open. */
   #outcome(status: number): void {
+    if (this.#reported) return;
+    this.#reported = true;
     this.#upstream.inFlight -= 1;
     this.#owner.report(this.#upstream, { status, latencyMs: performance.now() - this.#started });
   }

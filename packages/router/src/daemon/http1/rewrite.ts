@@ -45,9 +45,15 @@ function forwardedLines(head: Head, dropped: string | undefined): string {
   return runStart >= 0 ? `${out}${text.slice(runStart, runEnd)}\r\n` : out;
 }
 
-/** The head sent to the release: HTTP/1.1, keep-alive, hop-by-hop fields dropped, X-Forwarded-* added. */
-export function upstreamRequestHead(head: RequestHead, remoteAddress: string | undefined, upstreamPort: number): string {
+/** The protocol an upgrade request asks for (`Connection: upgrade` and `Upgrade: websocket`), else undefined. */
+export function upgradeRequested(head: RequestHead): string | undefined {
+  return head.minor === 1 && head.connection.includes('upgrade') ? fieldValue(head, 'upgrade') : undefined;
+}
+
+/** The head sent to the release: HTTP/1.1, keep-alive, hop-by-hop fields dropped (but a requested upgrade), X-Forwarded-* added. */
+export function upstreamRequestHead(head: RequestHead, remoteAddress: string | undefined, upstreamPort: number, upgrade?: string): string {
   let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, 'x-forwarded-for')}`;
+  if (upgrade !== undefined) out += `connection: upgrade\r\nupgrade: ${upgrade}\r\n`;
   const prior = fieldList(head, 'x-forwarded-for');
   out += `x-forwarded-for: ${prior ? `${prior}, ` : ''}${remoteAddress ?? ''}\r\n`;
   if (fieldValue(head, 'x-forwarded-proto') === undefined) out += 'x-forwarded-proto: http\r\n';
@@ -79,6 +85,12 @@ export function clientResponseHead(head: ResponseHead, shape: ResponseShape): st
   if (shape.close) out += 'connection: close\r\n';
   else if (shape.keepAlive10) out += 'connection: keep-alive\r\n';
   return `${out}\r\n`;
+}
+
+/** A 101 passed to the client: the release's fields minus hop-by-hop ones, with the protocol it switched to. */
+export function switchingProtocolsHead(head: ResponseHead): string {
+  const protocol = fieldValue(head, 'upgrade');
+  return `${forwardedResponseHead(head)}connection: upgrade\r\n${protocol === undefined ? '' : `upgrade: ${protocol}\r\n`}\r\n`;
 }
 
 /** An informational (1xx) head, forwarded as is minus hop-by-hop fields. */
