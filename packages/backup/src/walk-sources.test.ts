@@ -37,3 +37,12 @@ test('the archive holds the walk’s order and its e-tag, hashed entry by entry,
   assert.deepEqual(names, [...walkSources(dir, ['src', 'other', 'src/a'])].map((e) => e.path));
   assert.equal(backup.meta.etag, (await computeEtag(['src', 'other', 'src/a'], { cwd: dir, gitignore: false })).etag);
 });
+
+test('an excluded folder (the backup folder inside the sources) is left out with everything in it', async (t) => {
+  const dir = await tempDir(t);
+  await trickyTree(dir);
+  const paths = [...walkSources(dir, ['.'], [join(dir, 'src', 'a')])].map((e) => e.path);
+  assert.ok(paths.includes('src/a-c/z') && paths.includes('src/a.d'));
+  assert.deepEqual(paths.filter((p) => p === 'src/a' || p.startsWith('src/a/')), []);
+  assert.deepEqual([...walkSources(dir, ['src/a'], [join(dir, 'src')])], []);
+});

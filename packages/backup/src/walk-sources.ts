@@ -26,7 +26,6 @@ interface Frame {
  */
 export function walkSources(root: string, paths: string[], exclude: string[] = [], onSkipped?: (path: string) => void): Iterable<Source> {
   const excluded = exclude.map((p) => resolve(p));
-  const isExcluded = (abs: string) => excluded.some((e) => abs === e || abs.startsWith(e + sep));
   // Checked before anything is written: a wrong argument fails at once.
   const starts = [...new Set(paths)].map((path) => {
     const abs = resolve(root, path);
@@ -35,7 +34,7 @@ export function walkSources(root: string, paths: string[], exclude: string[] = [
     if (rel.startsWith('..')) throw new UsageError(`backup source ${abs} is outside ${root} — give paths inside the repository`);
     return { abs, rel };
   });
-  const streams = starts.map(({ abs, rel }) => walkOne(abs, rel, isExcluded, onSkipped));
+  const streams = starts.map(({ abs, rel }) => walkOne(abs, rel, excluded, onSkipped));
   return streams.length === 1 ? streams[0] : merge(streams);
 }
 
@@ -52,8 +51,8 @@ function* merge(streams: Generator<Source>[]): Generator<Source> {
   }
 }
 
-function* walkOne(abs: string, rel: string, isExcluded: (abs: string) => boolean, onSkipped?: (path: string) => void): Generator<Source> {
-  if (isExcluded(abs)) return;
+function* walkOne(abs: string, rel: string, excluded: string[], onSkipped?: (path: string) => void): Generator<Source> {
+  if (excluded.some((e) => abs === e || isInside(abs, e))) return;
   const stat = lstatSync(abs);
   if (!stat.isDirectory()) {
     const entry = leaf(abs, rel);
@@ -62,7 +61,7 @@ function* walkOne(abs: string, rel: string, isExcluded: (abs: string) => boolean
     return;
   }
   if (rel) yield { abs, path: rel, type: 'directory', mode: 0o755, size: 0 };
-  const stack: Frame[] = [open(abs, rel, isExcluded)];
+  const stack: Frame[] = [open(abs, rel, excluded)];
   while (stack.length) {
     const frame = stack[stack.length - 1];
     if (frame.next === frame.keys.length) {
@@ -74,7 +73,7 @@ function* walkOne(abs: string, rel: string, isExcluded: (abs: string) => boolean
     const name = subtree ? key.slice(0, -1) : key;
     const childAbs = join(frame.abs, name);
     const childRel = frame.rel ? `${frame.rel}/${name}` : name;
-    if (subtree) stack.push(open(childAbs, childRel, isExcluded));
+    if (subtree) stack.push(open(childAbs, childRel, excluded));
     else if (frame.folders.has(name)) yield { abs: childAbs, path: childRel, type: 'directory', mode: 0o755, size: 0 };
     else {
       const entry = leaf(childAbs, childRel);
@@ -85,11 +84,13 @@ function* walkOne(abs: string, rel: string, isExcluded: (abs: string) => boolean
 }
 
 /** A folder's children as sorted keys. Their number is the folder's width: what this walk holds per level. */
-function open(abs: string, rel: string, isExcluded: (abs: string) => boolean): Frame {
+function open(abs: string, rel: string, excluded: string[]): Frame {
   const keys: string[] = [];
   const folders = new Set<string>();
+  // Usually nothing excluded is in here (the backup folder is elsewhere): then no child path is even built.
+  const here = excluded.filter((e) => isInside(e, abs));
   for (const dirent of readdirSync(abs, { withFileTypes: true })) {
-    if (isExcluded(join(abs, dirent.name))) continue;
+    if (here.length && here.includes(join(abs, dirent.name))) continue;
     keys.push(dirent.name);
     if (dirent.isDirectory()) {
       folders.add(dirent.name);
@@ -98,6 +99,10 @@ function open(abs: string, rel: string, isExcluded: (abs: string) => boolean): F
   }
   keys.sort(compareUtf8);
   return { abs, rel, keys, folders, next: 0 };
+}
+
+function isInside(path: string, folder: string): boolean {
+  return path !== folder && path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 }
 
 /**
