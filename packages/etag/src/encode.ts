@@ -16,23 +16,38 @@ export interface EtagEntry {
 }
 
 // Bumped if the encoding ever changes, so old and new tags can never collide.
-const HEADER = Buffer.from('pilot-etag/1\0');
-const NUL = Buffer.from([0]);
+const HEADER = 'pilot-etag/1\0';
 
 /**
- * Sorts entries by the bytes of their path and hashes the records
- * `type NUL exec NUL path NUL value NUL`: no field can contain NUL, so the encoding is unambiguous.
+ * The tag of entries that arrive one at a time, sorted by the UTF-8 bytes of their path (a sorted walk), without
+ * holding them: the records `type NUL exec NUL path NUL value NUL` hashed in order. No field can contain NUL, so the
+ * encoding is unambiguous. Throws if an entry comes out of order.
  */
+export class EtagDigest {
+  readonly #hash = createHash('sha256').update(HEADER);
+  #previous: Buffer | undefined;
+
+  add(entry: EtagEntry): void {
+    const key = Buffer.from(entry.path, 'utf8');
+    if (this.#previous && Buffer.compare(this.#previous, key) >= 0) throw new Error(`EtagDigest: ${JSON.stringify(entry.path)} comes after or equals the previous path; add entries sorted by path bytes, each once`);
+    this.#previous = key;
+    const value = entry.type === 'symlink' ? (entry.target ?? '') : entry.sha256;
+    this.#hash.update(`${entry.type}\0${entry.exec ? '1' : '0'}\0${entry.path}\0${value}\0`, 'utf8');
+  }
+
+  /** The tag, `"sha256-<hex>"`. */
+  digest(): string {
+    return formatEtag(this.#hash.digest('hex'));
+  }
+}
+
+/** Sorts entries by the bytes of their path (UTF-8 byte order, not UTF-16 code units: what any other implementation gets) and tags them. */
 export function digestEntries(entries: EtagEntry[]): { etag: string; sorted: EtagEntry[] } {
   const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }));
-  // Byte order of UTF-8, not UTF-16 code units: the same order any other implementation gets.
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-  const hash = createHash('sha256').update(HEADER);
-  for (const { entry, key } of keyed) {
-    const value = entry.type === 'symlink' ? Buffer.from(entry.target ?? '', 'utf8') : Buffer.from(entry.sha256, 'ascii');
-    hash.update(Buffer.concat([Buffer.from(entry.type), NUL, Buffer.from(entry.exec ? '1' : '0'), NUL, key, NUL, value, NUL]));
-  }
-  return { etag: formatEtag(hash.digest('hex')), sorted: keyed.map(({ entry }) => entry) };
+  const digest = new EtagDigest();
+  for (const { entry } of keyed) digest.add(entry);
+  return { etag: digest.digest(), sorted: keyed.map(({ entry }) => entry) };
 }
 
 /** A strong RFC 9110 entity tag: the quoted opaque string `"sha256-<hex>"`. */
