@@ -1,7 +1,7 @@
 export * from './errors.ts';
 export * from './duration.ts';
 export * from './paths.ts';
-export { writeFileAtomic, fsyncDir } from './fs/atomic-write.ts';
+export { createExclusive, writeFileAtomic, fsyncDir } from './fs/atomic-write.ts';
 export { sha256File } from './fs/sha256-file.ts';
 export { pnpmCommand } from './pnpm.ts';
 export * from './cli/parse.ts';

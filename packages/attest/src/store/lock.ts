@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Actor, InterruptedError, RefusedError, actorLiveness, currentActor } from '@pilot/core';
+import { type Actor, InterruptedError, RefusedError, actorLiveness, createExclusive, currentActor } from '@pilot/core';
 
 /** What the digest lock file holds: who attests which release. */
 export interface DigestLockRecord extends Actor {
@@ -30,26 +29,17 @@ export async function readDigestLock(path: string): Promise<{ record: DigestLock
  * run has finished the work) or refuses. Returns 'done' when `isDone` says the work exists, else a release function.
  */
 export async function acquireDigestLock(o: { path: string; version: string; digest: string; wait: boolean; isDone: () => Promise<boolean>; signal?: AbortSignal; pollMs?: number }): Promise<'done' | (() => Promise<void>)> {
-  await mkdir(dirname(o.path), { recursive: true });
   const record: DigestLockRecord = { ...currentActor(), version: o.version, digest: o.digest };
   for (;;) {
     if (o.signal?.aborted) throw new InterruptedError('interrupted while waiting for the attestation lock');
     if (await o.isDone()) return 'done';
-    // Whole record under a temp name, then link(): the lock appears complete or not at all, and link fails if it exists.
-    const temp = `${o.path}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, JSON.stringify(record));
-    try {
-      await link(temp, o.path);
-      // Re-check after winning: the previous holder may have finished between isDone() and link().
+    if (await createExclusive(o.path, JSON.stringify(record))) {
+      // Re-check after winning: the previous holder may have finished between isDone() and taking the lock.
       if (await o.isDone()) {
         await rm(o.path, { force: true });
         return 'done';
       }
       return () => rm(o.path, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      await rm(temp, { force: true });
     }
     const holder = await readDigestLock(o.path);
     // A lock left by a killed run is stale: remove it and try again.

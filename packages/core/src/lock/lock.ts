@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { RefusedError } from '../errors.ts';
-import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.ts';
+import { createExclusive, fsyncDir, writeFileAtomic } from '../fs/atomic-write.ts';
 import { JournalWriter } from '../journal/journal.ts';
 import { type Actor, actorLiveness, currentActor } from './process-info.ts';
 
@@ -62,20 +61,8 @@ export function describeHolder(status: LockStatus): string {
 
 /** Takes the environment's lock for a deployment; refuses (exit 3) when another deployment holds it. Re-entrant for the same deployment. */
 export async function acquireLock(options: LockOptions, env: string, deploymentId: string, actor: Actor = currentActor()): Promise<LockRecord> {
-  await mkdir(dirname(options.path), { recursive: true });
   const record: LockRecord = { env, deploymentId, acquiredAt: new Date().toISOString(), actor };
-  // Write the whole record under a temp name, then link(): the lock appears complete or not at all, and link fails if it exists.
-  const temp = join(dirname(options.path), `.${env}.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(temp, JSON.stringify(record, null, 2));
-  try {
-    await link(temp, options.path);
-    await fsyncDir(dirname(options.path));
-    return record;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await rm(temp, { force: true });
-  }
+  if (await createExclusive(options.path, JSON.stringify(record, null, 2))) return record;
   const status = await readLock(options);
   if (status.record?.deploymentId === deploymentId && status.state !== 'active') {
     return setActor(options, status.record, actor);
