@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Logger, RefusedError, configSchema, currentActor } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
 import { generateKeyFiles } from '../sign/keygen.ts';
 import { attestRelease } from './attest-release.ts';
-import { digestLockPath } from './lock.ts';
+import { breakStaleLock, digestLockPath } from './lock.ts';
 import { attestationState } from './state.ts';
 import { makeRelease } from './testing.ts';
 import { verifyAttestation } from './verify.ts';
@@ -67,4 +67,27 @@ test('digest lock: a live holder means running (and --no-wait refuses); a dead h
   await writeFile(lock, JSON.stringify({ ...currentActor('killed run'), pid: 2 ** 22 + 1, version: 'v1', digest }));
   assert.equal((await attestRelease({ root, config, version: 'v1', wait: false, log, env })).status, 'unsigned');
   assert.equal(existsSync(lock), false, 'lock released');
+});
+
+test('a stale digest lock is broken only while it is still the one that was read, one breaker at a time', async (t) => {
+  const { attestations, digest } = await setup(t);
+  const lock = digestLockPath(attestations, digest);
+  await mkdir(join(attestations, '.locks'), { recursive: true });
+  const dead = { ...currentActor('killed run'), pid: 2 ** 22 + 1, version: 'v1', digest };
+  const live = { ...currentActor('new run'), version: 'v1', digest };
+  // Another waiter broke the stale lock and took it meanwhile: this one must leave the new lock alone.
+  await writeFile(lock, JSON.stringify(live));
+  await breakStaleLock(lock, dead);
+  assert.deepEqual(JSON.parse(await readFile(lock, 'utf8')), live);
+  // Another breaker holds the turn: nothing is removed now.
+  await writeFile(lock, JSON.stringify(dead));
+  await writeFile(`${lock}.break`, '{}');
+  await breakStaleLock(lock, dead);
+  assert.ok(existsSync(lock));
+  // Its turn left behind by a breaker that died long ago expires; then the stale lock goes.
+  await utimes(`${lock}.break`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  await breakStaleLock(lock, dead);
+  await breakStaleLock(lock, dead);
+  assert.equal(existsSync(lock), false);
+  assert.equal(existsSync(`${lock}.break`), false);
 });

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Actor, InterruptedError, RefusedError, actorLiveness, createExclusive, currentActor } from '@pilot/core';
@@ -42,9 +42,32 @@ export async function acquireDigestLock(o: { path: string; version: string; dige
       return () => rm(o.path, { force: true });
     }
     const holder = await readDigestLock(o.path);
-    // A lock left by a killed run is stale: remove it and try again.
-    if (holder && !holder.live) await rm(o.path, { force: true });
+    // A lock left by a killed run is stale: break it and try again.
+    if (holder && !holder.live) await breakStaleLock(o.path, holder.record);
     else if (holder && !o.wait) throw new RefusedError(`release ${holder.record.version} (${o.digest}) is being attested by pid ${holder.record.pid} (${holder.record.command}) — wait for it, or run again with --wait`);
     else await sleep(o.pollMs ?? 250, undefined, { signal: o.signal }).catch(() => undefined);
+  }
+}
+
+// A breaker that died holding its turn leaves `.break` behind: after this long it no longer counts.
+const BREAKER_EXPIRY_MS = 30_000;
+
+/**
+ * Removes a lock left by a dead run — unless it changed since it was read. Breakers take turns through
+ * `<lock>.break`, so two waiters that both saw the same stale lock cannot both remove it (the second would remove
+ * the lock the first had just taken).
+ */
+export async function breakStaleLock(path: string, stale: DigestLockRecord): Promise<void> {
+  const turn = `${path}.break`;
+  if (!(await createExclusive(turn, JSON.stringify(currentActor())))) {
+    const since = await stat(turn).then((s) => s.mtimeMs, () => Date.now());
+    if (Date.now() - since > BREAKER_EXPIRY_MS) await rm(turn, { force: true });
+    return;
+  }
+  try {
+    const now = await readDigestLock(path);
+    if (now && !now.live && JSON.stringify(now.record) === JSON.stringify(stale)) await rm(path, { force: true });
+  } finally {
+    await rm(turn, { force: true });
   }
 }
