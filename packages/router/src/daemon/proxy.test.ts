@@ -160,6 +160,9 @@ test('ambiguous or malformed requests are refused with 400/431/505 and never rea
   assert.equal(await status('GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n'), '400');
   assert.equal(await status('G(T / HTTP/1.1\r\nHost: x\r\n\r\n'), '400');
   assert.equal(await status('GET / HTTP/1.1 \r\nHost: x\r\n\r\n'), '505');
+  // Fields named in Connection are dropped when forwarding: never the framing ones (the release would see no length).
+  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\nGET /'), '400');
+  assert.equal(await status('GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Host\r\n\r\n'), '400');
   assert.equal(await status(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), '431');
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), '400');
   assert.equal(reached, 0);
@@ -213,17 +216,23 @@ test('a reused connection the release dropped is retried for a GET, not for a PO
   assert.equal(post.status, 502, 'a POST is never replayed');
 });
 
-test('a client that goes away mid-response ends the release request; in-flight drops to 0', async (t) => {
-  let upstreamClosed = false;
-  const server = httpUpstream((_req, res) => {
-    res.write('partial');
-    res.on('close', () => (upstreamClosed = true));
+test('a client that goes away ends the release request; counted with the release status, or 499 before any answer', async (t) => {
+  let upstreamClosed = 0;
+  const server = httpUpstream((req, res) => {
+    if (req.url === '/partial') res.write('partial');
+    res.on('close', () => upstreamClosed++);
   });
   const p = await proxyTo(t, server);
-  await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', (s) => s.includes('partial'));
-  for (let i = 0; i < 50 && !upstreamClosed; i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(upstreamClosed);
-  assert.deepEqual(p.outcomes.map((o) => o.status), [0]);
+  await raw(p.port, 'GET /partial HTTP/1.1\r\nHost: x\r\n\r\n', (s) => s.includes('partial'));
+  for (let i = 0; i < 50 && upstreamClosed < 1; i++) await new Promise((r) => setTimeout(r, 20));
+  const client = connect(p.port, '127.0.0.1');
+  client.write('GET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 200));
+  client.destroy();
+  for (let i = 0; i < 50 && upstreamClosed < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(upstreamClosed, 2);
+  // Neither is a release error for the judge (0 or 5xx would be).
+  assert.deepEqual(p.outcomes.map((o) => o.status), [200, 499]);
   assert.equal(p.upstream.inFlight, 0);
 });
 
@@ -260,12 +269,18 @@ test('an idle keep-alive connection is closed after the idle timeout; a head tha
   assert.match(slow, /^HTTP\/1\.1 408 [\s\S]*the request head took over 0\.4 s/);
 });
 
-test('a release whose status line is malformed gets a 502; a bare status code without reason passes', async (t) => {
-  const answers = ['HTTP/1.1 20 OK\r\ncontent-length: 0\r\n\r\n', 'HTTP/1.1 204\r\n\r\n', 'HTTP/3.0 200 OK\r\ncontent-length: 0\r\n\r\n'];
+test('a release whose status line or Connection field is malformed gets a 502; a bare status code without reason passes', async (t) => {
+  const answers = [
+    'HTTP/1.1 20 OK\r\ncontent-length: 0\r\n\r\n',
+    'HTTP/1.1 204\r\n\r\n',
+    'HTTP/3.0 200 OK\r\ncontent-length: 0\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nconnection: content-length\r\ncontent-length: 2\r\n\r\nok',
+  ];
   const p = await proxyTo(t, createNetServer((socket) => socket.once('data', () => socket.end(answers.shift() ?? ''))));
   assert.equal((await fetchText(p.url)).status, 502);
   assert.equal((await fetchText(p.url)).status, 204);
   assert.equal((await fetchText(p.url)).status, 502);
+  assert.equal((await fetchText(p.url)).status, 502, 'a release naming Content-Length in Connection');
 });
 
 test('an upload to a release that reads slowly is held back (back-pressure), then arrives whole', async (t) => {
@@ -370,4 +385,68 @@ test('an upgrade (WebSocket-style) is tunnelled after the 101: bytes both ways, 
   const plain = await fetchText(`${p.url}/plain`, { headers: { upgrade: 'echo' } });
   assert.equal(plain.status, 426, 'Upgrade without Connection: upgrade is hop-by-hop noise and dropped');
   assert.match(plain.body.toString(), /got none/);
+});
+
+test('bytes after a refused upgrade never reach the release: the client connection closes after the refusal', async (t) => {
+  const seen: string[] = [];
+  const p = await proxyTo(
+    t,
+    httpUpstream((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['x-forwarded-for']}`);
+      res.writeHead(426).end();
+    }),
+  );
+  const answer = await raw(p.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nPOST /admin/delete HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.1\r\nContent-Length: 0\r\n\r\n');
+  assert.match(answer, /^HTTP\/1\.1 426 [\s\S]*connection: close/i);
+  assert.doesNotMatch(answer, /HTTP\/1\.1 [\s\S]*HTTP\/1\.1/, 'one answer only');
+  assert.deepEqual(seen, ['GET /ws 127.0.0.1']);
+});
+
+test('timeouts are blamed right: a stalled upload is the client’s 408; replies the router writes itself keep a connection alive; a half-closed client is reaped', async (t) => {
+  // The release reads the whole body before answering (the proxy cuts it when the client stalls).
+  const server = httpUpstream((req, res) => {
+    req.on('error', () => {});
+    req.on('end', () => res.end('ok'));
+    req.resume();
+  });
+  const upstream: Upstream = { port: await listen(server), name: 'v1', inFlight: 0 };
+  const outcomes: ProxyOutcome[] = [];
+  const proxy = createProxyServer(
+    {
+      route: (head) => (head.target === '/local' ? { answer: { status: 200, headers: {}, body: 'here' } } : { upstream }),
+      onOutcome: (_u, outcome) => outcomes.push(outcome),
+    },
+    { idleMs: 600, headersMs: 600, upstreamMs: 600 },
+  );
+  const port = await listen(proxy.server);
+  t.after(() => {
+    proxy.closeAllConnections();
+    proxy.server.close();
+    server.closeAllConnections();
+    server.close();
+  });
+  const stalled = await raw(port, 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabcde');
+  assert.match(stalled, /^HTTP\/1\.1 408 [\s\S]*the request body stalled/);
+  assert.deepEqual(outcomes.map((o) => o.status), [408], 'not 0 or 504: the release did nothing wrong');
+  // Local answers every 200 ms for 1.5 s, over one connection with a 600 ms idle timeout.
+  const client = connect(port, '127.0.0.1');
+  let answers = 0;
+  client.on('data', (chunk) => (answers += chunk.toString().split('HTTP/1.1 200').length - 1));
+  for (let i = 0; i < 8; i++) {
+    client.write('GET /local HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(answers, 8);
+  assert.equal(client.destroyed, false);
+  client.destroy();
+  // A client that half-closes after `Connection: close` and never closes: the proxy closes its side in time.
+  const halfOpen = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  halfOpen.write('GET /local HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  halfOpen.resume();
+  await once(halfOpen, 'end');
+  const closedAt = Date.now();
+  const connections = () => new Promise<number>((resolve) => proxy.server.getConnections((_e, n) => resolve(n)));
+  while ((await connections()) > 0 && Date.now() - closedAt < 5_000) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await connections(), 0, 'the half-closed connection was reaped');
+  halfOpen.destroy();
 });

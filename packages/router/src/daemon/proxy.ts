@@ -84,6 +84,10 @@ class ClientConnection implements ExchangeOwner {
   readonly #onData = (chunk: Buffer): void => {
     if (this.#closing) return;
     const exchange = this.#exchange;
+    if (exchange?.tunnelling) {
+      exchange.tunnelData(chunk);
+      return;
+    }
     if (exchange && !exchange.requestDone) {
       const rest = exchange.requestBody(chunk);
       if (!rest) return;
@@ -136,6 +140,7 @@ class ClientConnection implements ExchangeOwner {
       const keep = wantsKeepAlive(head) && framing.kind === 'none';
       const { status, headers, body } = decision.answer;
       this.client.write(localResponse(status, headers, body, { close: !keep, head: head.method === 'HEAD' }));
+      this.#idleSince = Date.now();
       if (!keep) this.#close();
       return;
     }
@@ -150,6 +155,15 @@ class ClientConnection implements ExchangeOwner {
     this.#handlers.onOutcome(upstream, outcome);
   }
 
+  tunnelOpened(exchange: Exchange): void {
+    if (this.#exchange !== exchange) return;
+    // Whatever the client sent after its upgrade request waited for this: it goes through now.
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending) exchange.tunnelData(pending);
+    if (!exchange.uploadWaitingDrain) this.client.resume();
+  }
+
   exchangeEnded(exchange: Exchange, keepClient: boolean): void {
     if (this.#exchange !== exchange) return;
     this.#exchange = undefined;
@@ -158,12 +172,23 @@ class ClientConnection implements ExchangeOwner {
     else this.#close();
   }
 
-  /** A head slower than `headersMs` gets 408; a connection idle between requests for `idleMs` is closed; a release silent for `upstreamMs`, 504. */
+  /**
+   * The sweep: a head slower than `headersMs` gets 408, a request body stalled as long too; a release silent for
+   * `upstreamMs` mid-exchange, 504; a connection idle between requests for `idleMs` is closed, and so is one that is
+   * closing, or whose client stopped reading, for as long. Tunnels have no timeout.
+   */
   checkTimeouts(now: number, monotonic: number, { idleMs, headersMs, upstreamMs }: ProxyTimeouts): void {
     const exchange = this.#exchange;
-    if (this.#closing) return;
-    if (exchange) {
-      if (!exchange.tunnelling && !exchange.waitingOnClient && monotonic - exchange.lastActivity > upstreamMs) exchange.timedOut(monotonic - exchange.lastActivity);
+    if (this.#closing) {
+      if (now - this.#idleSince > idleMs) this.client.destroy();
+    } else if (exchange) {
+      if (exchange.tunnelling) return;
+      const silentMs = monotonic - exchange.lastActivity;
+      if (exchange.waitingOnClient) {
+        if (silentMs > idleMs) this.client.destroy();
+      } else if (exchange.waitingOnClientBody) {
+        if (silentMs > headersMs) exchange.clientTimedOut(silentMs);
+      } else if (silentMs > upstreamMs) exchange.timedOut(silentMs);
     } else if (this.#headSince && now - this.#headSince > headersMs) this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
     else if (!this.#headSince && now - this.#idleSince > idleMs) this.client.destroy();
   }
@@ -177,6 +202,7 @@ class ClientConnection implements ExchangeOwner {
 
   #close(): void {
     this.#closing = true;
+    this.#idleSince = Date.now();
     this.#pending = undefined;
     this.client.end();
   }

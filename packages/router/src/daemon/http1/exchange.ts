@@ -5,6 +5,7 @@ import { type ResponseShape, clientResponseHead, informationalHead, localRespons
 import { type UpstreamPool, type UpstreamUser, idleMsFrom } from './upstream-pool.ts';
 
 const EMPTY = Buffer.alloc(0);
+const CLIENT_CLOSED = 499;
 
 /** A release as the proxy sees it: where it listens, and a count of requests in flight (for draining). */
 export interface Upstream {
@@ -25,6 +26,8 @@ export interface ExchangeOwner {
   readonly pool: UpstreamPool;
   /** Said once, when the exchange is over: whether the client connection may carry another request. */
   exchangeEnded(exchange: Exchange, keepClient: boolean): void;
+  /** A 101 was passed on: client bytes now go through `exchange.tunnelData`. */
+  tunnelOpened(exchange: Exchange): void;
   report(upstream: Upstream, outcome: ProxyOutcome): void;
 }
 
@@ -80,8 +83,8 @@ export class Exchange implements UpstreamUser {
     this.#keepAlive = wantsKeepAlive(head);
     this.#upgrade = upgradeRequested(head);
     this.#retriable = (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none' && this.#upgrade === undefined;
-    // An upgrade request's "body" is whatever the client sends next: it goes to the release as it comes.
-    this.requestDone = framing.kind === 'none' && this.#upgrade === undefined;
+    // Bytes after an upgrade request wait (unread, as a pipelined request does) until the 101: never to a release that refused.
+    this.requestDone = framing.kind === 'none';
     if (framing.kind === 'length') this.#bodyLeft = framing.length;
     if (framing.kind === 'chunked') this.#requestChunks = new ChunkedBody(400);
     this.#upstreamHead = upstreamRequestHead(head, owner.client.remoteAddress, target.upstream.port, this.#upgrade);
@@ -94,8 +97,7 @@ export class Exchange implements UpstreamUser {
     if (this.requestDone || this.#over) return chunk;
     let end: number;
     try {
-      if (this.#upgrade !== undefined) end = -1;
-      else if (this.#requestChunks) end = this.#requestChunks.feed(chunk, 0);
+      if (this.#requestChunks) end = this.#requestChunks.feed(chunk, 0);
       else {
         const take = Math.min(this.#bodyLeft, chunk.length);
         this.#bodyLeft -= take;
@@ -105,24 +107,41 @@ export class Exchange implements UpstreamUser {
       this.#fail(error);
       return undefined;
     }
-    const body = end < 0 ? chunk : chunk.subarray(0, end);
-    const up = this.#up;
-    if (body.length > 0) this.lastActivity = performance.now();
-    if (body.length > 0 && up && !up.write(body)) {
-      // Back-pressure: the client is paused until the release has taken what was written (one listener at a time).
-      const { client } = this.#owner;
-      client.pause();
-      if (!this.uploadWaitingDrain) {
-        this.uploadWaitingDrain = true;
-        up.once('drain', () => {
-          this.uploadWaitingDrain = false;
-          client.resume();
-        });
-      }
-    }
+    this.#toRelease(end < 0 ? chunk : chunk.subarray(0, end));
     if (end < 0) return undefined;
     this.requestDone = true;
     return end < chunk.length ? chunk.subarray(end) : undefined;
+  }
+
+  /** Client bytes through an open tunnel. */
+  tunnelData(chunk: Buffer): void {
+    if (!this.#over) this.#toRelease(chunk);
+  }
+
+  #toRelease(body: Buffer): void {
+    const up = this.#up;
+    if (body.length === 0 || !up) return;
+    this.lastActivity = performance.now();
+    if (up.write(body)) return;
+    // Back-pressure: the client is paused until the release has taken what was written (one listener at a time).
+    const { client } = this.#owner;
+    client.pause();
+    if (this.uploadWaitingDrain) return;
+    this.uploadWaitingDrain = true;
+    up.once('drain', () => {
+      this.uploadWaitingDrain = false;
+      if (this.#up === up && !this.#over) client.resume();
+    });
+  }
+
+  /** Whether the client still owes request bytes the release is not holding back: a silence is then the client's. */
+  get waitingOnClientBody(): boolean {
+    return !this.requestDone && !this.uploadWaitingDrain && !this.#response;
+  }
+
+  /** The client stopped sending its request body: 408, counted as the client's (not the release's) doing. */
+  clientTimedOut(silentMs: number): void {
+    this.#fail(new HttpError(408, `the request body stalled for ${Math.round(silentMs / 1000)} s`));
   }
 
   /** Whether the release is held back by a client that reads slowly (its silence is then not its fault). */
@@ -140,12 +159,15 @@ export class Exchange implements UpstreamUser {
     return this.#tunnel;
   }
 
-  /** The client went away: the release's connection goes too (it may be mid-response). */
+  /**
+   * The client went away: the release's connection goes too (it may be mid-response). Counted with the release's
+   * status when it had answered, else 499 (nginx's "client closed request"): the client's doing, not a release error.
+   */
   clientGone(): void {
     if (this.#over) return;
     this.#over = true;
     this.#dropUpstream();
-    this.#outcome(0);
+    this.#outcome(this.#response ? this.#response.head.status : CLIENT_CLOSED);
   }
 
   #connect(fresh = false): void {
@@ -214,14 +236,17 @@ export class Exchange implements UpstreamUser {
     this.#writeClient(Buffer.from(switchingProtocolsHead(head), 'latin1'));
     this.#writeClient(rest);
     this.#outcome(101);
+    this.#owner.tunnelOpened(this);
   }
 
   #beginResponse(head: ResponseHead): void {
     const framing = responseFraming(head, this.#head.method);
     const dechunk = framing.kind === 'chunked' && this.#head.minor === 0;
-    const close = !this.#keepAlive || framing.kind === 'close' || dechunk || !this.requestDone;
+    // A refused upgrade closes too: what the client sent after it was meant for another protocol.
+    const close = !this.#keepAlive || framing.kind === 'close' || dechunk || !this.requestDone || this.#upgrade !== undefined;
     const shape: ResponseShape = { dechunk, close, keepAlive10: this.#head.minor === 0 && this.#keepAlive, setCookie: this.#setCookie };
-    this.#upReusable = framing.kind !== 'close' && !head.connection.includes('close');
+    // After an upgrade request the release's connection may be in any state: not reused.
+    this.#upReusable = framing.kind !== 'close' && !head.connection.includes('close') && this.#upgrade === undefined;
     this.#idleMs = idleMsFrom(fieldValue(head, 'keep-alive'));
     this.#response = { head, framing, shape, left: framing.kind === 'length' ? framing.length : 0 };
     if (framing.kind === 'chunked') this.#response.chunks = new ChunkedBody(502);
@@ -271,7 +296,7 @@ export class Exchange implements UpstreamUser {
     client.once('drain', () => {
       this.#waitingDrain = false;
       this.lastActivity = performance.now();
-      if (this.#up === up) up.resume();
+      if (this.#up === up && !this.#over) up.resume();
     });
   }
 

@@ -74,6 +74,11 @@ function parseFields(text: string, pos: number, from: string, status: number): H
   }
   const head: Head = { text, names, offsets, connection: NO_TOKENS };
   head.connection = fieldTokens(head, 'connection');
+  // Fields named in Connection are dropped on forwarding: never the ones that frame or route the message, or the
+  // next hop would frame it differently (request smuggling).
+  for (const token of head.connection) {
+    if (token === 'content-length' || token === 'transfer-encoding' || token === 'host') throw new HttpError(status, `the ${from}'s Connection field names ${token}, which frames or routes the message`);
+  }
   return head;
 }
 
