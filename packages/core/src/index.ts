@@ -21,3 +21,4 @@ export * from './context.ts';
 export * from './target.ts';
 export * from './bench.ts';
 export { freePort } from './net.ts';
+export { pgBin } from './pg-bin.ts';

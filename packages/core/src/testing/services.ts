@@ -2,10 +2,12 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from '../net.ts';
+import { pgBin } from '../pg-bin.ts';
 
-const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((dir) => existsSync(join(dir, 'initdb')));
+const INITDB = pgBin('initdb');
+const PG_BIN = INITDB.includes('/') && existsSync(INITDB) ? dirname(INITDB) : undefined;
 
 /** Why a service-backed test cannot run here, or undefined when it can. */
 export const missing = {

@@ -1,9 +1,8 @@
 import { mkdir, readFile, rename, rm, stat, chmod } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { FailedError, type Logger, sha256File, writeFileAtomic } from '@pilot/core';
+import { FailedError, type Logger, pgBin, sha256File, writeFileAtomic } from '@pilot/core';
 import { execa } from 'execa';
 import { libpqEnv } from './libpq-env.ts';
-import { pgBin } from './pg-bin.ts';
 
 /** A verified database dump. */
 export interface Dump {

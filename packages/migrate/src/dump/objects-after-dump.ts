@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import pg from 'pg';
-import { pgBin } from './pg-bin.ts';
+import { pgBin } from '@pilot/core';
 
 /** A relation in the database that the dump does not hold. */
 export interface ExtraRelation {

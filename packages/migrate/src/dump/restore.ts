@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { type EnvironmentConfig, FailedError, type Logger, type PilotConfig, loadConfig } from '@pilot/core';
+import { type EnvironmentConfig, FailedError, type Logger, type PilotConfig, loadConfig, pgBin } from '@pilot/core';
 import { execa } from 'execa';
 import { resolveSettings } from '../db/settings.ts';
 import { stderrOf, verifyDump } from './dump.ts';
 import { libpqEnv } from './libpq-env.ts';
 import { dropStatements, relationsAfterDump, relationsInDump } from './objects-after-dump.ts';
-import { pgBin } from './pg-bin.ts';
 
 /** The restore command to print: names the URL variable, never its value. */
 export function restoreCommand(urlEnv: string, dump: string): string {
