@@ -12,6 +12,8 @@ export interface RouterSettings {
   readyProbes: number;
   drainTimeoutMs: number;
   stopGraceMs: number;
+  /** A release silent this long mid-request gets it a 504 (absent in settings written by an older router: 60 s). */
+  responseTimeoutMs?: number;
   /** How long a replaced stable release stays running for an instant switch-back (blue-green keep-warm). */
   keepWarmMs: number;
   /** How long `prepare` waits for a release to become ready. */

@@ -40,6 +40,7 @@ async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
     readyProbes: t.readyProbes,
     drainTimeoutMs: parseDuration(t.drainTimeout),
     stopGraceMs: parseDuration(t.stopGrace),
+    responseTimeoutMs: parseDuration(t.responseTimeout),
     keepWarmMs: strategy?.kind === 'blue-green' ? parseDuration(strategy.keepWarm) : 0,
     readyTimeoutMs: parseDuration(t.readyTimeout),
     sticky: t.sticky,

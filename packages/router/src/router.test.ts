@@ -163,6 +163,21 @@ test('a swap drains in-flight requests: a slow request to the old release comple
   assert.deepEqual(await countReleases(`${f.url}/api/hello`, 5), { fast: 5 });
 });
 
+test('responseTimeout: a release slower than it gets the request a 504, and the judge sees no answer (0)', async (t) => {
+  const f = await routerFixture(t, { responseTimeout: '1s' });
+  const stuck = await f.release('stuck', { LATENCY_MS: '4000' });
+  await f.driver.prepare(stuck);
+  await f.driver.promote(stuck);
+  const started = Date.now();
+  const answer = await fetch(`${f.url}/api/hello`);
+  assert.equal(answer.status, 504);
+  assert.match(await answer.text(), /gateway timeout: release stuck sent nothing for 1 s/);
+  assert.ok(Date.now() - started < 3_000, 'well before the release would have answered');
+  const client = routerClient(f.routerDir, (f.env.target as { adminPort: number }).adminPort);
+  const { releases } = (await client.get('/admin/samples')) as { releases: Record<string, { samples: [number, number, number][] }> };
+  assert.deepEqual(releases.stuck.samples.map((s) => s[1]), [0]);
+});
+
 test('the traffic port in use: start is refused with exit code 3 and a clear message', async (t) => {
   const f = await routerFixture(t);
   const blocker = createServer().listen(f.port, '127.0.0.1');

@@ -112,6 +112,8 @@ const localTargetSchema = z.strictObject({
   readyTimeout: duration.default('30s'),
   drainTimeout: duration.default('10s'),
   stopGrace: duration.default('10s'),
+  /** How long a release may stay silent mid-request before the router answers 504 (HAProxy's `timeout server`). */
+  responseTimeout: duration.default('60s'),
   sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
 });
 

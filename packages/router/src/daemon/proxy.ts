@@ -26,14 +26,14 @@ export interface ProxyTimeouts {
   headersMs: number;
   upstreamMs: number;
 }
-const TIMEOUTS: ProxyTimeouts = { idleMs: 65_000, headersMs: 60_000, upstreamMs: 60_000 };
+export const DEFAULT_TIMEOUTS: ProxyTimeouts = { idleMs: 65_000, headersMs: 60_000, upstreamMs: 60_000 };
 
 /**
  * The traffic listener: HTTP/1.1 on plain sockets, bytes streamed through to keep-alive connections to the
  * releases. node:http costs ~280 µs of CPU per proxied request here (request and response objects on both sides);
  * this costs ~70, about what HAProxy spends.
  */
-export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>, timeouts = TIMEOUTS) {
+export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>, timeouts = DEFAULT_TIMEOUTS) {
   const pool = new UpstreamPool();
   const connections = new Set<ClientConnection>();
   const server: Server = createServer({ noDelay: true }, (socket) => {
