@@ -1,14 +1,16 @@
 // Router benchmarks: (1) zero downtime through 20 canary weight changes and 20 blue-green swaps under load;
 // (2) overhead: the demo service direct, through the router, and through HAProxy, in one run on the same backend.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Logger, environmentSchema, freePort, writeBenchResult } from '@pilot/core';
-import { stopRouter } from '../control.ts';
+import { routerClient } from '../client.ts';
+import { routerFiles } from '../config.ts';
+import { adminPortOf, routerDirOf, stopRouter } from '../control.ts';
 import { createLocalTarget } from '../local-target.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -16,6 +18,8 @@ const DEMO = join(REPO, 'packages/demo-app/dist/server.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // Interleaved rounds, medians reported: one run each is at the mercy of whatever else the machine does meanwhile.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// /proc times are in clock ticks.
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const root = await mkdtemp(join(tmpdir(), 'pilot-router-bench-'));
 const port = await freePort();
@@ -61,27 +65,32 @@ try {
   // (2) Overhead, same backend: the live demo release.
   const status = (await fetch(`http://127.0.0.1:${port}/api/hello`)).headers.get('x-release');
   const backendPort = await backendPortOf(root, env, status!);
-  const rounds = await withHaproxy(backendPort, async (haproxyUrl) => {
+  const routerPid = Number(await readFile(routerFiles(routerDirOf(root, 'bench')).pid, 'utf8'));
+  const rounds = await withHaproxy(backendPort, async (haproxy) => {
     const results: { direct: Summary; router: Summary; haproxy?: Summary }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const direct = summary(await run(`http://127.0.0.1:${backendPort}/api/hello`));
-      const router = summary(await run(`http://127.0.0.1:${port}/api/hello`));
-      const haproxy = haproxyUrl ? summary(await run(`${haproxyUrl}/api/hello`)) : undefined;
-      results.push({ direct, router, haproxy });
+      const router = await measured(`http://127.0.0.1:${port}/api/hello`, routerPid);
+      results.push({ direct, router, haproxy: haproxy ? await measured(`${haproxy.url}/api/hello`, haproxy.pid) : undefined });
     }
     return results;
   });
   const direct = median(rounds.map((r) => r.direct));
   const routed = median(rounds.map((r) => r.router));
   const haproxy = rounds[0].haproxy ? median(rounds.map((r) => r.haproxy!)) : undefined;
-  const row = (name: string, r: Summary) => `${name.padEnd(8)} ${r.rps.toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  (median of ${ROUNDS} interleaved ${SECONDS}s runs)`;
+  const cpu = (pick: (r: (typeof rounds)[number]) => Summary | undefined) => medianOf(rounds.map((r) => pick(r)?.cpuUs ?? Number.NaN));
+  const routerCpu = cpu((r) => r.router);
+  const haproxyCpu = cpu((r) => r.haproxy);
+  const row = (name: string, r: Summary, cpuUs?: number) =>
+    `${name.padEnd(8)} ${r.rps.toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}${cpuUs === undefined ? '' : `  CPU ${cpuUs} µs/request`}  (median of ${ROUNDS} interleaved ${SECONDS}s runs)`;
   console.log(row('direct', direct));
-  console.log(row('router', routed));
-  if (haproxy) console.log(row('haproxy', haproxy));
+  console.log(row('router', routed, routerCpu));
+  if (haproxy) console.log(row('haproxy', haproxy, haproxyCpu));
   const ratios: Record<string, number> = { 'router/direct rps': routed.rps / direct.rps };
   if (haproxy) {
     ratios['router/haproxy rps'] = routed.rps / haproxy.rps;
     ratios['router/haproxy p99'] = routed.p99 / Math.max(haproxy.p99, 1);
+    ratios['router/haproxy CPU per request'] = routerCpu / haproxyCpu;
   }
   await writeBenchResult(REPO, {
     name: 'router',
@@ -97,6 +106,8 @@ try {
       routerP99Ms: routed.p99,
       haproxyP99Ms: haproxy ? haproxy.p99 : 'n/a',
       routerErrors: routed.errors,
+      routerCpuUsPerRequest: routerCpu,
+      haproxyCpuUsPerRequest: haproxy ? haproxyCpu : 'n/a',
     },
     ratios,
     targets: [
@@ -115,8 +126,6 @@ try {
 }
 
 async function backendPortOf(root: string, env: ReturnType<typeof environmentSchema.parse>, version: string): Promise<number> {
-  const { routerClient } = await import('../client.ts');
-  const { routerDirOf, adminPortOf } = await import('../control.ts');
   const status = (await routerClient(routerDirOf(root, 'bench'), adminPortOf(env)).get('/admin/status')) as { releases: { version: string; port: number }[] };
   return status.releases.find((r) => r.version === version)!.port;
 }
@@ -126,6 +135,27 @@ interface Summary {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) the proxy process spent per request during the run, in µs. */
+  cpuUs?: number;
+}
+
+/** utime + stime of a process, in µs (/proc/<pid>/stat fields 14 and 15). */
+async function cpuMicros(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/** One load run against a proxy, with the CPU the proxy process spent per request. */
+async function measured(url: string, pid: number): Promise<Summary> {
+  const before = await cpuMicros(pid);
+  const result = await run(url);
+  const cpuUs = Math.round((await cpuMicros(pid)) - before) / Math.max(result.requests.total, 1);
+  return { ...summary(result), cpuUs: Math.round(cpuUs) };
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function summary(r: autocannon.Result): Summary {
@@ -137,7 +167,7 @@ function median(runs: Summary[]): Summary {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
 }
 
-async function withHaproxy<T>(backendPort: number, fn: (url: string | undefined) => Promise<T>): Promise<T> {
+async function withHaproxy<T>(backendPort: number, fn: (haproxy: { url: string; pid: number } | undefined) => Promise<T>): Promise<T> {
   if (spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0) return fn(undefined);
   const dir = await mkdtemp(join(tmpdir(), 'pilot-haproxy-'));
   const listen = await freePort();
@@ -147,7 +177,7 @@ async function withHaproxy<T>(backendPort: number, fn: (url: string | undefined)
   const child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: 'ignore' });
   try {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    return await fn(`http://127.0.0.1:${listen}`);
+    return await fn({ url: `http://127.0.0.1:${listen}`, pid: child.pid! });
   } finally {
     child.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
