@@ -135,7 +135,7 @@ function isDigit(code: number): boolean {
 }
 
 /** The trimmed value of field line `i`. */
-export function valueAt(head: Head, i: number): string {
+function valueAt(head: Head, i: number): string {
   return head.text.slice(head.offsets[4 * i + 2], head.offsets[4 * i + 3]);
 }
 
@@ -153,7 +153,7 @@ export function fieldList(head: Head, name: string, separator = ', '): string | 
 }
 
 /** Comma-separated tokens of a field, lower-cased (`Connection: close, X-Foo`). */
-export function fieldTokens(head: Head, name: string): readonly string[] {
+function fieldTokens(head: Head, name: string): readonly string[] {
   const value = fieldList(head, name);
   if (!value) return NO_TOKENS;
   const lower = value.toLowerCase();
