@@ -14,6 +14,13 @@ export interface BenchResult {
   targets: { name: string; target: string; actual: string; met: boolean }[];
 }
 
+/** The median of a benchmark's rounds: what the benches report, being steadier than one run. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Writes a benchmark result with machine info to `<repoRoot>/bench/results/<name>.json` and returns the path. */
 export async function writeBenchResult(repoRoot: string, result: BenchResult): Promise<string> {
   const file = join(repoRoot, 'bench', 'results', `${result.name}.json`);

@@ -18,6 +18,7 @@ export interface RouterSettings {
   keepWarmMs: number;
   /** How long `prepare` waits for a release to become ready. */
   readyTimeoutMs: number;
+  /** The header name is lower-cased. */
   sticky?: { cookie?: string; header?: string };
 }
 

@@ -43,7 +43,8 @@ async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
     responseTimeoutMs: parseDuration(t.responseTimeout),
     keepWarmMs: strategy?.kind === 'blue-green' ? parseDuration(strategy.keepWarm) : 0,
     readyTimeoutMs: parseDuration(t.readyTimeout),
-    sticky: t.sticky,
+    // Field names are matched lower-cased: done once here, not per request.
+    sticky: t.sticky && { ...t.sticky, header: t.sticky.header?.toLowerCase() },
   };
 }
 

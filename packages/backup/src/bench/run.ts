@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeBenchResult } from '@pilot/core';
+import { median, writeBenchResult } from '@pilot/core';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const SMALL = Number(process.env.BENCH_SMALL_FILES ?? 20_000);
@@ -65,13 +65,13 @@ try {
     reference: () => timed('sha256sum -c + gzip -t', `cd ${out} && ${t} sha256sum -c --strict *.sha256 >/dev/null && ${t} gzip -t ${archive}`),
   });
 
-  const ours = median(backups.ours);
-  const gzipRef = median(backups.gzip);
-  const pigzRef = backups.pigz ? median(backups.pigz) : undefined;
+  const ours = medianRun(backups.ours);
+  const gzipRef = medianRun(backups.gzip);
+  const pigzRef = backups.pigz ? medianRun(backups.pigz) : undefined;
   const oursRssMax = Math.max(...backups.ours.map((r) => r.rssMB));
   const ratioPigz = pigzRef ? ours.seconds / pigzRef.seconds : Number.NaN;
-  const verifyOurs = median(verifies.ours).seconds;
-  const verifyRef = median(verifies.reference).seconds;
+  const verifyOurs = medianRun(verifies.ours).seconds;
+  const verifyRef = medianRun(verifies.reference).seconds;
   const runs = (list: Run[], key: keyof Run) => list.map((r) => r[key].toFixed(key === 'seconds' ? 2 : 0)).join(', ');
   console.log(`medians of ${ROUNDS}: ours ${ours.seconds.toFixed(2)} s / ${ours.rssMB.toFixed(0)} MB (max ${oursRssMax.toFixed(0)} MB); ours/pigz ${ratioPigz.toFixed(2)}×, ours/gzip ${(ours.seconds / gzipRef.seconds).toFixed(2)}×; verify ${(mb / verifyOurs).toFixed(0)} MB/s vs ${(mb / verifyRef).toFixed(0)} MB/s`);
   await writeBenchResult(REPO, {
@@ -113,9 +113,8 @@ async function interleave<K extends string>(tools: Record<K, () => Promise<Run>>
 }
 
 /** Median time and median peak RSS of the runs. */
-function median(runs: Run[]): Run {
-  const middle = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return { seconds: middle(runs.map((r) => r.seconds)), rssMB: middle(runs.map((r) => r.rssMB)) };
+function medianRun(runs: Run[]): Run {
+  return { seconds: median(runs.map((r) => r.seconds)), rssMB: median(runs.map((r) => r.rssMB)) };
 }
 
 function round(n: number): number {

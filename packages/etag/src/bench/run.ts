@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeBenchResult } from '@pilot/core';
+import { median, writeBenchResult } from '@pilot/core';
 import { execa } from 'execa';
 import { computeEtag } from '../compute-etag.ts';
 import { generateTree } from './generate-tree.ts';
@@ -15,12 +15,6 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'pilot-etag-bench-'));

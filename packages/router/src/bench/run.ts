@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Logger, environmentSchema, freePort, writeBenchResult } from '@pilot/core';
+import { Logger, environmentSchema, freePort, median, writeBenchResult } from '@pilot/core';
 import { routerClient } from '../client.ts';
 import { routerFiles } from '../config.ts';
 import { adminPortOf, routerDirOf, stopRouter } from '../control.ts';
@@ -75,10 +75,10 @@ try {
     }
     return results;
   });
-  const direct = median(rounds.map((r) => r.direct));
-  const routed = median(rounds.map((r) => r.router));
-  const haproxy = rounds[0].haproxy ? median(rounds.map((r) => r.haproxy!)) : undefined;
-  const cpu = (pick: (r: (typeof rounds)[number]) => Summary | undefined) => medianOf(rounds.map((r) => pick(r)?.cpuUs ?? Number.NaN));
+  const direct = medianRun(rounds.map((r) => r.direct));
+  const routed = medianRun(rounds.map((r) => r.router));
+  const haproxy = rounds[0].haproxy ? medianRun(rounds.map((r) => r.haproxy!)) : undefined;
+  const cpu = (pick: (r: (typeof rounds)[number]) => Summary | undefined) => median(rounds.map((r) => pick(r)?.cpuUs ?? Number.NaN));
   const routerCpu = cpu((r) => r.router);
   const haproxyCpu = cpu((r) => r.haproxy);
   const row = (name: string, r: Summary, cpuUs?: number) =>
@@ -153,17 +153,12 @@ async function measured(url: string, pid: number): Promise<Summary> {
   return { ...summary(result), cpuUs: Math.round(cpuUs) };
 }
 
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function summary(r: autocannon.Result): Summary {
   return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
 /** The run with the median requests/s (its own latency figures, so they belong together). */
-function median(runs: Summary[]): Summary {
+function medianRun(runs: Summary[]): Summary {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
 }
 

@@ -60,7 +60,7 @@ export class Router {
       if (chosen === candidateOk.spec.version) return { target: candidateOk };
     }
     let toCandidate: boolean;
-    const headerValue = sticky?.header ? fieldValue(head, sticky.header.toLowerCase()) : undefined;
+    const headerValue = sticky?.header ? fieldValue(head, sticky.header) : undefined;
     if (headerValue) toCandidate = stickyBucket(headerValue) < routes.weight;
     else toCandidate = candidateTurn(this.#counter++, routes.weight);
     const target = toCandidate ? candidateOk : stableOk;

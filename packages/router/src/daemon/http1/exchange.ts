@@ -15,6 +15,13 @@ export interface Upstream {
 }
 
 /** One request as the router saw it: its status (0 = no response from the release) and latency. */
+/** How long each side may stay silent (see ClientConnection and Exchange.checkTimeouts). */
+export interface ProxyTimeouts {
+  idleMs: number;
+  headersMs: number;
+  upstreamMs: number;
+}
+
 export interface ProxyOutcome {
   status: number;
   latencyMs: number;
@@ -48,8 +55,8 @@ export class Exchange implements UpstreamUser {
   readonly #head: RequestHead;
   readonly #upstreamHead: string;
   readonly #started = performance.now();
-  /** The last time bytes moved between the proxy and the release (performance.now()), for the silence timeout. */
-  lastActivity = this.#started;
+  /** The last time bytes moved between the proxy and the release (performance.now()), for the silence timeouts. */
+  #lastActivity = this.#started;
   readonly #retriable: boolean;
   readonly #keepAlive: boolean;
   #bodyLeft = 0;
@@ -121,7 +128,7 @@ export class Exchange implements UpstreamUser {
   #toRelease(body: Buffer): void {
     const up = this.#up;
     if (body.length === 0 || !up) return;
-    this.lastActivity = performance.now();
+    this.#lastActivity = performance.now();
     if (up.write(body)) return;
     // Back-pressure: the client is paused until the release has taken what was written (one listener at a time).
     const { client } = this.#owner;
@@ -134,27 +141,23 @@ export class Exchange implements UpstreamUser {
     });
   }
 
-  /** Whether the client still owes request bytes the release is not holding back: a silence is then the client's. */
-  get waitingOnClientBody(): boolean {
-    return !this.requestDone && !this.uploadWaitingDrain && !this.#response;
+  /**
+   * The sweep's check, blaming whoever is silent: a client that stopped reading the response is dropped after
+   * `idleMs`; one that stopped sending its body gets 408 after `headersMs`; otherwise the release gets the request a
+   * 504 after `upstreamMs`. Tunnels have no timeout.
+   */
+  checkTimeouts(now: number, { idleMs, headersMs, upstreamMs }: ProxyTimeouts): void {
+    if (this.#tunnel || this.#over) return;
+    const silentMs = now - this.#lastActivity;
+    const seconds = Math.round(silentMs / 1000);
+    if (this.#waitingDrain) {
+      if (silentMs > idleMs) this.#owner.client.destroy();
+    } else if (!this.requestDone && !this.uploadWaitingDrain && !this.#response) {
+      if (silentMs > headersMs) this.#fail(new HttpError(408, `the request body stalled for ${seconds} s`));
+    } else if (silentMs > upstreamMs) this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${seconds} s`));
   }
 
-  /** The client stopped sending its request body: 408, counted as the client's (not the release's) doing. */
-  clientTimedOut(silentMs: number): void {
-    this.#fail(new HttpError(408, `the request body stalled for ${Math.round(silentMs / 1000)} s`));
-  }
-
-  /** Whether the release is held back by a client that reads slowly (its silence is then not its fault). */
-  get waitingOnClient(): boolean {
-    return this.#waitingDrain;
-  }
-
-  /** The release has been silent too long (no response byte, no request byte taken): 504, or the connection is cut. */
-  timedOut(silentMs: number): void {
-    this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${Math.round(silentMs / 1000)} s`));
-  }
-
-  /** Whether this exchange became a tunnel (a 101 was passed on): no timeout applies to it. */
+  /** Whether this exchange became a tunnel (a 101 was passed on): client bytes go through `tunnelData`. */
   get tunnelling(): boolean {
     return this.#tunnel;
   }
@@ -183,7 +186,7 @@ export class Exchange implements UpstreamUser {
       this.#writeClient(chunk);
       return;
     }
-    this.lastActivity = performance.now();
+    this.#lastActivity = performance.now();
     this.#gotBytes = true;
     try {
       this.#readResponse(chunk);
@@ -295,7 +298,7 @@ export class Exchange implements UpstreamUser {
     up.pause();
     client.once('drain', () => {
       this.#waitingDrain = false;
-      this.lastActivity = performance.now();
+      this.#lastActivity = performance.now();
       if (this.#up === up && !this.#over) up.resume();
     });
   }

@@ -20,13 +20,31 @@ interface Pooled {
   idleUntil: number;
 }
 
-// Listeners are attached once per connection for its whole life and follow `user`: no closures per request (under
-// tsx every named closure also costs an Object.defineProperty for its name).
-function watch(entry: Pooled): void {
-  entry.socket
+const ENTRY = Symbol('pool entry');
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+type PooledSocket = Socket & { [ENTRY]: Pooled };
+
+/**
+ * A new connection and its listeners, attached once for its whole life and following `entry.user`: no closures per
+ * request (under tsx every named closure also costs an Object.defineProperty for its name). Reads land in one shared
+ * buffer, handed over synchronously: no stream machinery and no buffer per read.
+ */
+function openConnection(port: number, user: UpstreamUser): Pooled {
+  const onread = {
+    buffer: READ_BUFFER,
+    callback: (length: number, buffer: Uint8Array) => {
+      if (entry.user) entry.user.onUpstreamData(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+      else entry.socket.destroy();
+      return true;
+    },
+  };
+  const socket = connect({ port, host: '127.0.0.1', noDelay: true, onread }) as PooledSocket;
+  const entry: Pooled = { socket, user, idleList: undefined, idleUntil: 0 };
+  socket[ENTRY] = entry;
+  socket
     .on('end', () => {
       if (entry.user) entry.user.onUpstreamEnd();
-      else entry.socket.destroy();
+      else socket.destroy();
     })
     .on('error', (error: Error) => entry.user?.onUpstreamFailure(error))
     .on('close', () => {
@@ -34,11 +52,8 @@ function watch(entry: Pooled): void {
       if (at >= 0) entry.idleList!.splice(at, 1);
       entry.user?.onUpstreamFailure();
     });
+  return entry;
 }
-
-const ENTRY = Symbol('pool entry');
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-type PooledSocket = Socket & { [ENTRY]: Pooled };
 
 /** Keep-alive connections to the releases, per port, most recently used first (warm sockets, fewer of them). */
 export class UpstreamPool {
@@ -57,21 +72,7 @@ export class UpstreamPool {
       idle.user = user;
       return { socket: idle.socket, reused: true };
     }
-    const entry: Pooled = { socket: undefined as unknown as Socket, user, idleList: undefined, idleUntil: 0 };
-    // Reads land in one shared buffer, handed over synchronously: no stream machinery and no buffer per read.
-    const onread = {
-      buffer: READ_BUFFER,
-      callback: (length: number, buffer: Uint8Array) => {
-        if (entry.user) entry.user.onUpstreamData(Buffer.from(buffer.buffer, buffer.byteOffset, length));
-        else entry.socket.destroy();
-        return true;
-      },
-    };
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true, onread }) as PooledSocket;
-    entry.socket = socket;
-    socket[ENTRY] = entry;
-    watch(entry);
-    return { socket, reused: false };
+    return { socket: openConnection(port, user).socket, reused: false };
   }
 
   /** The user is done with a connection whose last exchange ended cleanly: kept for reuse within `idleMs`, or closed. */
