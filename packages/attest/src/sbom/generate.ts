@@ -18,7 +18,7 @@ export interface Sbom {
 
 /**
  * CycloneDX 1.6 SBOM of a workspace package. cyclonedx-npm on a pnpm workspace silently drops workspace packages,
- * so it runs on a hoisted `pnpm deploy --prod` copy of the package (what the release ships), then the result is
+ * so it runs on a hoisted `pnpm deploy --prod` copy of the package (installed from the lockfile, as the release is), then the result is
  * validated against the schema and checked against `pnpm list --prod`.
  */
 export async function generateSbom(o: { root: string; pkg: string; log: Logger; signal?: AbortSignal }): Promise<Sbom> {
@@ -26,7 +26,7 @@ export async function generateSbom(o: { root: string; pkg: string; log: Logger; 
   try {
     const app = join(work, 'app');
     o.log.info('attest.sbom', `packaging ${o.pkg} for its SBOM (pnpm deploy --prod, hoisted)`);
-    await runTool([...pnpmCommand(), '--config.node-linker=hoisted', '--filter', o.pkg, 'deploy', '--prod', '--legacy', '--prefer-offline', app], { cwd: o.root, env: { ...process.env, CI: 'true' }, signal: o.signal, what: `pnpm deploy of ${o.pkg}` });
+    await runTool([...pnpmCommand(), '--config.node-linker=hoisted', '--filter', o.pkg, 'deploy', '--prod', '--prefer-offline', app], { cwd: o.root, env: { ...process.env, CI: 'true' }, signal: o.signal, what: `pnpm deploy of ${o.pkg}` });
     const file = join(work, 'sbom.cdx.json');
     // --ignore-npm-errors: npm ls still calls the deployed `workspace:*` ranges invalid; completeness is checked below instead.
     await runTool([process.execPath, CYCLONEDX_NPM, '--ignore-npm-errors', '--omit', 'dev', '--output-reproducible', '--spec-version', '1.6', '--output-format', 'JSON', '--output-file', file], { cwd: app, env: envWithoutPnpm(), signal: o.signal, what: `cyclonedx-npm for ${o.pkg}` });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FailedError, Logger } from '@pilot/core';
-import { repoRoot } from '@pilot/core/testing';
+import { makeLockedWorkspace, repoRoot } from '@pilot/core/testing';
 import { findMissing, listProdDependencies } from './completeness.ts';
 import { checkSbom, generateSbom } from './generate.ts';
 import { validateSbom } from './validate.ts';
@@ -33,4 +33,11 @@ test('SBOM of a workspace package: valid CycloneDX 1.6, complete against pnpm li
     assert.match(error.message, new RegExp(`misses production dependencies that pnpm list reports: zod@${zod.version.replaceAll('.', '\\.')}`));
     return true;
   });
+});
+
+test('the SBOM describes the locked dependency versions, not newer ones published since the lockfile was written', async (t) => {
+  const { root } = await makeLockedWorkspace(t);
+  const sbom = await generateSbom({ root, pkg: 'svc', log });
+  const components = (JSON.parse(sbom.json).components as { name: string; group?: string; version: string }[]).map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`);
+  assert.deepEqual(components.sort(), ['@shop/dep@1.0.0', 'lib@1.0.0']);
 });

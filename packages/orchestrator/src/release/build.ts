@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, PilotError, type PilotConfig, type Release, pnpmCommand } from '@pilot/core';
 import { computeEtag } from '@pilot/etag';
@@ -9,6 +8,7 @@ import { execa } from 'execa';
 import { extract } from 'tar';
 import { git } from '../git/git.ts';
 import { writeReleaseArchive } from './archive.ts';
+import { claimBuildDir } from './build-dir.ts';
 import { type ReleaseManifest, readManifest, releaseOf, writeManifest } from './manifest.ts';
 import { withPnpm } from './pnpm.ts';
 
@@ -32,9 +32,20 @@ export function buildCommands(o: Pick<BuildOptions, 'config' | 'commit' | 'versi
   const cmds: string[][] = [['git', 'archive', '--format=tar', o.commit]];
   if (service.package) cmds.push([...pnpmCommand(), 'install', '--frozen-lockfile', '--prefer-offline', '--filter', `${service.package}...`]);
   if (service.build) cmds.push(withPnpm(service.build));
-  if (service.package) cmds.push([...pnpmCommand(), '--filter', service.package, 'deploy', '--prod', '--legacy', join(o.releasesDir, o.version, 'app')]);
+  if (service.package) cmds.push(deployCommand(service.package, join(o.releasesDir, o.version, 'app')));
   return cmds;
 }
+
+/**
+ * `pnpm deploy` without `--legacy` installs from the lockfile (the tested versions, never a newer match of a range);
+ * no NODE_PATH in the bin shims, which would name the build folder and make the digest depend on it.
+ */
+function deployCommand(pkg: string, out: string): string[] {
+  return [...pnpmCommand(), '--config.extend-node-path=false', '--filter', pkg, 'deploy', '--prod', '--prefer-offline', out];
+}
+
+/** pnpm's install bookkeeping in a deployed folder: timestamps and this machine's store path, nothing a service runs. */
+const PNPM_BOOKKEEPING = ['node_modules/.modules.yaml', 'node_modules/.pnpm-workspace-state-v1.json'];
 
 /**
  * Builds `.pilot/releases/<version>/` (app/ + manifest.json) and `<version>.tar.gz` from a commit: the tree is taken
@@ -49,7 +60,9 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
     return { ...releaseOf(finalDir, existing), reused: true };
   }
   const { service } = o.config;
-  const work = await mkdtemp(join(tmpdir(), 'pilot-build-'));
+  const build = await claimBuildDir(o.commit);
+  const work = build.dir;
+  const stage = join(o.releasesDir, `.${o.version}.${process.pid}.tmp`);
   const run = async (argv: string[], cwd: string, what: string) => {
     o.log.info('build.command', what, { command: argv.join(' '), cwd });
     const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal: o.signal, env: { CI: 'true', npm_config_yes: 'true' } });
@@ -58,10 +71,9 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
   };
   try {
     const src = join(work, 'src');
-    await mkdir(src);
+    await mkdir(src, { recursive: true });
     await git(o.root, ['archive', '--format=tar', '-o', join(work, 'src.tar'), o.commit]);
     await extract({ file: join(work, 'src.tar'), cwd: src });
-    const stage = join(o.releasesDir, `.${o.version}.${process.pid}.tmp`);
     await rm(stage, { recursive: true, force: true });
     await mkdir(stage, { recursive: true });
     const serviceDir = join(src, service.dir);
@@ -71,7 +83,8 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
     }
     if (service.build) await run(withPnpm(service.build), serviceDir, `building ${service.name}`);
     if (service.package) {
-      await run([...pnpmCommand(), '--filter', service.package, 'deploy', '--prod', '--legacy', join(stage, 'app')], src, 'packaging the release (pnpm deploy --prod)');
+      await run(deployCommand(service.package, join(stage, 'app')), src, 'packaging the release (pnpm deploy --prod)');
+      await Promise.all(PNPM_BOOKKEEPING.map((file) => rm(join(stage, 'app', file), { force: true })));
     } else {
       await cp(serviceDir, join(stage, 'app'), { recursive: true, verbatimSymlinks: true });
     }
@@ -93,8 +106,11 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
     await rename(join(stage, 'release.tar.gz'), join(o.releasesDir, `${o.version}.tar.gz`));
     await rename(stage, finalDir);
     return { ...releaseOf(finalDir, manifest), reused: false };
+  } catch (error) {
+    await rm(stage, { recursive: true, force: true });
+    throw error;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await build.release();
   }
 }
 
