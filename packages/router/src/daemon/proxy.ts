@@ -1,6 +1,7 @@
 import { type Server, type Socket, createServer } from 'node:net';
 import { Exchange, type ExchangeOwner, type ExchangeTarget, type ProxyOutcome, type ProxyTimeouts, type Upstream } from './http1/exchange.ts';
-import { type Framing, HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, fieldValue, parseRequestHead, requestFraming, wantsKeepAlive } from './http1/head.ts';
+import { type Framing, requestFraming, wantsKeepAlive } from './http1/framing.ts';
+import { HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, hasBareLf, parseRequestHead } from './http1/head.ts';
 import { localResponse } from './http1/rewrite.ts';
 import { UpstreamPool } from './http1/upstream-pool.ts';
 
@@ -23,15 +24,31 @@ export interface ProxyHandlers<U extends Upstream> {
  */
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = { idleMs: 65_000, headersMs: 60_000, upstreamMs: 60_000 };
 
+/** Client connections beyond `maxConnections` are closed on accept (each costs a file descriptor and memory). */
+export interface ProxyLimits {
+  maxConnections: number;
+  /** Said when the limit is reached, at most once every 10 s (a burst of refused connections is one event). */
+  onConnectionLimit?: (maxConnections: number) => void;
+}
+
+/** About 20,000 idle sockets exhausted the file descriptors of a default shell (ulimit -n); HAProxy's maxconn is similar. */
+export const DEFAULT_LIMITS: ProxyLimits = { maxConnections: 10_000 };
+
+// After a connection is told it closes (a refusal, `Connection: close`), the router stops reading it and gives the
+// client this long to read the answer before the socket is destroyed: reading and discarding an endless stream would
+// cost CPU for as long as the client likes.
+const LINGER_MS = 1_000;
+
 /**
  * The traffic listener: HTTP/1.1 on plain sockets, bytes streamed through to keep-alive connections to the
  * releases. node:http cost ~280 µs of CPU per proxied request here (request and response objects on both sides);
  * this costs ~70–80, against HAProxy's ~50 (the router bench reports both).
  */
-export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>, timeouts = DEFAULT_TIMEOUTS) {
+export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>, timeouts = DEFAULT_TIMEOUTS, limits = DEFAULT_LIMITS) {
   const pool = new UpstreamPool();
   const connections = new Set<ClientConnection>();
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: a client that sends its requests and half-closes (`nc -N`) still gets its answers.
+  const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     const connection = new ClientConnection(socket, handlers as unknown as ProxyHandlers<Upstream>, pool);
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
@@ -43,6 +60,13 @@ export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>
     for (const connection of connections) connection.checkTimeouts(now, monotonic, timeouts);
   }, Math.min(1_000, timeouts.idleMs / 4, timeouts.headersMs / 4, timeouts.upstreamMs / 4)).unref();
   server.on('close', () => clearInterval(sweep));
+  server.maxConnections = limits.maxConnections;
+  let limitSaidAt = 0;
+  server.on('drop', () => {
+    if (Date.now() - limitSaidAt < 10_000) return;
+    limitSaidAt = Date.now();
+    limits.onConnectionLimit?.(limits.maxConnections);
+  });
   return {
     server,
     closeAllConnections(): void {
@@ -60,6 +84,8 @@ class ClientConnection implements ExchangeOwner {
   #pending?: Buffer;
   #exchange?: Exchange;
   #closing = false;
+  /** The client half-closed: what it sent is answered, then the connection closes. */
+  #clientEnded = false;
   /** When the head now awaited began to arrive (0: none pending). */
   #headSince = 0;
   #idleSince = Date.now();
@@ -70,6 +96,7 @@ class ClientConnection implements ExchangeOwner {
     this.pool = pool;
     socket.on('data', this.#onData);
     socket.on('error', () => {});
+    socket.on('end', this.#onEnd);
     socket.on('close', () => {
       this.#closing = true;
       this.#exchange?.clientGone();
@@ -94,6 +121,18 @@ class ClientConnection implements ExchangeOwner {
     else this.#next();
   };
 
+  /** The client half-closed (every byte it sent was read before this). */
+  readonly #onEnd = (): void => {
+    this.#clientEnded = true;
+    const exchange = this.#exchange;
+    if (exchange?.tunnelling) this.client.end();
+    else if (exchange && !exchange.requestDone) {
+      // The body will never be complete: the release's connection goes, and this one.
+      exchange.clientGone();
+      this.client.destroy();
+    } else if (!exchange) this.#close();
+  };
+
   #next(): void {
     while (!this.#closing && !this.#exchange && this.#pending) {
       const buf = this.#pending;
@@ -104,6 +143,11 @@ class ClientConnection implements ExchangeOwner {
       if (end < 0 || end - start > MAX_HEAD_BYTES) {
         if (buf.length - start > MAX_HEAD_BYTES) {
           this.#refuse(new HttpError(431, `request head over ${MAX_HEAD_BYTES} bytes`));
+          return;
+        }
+        // A bare LF: this head would never end in CRLFCRLF; 400 now rather than 408 after the head timeout.
+        if (hasBareLf(buf, start)) {
+          this.#refuse(new HttpError(400, 'a bare LF in the request head (lines end with CRLF)'));
           return;
         }
         this.#headSince ||= Date.now();
@@ -117,7 +161,7 @@ class ClientConnection implements ExchangeOwner {
       try {
         head = parseRequestHead(buf.toString('latin1', start, end));
         framing = requestFraming(head);
-        if (head.minor === 1 && fieldValue(head, 'host') === undefined) throw new HttpError(400, 'an HTTP/1.1 request needs a Host header');
+        if (head.minor === 1 && head.host === undefined) throw new HttpError(400, 'an HTTP/1.1 request needs a Host header');
         if (head.method === 'CONNECT') throw new HttpError(501, 'the router does not tunnel CONNECT');
       } catch (error) {
         this.#refuse(error);
@@ -125,7 +169,10 @@ class ClientConnection implements ExchangeOwner {
       }
       this.#dispatch(head, framing);
     }
-    if (!this.#closing && !this.#exchange?.uploadWaitingDrain) this.client.resume();
+    if (this.#closing) return;
+    // Half-closed and nothing more in progress: no further request can come.
+    if (this.#clientEnded && !this.#exchange) this.#close();
+    else if (!this.#exchange?.uploadWaitingDrain) this.client.resume();
   }
 
   #dispatch(head: RequestHead, framing: Framing): void {
@@ -174,7 +221,9 @@ class ClientConnection implements ExchangeOwner {
   checkTimeouts(now: number, monotonic: number, timeouts: ProxyTimeouts): void {
     const { idleMs, headersMs } = timeouts;
     if (this.#closing) {
-      if (now - this.#idleSince > idleMs) this.client.destroy();
+      // Not read from any more: destroyed once the answer has left (or the client stopped reading it for idleMs).
+      const closingMs = now - this.#idleSince;
+      if ((closingMs > Math.min(LINGER_MS, idleMs) && this.client.writableLength === 0) || closingMs > idleMs) this.client.destroy();
     } else if (this.#exchange) this.#exchange.checkTimeouts(monotonic, timeouts);
     else if (this.#headSince && now - this.#headSince > headersMs) this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
     else if (!this.#headSince && now - this.#idleSince > idleMs) this.client.destroy();
@@ -187,10 +236,12 @@ class ClientConnection implements ExchangeOwner {
     this.#close();
   }
 
+  /** Answers are flushed and the connection ends; nothing more is read (see LINGER_MS). */
   #close(): void {
     this.#closing = true;
     this.#idleSince = Date.now();
     this.#pending = undefined;
+    this.client.pause();
     this.client.end();
   }
 }

@@ -1,7 +1,13 @@
 import { HttpError, MAX_HEAD_BYTES } from './head.ts';
 
 const LF = 10;
-const SIZE_LINE = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[^\r\n]*)?$/;
+// RFC 9112 §7.1.1 with no leniency: hex digits, then `;name` or `;name=token` or `;name="quoted"` extensions. No
+// whitespace (BWS), no control bytes: a size line the next hop might read differently is refused, not forwarded.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const SIZE_LINE = new RegExp(`^([0-9a-fA-F]{1,12})(?:;${TOKEN}(?:=(?:${TOKEN}|"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*"))?)*$`);
+// A trailer field line: a token, a colon, a value without controls; never one that frames or routes the message.
+const TRAILER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*$/;
+const FRAMING_TRAILER = /^(?:content-length|transfer-encoding|host)\s*:/i;
 const MAX_LINE = 4096;
 
 /**
@@ -51,6 +57,7 @@ export class ChunkedBody {
         this.#state = this.#remaining === 0 ? 'trailer' : 'data';
       } else {
         if (line === '') return i;
+        if (!TRAILER_LINE.test(line) || FRAMING_TRAILER.test(line)) this.#fail(`invalid trailer line ${JSON.stringify(line.slice(0, 40))}`);
         this.#trailerBytes += line.length;
         if (this.#trailerBytes > MAX_HEAD_BYTES) this.#fail('the trailer section is too large');
       }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { ChunkedBody } from './chunked.ts';
-import { type Framing, HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, type ResponseHead, fieldValue, parseResponseHead, responseFraming, wantsKeepAlive } from './head.ts';
+import { type Framing, responseFraming, wantsKeepAlive } from './framing.ts';
+import { HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, type ResponseHead, fieldValue, hasBareLf, parseResponseHead } from './head.ts';
 import { type ResponseShape, clientResponseHead, informationalHead, localResponse, switchingProtocolsHead, upgradeRequested, upstreamRequestHead } from './rewrite.ts';
 import { type UpstreamPool, type UpstreamUser, idleMsFrom } from './upstream-pool.ts';
 
@@ -87,14 +88,15 @@ export class Exchange implements UpstreamUser {
     this.#upstream = target.upstream;
     this.#setCookie = target.setCookie;
     this.#head = head;
-    this.#keepAlive = wantsKeepAlive(head);
+    // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing; its connection closes after it.
+    this.#keepAlive = wantsKeepAlive(head) && !(head.minor === 0 && framing.kind === 'chunked');
     this.#upgrade = upgradeRequested(head);
     this.#retriable = (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none' && this.#upgrade === undefined;
     // Bytes after an upgrade request wait (unread, as a pipelined request does) until the 101: never to a release that refused.
     this.requestDone = framing.kind === 'none';
     if (framing.kind === 'length') this.#bodyLeft = framing.length;
     if (framing.kind === 'chunked') this.#requestChunks = new ChunkedBody(400);
-    this.#upstreamHead = upstreamRequestHead(head, owner.client.remoteAddress, target.upstream.port, this.#upgrade);
+    this.#upstreamHead = upstreamRequestHead(head, framing, owner.client.remoteAddress, target.upstream.port, this.#upgrade);
     target.upstream.inFlight += 1;
     this.#connect(this.#upgrade !== undefined);
   }
@@ -209,8 +211,10 @@ export class Exchange implements UpstreamUser {
     let from = 0;
     for (;;) {
       const end = buf.indexOf(HEAD_END, from);
-      if (end < 0) {
+      if (end < 0 || end - from > MAX_HEAD_BYTES) {
         if (buf.length - from > MAX_HEAD_BYTES) throw new HttpError(502, `release ${this.#upstream.name} sent a response head over ${MAX_HEAD_BYTES} bytes`);
+        // A bare LF: the head would never end (CRLFCRLF); answered now rather than after the release timeout.
+        if (hasBareLf(buf, from)) throw new HttpError(502, `release ${this.#upstream.name} sent a response head with a bare LF`);
         this.#responseBuffer = Buffer.from(buf.subarray(from)); // a copy: `chunk` is the pool's shared read buffer
         return;
       }
@@ -249,7 +253,9 @@ export class Exchange implements UpstreamUser {
     const close = !this.#keepAlive || framing.kind === 'close' || dechunk || !this.requestDone || this.#upgrade !== undefined;
     const shape: ResponseShape = { dechunk, close, keepAlive10: this.#head.minor === 0 && this.#keepAlive, setCookie: this.#setCookie };
     // After an upgrade request the release's connection may be in any state: not reused.
-    this.#upReusable = framing.kind !== 'close' && !head.connection.includes('close') && this.#upgrade === undefined;
+    // An HTTP/1.0 answer keeps the connection only when it says keep-alive (and has no Transfer-Encoding, §6.1).
+    const keepsAlive = head.minor === 1 ? !head.connection.includes('close') : head.connection.includes('keep-alive') && !head.names.includes('transfer-encoding');
+    this.#upReusable = framing.kind !== 'close' && keepsAlive && this.#upgrade === undefined;
     this.#idleMs = idleMsFrom(fieldValue(head, 'keep-alive'));
     this.#response = { head, framing, shape, left: framing.kind === 'length' ? framing.length : 0 };
     if (framing.kind === 'chunked') this.#response.chunks = new ChunkedBody(502);

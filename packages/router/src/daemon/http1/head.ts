@@ -34,11 +34,17 @@ export interface RequestHead extends Head {
   target: string;
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   minor: number;
+  /** The one Host field's value (two Host fields are refused), or undefined. */
+  host: string | undefined;
+  /** An absolute-form target's authority (`GET http://a.example/ …`): it replaces Host when forwarding. */
+  authority: string | undefined;
 }
 
 export interface ResponseHead extends Head {
   statusLine: string;
   status: number;
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  minor: number;
 }
 
 // tchar (RFC 9110 §5.6.2), as a lookup table: a regular expression per field line costs several times more.
@@ -46,6 +52,24 @@ const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
 function isWhitespace(code: number): boolean {
   return code === 32 || code === 9;
+}
+
+/** `value` without leading and trailing SP/HTAB (RFC 9110 OWS): never String.prototype.trim, which also strips NBSP. */
+export function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+// The characters of a URI authority (RFC 3986: unreserved, sub-delims, pct-encoded, `:` and IP-literal brackets;
+// no `@`: userinfo is refused, RFC 9110 §4.2.4).
+const AUTHORITY = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%") AUTHORITY[c.charCodeAt(0)] = 1;
+function isAuthority(value: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (AUTHORITY[value.charCodeAt(i)] !== 1) return false;
+  return true;
 }
 
 /** The field lines of `text` from `pos`: a token name, a colon, a value without control characters. */
@@ -102,19 +126,48 @@ export function parseRequestHead(text: string): RequestHead {
   for (let i = 0; ok && i < methodEnd; i++) ok = TCHAR[text.charCodeAt(i)] === 1;
   const targetEnd = ok ? text.indexOf(' ', methodEnd + 1) : -1;
   ok = targetEnd > methodEnd + 1 && targetEnd < eol;
-  // The target: visible characters only (no controls, no spaces of any kind).
+  // The target: visible characters only (no controls, no spaces of any kind), and no `#fragment` (never sent, RFC 9112 §3.2).
   for (let i = methodEnd + 1; ok && i < targetEnd; i++) {
     const code = text.charCodeAt(i);
-    ok = code > 32 && code !== 127 && code !== 160;
+    ok = code > 32 && code !== 127 && code !== 160 && code !== 35;
   }
   const minor = ok ? http1Minor(text, targetEnd + 1, eol) : -1;
   if (minor < 0) {
     const line = text.slice(0, eol);
-    if (ok && /^HTTP\/\d/.test(line.slice(targetEnd + 1))) throw new HttpError(505, `HTTP version not supported: ${JSON.stringify(line.slice(0, 80))}`);
+    // Only a well-formed other version is 505; a trailing space or a bare LF after it is a malformed line.
+    if (ok && /^HTTP\/\d\.\d$/.test(line.slice(targetEnd + 1))) throw new HttpError(505, `HTTP version not supported: ${JSON.stringify(line.slice(0, 80))}`);
     throw new HttpError(400, `malformed request line: ${JSON.stringify(line.slice(0, 80))}`);
   }
   const { names, offsets, connection } = parseFields(text, eol + 2, 'client', 400);
-  return { text, names, offsets, connection, method: text.slice(0, methodEnd), target: text.slice(methodEnd + 1, targetEnd), minor };
+  const head: RequestHead = { text, names, offsets, connection, method: text.slice(0, methodEnd), target: text.slice(methodEnd + 1, targetEnd), minor, host: undefined, authority: undefined };
+  head.host = hostOf(head);
+  if (text.charCodeAt(methodEnd + 1) !== 47) head.authority = authorityOf(head);
+  return head;
+}
+
+/** The one Host field (RFC 9112 §3.2: more than one, or an invalid value, is a 400). */
+function hostOf(head: RequestHead): string | undefined {
+  const i = head.names.indexOf('host');
+  if (i < 0) return undefined;
+  if (head.names.indexOf('host', i + 1) >= 0) throw new HttpError(400, 'more than one Host field');
+  const host = valueAt(head, i);
+  if (!isAuthority(host, 0, host.length)) throw new HttpError(400, `invalid Host: ${JSON.stringify(host.slice(0, 80))}`);
+  return host;
+}
+
+/**
+ * A target not in origin-form: `*` (OPTIONS only) has no authority; `http://authority/path` (absolute-form) gives its
+ * authority, which the proxy sends as Host (RFC 9112 §3.2.2); anything else is refused.
+ */
+function authorityOf(head: RequestHead): string | undefined {
+  const { target } = head;
+  if (target === '*' && head.method === 'OPTIONS') return undefined;
+  const lower = target.slice(0, 8).toLowerCase();
+  const start = lower.startsWith('http://') ? 7 : lower.startsWith('https://') ? 8 : -1;
+  let end = start;
+  while (end > 0 && end < target.length && target[end] !== '/' && target[end] !== '?') end++;
+  if (start < 0 || end === start || !isAuthority(target, start, end)) throw new HttpError(400, `invalid request target: ${JSON.stringify(target.slice(0, 80))}`);
+  return target.slice(start, end);
 }
 
 /** Parses a response head (without its final CRLFCRLF); a malformed one is the release's fault (502). */
@@ -124,18 +177,20 @@ export function parseResponseHead(text: string): ResponseHead {
   let ok = (eol === 12 || (eol > 12 && text.charCodeAt(12) === 32)) && http1Minor(text, 0, 8) >= 0 && text.charCodeAt(8) === 32;
   for (let i = 9; ok && i < 12; i++) ok = isDigit(text.charCodeAt(i));
   for (let i = 13; ok && i < eol; i++) ok = text.charCodeAt(i) !== 13 && text.charCodeAt(i) !== 10;
+  // 100 to 999: a status below 100 is no status at all (not an informational one).
+  ok &&= text.charCodeAt(9) !== 48;
   const statusLine = text.slice(0, eol);
   if (!ok) throw new HttpError(502, `malformed status line from the release: ${JSON.stringify(statusLine.slice(0, 80))}`);
   const { names, offsets, connection } = parseFields(text, eol + 2, 'release', 502);
-  return { text, names, offsets, connection, statusLine, status: Number(text.slice(9, 12)) };
+  return { text, names, offsets, connection, statusLine, status: Number(text.slice(9, 12)), minor: text.charCodeAt(7) - 48 };
 }
 
-function isDigit(code: number): boolean {
+export function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
 /** The trimmed value of field line `i`. */
-function valueAt(head: Head, i: number): string {
+export function valueAt(head: Head, i: number): string {
   return head.text.slice(head.offsets[4 * i + 2], head.offsets[4 * i + 3]);
 }
 
@@ -152,71 +207,18 @@ export function fieldList(head: Head, name: string, separator = ', '): string | 
   return out;
 }
 
-/** Comma-separated tokens of a field, lower-cased (`Connection: close, X-Foo`). */
-function fieldTokens(head: Head, name: string): readonly string[] {
+/** Comma-separated tokens of a field, lower-cased (`Connection: close, X-Foo`), empty ones dropped. */
+export function fieldTokens(head: Head, name: string): readonly string[] {
   const value = fieldList(head, name);
   if (!value) return NO_TOKENS;
   const lower = value.toLowerCase();
-  return lower.includes(',') ? lower.split(',').map((s) => s.trim()).filter(Boolean) : [lower];
+  return lower.includes(',') ? lower.split(',').map(trimOws).filter(Boolean) : [lower];
 }
 
-const NO_TOKENS: readonly string[] = [];
+export const NO_TOKENS: readonly string[] = [];
 
-/** How a message's body is delimited (RFC 9112 §6.3). */
-export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
-
-/** 1 to 15 decimal digits (a safe integer). */
-function isLength(value: string): boolean {
-  if (value.length === 0 || value.length > 15) return false;
-  for (let i = 0; i < value.length; i++) if (!isDigit(value.charCodeAt(i))) return false;
-  return true;
-}
-
-function contentLength(head: Head, status: number, from: string): number | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < head.names.length; i++) {
-    if (head.names[i] !== 'content-length') continue;
-    // `Content-Length: 5, 5` (or twice the same) is allowed; differing values are the classic smuggling vector.
-    const raw = valueAt(head, i);
-    if (value === undefined && isLength(raw)) {
-      value = raw;
-      continue;
-    }
-    for (const part of raw.split(',')) {
-      const v = part.trim();
-      if (!isLength(v) || (value !== undefined && v !== value)) throw new HttpError(status, `invalid Content-Length from the ${from}: ${JSON.stringify(fieldList(head, 'content-length'))}`);
-      value = v;
-    }
-  }
-  return value === undefined ? undefined : Number(value);
-}
-
-function isChunked(head: Head, status: number, from: string): boolean | undefined {
-  const codings = fieldTokens(head, 'transfer-encoding');
-  if (codings.length === 0) return undefined;
-  if (fieldValue(head, 'content-length') !== undefined) throw new HttpError(status, `the ${from} sent both Transfer-Encoding and Content-Length`);
-  if (codings.slice(0, -1).includes('chunked')) throw new HttpError(status, `chunked applied twice in Transfer-Encoding from the ${from}`);
-  return codings.at(-1) === 'chunked';
-}
-
-export function requestFraming(head: RequestHead): Framing {
-  const chunked = isChunked(head, 400, 'client');
-  if (chunked === false) throw new HttpError(400, 'a request Transfer-Encoding must end with chunked');
-  if (chunked) return { kind: 'chunked' };
-  const length = contentLength(head, 400, 'client');
-  return length ? { kind: 'length', length } : { kind: 'none' };
-}
-
-export function responseFraming(head: ResponseHead, requestMethod: string): Framing {
-  if (requestMethod === 'HEAD' || head.status < 200 || head.status === 204 || head.status === 304) return { kind: 'none' };
-  const chunked = isChunked(head, 502, 'release');
-  if (chunked !== undefined) return chunked ? { kind: 'chunked' } : { kind: 'close' };
-  const length = contentLength(head, 502, 'release');
-  if (length === undefined) return { kind: 'close' };
-  return length ? { kind: 'length', length } : { kind: 'none' };
-}
-
-/** Whether the client wants its connection kept open after this exchange (HTTP/1.1 unless `close`; 1.0 only if asked). */
-export function wantsKeepAlive(head: RequestHead): boolean {
-  return head.minor === 1 ? !head.connection.includes('close') : head.connection.includes('keep-alive');
+/** Whether `buf` from `from` holds an LF not preceded by CR: a head that will never end in CRLFCRLF is refused at once. */
+export function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1)) if (i === from || buf[i - 1] !== 13) return true;
+  return false;
 }

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { Framing } from './framing.ts';
 import { type Head, type RequestHead, type ResponseHead, fieldList, fieldValue } from './head.ts';
 
 // RFC 9110 §7.6.1 hop-by-hop fields: meaningful for one connection only, never forwarded. Transfer-Encoding is
@@ -24,17 +25,48 @@ function isHopByHop(name: string): boolean {
 }
 
 /**
+ * Request fields the router writes itself: X-Forwarded-For (appended to), and the framing fields, forwarded as one
+ * canonical line each — `Content-Length: 5, 5` or `Transfer-Encoding: \tChunked` must not reach a release that
+ * reads them differently.
+ */
+function isRewrittenInRequest(name: string): boolean {
+  switch (name.length) {
+    case 14:
+      return name === 'content-length';
+    case 15:
+      return name === 'x-forwarded-for';
+    case 17:
+      return name === 'transfer-encoding';
+    default:
+      return false;
+  }
+}
+
+/** As isRewrittenInRequest, for an absolute-form request whose Host is replaced by the target's authority. */
+function isRewrittenInAbsoluteRequest(name: string): boolean {
+  return name === 'host' || isRewrittenInRequest(name);
+}
+
+function isTransferEncoding(name: string): boolean {
+  return name === 'transfer-encoding';
+}
+
+function keepAll(): boolean {
+  return false;
+}
+
+/**
  * The field lines that may be forwarded (each with its CRLF): not hop-by-hop, not named in Connection, not `dropped`.
  * Runs of kept lines are copied from the received text in one slice each.
  */
-function forwardedLines(head: Head, dropped: string | undefined): string {
+function forwardedLines(head: Head, dropped: (name: string) => boolean): string {
   const { names, offsets, text, connection } = head;
   let out = '';
   let runStart = -1;
   let runEnd = -1;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
-    if (name === dropped || isHopByHop(name) || (connection.length > 0 && connection.includes(name))) {
+    if (dropped(name) || isHopByHop(name) || (connection.length > 0 && connection.includes(name))) {
       if (runStart >= 0) out += `${text.slice(runStart, runEnd)}\r\n`;
       runStart = -1;
       continue;
@@ -50,14 +82,22 @@ export function upgradeRequested(head: RequestHead): string | undefined {
   return head.minor === 1 && head.connection.includes('upgrade') ? fieldValue(head, 'upgrade') : undefined;
 }
 
-/** The head sent to the release: HTTP/1.1, keep-alive, hop-by-hop fields dropped (but a requested upgrade), X-Forwarded-* added. */
-export function upstreamRequestHead(head: RequestHead, remoteAddress: string | undefined, upstreamPort: number, upgrade?: string): string {
-  let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, 'x-forwarded-for')}`;
+/**
+ * The head sent to the release: HTTP/1.1, keep-alive, hop-by-hop fields dropped (but a requested upgrade), framing
+ * in canonical form, Host from an absolute-form target, X-Forwarded-* added.
+ */
+export function upstreamRequestHead(head: RequestHead, framing: Framing, remoteAddress: string | undefined, upstreamPort: number, upgrade?: string): string {
+  const { authority } = head;
+  let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, authority === undefined ? isRewrittenInRequest : isRewrittenInAbsoluteRequest)}`;
+  if (framing.kind === 'chunked') out += 'transfer-encoding: chunked\r\n';
+  else if (framing.kind === 'length') out += `content-length: ${framing.length}\r\n`;
+  else if (framing.kind === 'none' && framing.declared) out += 'content-length: 0\r\n';
   if (upgrade !== undefined) out += `connection: upgrade\r\nupgrade: ${upgrade}\r\n`;
   const prior = fieldList(head, 'x-forwarded-for');
   out += `x-forwarded-for: ${prior ? `${prior}, ` : ''}${remoteAddress ?? ''}\r\n`;
   if (fieldValue(head, 'x-forwarded-proto') === undefined) out += 'x-forwarded-proto: http\r\n';
-  const host = fieldValue(head, 'host');
+  if (authority !== undefined) out += `host: ${authority}\r\n`;
+  const host = authority ?? head.host;
   if (host === undefined) out += `host: 127.0.0.1:${upstreamPort}\r\n`;
   else if (fieldValue(head, 'x-forwarded-host') === undefined) out += `x-forwarded-host: ${host}\r\n`;
   return `${out}\r\n`;
@@ -74,13 +114,13 @@ export interface ResponseShape {
 }
 
 /** A response's status line and the fields that may pass to the client. */
-function forwardedResponseHead(head: ResponseHead, dropped?: string): string {
+function forwardedResponseHead(head: ResponseHead, dropped: (name: string) => boolean = keepAll): string {
   return `${head.statusLine}\r\n${forwardedLines(head, dropped)}`;
 }
 
 /** The head sent to the client: hop-by-hop fields dropped, the sticky cookie added, and our own Connection. */
 export function clientResponseHead(head: ResponseHead, shape: ResponseShape): string {
-  let out = forwardedResponseHead(head, shape.dechunk ? 'transfer-encoding' : undefined);
+  let out = forwardedResponseHead(head, shape.dechunk ? isTransferEncoding : keepAll);
   if (shape.setCookie) out += `set-cookie: ${shape.setCookie}\r\n`;
   if (shape.close) out += 'connection: close\r\n';
   else if (shape.keepAlive10) out += 'connection: keep-alive\r\n';
