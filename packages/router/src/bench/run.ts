@@ -125,6 +125,12 @@ try {
   await rm(root, { recursive: true, force: true });
 }
 
+// `PILOT_FUZZ_RUNS=20000 pnpm bench`: the smuggling fuzz test too, with that many runs (500 in the test suite).
+if (process.env.PILOT_FUZZ_RUNS) {
+  const fuzz = spawnSync(process.execPath, ['--import', 'tsx', '--test', fileURLToPath(new URL('../daemon/smuggling-fuzz.test.ts', import.meta.url))], { stdio: 'inherit' });
+  if (fuzz.status !== 0) process.exitCode = 1;
+}
+
 async function backendPortOf(root: string, env: ReturnType<typeof environmentSchema.parse>, version: string): Promise<number> {
   const status = (await routerClient(routerDirOf(root, 'bench'), adminPortOf(env)).get('/admin/status')) as { releases: { version: string; port: number }[] };
   return status.releases.find((r) => r.version === version)!.port;

@@ -54,20 +54,21 @@ test('2: an empty or comma-only Transfer-Encoding is not "absent": 400, beside a
   assert.equal(backend.connections.length, 0);
 });
 
-test('6: two Host fields are refused; an absolute-form target sets Host and X-Forwarded-Host to its authority', async (t) => {
+test('6: two Host fields are refused; an absolute-form target sets Host and X-Forwarded-Host to its authority (another Host: 400, as HAProxy)', async (t) => {
   const { backend, router } = await setup(t);
   assert.equal(firstStatus(await sendRaw(router.port, 'GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n')), 400);
   assert.equal(firstStatus(await sendRaw(router.port, 'GET / HTTP/1.1\r\nHost: a.example\r\nhost: a.example\r\n\r\n')), 400);
   assert.equal(firstStatus(await sendRaw(router.port, 'GET http://user@b.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n')), 400, 'userinfo');
   assert.equal(firstStatus(await sendRaw(router.port, 'GET http:///x HTTP/1.1\r\nHost: a.example\r\n\r\n')), 400, 'no authority');
+  assert.equal(firstStatus(await sendRaw(router.port, 'GET http://b.example/ HTTP/1.1\r\nHost: a.example\r\n\r\n')), 400, 'another Host');
   assert.equal(backend.connections.length, 0);
-  assert.equal(firstStatus(await sendRaw(router.port, 'GET http://b.example:8080/p?q=1 HTTP/1.1\r\nHost: a.example\r\n\r\n')), 200);
+  assert.equal(firstStatus(await sendRaw(router.port, 'GET http://B.example:8080/p?q=1 HTTP/1.1\r\nHost: b.example:8080\r\n\r\n')), 200);
   assert.equal(firstStatus(await sendRaw(router.port, 'GET /plain HTTP/1.1\r\nHost: a.example\r\n\r\n')), 200);
   await settle(() => backend.requests().length === 2);
   assertOnlyRouted(backend, router.routed(), 'host');
   const [absolute, plain] = backend.requests();
-  assert.deepEqual(fieldValues(absolute, 'host'), ['b.example:8080']);
-  assert.deepEqual(fieldValues(absolute, 'x-forwarded-host'), ['b.example:8080']);
+  assert.deepEqual(fieldValues(absolute, 'host'), ['B.example:8080'], 'the authority, as the target has it');
+  assert.deepEqual(fieldValues(absolute, 'x-forwarded-host'), ['B.example:8080']);
   assert.deepEqual(fieldValues(plain, 'host'), ['a.example']);
   assert.deepEqual(fieldValues(plain, 'x-forwarded-host'), ['a.example']);
 });

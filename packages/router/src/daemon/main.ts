@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:net';
 import { readSettings, routerFiles } from '../config.ts';
 import { adminHandler } from './admin.ts';
-import { DEFAULT_TIMEOUTS, createProxyServer } from './proxy.ts';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, createProxyServer } from './proxy.ts';
 import { Router, newToken } from './router.ts';
 
 const routerDir = process.argv[2];
@@ -19,7 +19,15 @@ const token = existsSync(files.token) ? (await readFile(files.token, 'utf8')).tr
 await writeFile(files.token, token, { mode: 0o600 });
 
 const router = new Router(routerDir, settings);
-const { server: proxy, closeAllConnections } = createProxyServer(router, { ...DEFAULT_TIMEOUTS, upstreamMs: settings.responseTimeoutMs ?? DEFAULT_TIMEOUTS.upstreamMs });
+const { server: proxy, closeAllConnections } = createProxyServer(
+  router,
+  { ...DEFAULT_TIMEOUTS, upstreamMs: settings.responseTimeoutMs ?? DEFAULT_TIMEOUTS.upstreamMs },
+  {
+    ...DEFAULT_LIMITS,
+    onConnectionLimit: (maxConnections) =>
+      log('router.max-connections', { maxConnections, message: `${maxConnections} client connections open: new ones are closed unanswered until some end` }),
+  },
+);
 let stopping = false;
 const shutdown = async (reason: string) => {
   if (stopping) return;

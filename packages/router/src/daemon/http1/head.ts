@@ -142,6 +142,11 @@ export function parseRequestHead(text: string): RequestHead {
   const head: RequestHead = { text, names, offsets, connection, method: text.slice(0, methodEnd), target: text.slice(methodEnd + 1, targetEnd), minor, host: undefined, authority: undefined };
   head.host = hostOf(head);
   if (text.charCodeAt(methodEnd + 1) !== 47) head.authority = authorityOf(head);
+  // RFC 9112 §3.2.2 says the authority wins over Host; HAProxy refuses the mismatch, and so does the router (a
+  // release or a cache reading the other one would route the request elsewhere).
+  if (head.authority !== undefined && head.host !== undefined && head.authority.toLowerCase() !== head.host.toLowerCase()) {
+    throw new HttpError(400, `the Host field ${JSON.stringify(head.host)} differs from the target's authority ${JSON.stringify(head.authority)}`);
+  }
   return head;
 }
 
