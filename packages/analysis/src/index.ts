@@ -1,4 +1,4 @@
-export { runSmokeTests, type SmokeOptions, type SmokeResult, type SmokeCheckSpec, type DependencySpec } from './smoke/run-smoke.ts';
+export { describeSmokeFailures, runSmokeTests, type SmokeOptions, type SmokeResult, type SmokeCheckSpec, type DependencySpec } from './smoke/run-smoke.ts';
 export { parsePrometheusText, type MetricSample } from './providers/prometheus-text.ts';
 export { queryPrometheus, queryPrometheusRange } from './providers/prometheus-api.ts';
 export { loadRuleSets, ruleSchema, type Rule } from './rules/rules.ts';

@@ -19,5 +19,15 @@ export function statePaths(state: string) {
     router: (env: string) => join(state, 'router', env),
     backups: (env: string) => join(state, 'backups', env),
     attestations: (release: string) => join(state, 'attestations', release),
+    data: (env: string) => join(state, 'data', env),
   };
+}
+
+/**
+ * The folder whose data outlives releases (`service.dataDir`, `{env}` substituted, relative to the repository; default
+ * `<state>/data/<env>/`): given to every release as PILOT_DATA_DIR and `{dataDir}`, kept across deployments and
+ * rollbacks, and included in the pre-deploy backup.
+ */
+export function serviceDataDir(root: string, dataDir: string | undefined, envName: string, env: NodeJS.ProcessEnv = process.env): string {
+  return dataDir ? resolve(root, dataDir.replaceAll('{env}', envName)) : statePaths(stateDir(root, env)).data(envName);
 }

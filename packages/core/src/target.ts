@@ -37,5 +37,10 @@ export interface TargetDriver {
   promote(candidate: Release): Promise<void>;
   /** Sends all traffic back to `to` (default: the stable release) and retires the candidate. */
   rollback(to?: Release): Promise<void>;
+  /**
+   * A first deployment failed (nothing served before): takes `candidate` out of service so that no release is live.
+   * Targets that cannot do this leave it out, and the orchestrator says the failed release still serves.
+   */
+  withdraw?(candidate: Release): Promise<void>;
   status(): Promise<TargetStatus>;
 }

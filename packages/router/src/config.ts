@@ -18,6 +18,8 @@ export interface RouterSettings {
   keepWarmMs: number;
   /** How long `prepare` waits for a release to become ready. */
   readyTimeoutMs: number;
+  /** The environment's data folder, PILOT_DATA_DIR for its releases (absent in settings of an older router: none). */
+  dataDir?: string;
   /** The header name is lower-cased. */
   sticky?: { cookie?: string; header?: string };
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type EnvironmentConfig, PilotError, RefusedError, loadConfig, parseDuration, stateDir, statePaths, writeFileAtomic } from '@pilot/core';
+import { type EnvironmentConfig, PilotError, RefusedError, loadConfig, parseDuration, serviceDataDir, stateDir, statePaths, writeFileAtomic } from '@pilot/core';
 import { type RouterClient, routerClient } from './client.ts';
 import { type RouterSettings, readSettings, routerFiles } from './config.ts';
 
@@ -29,7 +29,8 @@ export function adminPortOf(env: EnvironmentConfig): number {
 async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
   if (o.env.target.kind !== 'local') throw new PilotError(`environment ${o.envName} uses the ${o.env.target.kind} target, not the local router`, 2);
   const t = o.env.target;
-  const readyPath = o.readyPath ?? (await loadConfig(o.root).then((l) => l.config.service.health.ready, () => '/health/ready'));
+  const service = await loadConfig(o.root).then((l) => l.config.service, () => undefined);
+  const readyPath = o.readyPath ?? service?.health.ready ?? '/health/ready';
   const strategy = o.env.strategy;
   return {
     envName: o.envName,
@@ -42,6 +43,7 @@ async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
     stopGraceMs: parseDuration(t.stopGrace),
     responseTimeoutMs: parseDuration(t.responseTimeout),
     keepWarmMs: strategy?.kind === 'blue-green' ? parseDuration(strategy.keepWarm) : 0,
+    dataDir: serviceDataDir(o.root, service?.dataDir, o.envName),
     readyTimeoutMs: parseDuration(t.readyTimeout),
     // Field names are matched lower-cased: done once here, not per request.
     sticky: t.sticky && { ...t.sticky, header: t.sticky.header?.toLowerCase() },

@@ -12,6 +12,8 @@ export interface LocalTargetOptions {
   env: EnvironmentConfig;
   log: Logger;
   readyPath?: string;
+  /** How long a replaced stable release stays warm after a promote (the run's strategy; default: the router's setting). */
+  keepWarmMs?: number;
 }
 
 interface AdminStatus {
@@ -54,12 +56,15 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
       await (await router()).post('/admin/shift', { version: candidate.version, weight });
     },
     async promote(candidate) {
-      const status = await (await router()).post<AdminStatus>('/admin/promote', { version: candidate.version });
+      const status = await (await router()).post<AdminStatus>('/admin/promote', { version: candidate.version, ...(o.keepWarmMs === undefined ? {} : { keepWarmMs: o.keepWarmMs }) });
       const removed = await pruneReleases(dirname(dirname(candidate.dir)), keep, [candidate.version, ...status.releases.map((r) => r.version)]);
       if (removed.length) o.log.info('releases.pruned', `removed old releases: ${removed.join(', ')}`, { keep });
     },
     async rollback(to?: Release) {
       await (await router()).post('/admin/rollback', to ? { to: to.version, appDir: to.dir } : {});
+    },
+    async withdraw(candidate) {
+      await (await router()).post('/admin/withdraw', { version: candidate.version });
     },
     async status(): Promise<TargetStatus> {
       const s = await (await router()).get<AdminStatus>('/admin/status');

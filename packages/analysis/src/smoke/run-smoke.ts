@@ -26,14 +26,27 @@ export interface SmokeResult {
   passed: boolean;
   attempts: number;
   ms: number;
+  /** The URL requested (HTTP checks). */
+  url?: string;
   status?: number;
   error?: string;
+  /** The start of the last response body, when the check failed. */
+  excerpt?: string;
+}
+
+/** One line per failed check: name, URL, what was wrong, the body's start and how many attempts — what an operator needs. */
+export function describeSmokeFailures(results: SmokeResult[]): string {
+  return results
+    .filter((r) => !r.passed)
+    .map((r) => `${r.name}${r.url ? ` (${r.url})` : ''}: ${r.error ?? 'failed'}${r.excerpt ? ` — body ${JSON.stringify(r.excerpt)}` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)
+    .join('; ');
 }
 
 export interface SmokeOptions {
   baseUrl: string;
   checks?: SmokeCheckSpec[];
-  builtIns?: { live?: string; ready?: string; metrics?: string } | false;
+  /** `metrics: false` leaves the metrics check out (a service without a Prometheus endpoint). */
+  builtIns?: { live?: string; ready?: string; metrics?: string | false } | false;
   dependencies?: DependencySpec[];
   env?: NodeJS.ProcessEnv;
   /** Per attempt (default 5 s). */
@@ -51,7 +64,8 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
   const specs: SmokeCheckSpec[] = [];
   if (o.builtIns !== false) {
     const b = o.builtIns ?? {};
-    specs.push({ name: 'live', path: b.live ?? '/health/live' }, { name: 'ready', path: b.ready ?? '/health/ready' }, { name: 'metrics', path: b.metrics ?? '/metrics' });
+    specs.push({ name: 'live', path: b.live ?? '/health/live' }, { name: 'ready', path: b.ready ?? '/health/ready' });
+    if (b.metrics !== false) specs.push({ name: 'metrics', path: b.metrics ?? '/metrics' });
   }
   specs.push(...(o.checks ?? []));
   const results: SmokeResult[] = [];
@@ -78,7 +92,9 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
   return { passed: results.every((r) => r.passed), results };
 }
 
-async function retry(name: string, deadline: number, signal: AbortSignal | undefined, once: () => Promise<{ ms: number; status?: number; error?: string }>): Promise<SmokeResult> {
+type Attempt = { ms: number; url?: string; status?: number; error?: string; excerpt?: string };
+
+async function retry(name: string, deadline: number, signal: AbortSignal | undefined, once: () => Promise<Attempt>): Promise<SmokeResult> {
   let attempts = 0;
   let delay = 200;
   for (;;) {
@@ -92,16 +108,21 @@ async function retry(name: string, deadline: number, signal: AbortSignal | undef
   }
 }
 
-async function runHttpCheck(base: string, spec: SmokeCheckSpec, timeoutMs: number, signal?: AbortSignal): Promise<{ ms: number; status?: number; error?: string }> {
+const EXCERPT_CHARS = 120;
+
+async function runHttpCheck(base: string, spec: SmokeCheckSpec, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
   const url = `${base}${spec.path}`;
   const count = spec.concurrency ?? 1;
   const attempts = await Promise.all(Array.from({ length: count }, () => httpAttempt(url, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body }, timeoutMs, signal)));
   const ms = Math.max(...attempts.map((a) => a.ms));
   for (const attempt of attempts) {
     const error = judgeAttempt(spec, attempt);
-    if (error) return { ms, status: attempt.status, error: count > 1 ? `${error} (one of ${count} concurrent requests)` : error };
+    if (error) {
+      const excerpt = attempt.body ? attempt.body.slice(0, EXCERPT_CHARS).trim() : undefined;
+      return { ms, url, status: attempt.status, error: count > 1 ? `${error} (one of ${count} concurrent requests)` : error, ...(excerpt ? { excerpt } : {}) };
+    }
   }
-  return { ms, status: attempts[0].status };
+  return { ms, url, status: attempts[0].status };
 }
 
 function judgeAttempt(spec: SmokeCheckSpec, a: HttpAttempt): string | undefined {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { startDemo } from '@pilot/demo-app/testing';
 import { freePort } from '@pilot/core';
 import { missing, runScript, startPostgres, startRedis, tempDir } from '@pilot/core/testing';
-import { runSmokeTests } from './run-smoke.ts';
+import { describeSmokeFailures, runSmokeTests } from './run-smoke.ts';
 
 const hello = { name: 'hello', path: '/api/hello', expect: { status: 200, json: { path: 'service', equals: 'demo-app' } } };
 
@@ -108,4 +108,20 @@ test('`pnpm smoke-tests`: exit 0 when healthy, 1 with JUnit XML when not, 2 on a
   const xml = await import('node:fs/promises').then((fs) => fs.readFile(junit, 'utf8'));
   assert.match(xml, /<testsuite name="smoke-tests" tests="4" failures="4"/);
   assert.equal(runScript('smoke-tests', ['--url', 'ftp://x'], { cwd: dir }).status, 2);
+});
+
+test('a service without a metrics endpoint passes with metrics: false; a failed check is named with its URL, body excerpt and attempts', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') return void res.end('ok');
+    res.writeHead(503).end('database connection refused: pool exhausted');
+  }).listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  await new Promise((resolve) => server.once('listening', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const healthy = await runSmokeTests({ baseUrl, builtIns: { live: '/healthz', ready: '/healthz', metrics: false }, deadlineMs: 1000 });
+  assert.deepEqual(healthy.results.map((r) => [r.name, r.passed]), [['live', true], ['ready', true]]);
+  const failing = await runSmokeTests({ baseUrl, builtIns: { live: '/healthz', ready: '/ready', metrics: false }, deadlineMs: 700 });
+  assert.equal(failing.passed, false);
+  const described = describeSmokeFailures(failing.results);
+  assert.match(described, new RegExp(`^ready \\(${baseUrl}/ready\\): status 503, expected 200 — body "database connection refused: pool exhausted" after [2-9] attempts$`));
 });

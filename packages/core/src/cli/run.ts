@@ -47,6 +47,19 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The event loop emptied while the command still awaited something (node exits 13 silently): say so, never end mute.
+  let lastEvent = '';
+  log.events.on((event) => {
+    lastEvent = `${event.event}${typeof event.msg === 'string' ? `: ${event.msg}` : ''}`;
+  });
+  let settled = false;
+  const onEmptyLoop = () => {
+    if (settled) return;
+    settled = true;
+    process.stderr.write(`pilot bug: the command ended while it still awaited a promise that can never settle (last event: ${log.redactor.text(lastEvent) || 'none'}). Nothing else will happen in this process — \`pnpm pilot status\` shows what it left; please report this with the output above.\n`);
+    process.exitCode = ExitCode.failed;
+  };
+  process.on('beforeExit', onEmptyLoop);
   try {
     const { command, args } = pickCommand(def, argv);
     const { flags, positionals } = parseFlags(args, command.flags, command.name);
@@ -72,6 +85,8 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
     if (process.env.PILOT_DEBUG && error instanceof Error) process.stderr.write(`${log.redactor.text(error.stack ?? '')}\n`);
     process.exitCode = code;
   } finally {
+    settled = true;
+    process.off('beforeExit', onEmptyLoop);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

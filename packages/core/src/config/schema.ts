@@ -29,8 +29,11 @@ export const serviceSchema = z.strictObject({
   /** Start command, run inside the release directory with PORT set. */
   start: argv,
   health: z.strictObject({ live: path.default('/health/live'), ready: path.default('/health/ready') }).prefault({}),
-  metricsPath: path.default('/metrics'),
+  /** The Prometheus endpoint smoke tests read; `false` for a service without one (the router's samples still feed analysis). */
+  metricsPath: z.union([path, z.literal(false)]).default('/metrics'),
   env: z.record(z.string(), z.string()).default({}),
+  /** Data that outlives releases (`{env}` substituted; default `.pilot/data/<env>/`), passed as PILOT_DATA_DIR. */
+  dataDir: z.string().min(1).optional(),
 });
 
 const checkSchema = z.strictObject({

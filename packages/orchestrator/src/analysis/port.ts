@@ -9,6 +9,8 @@ export interface Verdict {
 
 export interface SmokeOutcome {
   passed: boolean;
+  /** The failed checks, one line each (name, URL, what was wrong, body excerpt, attempts), for the console and the journal. */
+  failures?: string;
   results: Record<string, unknown>[];
 }
 

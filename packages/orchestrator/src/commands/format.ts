@@ -27,6 +27,7 @@ export function formatDeployResult(r: DeployResult): string {
       break;
     default:
       lines.push(`✗ deployment ${r.deploymentId ?? ''} of ${r.release.version} ${r.outcome}: ${r.reason ?? ''}`);
+      if (r.undo) lines.push(`  ${r.undo.charAt(0).toUpperCase()}${r.undo.slice(1)}.`);
   }
   lines.push(`  Monitoring: ${r.monitoringUrl}`);
   if (r.outcome === 'succeeded' || r.outcome === 'paused') lines.push(`  Roll back:  ${r.rollbackCommand}`);

@@ -6,7 +6,7 @@ import { executeSteps, undoDeployment } from './execute.ts';
 import type { StepSpec } from './plan.ts';
 import type { DeployRun } from './run.ts';
 import { Runner } from './runner.ts';
-import { collaborators } from './setup.ts';
+import { collaborators, strategyFor } from './setup.ts';
 import type { RunState } from './state.ts';
 import { sleep } from './sleep.ts';
 
@@ -36,7 +36,9 @@ async function openDeployment(ctx: EnvContext, verb: string): Promise<Deployment
 /** Rebuilds a run from the journal: its plan, its state, the lock taken again for this process. */
 async function reopen(o: ControlOptions, view: DeploymentView): Promise<DeployRun> {
   const { ctx, log } = o;
-  const { target, analysis } = await collaborators(ctx, log, o.signal, o);
+  // The strategy the deployment started with (journalled as its kind), so keep-warm follows it on resume too.
+  const strategy = typeof view.data.strategy === 'string' ? strategyFor(ctx, view.data.strategy as StrategyConfig['kind']) : undefined;
+  const { target, analysis } = await collaborators(ctx, log, o.signal, { ...o, strategy });
   const runner = await Runner.create({ dry: false, log, journalPath: statePaths(ctx.paths.root).journal(view.id), redactor: log.redactor });
   const data = view.data as unknown as RunState & { plan: StepSpec[] };
   const state: RunState = { ...data };

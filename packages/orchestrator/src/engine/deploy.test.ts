@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
 import { execa } from 'execa';
@@ -203,4 +204,20 @@ test('step hooks: a later capability sees each step; a `before promote` gate tha
   assert.equal((await infraOf(repo)).stable, v1);
   const { entries } = await readJournal(statePaths(ctx.paths.root).journal(result.deploymentId!));
   assert.ok(entries.some((e) => e.event === 'gate.checked'));
+});
+
+test('a --version that exists for another commit is refused with exit 2 before the lock is taken or a journal written', async (t) => {
+  const { repo, run } = await setup(t);
+  const first = await run('staging', { version: 'r1' });
+  assert.equal(first.result.outcome, 'succeeded', first.result.reason);
+  const commit = await repo.commit('another commit');
+  await assert.rejects(run('staging', { version: 'r1' }), (error: Error & { exitCode?: number }) => {
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, new RegExp(`--version r1 already exists for commit ${first.result.release.commit!.slice(0, 12)}, not ${commit.slice(0, 12)}`));
+    return true;
+  });
+  const ctx = first.ctx;
+  assert.equal((await readLock(ctx.lockOptions)).held, false);
+  const journals = (await readdir(join(ctx.paths.root, 'deployments'))).filter((f) => f.endsWith('.jsonl'));
+  assert.equal(journals.length, 1, journals.join(', '));
 });

@@ -3,7 +3,7 @@ import { type EnvContext, type Logger, type Release, type StrategyConfig, type T
 import type { AnalysisPort } from '../analysis/port.ts';
 import { resolveCommit } from '../git/git.ts';
 import { type PreflightCheck, assertPreflight, runPreflight } from '../preflight/preflight.ts';
-import { assertVersion, versionFor } from '../release/version.ts';
+import { assertVersion, assertVersionFree, versionFor } from '../release/version.ts';
 import { newDeploymentId } from '../state/ids.ts';
 import { type ExecuteResult, executeSteps } from './execute.ts';
 import type { StepHook } from './hooks.ts';
@@ -11,6 +11,7 @@ import { type StepSpec, planSteps } from './plan.ts';
 import type { DeployRun } from './run.ts';
 import { type PlannedAction, Runner } from './runner.ts';
 import { collaborators, currentStable, strategyFor } from './setup.ts';
+import { backupSources } from '../wiring/backup.ts';
 import { migrationsEnabled } from '../wiring/migrate.ts';
 
 export interface DeployOptions {
@@ -62,8 +63,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const commit = o.release?.commit ?? (await resolveCommit(ctx.root, ref));
   if (!commit) throw new UsageError(`--ref ${JSON.stringify(ref)} is not a commit in ${ctx.root} — pass a branch, tag or sha that \`git rev-parse\` knows`);
   const version = o.release?.version ?? (o.version ? assertVersion(o.version) : await versionFor(ctx.root, commit));
+  if (!o.release) await assertVersionFree(ctx.paths.releases, version, commit);
   const strategy = strategyFor(ctx, o.strategy);
-  const { target, analysis } = await collaborators(ctx, log, o.signal, o);
+  const { target, analysis } = await collaborators(ctx, log, o.signal, { ...o, strategy });
   const preflight = await runPreflight({
     ctx,
     commit,
@@ -77,7 +79,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   for (const check of preflight) log[check.ok ? 'debug' : check.forced ? 'warn' : 'error']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
-  const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && ctx.env.backup.paths.length > 0, migrate: migrationsEnabled(ctx), firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));
+  const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && backupSources(ctx).length > 0, migrate: migrationsEnabled(ctx), firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));
   const id = newDeploymentId(ctx.envName);
   const dry = Boolean(o.dryRun);
   const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });

@@ -15,6 +15,8 @@ export interface ExecuteResult {
   reason?: string;
   pausedAt?: string;
   dueAt?: string;
+  /** What was undone after a failure, and what serves now. */
+  undo?: string;
   reasons?: Record<string, unknown>[];
 }
 
@@ -78,15 +80,18 @@ async function handleFailure(run: DeployRun, error: unknown): Promise<ExecuteRes
   const reasons = error instanceof VerdictRollback ? error.reasons : undefined;
   run.log.error(interrupted ? 'deployment.interrupted' : 'deployment.failing', message, { deployment: run.id });
   const undo = await undoDeployment(run, interrupted ? 'interrupted' : message);
-  const event = interrupted ? 'deployment.aborted' : run.state.prepared ? 'deployment.rolled_back' : 'deployment.failed';
+  // A first deployment has nothing to roll back to: it failed, whatever was undone.
+  const rolledBack = run.state.prepared && Boolean(run.state.stable);
+  const event = interrupted ? 'deployment.aborted' : rolledBack ? 'deployment.rolled_back' : 'deployment.failed';
   await run.runner.journal(event, { reason: message, ...(reasons ? { reasons } : {}), undo, state: snapshot(run) });
   await releaseLock(run.ctx.lockOptions, run.id);
   if (interrupted) throw new InterruptedError(`deployment ${run.id} interrupted: ${undo.summary}; lock released`, { cause: error });
   return {
-    outcome: run.state.prepared ? 'rolled_back' : 'failed',
+    outcome: rolledBack ? 'rolled_back' : 'failed',
     exitCode: ExitCode.failed,
     reason: message,
     reasons,
+    undo: undo.summary,
   };
 }
 
@@ -103,14 +108,31 @@ export async function undoDeployment(run: DeployRun, why: string, options: { del
   const parts: string[] = [];
   const result: UndoResult = { summary: '', errors };
   const { state, ctx } = run;
-  if (state.prepared) {
+  if (state.prepared && !state.stable) {
+    // A first deployment: there is no release to go back to, so the failed one must not stay live.
+    const failed = state.release!;
+    try {
+      if (run.target.withdraw) {
+        await run.target.withdraw(failed);
+        if (state.promoted) await recordHistory(ctx.paths.root, ctx.envName, 'release.withdrawn', { version: failed.version, commit: failed.commit, deploymentId: run.id });
+        result.trafficTo = 'none';
+        parts.push(`nothing served before: ${failed.version} stopped, no release is live on ${ctx.envName}`);
+      } else {
+        result.trafficTo = failed.version;
+        parts.push(`nothing served before and the ${run.target.kind} target cannot withdraw a release: ${failed.version} is still live on ${ctx.envName} — take it down with your own tooling`);
+      }
+      state.weight = 0;
+    } catch (error) {
+      errors.push(`withdrawing ${failed.version} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else if (state.prepared) {
     const to: Release | undefined = state.stable;
     try {
       await run.target.rollback(to);
-      result.trafficTo = to?.version ?? 'stable';
+      result.trafficTo = to!.version;
       parts.push(`traffic back on ${result.trafficTo}`);
-      if (state.promoted && to) {
-        await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: to.version, commit: to.commit, deploymentId: run.id, via: 'rollback' });
+      if (state.promoted) {
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: to!.version, commit: to!.commit, deploymentId: run.id, via: 'rollback' });
       }
       state.weight = 0;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, strategySchema } from '@pilot/core';
+import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, serviceDataDir, strategySchema } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { readManifest, releaseOf } from '../release/manifest.ts';
 import { createTarget } from '../targets/create.ts';
@@ -42,6 +42,8 @@ export function useAnalysis(factory: AnalysisFactory): AnalysisFactory {
 export interface Collaborators {
   target?: TargetDriver;
   analysis?: AnalysisPort;
+  /** The run's strategy (keep-warm on the local target follows it). */
+  strategy?: StrategyConfig;
 }
 
 /** The target driver and analysis for an environment, unless injected (tests, the demo). */
@@ -55,6 +57,8 @@ export async function collaborators(ctx: EnvContext, log: Logger, signal: AbortS
       log,
       signal,
       stable: () => currentStable(ctx),
+      strategy: given.strategy ?? strategyFor(ctx),
+      dataDir: serviceDataDir(ctx.root, ctx.config.service.dataDir, ctx.envName),
     }));
   const analysis = given.analysis ?? (await analysisFactory(ctx, log, target));
   return { target, analysis };

@@ -91,7 +91,7 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
       }
       const url = await candidateUrlOf(run.target, state.release!, ctx.env.port);
       const outcome = await run.analysis.smoke(url, run.signal);
-      if (!outcome.passed) throw new VerdictRollback(`smoke tests failed against ${state.release!.version} at ${url}`, outcome.results);
+      if (!outcome.passed) throw new VerdictRollback(`smoke tests failed against ${state.release!.version} at ${url}${outcome.failures ? ` — ${outcome.failures}` : ''}`, outcome.results);
       log.info('smoke.passed', `smoke tests passed against ${state.release!.version}`, { url });
       return {};
     }

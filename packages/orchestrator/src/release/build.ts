@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { extract } from 'tar';
 import { git } from '../git/git.ts';
 import { writeReleaseArchive } from './archive.ts';
+import { assertVersionFree } from './version.ts';
 import { claimBuildDir } from './build-dir.ts';
 import { type ReleaseManifest, readManifest, releaseOf, writeManifest } from './manifest.ts';
 import { withPnpm } from './pnpm.ts';
@@ -56,7 +57,7 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
   const finalDir = join(o.releasesDir, o.version);
   const existing = await readManifest(finalDir);
   if (existing) {
-    if (existing.commit !== o.commit) throw new PilotError(`release ${o.version} already exists for commit ${existing.commit.slice(0, 12)}, not ${o.commit.slice(0, 12)} — releases are immutable; pick another --version`);
+    await assertVersionFree(o.releasesDir, o.version, o.commit);
     return { ...releaseOf(finalDir, existing), reused: true };
   }
   const { service } = o.config;

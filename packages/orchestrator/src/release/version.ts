@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { UsageError } from '@pilot/core';
 import { git } from '../git/git.ts';
+import { readManifest } from './manifest.ts';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
@@ -13,4 +15,12 @@ export function assertVersion(version: string, flag = '--version'): string {
 export async function versionFor(root: string, commit: string): Promise<string> {
   const count = await git(root, ['rev-list', '--count', commit]);
   return `v${count}-${commit.slice(0, 7)}`;
+}
+
+/** Releases are immutable: a version already built from another commit is refused (exit 2), before anything is locked. */
+export async function assertVersionFree(releasesDir: string, version: string, commit: string): Promise<void> {
+  const existing = await readManifest(join(releasesDir, version));
+  if (existing && existing.commit !== commit) {
+    throw new UsageError(`--version ${version} already exists for commit ${existing.commit.slice(0, 12)}, not ${commit.slice(0, 12)} — releases are immutable; pick another --version (or leave it out: the default, v<count>-<sha>, names the commit)`);
+  }
 }

@@ -3,7 +3,8 @@ import { JournalWriter, readJournal } from '@pilot/core';
 
 /** What an environment's history journal records: which release went live, and which became last-known-good. */
 export interface HistoryEntry {
-  event: 'release.live' | 'release.lkg' | 'rollback.drill';
+  /** `release.withdrawn`: a failed first release was taken out, nothing serves. */
+  event: 'release.live' | 'release.lkg' | 'release.withdrawn' | 'rollback.drill';
   version: string;
   commit?: string;
   deploymentId: string;
@@ -24,9 +25,10 @@ export async function readHistory(state: string, env: string): Promise<HistoryEn
   return entries as unknown as HistoryEntry[];
 }
 
-/** The release serving the environment according to the journal (the last one that went live). */
+/** The release serving the environment according to the journal (the last one that went live, unless withdrawn since). */
 export function currentLive(history: HistoryEntry[]): HistoryEntry | undefined {
-  return history.filter((entry) => entry.event === 'release.live').at(-1);
+  const last = history.filter((entry) => entry.event === 'release.live' || entry.event === 'release.withdrawn').at(-1);
+  return last?.event === 'release.live' ? last : undefined;
 }
 
 /** The newest last-known-good release other than `except` (the one to roll back to). */

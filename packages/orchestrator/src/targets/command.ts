@@ -13,11 +13,13 @@ export interface CommandTargetOptions {
   /** The release serving now, for `{version}` in rollback when no release is named. */
   stable?: () => Promise<Release | undefined>;
   signal?: AbortSignal;
+  /** The environment's data folder: `{dataDir}` and PILOT_DATA_DIR for every phase. */
+  dataDir?: string;
 }
 
-/** Replaces `{version}`, `{weight}`, `{percent}`, `{env}`, `{commit}`, `{dir}` inside each argv element: values never pass through a shell. */
+/** Replaces `{version}`, `{weight}`, `{percent}`, `{env}`, `{commit}`, `{dir}`, `{dataDir}` inside each argv element: values never pass through a shell. */
 export function expandArgv(argv: string[], vars: Record<string, string>): string[] {
-  return argv.map((arg) => arg.replace(/\{(version|weight|percent|env|commit|dir)\}/g, (whole, name: string) => vars[name] ?? whole));
+  return argv.map((arg) => arg.replace(/\{(version|weight|percent|env|commit|dir|dataDir)\}/g, (whole, name: string) => vars[name] ?? whole));
 }
 
 /** The `command` target: the user's own commands per phase, so any infrastructure (or a batch job) fits. */
@@ -28,6 +30,7 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
     version: release?.version ?? '',
     commit: release?.commit ?? '',
     dir: release?.dir ?? '',
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     ...(weight === undefined ? {} : { weight: String(weight), percent: String(weight) }),
   });
   const argvFor = (phase: Phase, release: Release | undefined, weight?: number) => {
@@ -38,7 +41,7 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
     o.log.info('target.command', `${phase}: ${argv.join(' ')}`, { phase });
     // A rollback is the clean-up after an interrupt: it must run to the end, so only forward phases are cancellable.
     const cancelSignal = phase === 'rollback' ? undefined : o.signal;
-    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal, env: { PILOT_ENV: o.envName, PILOT_PHASE: phase } });
+    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal, env: { PILOT_ENV: o.envName, PILOT_PHASE: phase, ...(o.dataDir ? { PILOT_DATA_DIR: o.dataDir } : {}) } });
     if (r.isCanceled) throw new PilotError(`${phase} command was interrupted: ${argv.join(' ')}`);
     if (r.exitCode !== 0) {
       const tail = String(r.all ?? '').trim().split('\n').slice(-10).join('\n');

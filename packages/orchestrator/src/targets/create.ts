@@ -1,4 +1,4 @@
-import type { EnvironmentConfig, Logger, Release, TargetDriver } from '@pilot/core';
+import { type EnvironmentConfig, type Logger, type Release, type StrategyConfig, type TargetDriver, parseDuration } from '@pilot/core';
 import { createLocalTarget } from '@pilot/router';
 import { createCommandTarget } from './command.ts';
 
@@ -9,11 +9,16 @@ export interface CreateTargetOptions {
   log: Logger;
   stable?: () => Promise<Release | undefined>;
   signal?: AbortSignal;
+  /** The environment's data folder (serviceDataDir). */
+  dataDir?: string;
+  /** The run's strategy, whatever set it (`--strategy`, the environment, the top level): blue-green keeps the old release warm. */
+  strategy?: StrategyConfig;
 }
 
 /** The driver for an environment's `target`: the embedded local router, or the user's commands. */
 export async function createTarget(o: CreateTargetOptions): Promise<TargetDriver> {
   const target = o.env.target;
-  if (target.kind === 'command') return createCommandTarget({ config: target, root: o.root, envName: o.envName, log: o.log, stable: o.stable, signal: o.signal });
-  return createLocalTarget({ root: o.root, envName: o.envName, env: o.env, log: o.log });
+  if (target.kind === 'command') return createCommandTarget({ config: target, root: o.root, envName: o.envName, log: o.log, stable: o.stable, signal: o.signal, dataDir: o.dataDir });
+  const keepWarmMs = o.strategy ? (o.strategy.kind === 'blue-green' ? parseDuration(o.strategy.keepWarm, 'strategy.keepWarm') : 0) : undefined;
+  return createLocalTarget({ root: o.root, envName: o.envName, env: o.env, log: o.log, keepWarmMs });
 }

@@ -1,4 +1,4 @@
-import { analyseStep, runSmokeTests } from '@pilot/analysis';
+import { analyseStep, describeSmokeFailures, runSmokeTests } from '@pilot/analysis';
 import { type EnvContext, type Logger, type TargetDriver, parseDuration } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 
@@ -11,12 +11,12 @@ export function createDefaultAnalysis(ctx: EnvContext, log: Logger, target: Targ
         baseUrl,
         checks: checks.smoke,
         dependencies: checks.dependencies,
-        builtIns: { live: service.health.live, ready: service.health.ready },
+        builtIns: { live: service.health.live, ready: service.health.ready, metrics: service.metricsPath },
         timeoutMs: parseDuration(checks.timeout),
         deadlineMs: parseDuration(checks.deadline),
         signal,
       });
-      return { passed: outcome.passed, results: outcome.results as unknown as Record<string, unknown>[] };
+      return { passed: outcome.passed, failures: describeSmokeFailures(outcome.results), results: outcome.results as unknown as Record<string, unknown>[] };
     },
     analyse: (o) => analyseStep({ ...o, root: ctx.root, ctx, rules: ctx.env.rules, target, log }),
   };

@@ -47,7 +47,8 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
         }
         case 'POST /admin/promote': {
           const version = text(body, 'version');
-          await router.setRoutes({ stable: version, weight: 0, maintenance: router.routes.maintenance });
+          const keepWarmMs = typeof body.keepWarmMs === 'number' && body.keepWarmMs >= 0 ? body.keepWarmMs : undefined;
+          await router.setRoutes({ stable: version, weight: 0, maintenance: router.routes.maintenance }, keepWarmMs);
           return send(200, router.status());
         }
         case 'POST /admin/rollback': {
@@ -55,6 +56,15 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
           if (!to) throw new RouteError('there is no stable release to roll back to — pass "to"');
           if (typeof body.appDir === 'string') await router.prepare(to, body.appDir);
           await router.setRoutes({ stable: to, weight: 0, maintenance: router.routes.maintenance });
+          return send(200, router.status());
+        }
+        case 'POST /admin/withdraw': {
+          // A first release that failed: nothing to go back to, so nothing serves (503) and it stops now, never kept warm.
+          const version = text(body, 'version');
+          const { routes } = router;
+          if (routes.stable === version || routes.candidate === version) await router.setRoutes({ stable: routes.stable === version ? undefined : routes.stable, weight: 0, maintenance: routes.maintenance });
+          // Also when it never became routable (it failed to start): whatever runs of it stops.
+          router.retire(version, 0);
           return send(200, router.status());
         }
         case 'POST /admin/maintenance': {

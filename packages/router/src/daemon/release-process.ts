@@ -16,6 +16,8 @@ export interface ReleaseSpec {
 
 export interface ProcessOptions {
   port: number;
+  /** The environment's data folder (PILOT_DATA_DIR), shared by its releases and kept across them. */
+  dataDir?: string;
   logFile: string;
   readyPath: string;
   readyProbes: number;
@@ -69,7 +71,10 @@ export class ReleaseProcess {
   start(): void {
     mkdirSync(dirname(this.options.logFile), { recursive: true });
     const log = openSync(this.options.logFile, 'a');
-    const [command, ...args] = this.spec.start;
+    const { port, dataDir } = this.options;
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    // `{port}` and `{dataDir}` inside an argument: a service that takes its port as a flag needs no shell.
+    const [command, ...args] = this.spec.start.map((arg) => arg.replaceAll('{port}', String(port)).replaceAll('{dataDir}', dataDir ?? ''));
     this.state = 'starting';
     this.#okInARow = 0;
     let child: ChildProcess;
@@ -77,7 +82,7 @@ export class ReleaseProcess {
       // detached: its own process group, so stop() reaches whatever the start command spawns.
       child = spawn(command, args, {
         cwd: this.spec.appDir,
-        env: { ...process.env, ...this.spec.env, PORT: String(this.options.port), PILOT_RELEASE: this.spec.version },
+        env: { ...process.env, ...this.spec.env, PORT: String(port), PILOT_RELEASE: this.spec.version, ...(dataDir ? { PILOT_DATA_DIR: dataDir } : {}) },
         stdio: ['ignore', log, log],
         detached: true,
       });

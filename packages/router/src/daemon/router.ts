@@ -79,6 +79,7 @@ export class Router {
     const spec = await readReleaseSpec(version, appDir);
     const proc = new ReleaseProcess(spec, {
       port: await freePort(),
+      dataDir: this.settings.dataDir,
       logFile: routerFiles(this.routerDir).releaseLog(version),
       readyPath: this.settings.readyPath,
       readyProbes: this.settings.readyProbes,
@@ -98,8 +99,8 @@ export class Router {
     return proc;
   }
 
-  /** Swaps the whole route table at once; releases it names must be ready. */
-  async setRoutes(next: RouteTable): Promise<void> {
+  /** Swaps the whole route table at once; releases it names must be ready. A replaced stable stays warm `keepWarmMs`. */
+  async setRoutes(next: RouteTable, keepWarmMs = this.settings.keepWarmMs): Promise<void> {
     for (const version of [next.stable, next.weight > 0 ? next.candidate : undefined]) {
       if (version && !this.processes.get(version)?.routable) throw new RouteError(`release ${version} is not running and ready — prepare it first`);
     }
@@ -110,7 +111,7 @@ export class Router {
     // Releases that no longer appear drain and stop (a replaced stable may stay warm).
     for (const version of new Set([previous.stable, previous.candidate])) {
       if (!version || version === next.stable || version === next.candidate) continue;
-      this.retire(version, version === previous.stable ? this.settings.keepWarmMs : 0);
+      this.retire(version, version === previous.stable ? keepWarmMs : 0);
     }
   }
 
