@@ -24,6 +24,16 @@ export interface RouterSettings {
   sticky?: { cookie?: string; header?: string };
 }
 
+/**
+ * What a release is started and supervised with. Each release keeps the settings it was prepared with (persisted with
+ * it, restored after a router restart): a changed readiness path or timeout applies from the next deployment on.
+ */
+export type ReleaseSettings = Pick<RouterSettings, 'readyPath' | 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs' | 'dataDir'>;
+
+export function releaseSettingsOf(s: RouterSettings | ReleaseSettings): ReleaseSettings {
+  return { readyPath: s.readyPath, readyProbes: s.readyProbes, drainTimeoutMs: s.drainTimeoutMs, stopGraceMs: s.stopGraceMs, readyTimeoutMs: s.readyTimeoutMs, dataDir: s.dataDir };
+}
+
 export const routerFiles = (routerDir: string) => ({
   settings: join(routerDir, 'router.json'),
   state: join(routerDir, 'state.json'),

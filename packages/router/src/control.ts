@@ -4,7 +4,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type EnvironmentConfig, PilotError, RefusedError, loadConfig, parseDuration, serviceDataDir, stateDir, statePaths, writeFileAtomic } from '@pilot/core';
 import { type RouterClient, routerClient } from './client.ts';
-import { type RouterSettings, readSettings, routerFiles } from './config.ts';
+import { type ReleaseSettings, type RouterSettings, readSettings, releaseSettingsOf, routerFiles } from './config.ts';
 
 const DAEMON = fileURLToPath(new URL('./daemon/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -48,6 +48,11 @@ async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
     // Field names are matched lower-cased: done once here, not per request.
     sticky: t.sticky && { ...t.sticky, header: t.sticky.header?.toLowerCase() },
   };
+}
+
+/** The settings a release prepared now gets (the config as it is now): it keeps them for its life. */
+export async function releaseSettingsFor(o: RouterLocation): Promise<ReleaseSettings> {
+  return releaseSettingsOf(await settingsFor(o));
 }
 
 /** Is the router of this environment running and answering? */

@@ -3,8 +3,7 @@ import type { EnvironmentConfig, Logger, PlanStep, Release, TargetDriver, Target
 import { access } from 'node:fs/promises';
 import { PilotError } from '@pilot/core';
 import type { RouterClient } from './client.ts';
-import { adminPortOf, startRouter, stopRouter } from './control.ts';
-import { pruneReleases } from './releases/retention.ts';
+import { adminPortOf, releaseSettingsFor, startRouter, stopRouter } from './control.ts';
 
 export interface LocalTargetOptions {
   root: string;
@@ -34,14 +33,18 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
     return client;
   };
   const admin = `127.0.0.1:${adminPortOf(o.env)}`;
-  const keep = o.env.target.kind === 'local' ? o.env.target.keepReleases : 5;
+  // Read at each prepare: a release starts with the config as it is now (a changed readiness path applies to it).
+  const settings = () => releaseSettingsFor({ root: o.root, envName: o.envName, env: o.env, readyPath: o.readyPath });
 
   return {
     kind: 'local',
     async plan(candidate, weights) {
-      await access(dirname(candidate.dir)).catch(() => {
-        throw new PilotError(`release ${candidate.version}: ${dirname(candidate.dir)} does not exist — build the release first`, 2);
-      });
+      // A dry run plans a release it has not built (no digest yet): only a built one must be on disk.
+      if (candidate.digest) {
+        await access(dirname(candidate.dir)).catch(() => {
+          throw new PilotError(`release ${candidate.version}: ${dirname(candidate.dir)} does not exist — build the release first`, 2);
+        });
+      }
       const steps: PlanStep[] = [{ action: 'prepare', description: `start ${candidate.version} beside stable, wait for its readiness probes`, command: ['POST', `${admin}/admin/prepare`, JSON.stringify({ version: candidate.version, appDir: candidate.dir })] }];
       for (const weight of weights) {
         steps.push({ action: 'shift', description: `send ${weight}% of traffic to ${candidate.version}`, command: ['POST', `${admin}/admin/shift`, JSON.stringify({ version: candidate.version, weight })] });
@@ -50,18 +53,16 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
       return steps;
     },
     async prepare(candidate) {
-      await (await router()).post('/admin/prepare', { version: candidate.version, appDir: candidate.dir });
+      await (await router()).post('/admin/prepare', { version: candidate.version, appDir: candidate.dir, settings: await settings() });
     },
     async shift(candidate, weight) {
       await (await router()).post('/admin/shift', { version: candidate.version, weight });
     },
     async promote(candidate) {
-      const status = await (await router()).post<AdminStatus>('/admin/promote', { version: candidate.version, ...(o.keepWarmMs === undefined ? {} : { keepWarmMs: o.keepWarmMs }) });
-      const removed = await pruneReleases(dirname(dirname(candidate.dir)), keep, [candidate.version, ...status.releases.map((r) => r.version)]);
-      if (removed.length) o.log.info('releases.pruned', `removed old releases: ${removed.join(', ')}`, { keep });
+      await (await router()).post<AdminStatus>('/admin/promote', { version: candidate.version, ...(o.keepWarmMs === undefined ? {} : { keepWarmMs: o.keepWarmMs }) });
     },
     async rollback(to?: Release) {
-      await (await router()).post('/admin/rollback', to ? { to: to.version, appDir: to.dir } : {});
+      await (await router()).post('/admin/rollback', to ? { to: to.version, appDir: to.dir, settings: await settings() } : {});
     },
     async withdraw(candidate) {
       await (await router()).post('/admin/withdraw', { version: candidate.version });

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { routerClient } from './client.ts';
+import { Logger } from '@pilot/core';
 import { routerRunning, startRouter } from './control.ts';
+import { createLocalTarget } from './local-target.ts';
 import { candidateTurn } from './daemon/routes.ts';
 import { countReleases, routerFixture } from './testing/fixture.ts';
+
+const silentLog = new Logger({ format: 'json', stream: { write: () => true } as unknown as NodeJS.WritableStream });
 
 /** A GET through node:http, which (unlike fetch) lets the test send hop-by-hop headers. */
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -218,4 +222,32 @@ test('router killed with -9 and restarted: routes come back, and no traffic reac
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.deepEqual(counts, { v1: 10, v2: 10 });
+});
+
+test('each release keeps the readiness path it was prepared with, across two router restarts (routes restored exactly)', async (t) => {
+  const f = await routerFixture(t);
+  const v1 = await f.release('v1');
+  await f.driver.prepare(v1);
+  await f.driver.promote(v1);
+  // The team changes its readiness path; v2 answers 503 on the old one (READY=false) and 200 on the new one.
+  const changed = createLocalTarget({ root: f.root, envName: 'test', env: f.env, log: silentLog, readyPath: '/health/live' });
+  const v2 = await f.release('v2', { READY: 'false' });
+  await changed.prepare(v2);
+  await changed.promote(v2);
+  assert.deepEqual(await countReleases(`${f.url}/api/hello`, 10), { v2: 10 });
+  for (const round of [1, 2]) {
+    const running = await routerRunning(f.routerDir);
+    process.kill(running!.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Restarted with the router's original settings (readiness /health/ready): v2 still uses its own.
+    await startRouter({ root: f.root, envName: 'test', env: f.env, readyPath: '/health/ready' });
+    const deadline = Date.now() + 10_000;
+    let counts: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      counts = await countReleases(`${f.url}/api/hello`, 5);
+      if (counts.v2 === 5) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.deepEqual(counts, { v2: 5 }, `after restart ${round}`);
+  }
 });

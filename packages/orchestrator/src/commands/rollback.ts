@@ -2,7 +2,7 @@ import { type EnvContext, ExitCode, JournalWriter, type LockRecord, type Logger,
 import type { AnalysisPort } from '../analysis/port.ts';
 import { collaborators, loadRelease } from '../engine/setup.ts';
 import { baseUrlOf } from '../engine/urls.ts';
-import { git } from '../git/git.ts';
+import { resolveReleaseRef } from '../release/rebuild.ts';
 import { findOpenDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory, recordHistory } from '../state/history.ts';
 import { newDeploymentId } from '../state/ids.ts';
@@ -49,7 +49,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const open = await findOpenDeployment(ctx.paths.root, ctx.envName);
   const openRunning = open && (open.status === 'running' || open.status === 'paused') ? open : undefined;
   const live = currentLive(history)?.version ?? (await target.status().then((s) => s.stable?.version, () => undefined));
-  const toVersion = o.to ? await resolveRelease(ctx, o.to) : openRunning ? ((openRunning.data.stable as Release | undefined)?.version ?? live) : lastKnownGood(history, live)?.version;
+  const toVersion = o.to ? await resolveReleaseRef(ctx, o.to, log, o.signal) : openRunning ? ((openRunning.data.stable as Release | undefined)?.version ?? live) : lastKnownGood(history, live)?.version;
   if (!toVersion && !openRunning) throw new RefusedError(`no last-known-good release on ${ctx.envName} other than ${live ?? 'the current one'} — pass --to VERSION (see \`ls .pilot/releases\`)`);
   const to = toVersion ? await loadRelease(ctx, toVersion) : undefined;
   if (toVersion && !to) throw new UsageError(`--to ${toVersion}: no built release ${toVersion} in ${ctx.paths.releases} — pick one of the releases listed there`);
@@ -121,16 +121,3 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   }
 }
 
-/** `--to` takes a release version or a git tag (whose commit names a built release). */
-async function resolveRelease(ctx: EnvContext, ref: string): Promise<string> {
-  if (await loadRelease(ctx, ref)) return ref;
-  const commit = await git(ctx.root, ['rev-parse', '--verify', '--quiet', `refs/tags/${ref}^{commit}`], { reject: false });
-  if (commit) {
-    const { readdir } = await import('node:fs/promises');
-    for (const version of await readdir(ctx.paths.releases).catch(() => [] as string[])) {
-      const release = await loadRelease(ctx, version);
-      if (release?.commit === commit) return version;
-    }
-  }
-  throw new UsageError(`--to ${JSON.stringify(ref)} is neither a built release in ${ctx.paths.releases} nor a tag of one — pass a version from \`pnpm pilot status\``);
-}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
@@ -220,4 +220,20 @@ test('a --version that exists for another commit is refused with exit 2 before t
   assert.equal((await readLock(ctx.lockOptions)).held, false);
   const journals = (await readdir(join(ctx.paths.root, 'deployments'))).filter((f) => f.endsWith('.jsonl'));
   assert.equal(journals.length, 1, journals.join(', '));
+});
+
+test('rollback --to a release pruned from disk builds it again from its tag: same digest, traffic on it', async (t) => {
+  const { repo, log, run } = await setup(t);
+  const first = (await run('staging', { version: 'r1' })).result;
+  await repo.commit('r2');
+  const { ctx } = await run('staging', { version: 'r2' });
+  await rm(join(ctx.paths.releases, 'r1'), { recursive: true });
+  await rm(join(ctx.paths.releases, 'r1.tar.gz'));
+  const back = await rollback({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis(), to: 'r1' });
+  assert.equal(back.exitCode, 0);
+  assert.equal(back.to, 'r1');
+  assert.equal((await infraOf(repo)).stable, 'r1');
+  const rebuilt = JSON.parse(await readFile(join(ctx.paths.releases, 'r1', 'manifest.json'), 'utf8'));
+  assert.equal(rebuilt.commit, first.release.commit);
+  assert.equal(rebuilt.digest, first.release.digest);
 });

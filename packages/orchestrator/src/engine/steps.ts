@@ -1,6 +1,7 @@
 import { PilotError, parseDuration } from '@pilot/core';
 import { createTag, pushTag, tagName } from '../git/tag.ts';
 import { buildCommands, buildRelease } from '../release/build.ts';
+import { pruneReleases } from '../release/retention.ts';
 import { recordHistory } from '../state/history.ts';
 import { requireVerifiedAttestation, startAttestation } from '../wiring/attest.ts';
 import { runBackup } from '../wiring/backup.ts';
@@ -157,6 +158,8 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
         await recordHistory(ctx.paths.root, ctx.envName, 'release.lkg', { version: state.release!.version, commit: state.release!.commit, deploymentId: run.id });
         const retire = (run.target as { retire?: (r: unknown) => Promise<void> }).retire;
         if (state.stable && state.stable.version !== state.release!.version && typeof retire === 'function') await retire.call(run.target, state.stable);
+        const removed = await pruneReleases(ctx);
+        if (removed.length) log.info('releases.pruned', `removed releases no environment needs any more: ${removed.join(', ')}`, { removed });
       });
       return {};
     }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ReleaseSettings, releaseSettingsOf } from '../config.ts';
 import { RouteError, type Router } from './router.ts';
 
 type Body = Record<string, unknown>;
@@ -35,7 +36,7 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
           return send(200, { now, releases });
         }
         case 'POST /admin/prepare':
-          await router.prepare(text(body, 'version'), text(body, 'appDir'));
+          await router.prepare(text(body, 'version'), text(body, 'appDir'), releaseSettings(body, router));
           return send(200, router.status());
         case 'POST /admin/shift': {
           const version = text(body, 'version');
@@ -54,7 +55,7 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
         case 'POST /admin/rollback': {
           const to = typeof body.to === 'string' ? body.to : router.routes.stable;
           if (!to) throw new RouteError('there is no stable release to roll back to — pass "to"');
-          if (typeof body.appDir === 'string') await router.prepare(to, body.appDir);
+          if (typeof body.appDir === 'string') await router.prepare(to, body.appDir, releaseSettings(body, router));
           await router.setRoutes({ stable: to, weight: 0, maintenance: router.routes.maintenance });
           return send(200, router.status());
         }
@@ -83,6 +84,21 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
       const message = error instanceof Error ? error.message : String(error);
       return send(error instanceof RouteError ? 409 : 422, { error: message });
     }
+  };
+}
+
+/** The release settings a client sent (`settings`), over the router's own for anything it left out. */
+function releaseSettings(body: Body, router: Router): ReleaseSettings {
+  const given = typeof body.settings === 'object' && body.settings !== null ? (body.settings as Partial<ReleaseSettings>) : {};
+  const own = releaseSettingsOf(router.settings);
+  const number = (key: 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs') => (typeof given[key] === 'number' && Number.isFinite(given[key]) && given[key] >= 0 ? given[key] : own[key]);
+  return {
+    readyPath: typeof given.readyPath === 'string' && given.readyPath.startsWith('/') ? given.readyPath : own.readyPath,
+    readyProbes: number('readyProbes'),
+    drainTimeoutMs: number('drainTimeoutMs'),
+    stopGraceMs: number('stopGraceMs'),
+    readyTimeoutMs: number('readyTimeoutMs'),
+    dataDir: typeof given.dataDir === 'string' ? given.dataDir : own.dataDir,
   };
 }
 

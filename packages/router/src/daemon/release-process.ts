@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname } from 'node:path';
+import type { ReleaseSettings } from '../config.ts';
 
 export type ProcessState = 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'failed' | 'stopping' | 'stopped';
 
@@ -16,12 +17,7 @@ export interface ReleaseSpec {
 
 export interface ProcessOptions {
   port: number;
-  /** The environment's data folder (PILOT_DATA_DIR), shared by its releases and kept across them. */
-  dataDir?: string;
   logFile: string;
-  readyPath: string;
-  readyProbes: number;
-  stopGraceMs: number;
   onChange?: () => void;
 }
 
@@ -46,9 +42,13 @@ export class ReleaseProcess {
   #restartTimer?: NodeJS.Timeout;
   #waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
-  constructor(spec: ReleaseSpec, options: ProcessOptions) {
+  /** The settings it was prepared with (persisted with it), kept for its whole life. */
+  readonly settings: ReleaseSettings;
+
+  constructor(spec: ReleaseSpec, options: ProcessOptions, settings: ReleaseSettings) {
     this.spec = spec;
     this.options = options;
+    this.settings = settings;
   }
 
   get pid(): number | undefined {
@@ -71,7 +71,8 @@ export class ReleaseProcess {
   start(): void {
     mkdirSync(dirname(this.options.logFile), { recursive: true });
     const log = openSync(this.options.logFile, 'a');
-    const { port, dataDir } = this.options;
+    const { port } = this.options;
+    const { dataDir } = this.settings;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     // `{port}` and `{dataDir}` inside an argument: a service that takes its port as a flag needs no shell.
     const [command, ...args] = this.spec.start.map((arg) => arg.replaceAll('{port}', String(port)).replaceAll('{dataDir}', dataDir ?? ''));
@@ -105,7 +106,7 @@ export class ReleaseProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`release ${this.spec.version} did not become ready within ${timeoutMs} ms (${this.options.readyProbes} healthy probes of ${this.options.readyPath} needed)${this.#logTail()}`));
+        reject(new Error(`release ${this.spec.version} did not become ready within ${timeoutMs} ms (${this.settings.readyProbes} healthy probes of ${this.settings.readyPath} needed)${this.#logTail()}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -122,7 +123,7 @@ export class ReleaseProcess {
   }
 
   /** SIGTERM to the process group, SIGKILL after the grace period. */
-  async stop(graceMs = this.options.stopGraceMs): Promise<void> {
+  async stop(graceMs = this.settings.stopGraceMs): Promise<void> {
     clearTimeout(this.#probeTimer);
     clearTimeout(this.#restartTimer);
     const child = this.#child;
@@ -162,12 +163,12 @@ export class ReleaseProcess {
   }
 
   #probe(): void {
-    probeOnce(this.options.port, this.options.readyPath).then((ok) => {
+    probeOnce(this.options.port, this.settings.readyPath).then((ok) => {
       if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'crashed' || this.state === 'failed') return;
       if (ok) {
         this.#okInARow += 1;
         this.#failsInARow = 0;
-        if (this.state !== 'ready' && this.#okInARow >= this.options.readyProbes) {
+        if (this.state !== 'ready' && this.#okInARow >= this.settings.readyProbes) {
           this.state = 'ready';
           this.#everReady = true;
           for (const waiter of this.#waiters.splice(0)) waiter.resolve();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort, writeFileAtomic } from '@pilot/core';
-import { type RouterSettings, routerFiles } from '../config.ts';
+import { type ReleaseSettings, type RouterSettings, releaseSettingsOf, routerFiles } from '../config.ts';
 import { RouterMetrics } from './metrics.ts';
 import { type ProxyOutcome, type RequestHead, type RouteDecision, fieldList, fieldValue } from './proxy.ts';
 import { ReleaseProcess, type ReleaseSpec } from './release-process.ts';
@@ -13,7 +13,8 @@ export const ROUTER_HEALTH_PATH = '/_pilot/health';
 /** What survives a router restart: routes and the releases that were running (re-probed before they get traffic). */
 interface PersistedState {
   routes: RouteTable;
-  releases: { version: string; appDir: string; pid?: number }[];
+  /** `settings` absent in the state of an older router: the router's own settings then. */
+  releases: { version: string; appDir: string; pid?: number; settings?: ReleaseSettings }[];
 }
 
 /** The router: route table, supervised releases, the proxy handler and per-release metrics. */
@@ -68,34 +69,35 @@ export class Router {
     return { target, setCookie };
   }
 
-  /** Starts (or reuses) a release's process and waits until it is ready; a release that fails is stopped and the error says why. */
-  async prepare(version: string, appDir: string): Promise<ReleaseProcess> {
+  /**
+   * Starts (or reuses) a release's process with `settings` (default: the router's) and waits until it is ready; a
+   * release that fails is stopped and the error says why.
+   */
+  async prepare(version: string, appDir: string, settings: ReleaseSettings = releaseSettingsOf(this.settings)): Promise<ReleaseProcess> {
     this.#cancelRetire(version);
     const existing = this.processes.get(version);
     if (existing && existing.state !== 'failed' && existing.state !== 'stopped' && existing.state !== 'stopping') {
-      await existing.waitReady(this.settings.readyTimeoutMs);
+      await existing.waitReady(existing.settings.readyTimeoutMs);
       return existing;
     }
-    const spec = await readReleaseSpec(version, appDir);
-    const proc = new ReleaseProcess(spec, {
-      port: await freePort(),
-      dataDir: this.settings.dataDir,
-      logFile: routerFiles(this.routerDir).releaseLog(version),
-      readyPath: this.settings.readyPath,
-      readyProbes: this.settings.readyProbes,
-      stopGraceMs: this.settings.stopGraceMs,
-    });
-    this.processes.set(version, proc);
-    proc.start();
-    await this.persist();
+    const proc = await this.#start(version, appDir, settings);
     try {
-      await proc.waitReady(this.settings.readyTimeoutMs);
+      await proc.waitReady(settings.readyTimeoutMs);
     } catch (error) {
       this.processes.delete(version);
       await proc.stop();
       await this.persist();
       throw error;
     }
+    return proc;
+  }
+
+  async #start(version: string, appDir: string, settings: ReleaseSettings): Promise<ReleaseProcess> {
+    const spec = await readReleaseSpec(version, appDir);
+    const proc = new ReleaseProcess(spec, { port: await freePort(), logFile: routerFiles(this.routerDir).releaseLog(version) }, settings);
+    this.processes.set(version, proc);
+    proc.start();
+    await this.persist();
     return proc;
   }
 
@@ -122,7 +124,7 @@ export class Router {
       this.#retireTimers.delete(version);
       const proc = this.processes.get(version);
       if (!proc || version === this.routes.stable || version === this.routes.candidate) return;
-      const deadline = Date.now() + this.settings.drainTimeoutMs;
+      const deadline = Date.now() + proc.settings.drainTimeoutMs;
       while (proc.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       if (version === this.routes.stable || version === this.routes.candidate) return;
       this.processes.delete(version);
@@ -140,7 +142,7 @@ export class Router {
   async persist(): Promise<void> {
     const state: PersistedState = {
       routes: this.routes,
-      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid })),
+      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid, settings: p.settings })),
     };
     await writeFileAtomic(routerFiles(this.routerDir).state, `${JSON.stringify(state, null, 2)}\n`);
   }
@@ -159,8 +161,9 @@ export class Router {
     this.routes = state.routes;
     for (const release of state.releases) {
       if (release.version !== state.routes.stable && release.version !== state.routes.candidate) continue;
-      // Not awaited: the router listens at once and routes to each release as soon as its probes pass.
-      this.prepare(release.version, release.appDir).catch(() => {});
+      // With the settings it was prepared with. Not awaited, and kept even if it is slow to become ready: it gets
+      // traffic as soon as its probes pass, and it stays in the state so that the next restart restores it too.
+      await this.#start(release.version, release.appDir, release.settings ?? releaseSettingsOf(this.settings)).catch(() => {});
     }
   }
 
