@@ -27,6 +27,7 @@ const create = defineCommand({
   name: 'backup-dhash',
   summary: 'back up the environment’s sources (or PATHs) into a verified, reproducible .tar.gz',
   usage: ['backup-dhash [--env E] [PATH…] [--out DIR] [--name NAME]'],
+  operands: true,
   flags: { env, out: { type: 'string', placeholder: 'DIR', description: 'backup folder (default: .pilot/backups/<env>)' }, name: { type: 'string', placeholder: 'NAME', description: 'archive name prefix (default: the environment)' } },
   examples: ['pnpm backup-dhash --env production', 'pnpm backup-dhash data/ config/ --out /srv/backups'],
   async run({ flags, positionals, cwd, log, signal, result }) {

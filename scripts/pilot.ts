@@ -16,6 +16,8 @@ await runCli({
   summary: 'one-touch deployment with safety nets',
   examples: ['pnpm pilot init', 'pnpm pilot lock status --env staging'],
   default: deployCommand(),
+  // Separate scripts, so `pnpm pilot rollback` is a typo and never a deployment.
+  elsewhere: { rollback: 'pnpm rollback', monitor: 'pnpm monitor', attest: 'pnpm attest', 'smoke-tests': 'pnpm smoke-tests', 'backup-dhash': 'pnpm backup-dhash', 'deploy-dryrun': 'pnpm deploy-dryrun' },
   commands: {
     init: initCommand,
     lock: lockCommand,

@@ -1,4 +1,4 @@
-import { ExitCode, UsageError, defineCommand, describeHolder, forceReleaseLock, openEnv, readLock } from '@pilot/core';
+import { ExitCode, UsageError, defineCommand, pickAction, describeHolder, forceReleaseLock, openEnv, readLock } from '@pilot/core';
 
 export const lockCommand = defineCommand({
   name: 'pilot lock',
@@ -10,7 +10,7 @@ export const lockCommand = defineCommand({
     reason: { type: 'string', placeholder: 'TEXT', description: 'why, recorded in the audit log' },
   },
   async run({ flags, positionals, cwd, log, result }) {
-    const [action = 'status'] = positionals;
+    const action = pickAction('pilot lock', positionals[0], ['status', 'release'], 'status');
     const ctx = await openEnv(cwd, flags.env, log);
     if (action === 'status') {
       const status = await readLock(ctx.lockOptions);
@@ -23,6 +23,5 @@ export const lockCommand = defineCommand({
       result({ env: ctx.envName, released: Boolean(previous), previous }, previous ? `released the lock of deployment ${previous.deploymentId} on ${ctx.envName}` : `environment ${ctx.envName} was not locked`);
       return;
     }
-    throw new UsageError(`pilot lock: unknown action ${JSON.stringify(action)} — use status or release`);
   },
 });

@@ -1,4 +1,4 @@
-import { UsageError, defineCommand, openEnv } from '@pilot/core';
+import { defineCommand, openEnv, pickAction } from '@pilot/core';
 import { startRouter } from '@pilot/router';
 
 export const maintenanceCommand = defineCommand({
@@ -10,8 +10,7 @@ export const maintenanceCommand = defineCommand({
     message: { type: 'string', placeholder: 'TEXT', description: 'what users see (default: "Service under maintenance")' },
   },
   async run({ flags, positionals, cwd, log, result }) {
-    const [action] = positionals;
-    if (action !== 'on' && action !== 'off') throw new UsageError(`pilot maintenance: say on or off (got ${JSON.stringify(action ?? '')})`);
+    const action = pickAction('pilot maintenance', positionals[0], ['on', 'off']);
     const ctx = await openEnv(cwd, flags.env, log);
     const { client } = await startRouter({ root: ctx.root, envName: ctx.envName, env: ctx.env, readyPath: ctx.config.service.health.ready });
     await client.post('/admin/maintenance', { on: action === 'on', message: flags.message });

@@ -1,4 +1,4 @@
-import { ExitCode, UsageError, defineCommand, openEnv } from '@pilot/core';
+import { ExitCode, defineCommand, openEnv, pickAction } from '@pilot/core';
 import { routerDirOf, routerRunning, startRouter, stopRouter } from '@pilot/router';
 
 export const routerCommand = defineCommand({
@@ -7,7 +7,7 @@ export const routerCommand = defineCommand({
   usage: ['pilot router start [--env E]', 'pilot router stop [--env E]', 'pilot router status [--env E] [--json]'],
   flags: { env: { type: 'string', placeholder: 'E', description: 'environment (default: staging)' } },
   async run({ flags, positionals, cwd, log, result }) {
-    const [action = 'status'] = positionals;
+    const action = pickAction('pilot router', positionals[0], ['start', 'stop', 'status'], 'status');
     const ctx = await openEnv(cwd, flags.env, log);
     const location = { root: ctx.root, envName: ctx.envName, env: ctx.env, readyPath: ctx.config.service.health.ready };
     if (action === 'start') {
@@ -35,6 +35,5 @@ export const routerCommand = defineCommand({
       });
       return;
     }
-    throw new UsageError(`pilot router: unknown action ${JSON.stringify(action)} — use start, stop or status`);
   },
 });

@@ -7,6 +7,7 @@ export { pnpmCommand } from './pnpm.ts';
 export * from './cli/parse.ts';
 export { renderHelp, type HelpSpec } from './cli/help.ts';
 export * from './cli/run.ts';
+export { closestWord, editDistance, pickAction, unknownWordError } from './cli/suggest.ts';
 export * from './config/schema.ts';
 export * from './config/load.ts';
 export { writeStarterConfig } from './config/init.ts';

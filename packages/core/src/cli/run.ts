@@ -3,6 +3,7 @@ import { Logger, logFormatFrom } from '../log/logger.ts';
 import { createRedactor, secretsFromEnv } from '../log/redact.ts';
 import { type HelpSpec, renderHelp } from './help.ts';
 import { type FlagSpecs, type ParsedFlags, parseFlags } from './parse.ts';
+import { closestWord, unknownWordError } from './suggest.ts';
 
 export interface CommandContext<F extends FlagSpecs> {
   flags: ParsedFlags<F>;
@@ -18,6 +19,11 @@ export interface CommandContext<F extends FlagSpecs> {
 
 export interface CommandDef<F extends FlagSpecs = FlagSpecs> extends HelpSpec {
   flags: F;
+  /**
+   * Whether the command takes free words after it (paths, files). A CLI's default command without them treats a
+   * stray word as a mistyped command (exit 2), never as "run the default anyway".
+   */
+  operands?: boolean;
   run(ctx: CommandContext<F>): Promise<number | undefined | void>;
 }
 
@@ -26,8 +32,10 @@ export interface CliDef {
   summary: string;
   examples?: string[];
   commands: Record<string, CommandDef<any>>;
-  /** The command run when the first argument names none of `commands`. */
+  /** The command run when no command word is given (flags only; or, if it takes operands, a word that is no typo of a command). */
   default?: CommandDef<any>;
+  /** Words users type here that are other scripts, and how to run those (`rollback` → `pnpm rollback`). */
+  elsewhere?: Record<string, string>;
 }
 
 /** Declares a command with typed flags (identity function for inference). */
@@ -63,6 +71,7 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
   try {
     const { command, args } = pickCommand(def, argv);
     const { flags, positionals } = parseFlags(args, command.flags, command.name);
+    if ('commands' in def && command === def.default && !command.operands && positionals.length > 0) throw strayWord(def, positionals[0]);
     if (flags.help) {
       process.stdout.write(renderHelp(command === def || !('commands' in def) ? command : withSubcommands(def, command)));
       process.exitCode = ExitCode.ok;
@@ -96,13 +105,23 @@ function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): { command: 
   if (!('commands' in def)) return { command: def, args: argv };
   const [first, ...rest] = argv;
   if (first && Object.hasOwn(def.commands, first)) return { command: def.commands[first], args: rest };
-  if (def.default) return { command: def.default, args: argv };
+  // Only flags, or no word at all, run the default; a word runs it only as an operand that is no typo of a command.
+  const word = first !== undefined && !first.startsWith('-');
+  if (def.default && (!word || (def.default.operands && !closestWord(first, Object.keys(def.commands)) && !Object.hasOwn(def.elsewhere ?? {}, first)))) {
+    return { command: def.default, args: argv };
+  }
   if (first === '--help' || first === '-h') return { command: helpOnly(def), args: [] };
   if (!first) {
     process.stdout.write(renderCliHelp(def));
     throw new UsageError(`${def.name}: name a command (listed above)`);
   }
-  throw new UsageError(`${def.name}: unknown command ${JSON.stringify(first)} — commands: ${Object.keys(def.commands).join(', ')}`);
+  throw unknownWordError(def.name, 'command', first, Object.keys(def.commands), def.elsewhere);
+}
+
+// A word after flags (`pilot --env staging stauts`): a command put last, or a typo of one.
+function strayWord(def: CliDef, word: string): UsageError {
+  if (Object.hasOwn(def.commands, word)) return new UsageError(`${def.name}: '${word}' is a command — put it first: \`${def.name} ${word} [flags]\`; nothing was done`);
+  return unknownWordError(def.name, 'command', word, Object.keys(def.commands), def.elsewhere);
 }
 
 function helpOnly(def: CliDef): CommandDef<any> {
