@@ -73,7 +73,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     force: o.force,
     dryRun: o.dryRun,
     env: o.processEnv,
-    portOwnedByUs: async () => Boolean(await target.status().then((s) => s.stable ?? s.candidate ?? true, () => false)),
   });
   if (o.skipChecks) preflight.splice(0, preflight.length, ...preflight.filter((c) => !o.skipChecks!.includes(c.name)));
   for (const check of preflight) log[check.ok ? 'debug' : check.forced ? 'warn' : 'error']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });

@@ -2,13 +2,28 @@ import { execa } from 'execa';
 import { PilotError } from '@pilot/core';
 
 /** Runs git with an argument array in `cwd`; a failure names the command and git's own message. */
-export async function git(cwd: string, args: string[], options: { signal?: AbortSignal; reject?: boolean } = {}): Promise<string> {
+/** Output is trimmed unless `raw` (porcelain formats whose leading space is part of the first entry). */
+export async function git(cwd: string, args: string[], options: { signal?: AbortSignal; reject?: boolean; raw?: boolean } = {}): Promise<string> {
   const result = await execa('git', args, { cwd, reject: false, cancelSignal: options.signal, env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } });
   if (result.exitCode !== 0 && options.reject !== false) {
     const why = (result.stderr || result.stdout || `exit ${result.exitCode}`).toString().trim().split('\n').slice(-3).join(' ');
     throw new PilotError(`git ${args.join(' ')} failed in ${cwd}: ${why}`);
   }
-  return String(result.stdout).trim();
+  return options.raw ? String(result.stdout) : String(result.stdout).trim();
+}
+
+/** Paths with uncommitted changes (staged, unstaged, untracked), exactly as git names them: `git status --porcelain -z`. */
+export async function dirtyPaths(cwd: string, pathspec: string[] = []): Promise<string[]> {
+  const entries = (await git(cwd, ['status', '--porcelain', '-z', '--untracked-files=normal', ...(pathspec.length ? ['--', ...pathspec] : [])], { raw: true })).split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    // A rename or copy is followed by its source path, which is no entry of its own.
+    if (entry[0] === 'R' || entry[0] === 'C') i++;
+  }
+  return paths;
 }
 
 /** Resolves a ref to a full commit sha; a bad ref is a usage problem the caller reports. */

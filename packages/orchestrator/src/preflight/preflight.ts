@@ -4,9 +4,11 @@ import { createServer } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { type EnvContext, RefusedError, describeHolder, readLock } from '@pilot/core';
 import { execa } from 'execa';
-import { git } from '../git/git.ts';
+import { routerDirOf, routerRunning } from '@pilot/router';
+import { dirtyPaths } from '../git/git.ts';
 import { checkApprovals } from '../state/approvals.ts';
 import { readHistory, wasPromoted } from '../state/history.ts';
+import { listensOn } from './port-owner.ts';
 import { describeWindows, insideDeployWindow } from './windows.ts';
 
 /** One preflight check: what was checked, whether it passed, and (when not) exactly what to do. */
@@ -26,8 +28,6 @@ export interface PreflightOptions {
   force?: boolean;
   /** Dry runs take no lock, so a held lock is reported but does not refuse the plan. */
   dryRun?: boolean;
-  /** Whether the target's port may be in use by our own router (local target). */
-  portOwnedByUs?: () => Promise<boolean>;
   env?: NodeJS.ProcessEnv;
   now?: Date;
 }
@@ -45,7 +45,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
     add({ name: 'branch', ok: onBranch, detail: onBranch ? `${o.commit.slice(0, 7)} is on ${branch}` : `${o.commit.slice(0, 7)} is not on branch ${branch}`, fix: `environments.${ctx.envName}.branch is ${branch}: merge the change into ${branch} and deploy from there (or --ref a commit on ${branch})` });
   }
 
-  const dirty = (await git(ctx.root, ['status', '--porcelain', '--untracked-files=normal'])).split('\n').filter(Boolean).map((line) => line.slice(3));
+  const dirty = await dirtyPaths(ctx.root);
   const allowed = ['.pilot/', ...ctx.config.git.allowDirty];
   const blocking = dirty.filter((path) => !allowed.some((a) => path === a || path.startsWith(a.endsWith('/') ? a : `${a}/`)));
   add({ name: 'clean work tree', ok: blocking.length === 0, detail: blocking.length ? `uncommitted changes: ${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ` and ${blocking.length - 5} more` : ''}` : 'clean', fix: 'commit or stash them (or list paths that may stay dirty in git.allowDirty)' });
@@ -53,7 +53,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
   // With migrations configured the log exists by default: safe-migration appends to it and pilot commits it.
   const migrationLog = ctx.config.git.migrationLog ?? (ctx.config.migrations ? '.async-migration-log' : undefined);
   if (migrationLog) {
-    const changed = (await git(ctx.root, ['status', '--porcelain', '--', migrationLog])).trim();
+    const changed = (await dirtyPaths(ctx.root, [migrationLog])).length > 0;
     add({ name: 'migration log', ok: !changed, detail: changed ? `${migrationLog} has uncommitted changes` : `${migrationLog} committed`, fix: `commit ${migrationLog} before deploying (it records which migrations ran)` });
   }
 
@@ -71,15 +71,20 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
   add(await startCommandCheck(ctx, env));
 
   if (ctx.env.target.kind === 'local') {
-    const free = await portFree(ctx.env.port);
-    const ours = free ? false : ((await o.portOwnedByUs?.()) ?? false);
+    // Ours only if this environment's router process itself listens there: a router that answers on its admin port
+    // says nothing about who holds the service port now (the config's port may have changed to a foreign one).
+    const router = await routerRunning(routerDirOf(ctx.root, ctx.envName));
+    const ours = async (port: number) => Boolean(router && ((await listensOn(router.pid, port)) ?? [router.settings.port, router.settings.adminPort].includes(port)));
     const adminPort = ctx.env.target.adminPort;
     if (adminPort) {
       const adminFree = await portFree(adminPort);
-      const adminOurs = adminFree ? false : ((await o.portOwnedByUs?.()) ?? false);
+      const adminOurs = !adminFree && (await ours(adminPort));
       add({ name: 'router admin port', ok: adminFree || adminOurs, detail: adminFree ? `port ${adminPort} is free` : adminOurs ? `port ${adminPort} is our router's admin API` : `port ${adminPort} is in use by another process`, fix: `stop what listens on ${adminPort} or change environments.${ctx.envName}.target.adminPort` });
     }
-    add({ name: 'service port', ok: free || ours, detail: free ? `port ${ctx.env.port} is free` : ours ? `port ${ctx.env.port} is served by our router` : `port ${ctx.env.port} is in use by another process`, fix: `stop what listens on ${ctx.env.port} (\`ss -ltnp 'sport = :${ctx.env.port}'\`) or change environments.${ctx.envName}.port` });
+    const free = await portFree(ctx.env.port);
+    const servedByUs = !free && (await ours(ctx.env.port));
+    const elsewhere = router && router.settings.port !== ctx.env.port ? ` (this environment's router listens on ${router.settings.port}: \`pnpm pilot router stop --env ${ctx.envName}\` before changing the port)` : '';
+    add({ name: 'service port', ok: free || servedByUs, detail: free ? `port ${ctx.env.port} is free` : servedByUs ? `port ${ctx.env.port} is served by our router (pid ${router!.pid})` : `port ${ctx.env.port} is in use by another process${elsewhere}`, fix: `stop what listens on ${ctx.env.port} (\`ss -ltnp 'sport = :${ctx.env.port}'\`) or change environments.${ctx.envName}.port` });
   }
 
   if (ctx.env.windows.length) {
