@@ -3,6 +3,7 @@ import { type EnvContext, type Logger, type Release, type StrategyConfig, type T
 import type { AnalysisPort } from '../analysis/port.ts';
 import { readManifest, releaseOf } from '../release/manifest.ts';
 import { createTarget } from '../targets/create.ts';
+import { readOnlyTarget } from '../targets/read-only.ts';
 import { currentLive, readHistory } from '../state/history.ts';
 import { createDefaultAnalysis } from '../wiring/analysis.ts';
 
@@ -44,11 +45,13 @@ export interface Collaborators {
   analysis?: AnalysisPort;
   /** The run's strategy (keep-warm on the local target follows it). */
   strategy?: StrategyConfig;
+  /** A dry run: the target only plans and reads (no router started to ask it what it serves). */
+  dryRun?: boolean;
 }
 
 /** The target driver and analysis for an environment, unless injected (tests, the demo). */
 export async function collaborators(ctx: EnvContext, log: Logger, signal: AbortSignal, given: Collaborators = {}): Promise<{ target: TargetDriver; analysis: AnalysisPort }> {
-  const target =
+  const driver =
     given.target ??
     (await createTarget({
       root: ctx.root,
@@ -60,6 +63,7 @@ export async function collaborators(ctx: EnvContext, log: Logger, signal: AbortS
       strategy: given.strategy ?? strategyFor(ctx),
       dataDir: serviceDataDir(ctx.root, ctx.config.service.dataDir, ctx.envName),
     }));
+  const target = given.dryRun ? readOnlyTarget(driver, { root: ctx.root, envName: ctx.envName }) : driver;
   const analysis = given.analysis ?? (await analysisFactory(ctx, log, target));
   return { target, analysis };
 }

@@ -25,8 +25,8 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
   const { runner, ctx, state, log } = run;
   switch (step.kind) {
     case 'build': {
-      if (state.release && run.runner.dry) return {};
-      if (state.release?.digest) return {}; // given (demo) or built before an interruption
+      // Given (demo) or built before an interruption; a dry run lists the build of a release it has not built.
+      if (state.release?.digest) return {};
       const commit = state.release!.commit!;
       const built = await runner.ifNotDry(
         `build release ${state.release!.version} from ${commit.slice(0, 12)}`,
