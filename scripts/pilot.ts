@@ -9,7 +9,8 @@ import { approveCommand } from './pilot/approve.ts';
 import { abortCommand, promoteCommand, resumeCommand } from './pilot/control.ts';
 import { deployCommand } from './pilot/deploy.ts';
 import { demoCommand } from './pilot/demo.ts';
-import { logsCommand, statusCommand } from './pilot/status.ts';
+import { logsCommand } from './pilot/logs.ts';
+import { statusCommand } from './pilot/status.ts';
 
 await runCli({
   name: 'pilot',

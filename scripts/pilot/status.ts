@@ -1,5 +1,5 @@
-import { ExitCode, UsageError, defineCommand, describeHolder, loadConfig, openEnv } from '@pilot/core';
-import { type EnvStatus, deploymentLogs, environmentStatus, formatDeploymentLine } from '@pilot/orchestrator';
+import { ExitCode, defineCommand, describeHolder, loadConfig, openEnv } from '@pilot/core';
+import { type EnvStatus, environmentStatus, formatDeploymentLine } from '@pilot/orchestrator';
 
 export const statusCommand = defineCommand({
   name: 'pilot status',
@@ -23,18 +23,3 @@ function human(s: EnvStatus): string {
   for (const d of s.recent.filter((d) => d !== s.open).slice(0, 3)) lines.push(`  ${formatDeploymentLine(d)}`);
   return lines.join('\n');
 }
-
-export const logsCommand = defineCommand({
-  name: 'pilot logs',
-  summary: "a deployment's journal (default: the newest of the environment)",
-  usage: ['pilot logs [ID] [--env E] [--json]'],
-  flags: { env: { type: 'string', placeholder: 'E', description: 'environment (default: staging)' } },
-  async run({ flags, positionals, cwd, log, result }) {
-    const ctx = await openEnv(cwd, flags.env, log);
-    const logs = await deploymentLogs(ctx, positionals[0]);
-    if (!logs) throw new UsageError(positionals[0] ? `no deployment ${positionals[0]} in ${ctx.paths.deployments}` : `no deployments on ${ctx.envName} yet`);
-    result(logs.entries, () =>
-      [`${logs.id} (${logs.view.effective}) — ${logs.path}`, ...logs.entries.map((e) => `${e.ts}  ${e.event}${e.step ? ` ${e.step}` : ''}${e.reason ? ` — ${e.reason}` : ''}`)].join('\n'),
-    );
-  },
-});

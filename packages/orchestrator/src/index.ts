@@ -5,6 +5,7 @@ export { planSteps, type StepSpec, type StepKind } from './engine/plan.ts';
 export type { AnalysisPort, Verdict, SmokeOutcome } from './analysis/port.ts';
 export { rollback, type RollbackOptions, type RollbackResult } from './commands/rollback.ts';
 export { environmentStatus, deploymentLogs, type EnvStatus } from './commands/status.ts';
+export { appLogFile, followJournal, streamFile } from './commands/logs.ts';
 export { approveRelease } from './commands/approve.ts';
 export { formatDeployResult, formatDeploymentLine } from './commands/format.ts';
 export { createCommandTarget, expandArgv } from './targets/command.ts';

@@ -1,0 +1,67 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type EnvContext, type JournalEntry, UsageError, statePaths } from '@pilot/core';
+import { sleep } from '../engine/sleep.ts';
+import { readDeployment } from '../state/deployments.ts';
+import { currentLive, readHistory } from '../state/history.ts';
+
+const POLL_MS = 300;
+const ENDED = new Set(['succeeded', 'failed', 'rolled_back', 'aborted', 'paused']);
+
+/**
+ * Follows a deployment's journal: every entry after the first `from`, as it is appended, until the deployment ends or
+ * pauses (or `signal` is aborted). Resolves with its last status.
+ */
+export async function followJournal(ctx: EnvContext, id: string, from: number, onEntry: (entry: JournalEntry) => void, signal: AbortSignal): Promise<string> {
+  let seen = from;
+  for (;;) {
+    const read = await readDeployment(ctx.paths.root, id);
+    const entries = read?.entries ?? [];
+    for (const entry of entries.slice(seen)) onEntry(entry);
+    seen = Math.max(seen, entries.length);
+    const status = read?.view.effective ?? 'unknown';
+    if (ENDED.has(status) || status === 'interrupted' || signal.aborted) return status;
+    await sleep(POLL_MS, signal).catch(() => {});
+  }
+}
+
+/** A release's stdout/stderr as the local router wrote it (default release: the one live in the environment). */
+export async function appLogFile(ctx: EnvContext, version?: string): Promise<{ version: string; file: string }> {
+  if (ctx.env.target.kind !== 'local') throw new UsageError(`--app: environment ${ctx.envName} uses the ${ctx.env.target.kind} target, whose application logs live in your own infrastructure — Pilot only keeps them for the local target`);
+  const chosen = version ?? currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ?? (await routerStable(ctx));
+  if (!chosen) throw new UsageError(`--app: nothing is live on ${ctx.envName} — pass --release V (see \`pnpm pilot status\`)`);
+  const file = join(statePaths(ctx.paths.root).router(ctx.envName), 'logs', `${chosen}.log`);
+  if (!(await stat(file).then(() => true, () => false))) throw new UsageError(`--release ${chosen}: no application log at ${file} — it has not run on ${ctx.envName} since the router's logs were kept`);
+  return { version: chosen, file };
+}
+
+/** Writes a file's content, then (with `follow`) what is appended to it, until `signal` is aborted. */
+export async function streamFile(file: string, write: (chunk: Buffer) => void, follow: boolean, signal: AbortSignal): Promise<void> {
+  let offset = 0;
+  do {
+    const size = (await stat(file)).size;
+    // A log cut short (rotated or truncated): start again from its beginning.
+    if (size < offset) offset = 0;
+    if (size > offset) {
+      const handle = await open(file, 'r');
+      try {
+        const buffer = Buffer.alloc(size - offset);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        offset += bytesRead;
+        write(buffer.subarray(0, bytesRead));
+      } finally {
+        await handle.close();
+      }
+    }
+    if (follow && !signal.aborted) await sleep(POLL_MS, signal).catch(() => {});
+  } while (follow && !signal.aborted);
+}
+
+async function routerStable(ctx: EnvContext): Promise<string | undefined> {
+  try {
+    const state = JSON.parse(await readFile(join(statePaths(ctx.paths.root).router(ctx.envName), 'state.json'), 'utf8')) as { routes?: { stable?: string } };
+    return state.routes?.stable;
+  } catch {
+    return undefined;
+  }
+}
