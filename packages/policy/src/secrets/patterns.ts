@@ -14,6 +14,11 @@ export const TOKEN_PATTERNS: { id: string; description: string; regex: RegExp }[
   { id: 'url-credentials', description: 'password in a URL', regex: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]+:([^\s:@/'"`$<>{}]{6,})@[^\s'"`]+/g },
 ];
 
+/** A URL password that documents the shape rather than holding a secret: `USER:PASSWORD@`, `:password@`, `:****@`. */
+export function isPlaceholderPassword(password: string): boolean {
+  return /^[A-Z][A-Z0-9_]*$/.test(password) || /^(?:password|passwd|secret|changeme|\*+|x+)$/i.test(password);
+}
+
 /** Shannon entropy in bits per character. */
 export function entropy(text: string): number {
   const counts = new Map<string, number>();
@@ -45,6 +50,7 @@ export function highEntropyStrings(line: string): { index: number; value: string
       const value = part.value.replace(/^[-_=]+|[-_]+$/g, '');
       if (value.length < 24 || !/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9]/.test(value)) continue;
       if (DIGEST_PREFIX.test(line.slice(0, part.index)) || /^(?:sha1|sha256|sha384|sha512|md5)-/i.test(part.value)) continue;
+      if (isCharacterSet(value)) continue;
       if (entropy(value) >= 4.3) found.push({ index: part.index, value });
     }
   }
@@ -59,4 +65,15 @@ function splitKeep(text: string, start: number): { value: string; index: number 
     offset += value.length + 1;
   }
   return parts;
+}
+
+// A run of 8 consecutive characters (abcdefgh, 01234567) marks a character-set literal (an RFC's tchar list), not a key:
+// random base64 of any length we scan almost never holds one.
+function isCharacterSet(value: string): boolean {
+  let run = 1;
+  for (let i = 1; i < value.length; i++) {
+    run = value.charCodeAt(i) === value.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= 8) return true;
+  }
+  return false;
 }

@@ -53,6 +53,9 @@ test('secret scan: digests, commit SHAs, identifiers, paths and placeholders are
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub/shell expression, not a JS template
     'DATABASE_URL=postgres://app:${PGPASSWORD}@localhost/app',
     'url: https://user:<password>@example.com',
+    // The shape of a URL in a help message, and character-set literals (RFC 9110 tchar): not secrets.
+    'throw new Error(`export DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DB`)',
+    'for (const c of "!#$%&\'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c] = 1;',
   ].join('\n');
   assert.deepEqual(scanText('x.ts', text), []);
 });

@@ -6,7 +6,7 @@ import type { Finding } from '../finding.ts';
 import { globMatcher } from '../glob.ts';
 import type { SecretAllowList } from '../policy-files.ts';
 import { PolicyError } from '../policy-error.ts';
-import { TOKEN_PATTERNS, highEntropyStrings } from './patterns.ts';
+import { TOKEN_PATTERNS, highEntropyStrings, isPlaceholderPassword } from './patterns.ts';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 
@@ -32,6 +32,7 @@ export function scanText(file: string, text: string): Finding[] {
         const start = match.index ?? 0;
         covered.push([start, start + match[0].length]);
         const secret = match[1] ?? match[0];
+        if (pattern.id === 'url-credentials' && isPlaceholderPassword(secret)) continue;
         findings.push({ rule: 'secrets/token', file, line: index + 1, column: start + 1, fingerprint: fingerprint(secret), message: `${pattern.description} (${pattern.id})` });
       }
     }
