@@ -9,7 +9,7 @@ export interface CommandContext<F extends FlagSpecs> {
   flags: ParsedFlags<F>;
   positionals: string[];
   log: Logger;
-  /** Aborted on SIGINT/SIGTERM: long-running commands clean up and throw InterruptedError. */
+  /** Aborted on SIGINT/SIGTERM/SIGHUP (unless PILOT_ON_HANGUP=detach): long-running commands clean up and throw InterruptedError. */
   signal: AbortSignal;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -53,8 +53,21 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
     log.warn('interrupted', `received ${signal}, cleaning up (press Ctrl-C again to force)`);
     controller.abort(signal);
   };
+  // A dropped SSH session or a closed terminal (SIGHUP): like SIGTERM — or, with PILOT_ON_HANGUP=detach, carry on.
+  let detached = false;
+  const onHangup = () => {
+    // The terminal is gone: a write to it fails (EIO/EPIPE) and must not kill the clean-up or the detached run.
+    for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount('error') === 0) stream.on('error', () => {});
+    if (hangupMode(process.env) === 'detach' && !controller.signal.aborted) {
+      if (!detached) log.warn('process.detached', 'terminal hung up (SIGHUP): carrying on in the background (PILOT_ON_HANGUP=detach) — `pnpm pilot status` follows it', { pid: process.pid });
+      detached = true;
+      return;
+    }
+    onSignal('SIGHUP');
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   // The event loop emptied while the command still awaited something (node exits 13 silently): say so, never end mute.
   let lastEvent = '';
   log.events.on((event) => {
@@ -69,6 +82,7 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
   };
   process.on('beforeExit', onEmptyLoop);
   try {
+    hangupMode(process.env);
     const { command, args } = pickCommand(def, argv);
     const { flags, positionals } = parseFlags(args, command.flags, command.name);
     if ('commands' in def && command === def.default && !command.operands && positionals.length > 0) throw strayWord(def, positionals[0]);
@@ -98,7 +112,15 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
     process.off('beforeExit', onEmptyLoop);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
   }
+}
+
+/** What SIGHUP does: `abort` (default: roll back and release the lock, like SIGTERM) or `detach` (keep going). */
+export function hangupMode(env: NodeJS.ProcessEnv): 'abort' | 'detach' {
+  const value = env.PILOT_ON_HANGUP ?? 'abort';
+  if (value !== 'abort' && value !== 'detach') throw new UsageError(`PILOT_ON_HANGUP=${JSON.stringify(value)} is not abort or detach — unset it (SIGHUP rolls back like SIGTERM) or set detach (carry on in the background)`);
+  return value;
 }
 
 function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): { command: CommandDef<any>; args: string[] } {

@@ -113,8 +113,16 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     });
     log.info('deployment.started', `deploying ${ctx.config.service.name} ${version} to ${ctx.envName} (${strategy.kind}, deployment ${id})`, { deployment: id });
   }
-  const outcome = await executeSteps(run, 0);
-  return resultOf(run, outcome, preflight, strategy.kind);
+  // PILOT_ON_HANGUP=detach: the run outlives its terminal, and its journal says so.
+  const offDetached = log.events.on((event) => {
+    if (event.event === 'process.detached' && !dry) void runner.journal('deployment.detached', { signal: 'SIGHUP', pid: process.pid });
+  });
+  try {
+    const outcome = await executeSteps(run, 0);
+    return resultOf(run, outcome, preflight, strategy.kind);
+  } finally {
+    offDetached();
+  }
 }
 
 export function resultOf(run: DeployRun, outcome: ExecuteResult, preflight: PreflightCheck[], strategy: StrategyConfig['kind']): DeployResult {
