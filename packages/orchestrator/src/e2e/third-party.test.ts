@@ -7,7 +7,7 @@ import { tempDir } from '@pilot/core/testing';
 import { stopRouter } from '@pilot/router';
 import { execa } from 'execa';
 import { startLoad } from '../demo/load.ts';
-import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
+import { PILOT, REPO_ROOT, ROLLBACK, runScript } from '../testing/repo.ts';
 
 const SERVICE = join(REPO_ROOT, 'packages', 'json-server-service');
 const START = ['node', 'node_modules/json-server/lib/cli/bin.js', '--host', '127.0.0.1', '--port', '{port}', '{dataDir}/db.json'];
@@ -48,7 +48,7 @@ async function teamRepo(root: string, port: number, adminPort: number) {
   return { writeConfig, commit };
 }
 
-test('a service from the npm registry (json-server, real dependencies, hard-linked files): a failed first release is withdrawn, v1, canary of v2 to 100%, a broken v3 rolled back, data kept throughout', async (t) => {
+test('a service from the npm registry (json-server, real dependencies, hard-linked files): a failed first release is withdrawn, v1, canary of v2 to 100%, blue-green switch-back to the warm v2, a broken v3 rolled back, data kept throughout', async (t) => {
   const base = await tempDir(t, 'pilot-e2e-');
   const root = join(base, 'repo');
   const [port, adminPort] = [await freePort(), await freePort()];
@@ -99,6 +99,22 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   const posts = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
   assert.ok(posts.some((p) => p.title === 'kept across releases'), JSON.stringify(posts));
 
+  // Blue-green chosen on the command line (the config says canary): the replaced release stays warm, and the rollback
+  // switches back to it without starting anything.
+  await writeFile(join(root, 'api', 'NOTES.md'), 'v2b\n');
+  await repo.commit('v2b');
+  const blueGreen = await pilot('--strategy', 'blue-green', '--json');
+  assert.equal(blueGreen.code, 0, blueGreen.all);
+  const router = JSON.parse((await pilot('router', 'status', '--json')).stdout) as { releases: { version: string; state: string; pid: number }[] };
+  const warm = router.releases.find((r) => r.version === v2Version);
+  assert.equal(warm?.state, 'ready', `v2 kept warm: ${JSON.stringify(router.releases)}`);
+  const back = await runScript(ROLLBACK, ['--json'], root);
+  assert.equal(back.code, 0, back.all);
+  assert.equal(JSON.parse(back.stdout).to, v2Version);
+  const after = JSON.parse((await pilot('router', 'status', '--json')).stdout) as { stable: { version: string }; releases: { version: string; pid: number }[] };
+  assert.equal(after.stable.version, v2Version);
+  assert.equal(after.releases.find((r) => r.version === v2Version)?.pid, warm?.pid, 'the warm process took the traffic back: nothing was restarted');
+
   // v3 answers 404 on /posts (a routes file rewriting it away): the smoke check names it and v2 keeps serving.
   await writeFile(join(root, 'api', 'routes.json'), JSON.stringify({ '/posts': '/nothing-here' }));
   await repo.writeConfig([...START, '--routes', 'routes.json']);
@@ -108,8 +124,8 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   assert.match(v3.all, /posts \(http:\/\/127\.0\.0\.1:\d+\/posts\): status 404, expected 200/);
   const status = JSON.parse((await pilot('status', '--json')).stdout);
   assert.equal(JSON.stringify(status).includes(v2Version), true, JSON.stringify(status));
-  const after = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
-  assert.ok(after.some((p) => p.title === 'kept across releases'));
+  const kept = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
+  assert.ok(kept.some((p) => p.title === 'kept across releases'));
 
   // Every release archive was written (hard-linked node_modules included) and is listed beside its folder.
   const releases = await readdir(join(root, '.pilot', 'releases'));

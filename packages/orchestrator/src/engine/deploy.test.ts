@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
@@ -236,4 +238,18 @@ test('rollback --to a release pruned from disk builds it again from its tag: sam
   const rebuilt = JSON.parse(await readFile(join(ctx.paths.releases, 'r1', 'manifest.json'), 'utf8'));
   assert.equal(rebuilt.commit, first.release.commit);
   assert.equal(rebuilt.digest, first.release.digest);
+});
+
+test('a failing build leaves the deployment failed (not interrupted), the lock free, and no build or stage folder behind', async (t) => {
+  const { run } = await setup(t, { serviceConfig: { build: ['node', '-e', "console.error('tsc: 3 errors'); process.exit(2)"] } });
+  const { ctx, result } = await run();
+  assert.equal(result.outcome, 'failed');
+  assert.equal(result.exitCode, 1);
+  assert.match(result.reason ?? '', /release build failed at "node -e .*" \(exit 2\)[\s\S]*tsc: 3 errors/);
+  assert.equal((await readLock(ctx.lockOptions)).held, false);
+  const { entries } = await readJournal(statePaths(ctx.paths.root).journal(result.deploymentId!));
+  assert.equal(entries.at(-1)?.event, 'deployment.failed');
+  assert.deepEqual(await readdir(ctx.paths.releases).catch(() => []), []);
+  assert.equal(existsSync(join(tmpdir(), `pilot-build-${result.release.commit}`)), false);
+  assert.equal(existsSync(join(tmpdir(), `pilot-build-${result.release.commit}.lock`)), false);
 });

@@ -31,6 +31,8 @@ export interface RepoOptions {
   /** `attest` settings (default: no background attestation, which most tests do not look at). */
   attest?: Record<string, unknown>;
   migrations?: Record<string, unknown>;
+  /** `service` settings over the default (e.g. a `build` command). */
+  serviceConfig?: Record<string, unknown>;
   /** Start the stand-in service on the environment's port (default true). */
   service?: boolean;
 }
@@ -72,7 +74,7 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
     ...o.env,
   };
   const config = {
-    service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'] },
+    service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'], ...o.serviceConfig },
     environments: { staging: env, ...Object.fromEntries(Object.entries(o.extraEnvs ?? {}).map(([name, extra]) => [name, { ...env, ...extra }])) },
     strategy: o.strategy ?? { kind: 'canary', steps: [50, 100], analysisWindow: '600ms', interval: '200ms' },
     checks: { smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }], timeout: '2s', deadline: '5s' },
