@@ -34,6 +34,7 @@ await runCli(
 );
 
 function human(r: RollbackResult): string {
+  if (r.alreadyLive) return `${r.to} is already live on ${r.env}: nothing was done.`;
   const smoke = 'passed' in r.smoke ? (r.smoke.passed ? 'smoke tests passed' : 'SMOKE TESTS FAILED') : `smoke tests skipped (${r.smoke.skipped})`;
   const lines = [`${r.exitCode === 0 ? '✓' : '✗'} ${r.env} rolled back from ${r.from ?? '?'} to ${r.to} in ${formatDuration(r.elapsedMs)} (switch ${r.switchMs} ms); ${smoke}.`];
   if (r.undid) lines.push(`  undid deployment ${r.undid}`);

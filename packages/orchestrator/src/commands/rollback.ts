@@ -36,6 +36,8 @@ export interface RollbackResult {
   backup?: Record<string, unknown>;
   migration?: string;
   drill?: { forwardTo: string; smokePassed: boolean; switchMs: number };
+  /** `--to` named the release already live: nothing was done. */
+  alreadyLive?: boolean;
   exitCode: number;
 }
 
@@ -50,7 +52,14 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const openRunning = open && (open.status === 'running' || open.status === 'paused') ? open : undefined;
   const live = currentLive(history)?.version ?? (await target.status().then((s) => s.stable?.version, () => undefined));
   const toVersion = o.to ? await resolveReleaseRef(ctx, o.to, log, o.signal) : openRunning ? ((openRunning.data.stable as Release | undefined)?.version ?? live) : lastKnownGood(history, live)?.version;
-  if (!toVersion && !openRunning) throw new RefusedError(`no last-known-good release on ${ctx.envName} other than ${live ?? 'the current one'} — pass --to VERSION (see \`ls .pilot/releases\`)`);
+  if (!toVersion && !openRunning && !live) throw new RefusedError(`nothing is live on ${ctx.envName}, so there is nothing to roll back — \`pnpm pilot status --env ${ctx.envName}\` shows its deployments`);
+  if (!toVersion && !openRunning) throw new RefusedError(`no last-known-good release on ${ctx.envName} other than ${live} (live) — pass --to VERSION (see \`pnpm pilot status --env ${ctx.envName}\`)`);
+  // A first deployment has nothing to go back to: withdrawing it is `pilot abort`, not a rollback.
+  if (!toVersion && openRunning) throw new RefusedError(`nothing served ${ctx.envName} before deployment ${openRunning.id}, so there is no release to roll back to — \`pnpm pilot abort --env ${ctx.envName}\` withdraws it`);
+  if (toVersion && toVersion === live && !openRunning) {
+    log.info('rollback.already-live', `${toVersion} is already live on ${ctx.envName}: nothing to do`);
+    return { id, env: ctx.envName, from: live, to: toVersion, switchMs: 0, elapsedMs: Date.now() - started, smoke: { skipped: 'already live' }, alreadyLive: true, exitCode: ExitCode.ok };
+  }
   const to = toVersion ? await loadRelease(ctx, toVersion) : undefined;
   if (toVersion && !to) throw new UsageError(`--to ${toVersion}: no built release ${toVersion} in ${ctx.paths.releases} — pick one of the releases listed there`);
 
