@@ -17,6 +17,11 @@ export const statusCommand = defineCommand({
 
 function human(s: EnvStatus): string {
   const lines = [`${s.env}: live ${s.live ?? 'none'} · last-known-good ${s.lastKnownGood ?? 'none'} · ${s.lock.held ? describeHolder(s.lock) : 'not locked'}`];
+  if (s.router?.running) {
+    const { stable, candidate } = s.router;
+    lines.push(`  router: ${stable ? `${stable.version} ${stable.healthy ? 'healthy' : 'NOT READY'}` : 'no release'}${candidate ? ` · candidate ${candidate.version} at ${candidate.weight}% ${candidate.healthy ? 'healthy' : 'NOT READY'}` : ''}`);
+  }
+  for (const problem of s.router?.problems ?? []) lines.push(`  ! ${problem}`);
   if (s.open) lines.push(`  open: ${formatDeploymentLine(s.open)}`);
   if (s.next) lines.push(`  next: ${s.next}`);
   if (s.attestation) lines.push(`  attestation of ${s.attestation.version}: ${s.attestation.state}${s.attestation.detail ? ` — ${s.attestation.detail}` : ''}`);

@@ -1,6 +1,7 @@
 import { type EnvContext, type LockStatus, readLock, statePaths } from '@pilot/core';
 import { type DeploymentView, listDeployments, readDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory } from '../state/history.ts';
+import { type RouterView, routerView } from './router-view.ts';
 
 export interface EnvStatus {
   env: string;
@@ -10,6 +11,8 @@ export interface EnvStatus {
   open?: DeploymentView;
   recent: DeploymentView[];
   next?: string;
+  /** What the local router really serves, and where that differs from the journal. */
+  router?: RouterView;
   /** The attestation of the open deployment's release, else of the live one. */
   attestation?: { version: string; state: string; detail?: string };
 }
@@ -21,6 +24,7 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const recent = await listDeployments(ctx.paths.root, ctx.envName, 5);
   const open = recent.find((d) => d.status === 'running' || d.status === 'paused' || (lock.held && lock.record?.deploymentId === d.id));
   const status: EnvStatus = { env: ctx.envName, live: currentLive(history)?.version, lastKnownGood: lastKnownGood(history)?.version, lock, open, recent };
+  status.router = await routerView(ctx, status.live);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
   // Loaded here, not at start-up: status is the only command that reads it.
   if (attested) status.attestation = { version: attested, ...(await (await import('@pilot/attest')).attestationState(ctx.root, attested)) };

@@ -122,10 +122,16 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   const v3 = await pilot();
   assert.equal(v3.code, 1, v3.all);
   assert.match(v3.all, /posts \(http:\/\/127\.0\.0\.1:\d+\/posts\): status 404, expected 200/);
-  const status = JSON.parse((await pilot('status', '--json')).stdout);
-  assert.equal(JSON.stringify(status).includes(v2Version), true, JSON.stringify(status));
+  const [status] = JSON.parse((await pilot('status', '--json')).stdout) as { live: string; router: { running: boolean; stable: { version: string; healthy: boolean }; problems: string[] } }[];
+  assert.equal(status.live, v2Version);
+  assert.deepEqual({ ...status.router.stable, problems: status.router.problems }, { version: v2Version, healthy: true, problems: [] });
   const kept = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
   assert.ok(kept.some((p) => p.title === 'kept across releases'));
+
+  // pilot status says what the router really does: here, that it is not running.
+  assert.equal((await pilot('router', 'stop')).code, 0);
+  const stopped = await pilot('status');
+  assert.match(stopped.stdout, new RegExp(`! the router is not running: nothing serves ${v2Version} — \`pnpm pilot router start --env staging\``));
 
   // Every release archive was written (hard-linked node_modules included) and is listed beside its folder.
   const releases = await readdir(join(root, '.pilot', 'releases'));
