@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, pnpmCommand } from '@pilot/core';
-import { tempDir } from '@pilot/core/testing';
 import { stopRouter } from '@pilot/router';
 import { execa } from 'execa';
 import { startLoad } from '../demo/load.ts';
@@ -49,10 +49,14 @@ async function teamRepo(root: string, port: number, adminPort: number) {
 }
 
 test('a service from the npm registry (json-server, real dependencies, hard-linked files): a failed first release is withdrawn, v1, canary of v2 to 100%, blue-green switch-back to the warm v2, a broken v3 rolled back, data kept throughout', async (t) => {
-  const base = await tempDir(t, 'pilot-e2e-');
+  const base = await mkdtemp(join(tmpdir(), 'pilot-e2e-'));
   const root = join(base, 'repo');
   const [port, adminPort] = [await freePort(), await freePort()];
-  t.after(() => stopRouter({ root, envName: 'staging' }));
+  // The router (and its releases) first: it is found through its pid file, inside the folder removed after it.
+  t.after(async () => {
+    await stopRouter({ root, envName: 'staging' });
+    await rm(base, { recursive: true, force: true });
+  });
   const repo = await teamRepo(root, port, adminPort);
   const url = `http://127.0.0.1:${port}`;
   const pilot = (...args: string[]) => runScript(PILOT, args, root);
@@ -96,6 +100,11 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   assert.ok(traffic.total > 20, `load sent ${traffic.total} requests`);
   assert.equal(traffic.failed, 0);
   assert.equal(Object.values(traffic.byRelease).reduce((n, r) => n + r.errors, 0), 0);
+  // The data folder was in v2's pre-deploy backup.
+  const backups = join(root, '.pilot', 'backups', 'staging');
+  const archive = (await readdir(backups)).find((f) => f.endsWith('.tar.gz'));
+  assert.ok(archive, `a pre-deploy backup in ${backups}`);
+  assert.match((await execa('tar', ['-tzf', join(backups, archive)])).stdout, /\.pilot\/data\/staging\/db\.json/);
   const posts = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
   assert.ok(posts.some((p) => p.title === 'kept across releases'), JSON.stringify(posts));
 
