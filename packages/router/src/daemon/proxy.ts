@@ -79,6 +79,7 @@ export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>
 /** One client connection: reads request heads one after another (pipelined ones wait their turn). */
 class ClientConnection implements ExchangeOwner {
   readonly client: Socket;
+  readonly remoteAddress: string | undefined;
   readonly pool: UpstreamPool;
   readonly #handlers: ProxyHandlers<Upstream>;
   #pending?: Buffer;
@@ -92,6 +93,7 @@ class ClientConnection implements ExchangeOwner {
 
   constructor(socket: Socket, handlers: ProxyHandlers<Upstream>, pool: UpstreamPool) {
     this.client = socket;
+    this.remoteAddress = socket.remoteAddress;
     this.#handlers = handlers;
     this.pool = pool;
     socket.on('data', this.#onData);

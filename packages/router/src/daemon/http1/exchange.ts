@@ -31,6 +31,8 @@ export interface ProxyOutcome {
 /** The client connection an exchange belongs to. */
 export interface ExchangeOwner {
   readonly client: Socket;
+  /** The client's address, read once per connection (socket.remoteAddress asks the socket each time). */
+  readonly remoteAddress: string | undefined;
   readonly pool: UpstreamPool;
   /** Said once, when the exchange is over: whether the client connection may carry another request. */
   exchangeEnded(exchange: Exchange, keepClient: boolean): void;
@@ -96,7 +98,7 @@ export class Exchange implements UpstreamUser {
     this.requestDone = framing.kind === 'none';
     if (framing.kind === 'length') this.#bodyLeft = framing.length;
     if (framing.kind === 'chunked') this.#requestChunks = new ChunkedBody(400);
-    this.#upstreamHead = upstreamRequestHead(head, framing, owner.client.remoteAddress, target.upstream.port, this.#upgrade);
+    this.#upstreamHead = upstreamRequestHead(head, framing, owner.remoteAddress, target.upstream.port, this.#upgrade);
     target.upstream.inFlight += 1;
     this.#connect(this.#upgrade !== undefined);
   }

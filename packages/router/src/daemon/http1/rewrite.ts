@@ -2,71 +2,60 @@ import { STATUS_CODES } from 'node:http';
 import type { Framing } from './framing.ts';
 import { type Head, type RequestHead, type ResponseHead, fieldList, fieldValue } from './head.ts';
 
-// RFC 9110 §7.6.1 hop-by-hop fields: meaningful for one connection only, never forwarded. Transfer-Encoding is
-// hop-by-hop too, but the body passes through with the same framing, so it travels with it. A switch, not a Set:
-// hashing every field name costs more than a few length-guarded comparisons.
-function isHopByHop(name: string): boolean {
+// What a field is to the router, as bits: which heads leave it out is a mask of these (see forwardedLines). One switch
+// on the length per field line, not a Set (hashing every name costs more) nor a predicate passed in (a call per line
+// through a parameter that sees several functions is never inlined).
+/** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded (Transfer-Encoding travels with its body). */
+const HOP_BY_HOP = 1;
+/**
+ * Written by the router itself in a request: X-Forwarded-For (appended to), and the framing fields as one canonical
+ * line each — `Content-Length: 5, 5` or `Transfer-Encoding: \tChunked` must not reach a release that reads them differently.
+ */
+const REWRITTEN = 2;
+/** Replaced by an absolute-form target's authority. */
+const HOST = 4;
+/** Dropped when a chunked response is decoded for an HTTP/1.0 client. */
+const TRANSFER_ENCODING = 8;
+
+function fieldRole(name: string): number {
   switch (name.length) {
     case 2:
-      return name === 'te';
+      return name === 'te' ? HOP_BY_HOP : 0;
+    case 4:
+      return name === 'host' ? HOST : 0;
     case 7:
-      return name === 'trailer' || name === 'upgrade';
+      return name === 'trailer' || name === 'upgrade' ? HOP_BY_HOP : 0;
     case 10:
-      return name === 'connection' || name === 'keep-alive';
-    case 16:
-      return name === 'proxy-connection';
-    case 18:
-      return name === 'proxy-authenticate';
-    case 19:
-      return name === 'proxy-authorization';
-    default:
-      return false;
-  }
-}
-
-/**
- * Request fields the router writes itself: X-Forwarded-For (appended to), and the framing fields, forwarded as one
- * canonical line each — `Content-Length: 5, 5` or `Transfer-Encoding: \tChunked` must not reach a release that
- * reads them differently.
- */
-function isRewrittenInRequest(name: string): boolean {
-  switch (name.length) {
+      return name === 'connection' || name === 'keep-alive' ? HOP_BY_HOP : 0;
     case 14:
-      return name === 'content-length';
+      return name === 'content-length' ? REWRITTEN : 0;
     case 15:
-      return name === 'x-forwarded-for';
+      return name === 'x-forwarded-for' ? REWRITTEN : 0;
+    case 16:
+      return name === 'proxy-connection' ? HOP_BY_HOP : 0;
     case 17:
-      return name === 'transfer-encoding';
+      return name === 'transfer-encoding' ? REWRITTEN | TRANSFER_ENCODING : 0;
+    case 18:
+      return name === 'proxy-authenticate' ? HOP_BY_HOP : 0;
+    case 19:
+      return name === 'proxy-authorization' ? HOP_BY_HOP : 0;
     default:
-      return false;
+      return 0;
   }
 }
 
-/** As isRewrittenInRequest, for an absolute-form request whose Host is replaced by the target's authority. */
-function isRewrittenInAbsoluteRequest(name: string): boolean {
-  return name === 'host' || isRewrittenInRequest(name);
-}
-
-function isTransferEncoding(name: string): boolean {
-  return name === 'transfer-encoding';
-}
-
-function keepAll(): boolean {
-  return false;
-}
-
 /**
- * The field lines that may be forwarded (each with its CRLF): not hop-by-hop, not named in Connection, not `dropped`.
- * Runs of kept lines are copied from the received text in one slice each.
+ * The field lines that may be forwarded (each with its CRLF): none whose role is in `dropped`, none named in
+ * Connection. Runs of kept lines are copied from the received text in one slice each.
  */
-function forwardedLines(head: Head, dropped: (name: string) => boolean): string {
+function forwardedLines(head: Head, dropped: number): string {
   const { names, offsets, text, connection } = head;
   let out = '';
   let runStart = -1;
   let runEnd = -1;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
-    if (dropped(name) || isHopByHop(name) || (connection.length > 0 && connection.includes(name))) {
+    if ((fieldRole(name) & dropped) !== 0 || (connection.length > 0 && connection.includes(name))) {
       if (runStart >= 0) out += `${text.slice(runStart, runEnd)}\r\n`;
       runStart = -1;
       continue;
@@ -88,7 +77,7 @@ export function upgradeRequested(head: RequestHead): string | undefined {
  */
 export function upstreamRequestHead(head: RequestHead, framing: Framing, remoteAddress: string | undefined, upstreamPort: number, upgrade?: string): string {
   const { authority } = head;
-  let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, authority === undefined ? isRewrittenInRequest : isRewrittenInAbsoluteRequest)}`;
+  let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, HOP_BY_HOP | REWRITTEN | (authority === undefined ? 0 : HOST))}`;
   if (framing.kind === 'chunked') out += 'transfer-encoding: chunked\r\n';
   else if (framing.kind === 'length') out += `content-length: ${framing.length}\r\n`;
   else if (framing.kind === 'none' && framing.declared) out += 'content-length: 0\r\n';
@@ -114,13 +103,13 @@ export interface ResponseShape {
 }
 
 /** A response's status line and the fields that may pass to the client. */
-function forwardedResponseHead(head: ResponseHead, dropped: (name: string) => boolean = keepAll): string {
+function forwardedResponseHead(head: ResponseHead, dropped = HOP_BY_HOP): string {
   return `${head.statusLine}\r\n${forwardedLines(head, dropped)}`;
 }
 
 /** The head sent to the client: hop-by-hop fields dropped, the sticky cookie added, and our own Connection. */
 export function clientResponseHead(head: ResponseHead, shape: ResponseShape): string {
-  let out = forwardedResponseHead(head, shape.dechunk ? isTransferEncoding : keepAll);
+  let out = forwardedResponseHead(head, shape.dechunk ? HOP_BY_HOP | TRANSFER_ENCODING : HOP_BY_HOP);
   if (shape.setCookie) out += `set-cookie: ${shape.setCookie}\r\n`;
   if (shape.close) out += 'connection: close\r\n';
   else if (shape.keepAlive10) out += 'connection: keep-alive\r\n';
