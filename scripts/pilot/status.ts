@@ -16,7 +16,8 @@ export const statusCommand = defineCommand({
 });
 
 function human(s: EnvStatus): string {
-  const lines = [`${s.env}: live ${s.live ?? 'none'} · last-known-good ${s.lastKnownGood ?? 'none'} · ${s.lock.held ? describeHolder(s.lock) : 'not locked'}`];
+  const back = s.live ? (s.rollbackTo ? `\`pnpm rollback\` → ${s.rollbackTo}` : 'nothing to roll back to') : undefined;
+  const lines = [`${s.env}: live ${s.live ?? 'none'} · last-known-good ${s.lastKnownGood ?? 'none'}${back ? ` · ${back}` : ''} · ${s.lock.held ? describeHolder(s.lock) : 'not locked'}`];
   if (s.router?.running) {
     const { stable, candidate } = s.router;
     lines.push(`  router: ${stable ? `${stable.version} ${stable.healthy ? 'healthy' : 'NOT READY'}` : 'no release'}${candidate ? ` · candidate ${candidate.version} at ${candidate.weight}% ${candidate.healthy ? 'healthy' : 'NOT READY'}` : ''}`);

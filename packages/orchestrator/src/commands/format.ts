@@ -30,7 +30,7 @@ export function formatDeployResult(r: DeployResult): string {
       if (r.undo) lines.push(`  ${r.undo.charAt(0).toUpperCase()}${r.undo.slice(1)}.`);
   }
   lines.push(`  Monitoring: ${r.monitoringUrl}`);
-  if (r.outcome === 'succeeded' || r.outcome === 'paused') lines.push(`  Roll back:  ${r.rollbackCommand}`);
+  if (r.outcome === 'succeeded' || r.outcome === 'paused') lines.push(`  Roll back:  ${r.rollbackCommand ?? `nothing to roll back to (nothing served ${r.env} before ${r.release.version})`}`);
   return lines.join('\n');
 }
 

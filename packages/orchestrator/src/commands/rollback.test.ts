@@ -27,3 +27,51 @@ test('rollback --to the release already live: "already live", exit 0, nothing do
   assert.equal(r.stdout.trim(), `${v1} is already live on staging: nothing was done.`);
   assert.deepEqual(await readdir(join(repo.root, '.pilot', 'deployments')), journals);
 });
+
+test('rollback after a rollback goes further back to the last-known-good release, never forward to the one it left; pilot status names the target', async (t) => {
+  const repo = await makeRepo();
+  t.after(() => repo.cleanup());
+  const versions: string[] = [];
+  for (const name of ['v1', 'v2', 'v3']) {
+    if (versions.length) await repo.commit(name);
+    const r = await runScript(PILOT, ['--json'], repo.root);
+    assert.equal(r.code, 0, r.all);
+    versions.push(JSON.parse(r.stdout).release.version);
+  }
+  const [v1, v2, v3] = versions;
+  // The stand-in analysis for the smoke tests (the stand-in service has no Prometheus metrics).
+  const back = (args: string[]) => runScript(PILOT, args, repo.root, { PILOT_SCRIPT: ROLLBACK });
+  const status = async () => {
+    const r = await runScript(PILOT, ['status'], repo.root);
+    return r.stdout.split('\n')[0];
+  };
+  assert.match(await status(), new RegExp(`live ${v3} · last-known-good ${v3} · \`pnpm rollback\` → ${v2} ·`));
+  const first = await back(['--yes', '--json']);
+  assert.equal(first.code, 0, first.all);
+  assert.equal(JSON.parse(first.stdout).to, v2);
+  // v3 was rolled back from: it is no longer known good, so the next rollback goes to v1.
+  assert.match(await status(), new RegExp(`live ${v2} · last-known-good ${v2} · \`pnpm rollback\` → ${v1} ·`));
+  const second = await back(['--yes', '--json']);
+  assert.equal(second.code, 0, second.all);
+  assert.deepEqual([JSON.parse(second.stdout).from, JSON.parse(second.stdout).to], [v2, v1]);
+  assert.match(await status(), new RegExp(`live ${v1} · last-known-good ${v1} · nothing to roll back to ·`));
+  const third = await back(['--yes']);
+  assert.equal(third.code, 3, third.all);
+  assert.match(third.stderr, new RegExp(`no last-known-good release on staging other than ${v1} \\(live\\)`));
+});
+
+test('pilot status never recommends pnpm rollback for an interrupted first deployment: it names pilot abort, which works', async (t) => {
+  const repo = await makeRepo();
+  t.after(() => repo.cleanup());
+  const killed = await runScript(PILOT, ['--json'], repo.root, { PILOT_TEST_KILL_AT: 'promote' });
+  assert.equal(killed.signal, 'SIGKILL', killed.all);
+  const status = await runScript(PILOT, ['status', '--json'], repo.root);
+  const next = JSON.parse(status.stdout)[0].next as string;
+  assert.match(next, /`pnpm pilot resume --env staging` continues it, `pnpm pilot abort --env staging` withdraws it \(nothing served before\)/);
+  assert.doesNotMatch(next, /pnpm rollback/);
+  const abort = await runScript(PILOT, ['abort'], repo.root);
+  assert.equal(abort.code, 0, abort.all);
+  const after = JSON.parse((await runScript(PILOT, ['status', '--json'], repo.root)).stdout)[0];
+  assert.equal(after.lock.held, false);
+  assert.equal(after.next, undefined);
+});

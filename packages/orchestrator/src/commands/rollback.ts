@@ -86,6 +86,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     await target.rollback(to);
     const switchMs = performance.now() - switchStart;
     await journal.append('traffic.switched', { to: toVersion, switchMs: Math.round(switchMs * 10) / 10 });
+    // The release traffic left is no longer known good, so the next `pnpm rollback` goes further back, never to it (a drill comes back to it).
+    if (live && live !== toVersion && !o.drill) await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', { version: live, deploymentId: id, via: 'rollback' });
     if (toVersion) await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: toVersion, commit: to?.commit, deploymentId: id, via: 'rollback' });
     if (openRunning) {
       const theirs = await JournalWriter.open(statePaths(ctx.paths.root).journal(openRunning.id));

@@ -7,6 +7,8 @@ export interface EnvStatus {
   env: string;
   live?: string;
   lastKnownGood?: string;
+  /** Where `pnpm rollback` (no --to) would send traffic now: the newest known-good release other than the live one. */
+  rollbackTo?: string;
   lock: LockStatus;
   open?: DeploymentView;
   recent: DeploymentView[];
@@ -23,14 +25,31 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const lock = await readLock(ctx.lockOptions);
   const recent = await listDeployments(ctx.paths.root, ctx.envName, 5);
   const open = recent.find((d) => d.status === 'running' || d.status === 'paused' || (lock.held && lock.record?.deploymentId === d.id));
-  const status: EnvStatus = { env: ctx.envName, live: currentLive(history)?.version, lastKnownGood: lastKnownGood(history)?.version, lock, open, recent };
+  const live = currentLive(history)?.version;
+  const status: EnvStatus = { env: ctx.envName, live, lastKnownGood: lastKnownGood(history)?.version, rollbackTo: live ? lastKnownGood(history, live)?.version : undefined, lock, open, recent };
   status.router = await routerView(ctx, status.live);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
   // Loaded here, not at start-up: status is the only command that reads it.
   if (attested) status.attestation = { version: attested, ...(await (await import('@pilot/attest')).attestationState(ctx.root, attested)) };
-  if (open?.effective === 'paused') status.next = `\`pnpm pilot promote --env ${ctx.envName}\` continues, \`pnpm pilot abort --env ${ctx.envName}\` rolls back${open.data.dueAt ? `; due at ${open.data.dueAt} for \`pilot resume --due\`` : ''}`;
-  if (open?.effective === 'interrupted') status.next = `\`pnpm pilot resume --env ${ctx.envName}\` continues it, \`pnpm rollback --env ${ctx.envName}\` undoes it`;
+  status.next = nextCommand(status, ctx.envName);
   return status;
+}
+
+/** What to do next, naming only commands that can work in this state (each is what that command accepts). */
+function nextCommand(s: EnvStatus, env: string): string | undefined {
+  const { open, lock } = s;
+  const before = (open?.data.stable as { version?: string } | undefined)?.version;
+  // `pnpm rollback` undoes an open deployment only when something served before it; `pilot abort` withdraws a first one.
+  const undo = before ? `\`pnpm rollback --env ${env}\` undoes it (back to ${before})` : `\`pnpm pilot abort --env ${env}\` withdraws it (nothing served before)`;
+  if (open?.effective === 'paused') {
+    const abort = before ? `\`pnpm pilot abort --env ${env}\` rolls back to ${before}` : `\`pnpm pilot abort --env ${env}\` withdraws it (nothing served before)`;
+    return `\`pnpm pilot promote --env ${env}\` continues, ${abort}${open.data.dueAt ? `; due at ${open.data.dueAt} for \`pilot resume --due\`` : ''}`;
+  }
+  if (open?.effective === 'interrupted' && open.data.kind === 'rollback') return `rollback ${open.id} was interrupted: \`pnpm rollback --env ${env}${open.data.to ? ` --to ${open.data.to}` : ''}\` runs it again`;
+  if (open?.effective === 'interrupted') return `\`pnpm pilot resume --env ${env}\` continues it, ${undo}`;
+  if (open && open.effective !== 'running') return `deployment ${open.id} ended (${open.effective}) but still holds the lock: \`pnpm pilot abort --env ${env}\` releases it`;
+  if (!open && lock.held && lock.state === 'interrupted') return `deployment ${lock.record?.deploymentId} was killed before it started: \`pnpm pilot abort --env ${env}\` frees the lock`;
+  return undefined;
 }
 
 /** The journal of one deployment (default: the newest of the environment). */

@@ -49,7 +49,8 @@ export interface DeployResult extends ExecuteResult {
   plan: StepSpec[];
   actions?: PlannedAction[];
   monitoringUrl: string;
-  rollbackCommand: string;
+  /** The exact way back; undefined after a first release that went live (nothing served before it). */
+  rollbackCommand?: string;
   elapsedMs: number;
   /** Time spent in configured waits (analysis windows, watch); elapsed minus this is Pilot's own overhead. */
   waitedMs: number;
@@ -141,7 +142,8 @@ export function resultOf(run: DeployRun, outcome: ExecuteResult, preflight: Pref
     plan: run.plan,
     actions: run.runner.dry ? run.runner.actions : undefined,
     monitoringUrl: ctx.env.monitoringUrl ?? `http://127.0.0.1:${ctx.env.port}/`,
-    rollbackCommand: `pnpm rollback --env ${ctx.envName}${run.state.stable ? ` --to ${run.state.stable.version}` : ''}`,
+    // Only a command that works: a first deployment has no release to roll back to; while open, `pilot abort` withdraws it.
+    rollbackCommand: run.state.stable ? `pnpm rollback --env ${ctx.envName} --to ${run.state.stable.version}` : outcome.outcome === 'paused' ? `pnpm pilot abort --env ${ctx.envName}` : undefined,
     elapsedMs,
     waitedMs: run.waitedMs,
   };

@@ -132,6 +132,7 @@ export async function undoDeployment(run: DeployRun, why: string, options: { del
       result.trafficTo = to!.version;
       parts.push(`traffic back on ${result.trafficTo}`);
       if (state.promoted) {
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', { version: state.release!.version, commit: state.release!.commit, deploymentId: run.id, via: 'rollback' });
         await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: to!.version, commit: to!.commit, deploymentId: run.id, via: 'rollback' });
       }
       state.weight = 0;

@@ -3,8 +3,11 @@ import { JournalWriter, readJournal } from '@pilot/core';
 
 /** What an environment's history journal records: which release went live, and which became last-known-good. */
 export interface HistoryEntry {
-  /** `release.withdrawn`: a failed first release was taken out, nothing serves. */
-  event: 'release.live' | 'release.lkg' | 'release.withdrawn' | 'rollback.drill';
+  /**
+   * `release.withdrawn`: a failed first release was taken out, nothing serves. `release.rolled_back`: traffic was
+   * taken away from this live release (`pnpm rollback`, or a failed post-promotion watch): it is no longer known good.
+   */
+  event: 'release.live' | 'release.lkg' | 'release.withdrawn' | 'release.rolled_back' | 'rollback.drill';
   version: string;
   commit?: string;
   deploymentId: string;
@@ -31,9 +34,20 @@ export function currentLive(history: HistoryEntry[]): HistoryEntry | undefined {
   return last?.event === 'release.live' ? last : undefined;
 }
 
-/** The newest last-known-good release other than `except` (the one to roll back to). */
+/**
+ * The newest last-known-good release other than `except` (with `except` the live one: where `pnpm rollback` goes).
+ * A release is known good from its deployment's end (`release.lkg`) until traffic is rolled back away from it.
+ */
 export function lastKnownGood(history: HistoryEntry[], except?: string): HistoryEntry | undefined {
-  return history.filter((entry) => entry.event === 'release.lkg' && entry.version !== except).at(-1);
+  const good = new Map<string, HistoryEntry>();
+  for (const entry of history) {
+    if (entry.event === 'release.lkg') {
+      // Re-inserted so the map's order is the order releases last became good.
+      good.delete(entry.version);
+      good.set(entry.version, entry);
+    } else if (entry.event === 'release.rolled_back') good.delete(entry.version);
+  }
+  return [...good.values()].filter((entry) => entry.version !== except).at(-1);
 }
 
 /** True when `version` completed a deployment (was marked last-known-good) in this environment. */
