@@ -103,12 +103,14 @@ test('a release that never becomes ready is refused and stable keeps serving', a
   assert.deepEqual(await countReleases(`${f.url}/api/hello`, 10), { v1: 10 });
 });
 
-test('a start command that exits at once is reported with its log, and a missing release dir is refused', async (t) => {
+test('a start command that exits at once is reported with its log, and a built release whose folder is missing is refused', async (t) => {
   const f = await routerFixture(t);
   const broken = await f.release('broken', {}, [process.execPath, '-e', "console.error('boom: missing DATABASE_URL'); process.exit(3)"]);
   await assert.rejects(f.driver.prepare(broken), /exited 3 times before becoming ready \(exited with code 3\).*boom: missing DATABASE_URL/s);
   await assert.rejects(f.driver.prepare({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app') }), /release ghost: cannot read .*manifest\.json .* build the release first/);
-  await assert.rejects(f.driver.plan({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app') }, [5]), /does not exist — build the release first/);
+  // A built release (it has a digest) whose folder is gone; one not built yet is planned without it (a dry run).
+  await assert.rejects(f.driver.plan({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app'), digest: 'sha256:00' }, [5]), /does not exist — build the release first/);
+  assert.equal((await f.driver.plan({ version: 'next', dir: join(f.root, '.pilot/releases/next/app') }, [5])).length, 3);
 });
 
 test('a crashed release is restarted with back-off and serves again', async (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,9 +8,10 @@ import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
 import { execa } from 'execa';
 import { rollback } from '../commands/rollback.ts';
 import { approveRelease } from '../commands/approve.ts';
+import { prunedManifest } from '../release/retention.ts';
 import { readHistory } from '../state/history.ts';
 import { standInAnalysis } from '../testing/probe-analysis.ts';
-import { type RepoOptions, type TestRepo, makeRepo, memoryLogger } from '../testing/repo.ts';
+import { FIXTURES, ROLLBACK, type RepoOptions, type TestRepo, makeRepo, memoryLogger, runScript } from '../testing/repo.ts';
 import { resumeDeployment, resumeDue } from './control.ts';
 import { type DeployOptions, deploy } from './deploy.ts';
 
@@ -224,21 +225,35 @@ test('a --version that exists for another commit is refused with exit 2 before t
   assert.equal(journals.length, 1, journals.join(', '));
 });
 
-test('rollback --to a release pruned from disk builds it again from its tag: same digest, traffic on it', async (t) => {
-  const { repo, log, run } = await setup(t);
+test('rollback --to a release pruned from disk builds it again from its tag: its own start command, same digest, traffic on it', async (t) => {
+  const { repo, run } = await setup(t);
   const first = (await run('staging', { version: 'r1' })).result;
+  // r2 changes the start command: the rebuilt r1 must still start as r1 did. (Separate processes from here on: a
+  // process loads pilot.config.ts once.)
+  const configFile = join(repo.root, 'pilot.config.ts');
+  await writeFile(configFile, (await readFile(configFile, 'utf8')).replace('"server.mjs"', '"server.mjs", "--r2"'));
   await repo.commit('r2');
-  const { ctx } = await run('staging', { version: 'r2' });
-  await rm(join(ctx.paths.releases, 'r1'), { recursive: true });
-  await rm(join(ctx.paths.releases, 'r1.tar.gz'));
-  const back = await rollback({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis(), to: 'r1' });
-  assert.equal(back.exitCode, 0);
-  assert.equal(back.to, 'r1');
+  const standIn = join(FIXTURES, 'pilot-stand-in.ts');
+  const r2 = await runScript(standIn, ['--version', 'r2', '--yes'], repo.root);
+  assert.equal(r2.code, 0, r2.all);
+  const releases = join(repo.root, '.pilot', 'releases');
+  assert.deepEqual(JSON.parse(await readFile(join(releases, 'r2', 'manifest.json'), 'utf8')).start, ['node', 'server.mjs', '--r2']);
+  // Pruned as pruneReleases does it: the manifest is kept aside, the folder and archive go.
+  await mkdir(join(releases, '.pruned'), { recursive: true });
+  await rename(join(releases, 'r1', 'manifest.json'), prunedManifest(releases, 'r1'));
+  await rm(join(releases, 'r1'), { recursive: true });
+  await rm(join(releases, 'r1.tar.gz'));
+  const back = await runScript(standIn, ['--to', 'r1', '--json'], repo.root, { PILOT_SCRIPT: ROLLBACK });
+  assert.equal(back.code, 0, back.all);
+  assert.equal(JSON.parse(back.stdout).to, 'r1');
   assert.equal((await infraOf(repo)).stable, 'r1');
-  const rebuilt = JSON.parse(await readFile(join(ctx.paths.releases, 'r1', 'manifest.json'), 'utf8'));
+  const rebuilt = JSON.parse(await readFile(join(releases, 'r1', 'manifest.json'), 'utf8'));
   assert.equal(rebuilt.commit, first.release.commit);
   assert.equal(rebuilt.digest, first.release.digest);
+  assert.deepEqual(rebuilt.start, ['node', 'server.mjs']);
 });
+
+
 
 test('a failing build leaves the deployment failed (not interrupted), the lock free, and no build or stage folder behind', async (t) => {
   const { run } = await setup(t, { serviceConfig: { build: ['node', '-e', "console.error('tsc: 3 errors'); process.exit(2)"] } });

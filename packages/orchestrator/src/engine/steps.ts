@@ -158,7 +158,11 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
         await recordHistory(ctx.paths.root, ctx.envName, 'release.lkg', { version: state.release!.version, commit: state.release!.commit, deploymentId: run.id });
         const retire = (run.target as { retire?: (r: unknown) => Promise<void> }).retire;
         if (state.stable && state.stable.version !== state.release!.version && typeof retire === 'function') await retire.call(run.target, state.stable);
-        const removed = await pruneReleases(ctx);
+        // Housekeeping after the release is live: a failure here is reported, never a reason to roll back.
+        const removed = await pruneReleases(ctx).catch((error: Error) => {
+          log.warn('releases.prune-failed', `could not remove old releases (${error.message}) — they stay on disk; the deployment is not affected`);
+          return [];
+        });
         if (removed.length) log.info('releases.pruned', `removed releases no environment needs any more: ${removed.join(', ')}`, { removed });
       });
       return {};

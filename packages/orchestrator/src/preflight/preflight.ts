@@ -57,6 +57,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
     add({ name: 'migration log', ok: !changed, detail: changed ? `${migrationLog} has uncommitted changes` : `${migrationLog} committed`, fix: `commit ${migrationLog} before deploying (it records which migrations ran)` });
   }
 
+  if (ctx.config.service.package) add(await injectedWorkspaceCheck(ctx.root, o.commit));
+
   const env = o.env ?? process.env;
   add(await toolCheck('git', ['--version'], env, 'install git (apt-get install -y git)'));
   if (ctx.config.git.github) {
@@ -144,4 +146,19 @@ function portFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * `pnpm deploy` builds a release from the lockfile only in a workspace that injects its packages (pnpm 10 refuses
+ * otherwise, with `--legacy` it resolves versions afresh): checked in the commit being deployed, before anything runs.
+ */
+async function injectedWorkspaceCheck(root: string, commit: string): Promise<PreflightCheck> {
+  const show = async (file: string) => (await execa('git', ['show', `${commit}:${file}`], { cwd: root, reject: false })).stdout ?? '';
+  const injected = /^injectWorkspacePackages:\s*true\s*$/m.test(await show('pnpm-workspace.yaml')) || /^inject-workspace-packages\s*=\s*true\s*$/m.test(await show('.npmrc'));
+  return {
+    name: 'injected workspace',
+    ok: injected,
+    detail: injected ? 'pnpm-workspace.yaml sets injectWorkspacePackages' : `service.package is set but ${commit.slice(0, 7)}'s pnpm-workspace.yaml does not set injectWorkspacePackages: true`,
+    fix: 'add `injectWorkspacePackages: true` to pnpm-workspace.yaml, run `pnpm install` (the lockfile records it), and commit both — releases are then built from the lockfile',
+  };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Logger, PilotError, type PilotConfig, type Release, pnpmCommand } from '@pilot/core';
+import { FailedError, type Logger, PilotError, type PilotConfig, type Release, pnpmCommand } from '@pilot/core';
 import { computeEtag } from '@pilot/etag';
 import { execa } from 'execa';
 import { extract } from 'tar';
@@ -23,6 +23,11 @@ export interface BuildOptions {
   version: string;
   /** Extra per-release environment written into the manifest (the demo's faulty v3 sets ERROR_RATE here). */
   env?: Record<string, string>;
+  /**
+   * Rebuilding a pruned release: it starts as it did then (start, env, config hash from its recorded manifest, not from
+   * today's config), and a digest other than the recorded one is refused — the rebuild would be another release.
+   */
+  recorded?: ReleaseManifest;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -90,6 +95,9 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
       await cp(serviceDir, join(stage, 'app'), { recursive: true, verbatimSymlinks: true });
     }
     const digest = await writeReleaseArchive(join(stage, 'app'), join(stage, 'release.tar.gz'));
+    if (o.recorded?.digest && o.recorded.digest !== digest) {
+      throw new FailedError(`rebuilding ${o.version} from ${o.commit.slice(0, 12)} gave ${digest}, not the recorded ${o.recorded.digest}: the build is not reproducible here (another pnpm store, registry or toolchain) — not using it; pick another --to`);
+    }
     // The e-tag names the release's content (same files → same tag on any machine); the digest names its archive.
     const { etag } = await computeEtag(['.'], { cwd: join(stage, 'app'), gitignore: false });
     const manifest: ReleaseManifest = {
@@ -97,9 +105,9 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
       commit: o.commit,
       etag,
       created: new Date().toISOString(),
-      configHash: `sha256:${createHash('sha256').update(await readFile(o.configFile)).digest('hex')}`,
-      start: service.start,
-      env: { ...service.env, ...o.env },
+      configHash: o.recorded?.configHash ?? `sha256:${createHash('sha256').update(await readFile(o.configFile)).digest('hex')}`,
+      start: o.recorded?.start ?? service.start,
+      env: o.recorded?.env ?? { ...service.env, ...o.env },
       digest,
     };
     await writeManifest(stage, manifest);

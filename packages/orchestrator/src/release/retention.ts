@@ -1,8 +1,8 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type EnvContext, statePaths } from '@pilot/core';
+import { type EnvContext, statePaths, writeFileAtomic } from '@pilot/core';
 import { findOpenDeployment } from '../state/deployments.ts';
-import { type HistoryEntry, currentLive, readHistory } from '../state/history.ts';
+import { type HistoryEntry, currentLive, lastKnownGood, readHistory } from '../state/history.ts';
 
 /** How many of its newest releases an environment keeps (`target.keepReleases` on the local target, else 5). */
 function keepOf(ctx: EnvContext, envName: string): number {
@@ -11,9 +11,9 @@ function keepOf(ctx: EnvContext, envName: string): number {
 }
 
 /**
- * The releases some environment still needs: its newest `keep` live releases, what it serves, its last-known-good ones,
- * what its router runs (warm releases included), and both sides of an open deployment. Every environment of the
- * repository counts — releases are shared between environments on one host.
+ * The releases some environment still needs: its newest `keep` live releases, what it serves, its rollback target (the
+ * last-known-good other than the live one), what its router runs (warm releases included), and both sides of an open
+ * deployment. Every environment of the repository counts — releases are shared between environments on one host.
  */
 export async function retainedReleases(ctx: EnvContext): Promise<{ retained: Set<string>; deployed: Set<string> }> {
   const state = ctx.paths.root;
@@ -27,7 +27,8 @@ export async function retainedReleases(ctx: EnvContext): Promise<{ retained: Set
     for (const version of newestDistinct(live, keepOf(ctx, envName))) retained.add(version);
     const current = currentLive(history);
     if (current) retained.add(current.version);
-    for (const h of history) if (h.event === 'release.lkg') retained.add(h.version);
+    const rollbackTarget = lastKnownGood(history, current?.version);
+    if (rollbackTarget) retained.add(rollbackTarget.version);
     for (const version of await routerReleases(statePaths(state).router(envName))) retained.add(version);
     const open = await findOpenDeployment(state, envName);
     for (const side of [open?.data.release, open?.data.stable]) {
@@ -38,9 +39,13 @@ export async function retainedReleases(ctx: EnvContext): Promise<{ retained: Set
   return { retained, deployed };
 }
 
+/** Where the manifest of a pruned release is kept: a rebuild from its tag starts it the same way and must match its digest. */
+export const prunedManifest = (releasesDir: string, version: string) => join(releasesDir, '.pruned', `${version}.json`);
+
 /**
- * Deletes release folders (and archives) that were deployed somewhere and that no environment retains any longer.
- * Releases never deployed anywhere (a failed build's candidate) are left for an operator: nothing records who needs them.
+ * Deletes release folders (and archives) that were deployed somewhere and that no environment retains any longer; their
+ * manifests are kept under `.pruned/`. Releases never deployed anywhere (a failed build's candidate) are left for an
+ * operator: nothing records who needs them.
  */
 export async function pruneReleases(ctx: EnvContext): Promise<string[]> {
   const { retained, deployed } = await retainedReleases(ctx);
@@ -48,7 +53,9 @@ export async function pruneReleases(ctx: EnvContext): Promise<string[]> {
   for (const version of deployed) {
     if (retained.has(version)) continue;
     const dir = join(ctx.paths.releases, version);
-    if (!(await readFile(join(dir, 'manifest.json')).then(() => true, () => false))) continue;
+    const manifest = await readFile(join(dir, 'manifest.json')).catch(() => undefined);
+    if (!manifest) continue;
+    await writeFileAtomic(prunedManifest(ctx.paths.releases, version), manifest);
     await rm(dir, { recursive: true, force: true });
     await rm(`${dir}.tar.gz`, { force: true });
     removed.push(version);

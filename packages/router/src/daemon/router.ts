@@ -161,8 +161,8 @@ export class Router {
     this.routes = state.routes;
     for (const release of state.releases) {
       if (release.version !== state.routes.stable && release.version !== state.routes.candidate) continue;
-      // With the settings it was prepared with. Not awaited, and kept even if it is slow to become ready: it gets
-      // traffic as soon as its probes pass, and it stays in the state so that the next restart restores it too.
+      // With the settings it was prepared with. Its readiness is not awaited, and it is kept even if it is slow to become
+      // ready: it gets traffic as soon as its probes pass, and stays in the state so that the next restart restores it.
       await this.#start(release.version, release.appDir, release.settings ?? releaseSettingsOf(this.settings)).catch(() => {});
     }
   }
