@@ -21,12 +21,13 @@ export const logsCommand = defineCommand({
     if (flags.app) {
       const { file } = await appLogFile(ctx, flags.release);
       // Secrets the service prints are masked as everywhere else.
-      await streamFile(file, (chunk) => process.stdout.write(log.redactor.text(chunk.toString('utf8'))), Boolean(flags.follow), signal);
+      await streamFile(file, (lines) => process.stdout.write(log.redactor.text(lines)), Boolean(flags.follow), signal);
       return;
     }
     const logs = await deploymentLogs(ctx, positionals[0]);
     if (!logs) throw new UsageError(positionals[0] ? `no deployment ${positionals[0]} in ${ctx.paths.deployments}` : `no deployments on ${ctx.envName} yet`);
-    if (!flags.follow || flags.json) {
+    if (flags.follow && flags.json) throw new UsageError('pilot logs: --follow prints lines as they come; --json prints the journal once — pick one');
+    if (!flags.follow) {
       result(logs.entries, () => [`${logs.id} (${logs.view.effective}) — ${logs.path}`, ...logs.entries.map((e) => line(e as Entry))].join('\n'));
       return;
     }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { JournalWriter, acquireLock, statePaths } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
 import { recordHistory } from '../state/history.ts';
+import { streamFile } from './logs.ts';
 import { PILOT, runScript } from '../testing/repo.ts';
 
 /** A repository whose staging (local target) has v1 live and its application log on disk. */
@@ -35,6 +36,9 @@ test('pilot logs --app shows the live release’s output (or --release V’s), a
   const noApp = await runScript(PILOT, ['logs', '--release', 'v0'], root);
   assert.equal(noApp.code, 2);
   assert.match(noApp.stderr, /add --app/);
+  const escape = await runScript(PILOT, ['logs', '--app', '--release', '../../../etc/passwd'], root);
+  assert.equal(escape.code, 2);
+  assert.match(escape.stderr, /--release "\.\.\/\.\.\/\.\.\/etc\/passwd" is not a usable release version/);
   const command = await runScript(PILOT, ['logs', '--app', '--env', 'batch'], root);
   assert.equal(command.code, 2);
   assert.match(command.stderr, /uses the command target/);
@@ -66,7 +70,7 @@ test('pilot logs --app -f follows what the release appends until Ctrl-C', async 
   await seen('GET /posts 200\n');
   child.kill('SIGINT');
   const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
-  assert.ok(code === 0 || code === 130, `exit ${code}`);
+  assert.equal(code, 0, 'Ctrl-C is how a follow ends: not an error');
   assert.equal(out, 'listening on 4100\nGET /posts 200\n');
 });
 
@@ -77,11 +81,35 @@ test('pilot logs -f follows a running deployment’s journal and ends by itself 
   await acquireLock({ path: paths.lock('staging'), auditPath: paths.audit }, 'staging', 'staging-20261129-000000-abcd');
   const journal = await JournalWriter.open(paths.journal('staging-20261129-000000-abcd'));
   await journal.append('deployment.started', { env: 'staging', plan: [] });
-  const following = runScript(PILOT, ['logs', '-f'], root);
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, 'logs', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+  // Appended only once the command has printed what was there: what follows can only come from following.
+  const deadline = Date.now() + 15_000;
+  while (!out.includes('deployment.started') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(out, /deployment\.started\n$/);
   await journal.append('step.started', { step: 'build' });
   await journal.append('deployment.succeeded', {});
-  const r = await following;
-  assert.equal(r.code, 0, r.all);
-  assert.match(r.stdout, /deployment\.started\n.*step\.started build\n.*deployment\.succeeded\nstaging-20261129-000000-abcd: succeeded$/);
+  const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.equal(code, 0, out);
+  assert.match(out, /deployment\.started\n.*step\.started build\n.*deployment\.succeeded\nstaging-20261129-000000-abcd: succeeded\n$/);
+});
+
+test('streamFile hands whole lines to the masker, even when a line arrives in two appends and spans read chunks', async (t) => {
+  const dir = await tempDir(t, 'pilot-stream-');
+  const file = join(dir, 'app.log');
+  const long = 'x'.repeat(70 * 1024);
+  await writeFile(file, `token=s3cr`);
+  const lines: string[] = [];
+  const controller = new AbortController();
+  const following = streamFile(file, (text) => void lines.push(text), true, controller.signal);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await appendFile(file, `et-value\n${long}\nlast`);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  controller.abort();
+  await following;
+  assert.equal(lines.join(''), `token=s3cret-value\n${long}\nlast`);
+  assert.ok(lines.every((text, i) => i === lines.length - 1 || text.endsWith('\n')), 'every piece but the unfinished last line ends a line');
+  assert.ok(lines.some((text) => text.includes('token=s3cret-value')), 'the secret reached the masker whole');
 });

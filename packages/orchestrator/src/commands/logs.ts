@@ -2,6 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EnvContext, type JournalEntry, UsageError, statePaths } from '@pilot/core';
 import { sleep } from '../engine/sleep.ts';
+import { assertVersion } from '../release/version.ts';
 import { readDeployment } from '../state/deployments.ts';
 import { currentLive, readHistory } from '../state/history.ts';
 
@@ -27,6 +28,7 @@ export async function followJournal(ctx: EnvContext, id: string, from: number, o
 
 /** A release's stdout/stderr as the local router wrote it (default release: the one live in the environment). */
 export async function appLogFile(ctx: EnvContext, version?: string): Promise<{ version: string; file: string }> {
+  if (version !== undefined) assertVersion(version, '--release');
   if (ctx.env.target.kind !== 'local') throw new UsageError(`--app: environment ${ctx.envName} uses the ${ctx.env.target.kind} target, whose application logs live in your own infrastructure — Pilot only keeps them for the local target`);
   const chosen = version ?? currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ?? (await routerStable(ctx));
   if (!chosen) throw new UsageError(`--app: nothing is live on ${ctx.envName} — pass --release V (see \`pnpm pilot status\`)`);
@@ -35,26 +37,38 @@ export async function appLogFile(ctx: EnvContext, version?: string): Promise<{ v
   return { version: chosen, file };
 }
 
-/** Writes a file's content, then (with `follow`) what is appended to it, until `signal` is aborted. */
-export async function streamFile(file: string, write: (chunk: Buffer) => void, follow: boolean, signal: AbortSignal): Promise<void> {
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes a file's content line by line (each whole line through `write`, so masking sees whole secrets), then, with
+ * `follow`, what is appended to it, until `signal` is aborted. Read in 64 KiB chunks: a large log is never held whole.
+ */
+export async function streamFile(file: string, write: (line: string) => void, follow: boolean, signal: AbortSignal): Promise<void> {
   let offset = 0;
+  let partial = Buffer.alloc(0);
+  const buffer = Buffer.alloc(CHUNK);
   do {
     const size = (await stat(file)).size;
     // A log cut short (rotated or truncated): start again from its beginning.
     if (size < offset) offset = 0;
-    if (size > offset) {
-      const handle = await open(file, 'r');
-      try {
-        const buffer = Buffer.alloc(size - offset);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    const handle = await open(file, 'r');
+    try {
+      while (offset < size) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, size - offset), offset);
+        if (bytesRead === 0) break;
         offset += bytesRead;
-        write(buffer.subarray(0, bytesRead));
-      } finally {
-        await handle.close();
+        const data = Buffer.concat([partial, buffer.subarray(0, bytesRead)]);
+        const lastNewline = data.lastIndexOf(10);
+        if (lastNewline >= 0) write(data.toString('utf8', 0, lastNewline + 1));
+        partial = Buffer.from(data.subarray(lastNewline + 1));
       }
+    } finally {
+      await handle.close();
     }
     if (follow && !signal.aborted) await sleep(POLL_MS, signal).catch(() => {});
   } while (follow && !signal.aborted);
+  // A last line without its newline yet (the end of the file, or Ctrl-C while following).
+  if (partial.length) write(partial.toString('utf8'));
 }
 
 async function routerStable(ctx: EnvContext): Promise<string | undefined> {
