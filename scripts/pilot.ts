@@ -6,7 +6,7 @@ import { lockCommand } from './pilot/lock.ts';
 import { maintenanceCommand } from './pilot/maintenance.ts';
 import { routerCommand } from './pilot/router.ts';
 import { approveCommand } from './pilot/approve.ts';
-import { abortCommand, promoteCommand, resumeCommand } from './pilot/control.ts';
+import { abortCommand, promoteCommand, resumeCommand, retryCommand } from './pilot/control.ts';
 import { deployCommand } from './pilot/deploy.ts';
 import { demoCommand } from './pilot/demo.ts';
 import { logsCommand } from './pilot/logs.ts';
@@ -28,6 +28,7 @@ await runCli({
     promote: promoteCommand,
     resume: resumeCommand,
     abort: abortCommand,
+    retry: retryCommand,
     approve: approveCommand,
     demo: demoCommand,
     router: routerCommand,

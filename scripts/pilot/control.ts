@@ -1,5 +1,5 @@
 import { type EnvContext, ExitCode, defineCommand, loadConfig, openEnv } from '@pilot/core';
-import { abortDeployment, formatDeployResult, resumeDeployment, resumeDue } from '@pilot/orchestrator';
+import { abortDeployment, formatDeployResult, resumeDeployment, resumeDue, retryDeployment } from '@pilot/orchestrator';
 
 const envFlag = { env: { type: 'string', placeholder: 'E', description: 'environment (default: staging)' } } as const;
 
@@ -46,5 +46,23 @@ export const abortCommand = defineCommand({
     const ctx = await openEnv(cwd, flags.env, log);
     const outcome = await abortDeployment({ ctx, log, signal });
     result(outcome, `aborted deployment ${outcome.deploymentId} on ${outcome.env}: ${outcome.summary}`);
+  },
+});
+
+export const retryCommand = defineCommand({
+  name: 'pilot retry',
+  summary: 'deploy again the release of the last deployment that was aborted, rolled back or failed (same version, same commit)',
+  usage: ['pilot retry [--env E] [--strategy canary|blue-green|batch] [--force] [--json]'],
+  flags: {
+    ...envFlag,
+    strategy: { type: 'string', placeholder: 'S', description: 'override the strategy (default: the one the retried deployment ran with)', choices: ['canary', 'blue-green', 'batch'] },
+    force: { type: 'boolean', description: 'deploy outside the deploy window (recorded in the journal)' },
+  },
+  examples: ['pnpm pilot retry --env staging'],
+  async run({ flags, cwd, log, signal, result }) {
+    const ctx = await openEnv(cwd, flags.env, log);
+    const outcome = await retryDeployment({ ctx, log, signal, strategy: flags.strategy as 'canary' | 'blue-green' | 'batch' | undefined, force: flags.force });
+    result(outcome, formatDeployResult(outcome));
+    return outcome.exitCode;
   },
 });

@@ -1,4 +1,5 @@
 export { deploy, type DeployOptions, type DeployResult } from './engine/deploy.ts';
+export { retryDeployment } from './engine/retry.ts';
 export { resumeDeployment, resumeDue, abortDeployment, type AbortResult } from './engine/control.ts';
 export { registerStepHook, type StepHook, type HookContext } from './engine/hooks.ts';
 export { planSteps, type StepSpec, type StepKind } from './engine/plan.ts';

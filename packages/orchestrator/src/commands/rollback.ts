@@ -1,6 +1,8 @@
 import { type EnvContext, ExitCode, JournalWriter, type LockRecord, type Logger, RefusedError, type Release, type TargetDriver, UsageError, acquireLock, describeHolder, readLock, releaseLock, statePaths, takeOverLock } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
+import { deleteUnpromotedTag } from '../engine/execute.ts';
 import { collaborators, loadRelease } from '../engine/setup.ts';
+import type { RunState } from '../engine/state.ts';
 import { baseUrlOf } from '../engine/urls.ts';
 import { resolveReleaseRef } from '../release/rebuild.ts';
 import { findOpenDeployment } from '../state/deployments.ts';
@@ -91,7 +93,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     if (toVersion) await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: toVersion, commit: to?.commit, deploymentId: id, via: 'rollback' });
     if (openRunning) {
       const theirs = await JournalWriter.open(statePaths(ctx.paths.root).journal(openRunning.id));
-      await theirs.append('deployment.rolled_back', { reason: `pnpm rollback (${id})`, by: id });
+      const tagDeleted = await deleteUnpromotedTag(ctx, openRunning.data as RunState);
+      await theirs.append('deployment.rolled_back', { reason: `pnpm rollback (${id})`, by: id, ...(tagDeleted ? { undo: { tagDeleted } } : {}) });
     }
     const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
     await journal.append('smoke.completed', { smoke });

@@ -49,6 +49,9 @@ function nextCommand(s: EnvStatus, env: string): string | undefined {
   if (open?.effective === 'interrupted') return `\`pnpm pilot resume --env ${env}\` continues it, ${undo}`;
   if (open && open.effective !== 'running') return `deployment ${open.id} ended (${open.effective}) but still holds the lock: \`pnpm pilot abort --env ${env}\` releases it`;
   if (!open && lock.held && lock.state === 'interrupted') return `deployment ${lock.record?.deploymentId} was killed before it started: \`pnpm pilot abort --env ${env}\` frees the lock`;
+  const last = s.recent.find((d) => d.data.kind !== 'rollback');
+  const version = (last?.data.release as { version?: string } | undefined)?.version;
+  if (!open && !lock.held && last && ['aborted', 'rolled_back', 'failed'].includes(last.status) && version && version !== s.live) return `\`pnpm pilot retry --env ${env}\` deploys ${version} again (deployment ${last.id} ${last.status.replace('_', ' ')})`;
   return undefined;
 }
 

@@ -163,7 +163,7 @@ export async function abortDeployment(o: ControlOptions): Promise<AbortResult> {
   const run = await reopen(o, view);
   run.lock = await acquireLock(ctx.lockOptions, ctx.envName, view.id);
   await run.runner.journal('abort.requested', { by: 'pilot abort' });
-  const undo = await undoDeployment(run, 'aborted', { deleteUnpromotedTag: true });
+  const undo = await undoDeployment(run, 'aborted');
   await run.runner.journal('deployment.aborted', { reason: 'pilot abort', undo, state: run.state });
   await releaseLock(ctx.lockOptions, view.id);
   return { deploymentId: view.id, env: ctx.envName, summary: `${undo.summary}; lock released` };

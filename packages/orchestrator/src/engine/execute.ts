@@ -1,10 +1,10 @@
-import { ExitCode, InterruptedError, type Release, releaseLock, setActor } from '@pilot/core';
+import { type EnvContext, ExitCode, InterruptedError, type Release, releaseLock, setActor } from '@pilot/core';
 import { deleteTag } from '../git/tag.ts';
 import { recordHistory } from '../state/history.ts';
 import { type HookContext, runHooks } from './hooks.ts';
 import type { DeployRun } from './run.ts';
 import { runStep } from './steps.ts';
-import { VerdictRollback } from './state.ts';
+import { type RunState, VerdictRollback } from './state.ts';
 import { maybeKillAt } from './test-hooks.ts';
 
 export type RunOutcome = 'succeeded' | 'paused' | 'rolled_back' | 'failed' | 'aborted' | 'planned';
@@ -102,8 +102,15 @@ export interface UndoResult {
   errors: string[];
 }
 
+/** Deletes the tag a deployment created (locally and on the remote it pushed to) when its release never went live. */
+export async function deleteUnpromotedTag(ctx: EnvContext, state: RunState): Promise<string | undefined> {
+  if (!state.tag || !state.tagCreated || state.promoted) return undefined;
+  await deleteTag(ctx.root, state.tag, state.tagPushed ? ctx.config.git.remote : undefined);
+  return state.tag;
+}
+
 /** Puts traffic back on the release that served before and removes an unvalidated tag; used by failure, signals and `pilot abort`. */
-export async function undoDeployment(run: DeployRun, why: string, options: { deleteUnpromotedTag?: boolean } = {}): Promise<UndoResult> {
+export async function undoDeployment(run: DeployRun, why: string): Promise<UndoResult> {
   const errors: string[] = [];
   const parts: string[] = [];
   const result: UndoResult = { summary: '', errors };
@@ -140,11 +147,11 @@ export async function undoDeployment(run: DeployRun, why: string, options: { del
       errors.push(`target rollback failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const interruptedOrAborted = options.deleteUnpromotedTag ?? /interrupted|abort/.test(why);
-  if (state.tag && state.tagCreated && !state.promoted && interruptedOrAborted) {
-    await deleteTag(ctx.root, state.tag, state.tagPushed ? ctx.config.git.remote : undefined);
-    result.tagDeleted = state.tag;
-    parts.push(`tag ${state.tag} deleted`);
+  // The tag rule (README): a release tag marks a release that went live; one that never did loses the tag its deployment created.
+  const tagDeleted = await deleteUnpromotedTag(ctx, state);
+  if (tagDeleted) {
+    result.tagDeleted = tagDeleted;
+    parts.push(`tag ${tagDeleted} deleted (${state.release?.version} never went live)`);
   }
   result.summary = parts.join(', ') || 'nothing to undo';
   if (errors.length) result.summary += ` (${errors.join('; ')})`;
