@@ -6,6 +6,7 @@ import { type EnvContext, configSchema, statePaths } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
 import { recordHistory } from '../state/history.ts';
 import { pruneReleases } from './retention.ts';
+import { assertVersionFree } from './version.ts';
 
 /** Two environments on one host sharing `.pilot/releases`, staging keeping 2 releases of its own, production 1. */
 async function twoEnvironments(t: { after(fn: () => unknown): void }) {
@@ -55,4 +56,13 @@ test('each environment keeps its newest releases and its rollback target; what a
   // production: v6 live, rollback target v2 (its newest last-known-good other than v6); staging: v7, v6.
   assert.deepEqual(await pruneReleases(ctx), ['v1', 'v5']);
   assert.deepEqual(await names(), ['never-deployed', 'v2', 'v6', 'v7']);
+});
+
+test('a pruned release keeps its version: reusing it for another commit is refused (exit 2)', async (t) => {
+  const { ctx, deployed, promoted } = await twoEnvironments(t);
+  for (const v of ['v1', 'v2', 'v3']) await deployed('staging', v);
+  await promoted('production', 'v3');
+  assert.deepEqual(await pruneReleases(ctx), ['v1']);
+  await assert.rejects(assertVersionFree(ctx.paths.releases, 'v1', 'another-commit'), (error: Error & { exitCode?: number }) => error.exitCode === 2 && /--version v1 already exists for commit v1/.test(error.message));
+  await assertVersionFree(ctx.paths.releases, 'v1', 'v1');
 });
