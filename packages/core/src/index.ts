@@ -23,3 +23,4 @@ export * from './target.ts';
 export * from './bench.ts';
 export { freePort } from './net.ts';
 export { pgBin } from './pg-bin.ts';
+export { acquireFileLock, breakStaleLock, readFileLock, type FileLockOptions } from './lock/file-lock.ts';

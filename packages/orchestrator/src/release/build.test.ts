@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { memoryLogger } from '../testing/repo.ts';
 import { buildRelease } from './build.ts';
 
-test('a release contains the locked dependency versions, not newer ones published since; the same commit built twice has the same digest', async (t) => {
+test('a release contains the locked dependency versions, not newer ones published since; the same commit built twice (at once) has the same digest', async (t) => {
   const { root, commit, registry } = await makeLockedWorkspace(t);
   const config = configSchema.parse({
     service: { name: 'shop', dir: 'svc', package: 'svc', start: ['node', 'server.js'] },
@@ -19,8 +19,8 @@ test('a release contains the locked dependency versions, not newer ones publishe
   });
   const releasesDir = join(root, '.pilot', 'releases');
   const build = (version: string) => buildRelease({ root, configFile: join(root, 'package.json'), config, releasesDir, commit, version, log: memoryLogger().log });
-  const one = await build('v1');
-  const two = await build('v2');
+  // Two environments building the same commit at once: the second waits for the first's build folder, then builds.
+  const [one, two] = await Promise.all([build('v1'), build('v2')]);
 
   const shipped = JSON.parse(await readFile(join(one.dir, 'node_modules', '@shop', 'dep', 'package.json'), 'utf8'));
   assert.equal(shipped.version, '1.0.0');

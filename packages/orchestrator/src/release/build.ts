@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { FailedError, type Logger, PilotError, type PilotConfig, type Release, pnpmCommand } from '@pilot/core';
 import { computeEtag } from '@pilot/etag';
 import { execa } from 'execa';
@@ -66,14 +67,14 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
     return { ...releaseOf(finalDir, existing), reused: true };
   }
   const { service } = o.config;
-  const build = await claimBuildDir(o.commit);
+  const build = await claimBuildDir(o.commit, o.log, o.signal);
   const work = build.dir;
   const stage = join(o.releasesDir, `.${o.version}.${process.pid}.tmp`);
   const run = async (argv: string[], cwd: string, what: string) => {
     o.log.info('build.command', what, { command: argv.join(' '), cwd });
     const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal: o.signal, env: { CI: 'true', npm_config_yes: 'true' } });
     if (r.isCanceled) throw new PilotError(`${what} was interrupted`);
-    if (r.exitCode !== 0) throw new PilotError(`release build failed at "${argv.join(' ')}" (exit ${r.exitCode}) in ${cwd}:\n${String(r.all ?? '').split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`);
+    if (r.exitCode !== 0) throw new PilotError(`release build failed at "${argv.join(' ')}" (exit ${r.exitCode}) in ${cwd}:\n${stripVTControlCharacters(String(r.all ?? '')).split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`);
   };
   try {
     const src = join(work, 'src');
