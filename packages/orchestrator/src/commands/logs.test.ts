@@ -36,9 +36,9 @@ test('pilot logs --app shows the live release’s output (or --release V’s), a
   const noApp = await runScript(PILOT, ['logs', '--release', 'v0'], root);
   assert.equal(noApp.code, 2);
   assert.match(noApp.stderr, /add --app/);
-  const escape = await runScript(PILOT, ['logs', '--app', '--release', '../../../etc/passwd'], root);
-  assert.equal(escape.code, 2);
-  assert.match(escape.stderr, /--release "\.\.\/\.\.\/\.\.\/etc\/passwd" is not a usable release version/);
+  const outside = await runScript(PILOT, ['logs', '--app', '--release', '../../../etc/passwd'], root);
+  assert.equal(outside.code, 2);
+  assert.match(outside.stderr, /--release "\.\.\/\.\.\/\.\.\/etc\/passwd" is not a usable release version/);
   const command = await runScript(PILOT, ['logs', '--app', '--env', 'batch'], root);
   assert.equal(command.code, 2);
   assert.match(command.stderr, /uses the command target/);
