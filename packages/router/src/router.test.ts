@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { routerClient } from './client.ts';
-import { Logger } from '@pilot/core';
+import { Logger, environmentSchema } from '@pilot/core';
 import { routerRunning, startRouter } from './control.ts';
 import { createLocalTarget } from './local-target.ts';
 import { candidateTurn } from './daemon/routes.ts';
@@ -182,6 +182,19 @@ test('responseTimeout: a release slower than it gets the request a 504, and the 
   const client = routerClient(f.routerDir, (f.env.target as { adminPort: number }).adminPort);
   const { releases } = (await client.get('/admin/samples')) as { releases: Record<string, { samples: [number, number, number][] }> };
   assert.deepEqual(releases.stuck.samples.map((s) => s[1]), [0]);
+});
+
+test('responseTimeout applies per release: a release prepared after the setting changed uses it, the running router keeps its own', async (t) => {
+  const f = await routerFixture(t, { responseTimeout: '60s' });
+  const stuck = await f.release('stuck', { LATENCY_MS: '4000' });
+  // The team lowers target.responseTimeout; the next release prepared gets it, with no router restart.
+  const lowered = createLocalTarget({ root: f.root, envName: 'test', env: environmentSchema.parse({ ...f.env, target: { ...f.env.target, responseTimeout: '1s' } }), log: silentLog, readyPath: '/health/ready' });
+  await lowered.prepare(stuck);
+  await lowered.promote(stuck);
+  const started = Date.now();
+  const answer = await fetch(`${f.url}/api/hello`);
+  assert.equal(answer.status, 504);
+  assert.ok(Date.now() - started < 3_000, 'well before the release would have answered');
 });
 
 test('the traffic port in use: start is refused with exit code 3 and a clear message', async (t) => {

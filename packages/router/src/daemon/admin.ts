@@ -91,13 +91,15 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
 function releaseSettings(body: Body, router: Router): ReleaseSettings {
   const given = typeof body.settings === 'object' && body.settings !== null ? (body.settings as Partial<ReleaseSettings>) : {};
   const own = releaseSettingsOf(router.settings);
-  const number = (key: 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs') => (typeof given[key] === 'number' && Number.isFinite(given[key]) && given[key] >= 0 ? given[key] : own[key]);
+  const valid = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  const number = (key: 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs') => (valid(given[key]) ? given[key] : own[key]);
   return {
     readyPath: typeof given.readyPath === 'string' && given.readyPath.startsWith('/') ? given.readyPath : own.readyPath,
     readyProbes: number('readyProbes'),
     drainTimeoutMs: number('drainTimeoutMs'),
     stopGraceMs: number('stopGraceMs'),
     readyTimeoutMs: number('readyTimeoutMs'),
+    responseTimeoutMs: valid(given.responseTimeoutMs) ? given.responseTimeoutMs : own.responseTimeoutMs,
     dataDir: typeof given.dataDir === 'string' ? given.dataDir : own.dataDir,
   };
 }

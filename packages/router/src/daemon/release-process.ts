@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { ReleaseSettings } from '../config.ts';
 
 export type ProcessState = 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'failed' | 'stopping' | 'stopped';
@@ -57,6 +58,11 @@ export class ReleaseProcess {
 
   get name(): string {
     return this.spec.version;
+  }
+
+  /** How long it may stay silent mid-request before the request gets a 504 (its own setting; else the router's). */
+  get responseTimeoutMs(): number | undefined {
+    return this.settings.responseTimeoutMs;
   }
 
   get port(): number {
@@ -196,7 +202,8 @@ export class ReleaseProcess {
 
   #logTail(): string {
     try {
-      const tail = readFileSync(this.options.logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n    ');
+      // Colour codes from the release's own log would paint (or garble) the operator's failure output: plain text only.
+      const tail = stripVTControlCharacters(readFileSync(this.options.logFile, 'utf8')).trimEnd().split('\n').slice(-5).join('\n    ');
       return tail ? ` — last log lines (${this.options.logFile}):\n    ${tail}` : '';
     } catch {
       return '';

@@ -13,6 +13,8 @@ export interface Upstream {
   readonly port: number;
   readonly name: string;
   inFlight: number;
+  /** Its own silence limit mid-exchange (each release keeps the settings it started with); else the proxy's. */
+  readonly responseTimeoutMs?: number;
 }
 
 /** One request as the router saw it: its status (0 = no response from the release) and latency. */
@@ -158,7 +160,7 @@ export class Exchange implements UpstreamUser {
       if (silentMs > idleMs) this.#owner.client.destroy();
     } else if (!this.requestDone && !this.uploadWaitingDrain && !this.#response) {
       if (silentMs > headersMs) this.#fail(new HttpError(408, `the request body stalled for ${seconds} s`));
-    } else if (silentMs > upstreamMs) this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${seconds} s`));
+    } else if (silentMs > (this.#upstream.responseTimeoutMs ?? upstreamMs)) this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${seconds} s`));
   }
 
   /** Whether this exchange became a tunnel (a 101 was passed on): client bytes go through `tunnelData`. */
