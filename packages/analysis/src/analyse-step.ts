@@ -58,7 +58,8 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
   return verdictOf(judgement);
 }
 
-function verdictOf(j: Judgement): Verdict {
+/** The step's verdict from the judge's comparison: each metric a reason, with its own sentence in `detail`. */
+export function verdictOf(j: Judgement): Verdict {
   const reasons = j.metrics.map((m) => ({ metric: m.metric, result: m.result, observed: m.candidate, stable: m.stable, candidate: m.candidate, test: m.test, threshold: m.threshold, detail: m.detail, score: j.score }));
   if (j.decision === 'fail') return { decision: 'rollback', reasons: reasons.filter((r) => r.result === 'fail') };
   if (j.decision === 'pass') return { decision: 'continue', reasons };
@@ -71,10 +72,15 @@ export function reasonOf(f: Finding): Record<string, unknown> {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    // Removed when the time passes, so a long window does not pile listeners on the run's signal.
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

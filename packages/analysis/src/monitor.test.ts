@@ -54,3 +54,11 @@ test('`pnpm monitor`: exit 1 with the rollback command on a critical breach; MON
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--duration: "soon" is not a duration/);
 });
+
+test('`pnpm monitor` over many checks: no MaxListenersExceededWarning (each wait removes its abort listener)', async (t) => {
+  const demo = await startDemo();
+  t.after(() => demo.stop());
+  const run = runScript('monitor', ['--env', 'staging', '--duration', '2s', '--interval', '50ms'], { cwd: await repo(t, demo.port) });
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
+});

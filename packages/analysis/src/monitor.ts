@@ -74,10 +74,15 @@ function summarise(o: MonitorOptions, watch: Watch, critical: Finding[], warning
 function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    signal.addEventListener('abort', () => {
+    // The listener goes when the time passes: one left per tick would pile up on the run's signal (MaxListenersExceededWarning).
+    const onAbort = () => {
       clearTimeout(timer);
       resolve(true);
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

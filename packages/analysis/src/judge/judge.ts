@@ -58,7 +58,9 @@ export function judgeCanary(stable: Sample[], candidate: Sample[], options: Judg
   const latencyDeltaMs = options.latencyDeltaMs ?? 5;
   const samples = { stable: stable.length, candidate: candidate.length };
   if (stable.length < minSamples || candidate.length < minSamples) {
-    const why = `${candidate.length} candidate and ${stable.length} stable requests; at least ${minSamples} each are needed`;
+    // Counts as counts, only the side(s) short of data: "5 candidate requests, at least 10 needed".
+    const short = [candidate.length < minSamples && `${candidate.length} candidate`, stable.length < minSamples && `${stable.length} stable`].filter(Boolean);
+    const why = `${short.join(' and ')} requests, at least ${minSamples}${short.length > 1 ? ' each' : ''} needed`;
     return {
       decision: 'nodata',
       score: 0,

@@ -26,10 +26,16 @@ test('no pilot.config.ts: exit 2 and a pointer to `pnpm pilot init`', async (t) 
   assert.match(run.stderr, /no pilot\.config\.ts found in .* — run `pnpm pilot init` to write a starter config/);
 });
 
-test('a config that is not valid TypeScript: exit 2 naming the file', async (t) => {
-  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, 'export default {{{') });
+test('a config that is not valid TypeScript: exit 2 naming the file, line and column, with the line', async (t) => {
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, "export default {\n  service: { name: 'svc',, },\n};\n") });
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /pilot\.config\.ts: cannot be loaded: .* — fix the file/);
+  assert.match(run.stderr, /pilot\.config\.ts:2:25: syntax error: Expected identifier but found "," — fix the file \(it must be valid TypeScript\)\n {4}2 \| {3}service: \{ name: 'svc',, \},/);
+});
+
+test('a config that throws while it loads: exit 2 naming the file, line and column', async (t) => {
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, "const port = Number(process.env.PORT);\nconst broken = undefinedThing.port;\nexport default {};\n") });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /pilot\.config\.ts:2:16: undefinedThing is not defined — fix the file/);
 });
 
 test('an invalid field: exit 2 naming the path, the value and what was expected', async (t) => {

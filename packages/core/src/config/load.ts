@@ -41,8 +41,8 @@ export async function loadConfig(cwd: string = process.cwd(), file = process.env
     const module = await import(`${pathToFileURL(resolve(file)).href}?t=${Date.now()}`);
     exported = module.default;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError(`${file}: cannot be loaded: ${reason} — fix the file (it must be valid TypeScript)`, { cause: error });
+    const { where, excerpt } = await describeLoadError(file, error);
+    throw new ConfigError(`${where} — fix the file (it must be valid TypeScript)${excerpt}`, { cause: error });
   }
   if (exported === undefined) throw new ConfigError(`${file}: has no default export — end it with \`export default defineConfig({ … })\``);
   const parsed = configSchema.safeParse(exported);
@@ -60,6 +60,19 @@ export function resolveEnvironment(config: PilotConfig, name: string | undefined
   if (!env) throw new UsageError(`--env ${JSON.stringify(chosen)} is not an environment in ${CONFIG_FILE} — it defines: ${names.join(', ')}`);
   return { name: chosen, env };
 }
+
+/** `file:line:column: what` for a syntax error (esbuild's "file:L:C: ERROR: …") or a throw while evaluating the file, with that line. */
+async function describeLoadError(file: string, error: unknown): Promise<{ where: string; excerpt: string }> {
+  const message = error instanceof Error ? error.message : String(error);
+  const syntax = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(message);
+  const thrown = syntax ? undefined : new RegExp(`${escapeRegExp(resolve(file))}:(\\d+):(\\d+)`).exec(error instanceof Error ? (error.stack ?? '') : '');
+  const [line, column, what] = syntax ? [syntax[2], syntax[3], `syntax error: ${syntax[4]}`] : thrown ? [thrown[1], thrown[2], message.split('\n')[0]] : [];
+  if (!line) return { where: `${file}: cannot be loaded: ${message.split('\n')[0]}`, excerpt: '' };
+  const text = (await readFile(file, 'utf8').catch(() => '')).split('\n')[Number(line) - 1];
+  return { where: `${file}:${line}:${column}: ${what}`, excerpt: text === undefined ? '' : `\n    ${line} | ${text}` };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function formatIssues(file: string, input: unknown, error: z.ZodError): string {
   const lines = error.issues.slice(0, 10).map((issue) => {

@@ -76,7 +76,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     env: o.processEnv,
   });
   if (o.skipChecks) preflight.splice(0, preflight.length, ...preflight.filter((c) => !o.skipChecks!.includes(c.name)));
-  for (const check of preflight) log[check.ok ? 'debug' : check.forced ? 'warn' : 'error']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
+  // A failed check is printed once, in the refusal that lists them all; a forced one is a warning here.
+  for (const check of preflight) log[check.forced ? 'warn' : 'debug']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
   const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && backupSources(ctx).length > 0, migrate: migrationsEnabled(ctx), firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));

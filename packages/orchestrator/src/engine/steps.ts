@@ -1,4 +1,4 @@
-import { PilotError, parseDuration } from '@pilot/core';
+import { InterruptedError, PilotError, parseDuration } from '@pilot/core';
 import { createTag, pushTag, tagName } from '../git/tag.ts';
 import { buildCommands, buildRelease } from '../release/build.ts';
 import { pruneReleases } from '../release/retention.ts';
@@ -117,6 +117,8 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
         signal: run.signal,
       });
       run.waitedMs += Math.min(Date.now() - started, step.holdMs!);
+      // A window cut short by Ctrl-C judged only part of its time: that is an interruption, never a pass.
+      if (run.signal.aborted) throw new InterruptedError(`${step.name} was interrupted after ${Math.round((Date.now() - started) / 1000)}s of its ${step.holdMs! / 1000}s analysis window: no verdict`);
       log.info('analysis.verdict', `${step.name}: ${verdict.decision}`, { decision: verdict.decision, reasons: verdict.reasons });
       if (verdict.decision === 'rollback') throw new VerdictRollback(`analysis at ${step.name} says roll back: ${describeReasons(verdict.reasons)}`, verdict.reasons);
       if (verdict.decision === 'inconclusive') return { pause: { reason: `analysis at ${step.name} was inconclusive (${describeReasons(verdict.reasons) || 'not enough data'}) — look at the metrics, then \`pnpm pilot promote --env ${ctx.envName}\` or \`pnpm pilot abort --env ${ctx.envName}\`` } };
@@ -172,10 +174,17 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
   }
 }
 
+/** One clause per reason: a count stays a count ("error_rate: 5 candidate requests, at least 10 needed"), a figure names its threshold. */
 export function describeReasons(reasons: Record<string, unknown>[]): string {
   return reasons
     .slice(0, 3)
-    .map((r) => `${r.rule ?? r.metric ?? 'check'} observed ${fmt(r.observed)} vs ${fmt(r.threshold)}`)
+    .map((r) => {
+      const name = String(r.rule ?? r.metric ?? 'check');
+      // Not enough data, or a comparison with stable: the analysis's own sentence says it with its units.
+      if ((r.noData || r.result !== undefined) && typeof r.detail === 'string') return `${name}: ${r.detail}`;
+      const unit = typeof r.detail === 'string' ? ` ${r.detail}` : '';
+      return `${name} observed ${fmt(r.observed)}${unit} vs threshold ${fmt(r.threshold)}`;
+    })
     .join('; ');
 }
 
