@@ -20,6 +20,8 @@ export interface RouterSettings {
   readyTimeoutMs: number;
   /** The environment's data folder, PILOT_DATA_DIR for its releases (absent in settings of an older router: none). */
   dataDir?: string;
+  /** Client connections held open at most (absent in settings of an older router: the proxy's default). */
+  maxConnections?: number;
   /** The header name is lower-cased. */
   sticky?: { cookie?: string; header?: string };
 }

@@ -44,6 +44,7 @@ async function settingsFor(o: RouterLocation): Promise<RouterSettings> {
     responseTimeoutMs: parseDuration(t.responseTimeout),
     keepWarmMs: strategy?.kind === 'blue-green' ? parseDuration(strategy.keepWarm) : 0,
     dataDir: serviceDataDir(o.root, service?.dataDir, o.envName),
+    maxConnections: t.maxConnections,
     readyTimeoutMs: parseDuration(t.readyTimeout),
     // Field names are matched lower-cased: done once here, not per request.
     sticky: t.sticky && { ...t.sticky, header: t.sticky.header?.toLowerCase() },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { test } from 'node:test';
@@ -265,4 +266,25 @@ test('each release keeps the readiness path it was prepared with, across two rou
     }
     assert.deepEqual(counts, { v2: 5 }, `after restart ${round}`);
   }
+});
+
+test('target.maxConnections reaches the router daemon: past it a connection is closed unanswered, and the router logs it', async (t) => {
+  const f = await routerFixture(t, { maxConnections: 2 });
+  const v1 = await f.release('v1');
+  await f.driver.prepare(v1);
+  await f.driver.promote(v1);
+  const held = [connect(f.port, '127.0.0.1'), connect(f.port, '127.0.0.1')];
+  t.after(() => held.forEach((s) => s.destroy()));
+  await Promise.all(held.map((s) => new Promise((resolve) => s.once('connect', resolve))));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const third = connect(f.port, '127.0.0.1');
+  third.end('GET /api/hello HTTP/1.1\r\nHost: x\r\n\r\n');
+  let answer = '';
+  third.on('data', (chunk) => (answer += chunk));
+  // Closed or reset: either way, no answer.
+  third.on('error', () => {});
+  await new Promise((resolve) => third.once('close', resolve));
+  assert.equal(answer, '', 'closed unanswered');
+  const log = await readFile(join(f.routerDir, 'router.log'), 'utf8');
+  assert.match(log, /"event":"router.max-connections","maxConnections":2/);
 });

@@ -117,6 +117,8 @@ const localTargetSchema = z.strictObject({
   stopGrace: duration.default('10s'),
   /** How long a release may stay silent mid-request before the router answers 504 (HAProxy's `timeout server`). */
   responseTimeout: duration.default('60s'),
+  /** Client connections the router holds open at most (new ones are closed unanswered, and logged, past it). */
+  maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
   sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
 });
 

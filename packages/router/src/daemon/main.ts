@@ -24,6 +24,7 @@ const { server: proxy, closeAllConnections } = createProxyServer(
   { ...DEFAULT_TIMEOUTS, upstreamMs: settings.responseTimeoutMs ?? DEFAULT_TIMEOUTS.upstreamMs },
   {
     ...DEFAULT_LIMITS,
+    maxConnections: settings.maxConnections ?? DEFAULT_LIMITS.maxConnections,
     onConnectionLimit: (maxConnections) =>
       log('router.max-connections', { maxConnections, message: `${maxConnections} client connections open: new ones are closed unanswered until some end` }),
   },
