@@ -73,5 +73,6 @@ test('pilot status never recommends pnpm rollback for an interrupted first deplo
   assert.equal(abort.code, 0, abort.all);
   const after = JSON.parse((await runScript(PILOT, ['status', '--json'], repo.root)).stdout)[0];
   assert.equal(after.lock.held, false);
-  assert.equal(after.next, undefined);
+  // Withdrawn and ended: what can be done now is deploying that release again.
+  assert.match(after.next, /^`pnpm pilot retry --env staging` deploys v1-\w+ again \(deployment \S+ aborted\)$/);
 });

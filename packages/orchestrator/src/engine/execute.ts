@@ -151,7 +151,7 @@ export async function undoDeployment(run: DeployRun, why: string): Promise<UndoR
   const tagDeleted = await deleteUnpromotedTag(ctx, state);
   if (tagDeleted) {
     result.tagDeleted = tagDeleted;
-    parts.push(`tag ${tagDeleted} deleted (${state.release?.version} never went live)`);
+    parts.push(`tag ${tagDeleted} deleted`);
   }
   result.summary = parts.join(', ') || 'nothing to undo';
   if (errors.length) result.summary += ` (${errors.join('; ')})`;
