@@ -12,7 +12,8 @@ export default defineConfig({
   service: {
     // Lower-case name, used in release names and git tags.
     name: 'my-service',
-    // Where the service lives in this repository, and its workspace package (for \`pnpm deploy\`).
+    // Where the service lives in this repository, and its workspace package (for \`pnpm deploy\`, which installs the
+    // lockfile's versions: pnpm-workspace.yaml needs \`injectWorkspacePackages: true\`).
     dir: 'packages/my-service',
     package: 'my-service',
     // Build command run in \`dir\`; the start command runs inside the release folder with PORT set.

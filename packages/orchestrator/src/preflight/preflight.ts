@@ -57,7 +57,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
     add({ name: 'migration log', ok: !changed, detail: changed ? `${migrationLog} has uncommitted changes` : `${migrationLog} committed`, fix: `commit ${migrationLog} before deploying (it records which migrations ran)` });
   }
 
-  if (ctx.config.service.package) add(await injectedWorkspaceCheck(ctx.root, o.commit));
+  const workspace = ctx.config.service.package ? await injectedWorkspaceCheck(ctx.root, o.commit) : undefined;
+  if (workspace) add(workspace);
 
   const env = o.env ?? process.env;
   add(await toolCheck('git', ['--version'], env, 'install git (apt-get install -y git)'));
@@ -152,9 +153,12 @@ function portFree(port: number): Promise<boolean> {
  * `pnpm deploy` builds a release from the lockfile only in a workspace that injects its packages (pnpm 10 refuses
  * otherwise, with `--legacy` it resolves versions afresh): checked in the commit being deployed, before anything runs.
  */
-async function injectedWorkspaceCheck(root: string, commit: string): Promise<PreflightCheck> {
+async function injectedWorkspaceCheck(root: string, commit: string): Promise<PreflightCheck | undefined> {
   const show = async (file: string) => (await execa('git', ['show', `${commit}:${file}`], { cwd: root, reject: false })).stdout ?? '';
-  const injected = /^injectWorkspacePackages:\s*true\s*$/m.test(await show('pnpm-workspace.yaml')) || /^inject-workspace-packages\s*=\s*true\s*$/m.test(await show('.npmrc'));
+  const workspace = await show('pnpm-workspace.yaml');
+  // No workspace yet (a starter config): the build says so itself; this check is for a workspace set up without it.
+  if (!workspace) return undefined;
+  const injected = /^injectWorkspacePackages:\s*true\s*$/m.test(workspace) || /^inject-workspace-packages\s*=\s*true\s*$/m.test(await show('.npmrc'));
   return {
     name: 'injected workspace',
     ok: injected,
