@@ -104,6 +104,23 @@ test('a release that never becomes ready is refused and stable keeps serving', a
   assert.deepEqual(await countReleases(`${f.url}/api/hello`, 10), { v1: 10 });
 });
 
+test('a pending prepare shows, at a terminal, the release being probed, the probes passed so far and the time left', async (t) => {
+  const f = await routerFixture(t, { readyProbes: 5, readyTimeout: '30s' });
+  let text = '';
+  // A terminal's stream (colour on); the progress line is not written to JSON or piped logs (logger tests).
+  const write = (chunk: string) => {
+    text += chunk;
+    return true;
+  };
+  const stream = { write, isTTY: true } as unknown as NodeJS.WritableStream;
+  const driver = createLocalTarget({ root: f.root, envName: 'test', env: f.env, log: new Logger({ format: 'human', stream, color: true }), readyPath: '/health/ready' });
+  await driver.prepare(await f.release('v1'));
+  const lines = text.match(/\r\x1b\[Kwaiting for v1 to be ready: \d\/5 probes passed, \d+s left/g) ?? [];
+  assert.ok(lines.length >= 1, JSON.stringify(text));
+  assert.ok(Number(/(\d+)s left/.exec(lines[0] ?? '')?.[1]) <= 30);
+  assert.ok(text.endsWith('\r\x1b[K'), 'the line is cleared once the release is ready');
+});
+
 test('a start command that exits at once is reported with its log, and a built release whose folder is missing is refused', async (t) => {
   const f = await routerFixture(t);
   const broken = await f.release('broken', {}, [process.execPath, '-e', "console.error('boom: missing DATABASE_URL'); process.exit(3)"]);
@@ -274,7 +291,9 @@ test('target.maxConnections reaches the router daemon: past it a connection is c
   await f.driver.prepare(v1);
   await f.driver.promote(v1);
   const held = [connect(f.port, '127.0.0.1'), connect(f.port, '127.0.0.1')];
-  t.after(() => held.forEach((s) => s.destroy()));
+  t.after(() => {
+    for (const s of held) s.destroy();
+  });
   await Promise.all(held.map((s) => new Promise((resolve) => s.once('connect', resolve))));
   await new Promise((resolve) => setTimeout(resolve, 200));
   const third = connect(f.port, '127.0.0.1');
