@@ -37,7 +37,8 @@ const create = defineCommand({
     const paths = positionals.length ? positionals.map((p) => relative(root, resolve(cwd, p)) || '.') : ctx.env.backup.paths;
     const out = flags.out ?? ctx.paths.backups(ctx.envName);
     const backup = await createBackup({ root, paths, out, name: flags.name, envName: ctx.envName, log, signal });
-    result(backup, `${backup.path}\n  ${backup.meta.files} files, ${backup.meta.bytes} bytes → ${backup.meta.compressedBytes} bytes; sha256 ${backup.digest}\n  check it: pnpm backup-dhash verify ${backup.path}`);
+    // The figures and checksum were logged as the backup completed (backup.completed): printed once, not again here.
+    result(backup, `${backup.path}\n  check it: pnpm backup-dhash verify ${backup.path}`);
   },
 });
 

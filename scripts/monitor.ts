@@ -21,9 +21,9 @@ await runCli(
       const durationMs = parseDuration(flags.duration ?? env.MONITOR_DURATION ?? '60m', flags.duration ? '--duration' : 'MONITOR_DURATION');
       const intervalMs = parseDuration(flags.interval ?? '30s', '--interval');
       const autoRollback = flags['auto-rollback'] || env.AUTO_ROLLBACK === 'true';
-      const tty = process.stderr.isTTY && log.format === 'human';
-      const summary = await runMonitor({ ctx, log, durationMs, intervalMs, signal, onTick: tty ? (s) => process.stderr.write(`\r\x1b[K${statusLine(s)}`) : undefined });
-      if (tty) process.stderr.write('\n');
+      // Each check's figures as a status line on a terminal (quiet with --json or when stderr is not a TTY).
+      const summary = await runMonitor({ ctx, log, durationMs, intervalMs, signal, onTick: (s) => log.progress(`monitoring ${ctx.envName}: ${statusLine(s)}`) });
+      log.progressDone();
       let rolledBack: Awaited<ReturnType<typeof rollback>> | undefined;
       if (summary.verdict === 'rollback' && autoRollback) {
         log.warn('monitor.auto_rollback', `critical rule tripped on ${ctx.envName}: rolling back`, { reasons: summary.reasons });

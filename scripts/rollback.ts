@@ -38,7 +38,6 @@ function human(r: RollbackResult): string {
   const smoke = 'passed' in r.smoke ? (r.smoke.passed ? 'smoke tests passed' : 'SMOKE TESTS FAILED') : `smoke tests skipped (${r.smoke.skipped})`;
   const lines = [`${r.exitCode === 0 ? '✓' : '✗'} ${r.env} rolled back from ${r.from ?? '?'} to ${r.to} in ${formatDuration(r.elapsedMs)} (switch ${r.switchMs} ms); ${smoke}.`];
   if (r.undid) lines.push(`  undid deployment ${r.undid}`);
-  if (r.backup) lines.push(`  emergency backup: ${JSON.stringify(r.backup)}`);
   if (r.migration) lines.push(`  ${r.migration}`);
   if (r.drill) lines.push(`  drill: rolled forward to ${r.drill.forwardTo} (switch ${r.drill.switchMs} ms), smoke ${r.drill.smokePassed ? 'passed' : 'FAILED'}`);
   lines.push(`  journal: pnpm pilot logs ${r.id} --env ${r.env}`);

@@ -1,6 +1,6 @@
-import type { EnvContext, Logger, Release, TargetDriver } from '@pilot/core';
+import { type EnvContext, type Logger, type Release, type TargetDriver, formatDuration } from '@pilot/core';
 import { type JudgeOptions, type Judgement, judgeCanary } from './judge/judge.ts';
-import type { Finding } from './rules/evaluate.ts';
+import { type Finding, type Sample, percentile } from './rules/evaluate.ts';
 import { loadRuleSets } from './rules/rules.ts';
 import { Watch } from './watch.ts';
 
@@ -47,8 +47,10 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
     }
     const left = end - Date.now();
     if (left <= 0 || o.signal.aborted) break;
+    o.log.progress(windowLine(o, watch, left));
     await sleep(Math.min(o.intervalMs, left), o.signal);
   }
+  o.log.progressDone();
   const weight = o.step.weight ?? 0;
   if (o.phase !== 'canary' || !o.stable || weight <= 0 || weight >= 100 || o.ctx.env.target.kind !== 'local') {
     return { decision: 'continue', reasons: last.filter((f) => !f.noData).map(reasonOf) };
@@ -64,6 +66,21 @@ export function verdictOf(j: Judgement): Verdict {
   if (j.decision === 'fail') return { decision: 'rollback', reasons: reasons.filter((r) => r.result === 'fail') };
   if (j.decision === 'pass') return { decision: 'continue', reasons };
   return { decision: 'inconclusive', reasons };
+}
+
+// The analysis window's status line: time left and the figures so far, per side where the router has them.
+function windowLine(o: AnalyseStepOptions, watch: Watch, leftMs: number): string {
+  const candidate = watch.samplesOf(o.candidate.version);
+  const stable = o.stable ? watch.samplesOf(o.stable.version) : [];
+  const served = candidate.filter((s) => s[1] !== 0).map((s) => s[2]);
+  const sides = o.stable ? `${candidate.length} candidate / ${stable.length} stable requests` : `${candidate.length} requests`;
+  const p95 = served.length ? ` · p95 ${Math.round(percentile(served, 0.95))} ms` : '';
+  return `${o.step.name}: ${formatDuration(leftMs)} left · ${sides} · errors ${errorRate(candidate)}${p95}`;
+}
+
+function errorRate(samples: Sample[]): string {
+  if (!samples.length) return '—';
+  return `${((samples.filter((s) => s[1] === 0 || s[1] >= 500).length / samples.length) * 100).toFixed(1)}%`;
 }
 
 export function reasonOf(f: Finding): Record<string, unknown> {

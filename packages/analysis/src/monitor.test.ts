@@ -3,8 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Logger, openEnv } from '@pilot/core';
-import { runScript, tempDir } from '@pilot/core/testing';
+import { runInTerminal, runScript, tempDir, terminalAvailable } from '@pilot/core/testing';
 import { startDemo } from '@pilot/demo-app/testing';
+import { analyseStep } from './analyse-step.ts';
 import { runMonitor } from './monitor.ts';
 
 async function repo(t: Parameters<typeof tempDir>[0], port: number) {
@@ -61,4 +62,45 @@ test('`pnpm monitor` over many checks: no MaxListenersExceededWarning (each wait
   const run = runScript('monitor', ['--env', 'staging', '--duration', '2s', '--interval', '50ms'], { cwd: await repo(t, demo.port) });
   assert.equal(run.status, 0, run.stderr);
   assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
+});
+
+test('`pnpm monitor` at a terminal rewrites one status line per check; --json, NO_COLOR and piped output have none', { skip: !terminalAvailable && 'util-linux script is not installed' }, async (t) => {
+  const demo = await startDemo();
+  t.after(() => demo.stop());
+  const dir = await repo(t, demo.port);
+  const args = ['--env', 'staging', '--duration', '1s', '--interval', '200ms'];
+  const shown = runInTerminal('monitor', args, { cwd: dir });
+  assert.equal(shown.status, 0, shown.output);
+  const lines = shown.output.match(/\r\x1b\[Kmonitoring staging: [^\r]*/g) ?? [];
+  assert.ok(lines.length >= 3, `a status line per check:\n${JSON.stringify(shown.output)}`);
+  assert.match(lines[0] ?? '', /1 checks · success 100\.0%/);
+  // The line is cleared before the result, which starts on a clean line.
+  assert.match(shown.output, /\r\x1b\[Kmonitor staging: /);
+  for (const [why, output] of [
+    ['--json', runInTerminal('monitor', [...args, '--json'], { cwd: dir }).output],
+    ['NO_COLOR', runInTerminal('monitor', args, { cwd: dir, env: { NO_COLOR: '1' } }).output],
+    ['piped', runScript('monitor', args, { cwd: dir, env: { NO_COLOR: undefined } }).stderr],
+  ]) {
+    assert.doesNotMatch(output, /monitoring staging|\x1b\[K/, `${why}: ${output}`);
+  }
+});
+
+test('an analysis window shows, at a terminal, the time left and the figures so far; the line is gone when it ends', async (t) => {
+  const demo = await startDemo();
+  t.after(() => demo.stop());
+  const ctx = await openEnv(await repo(t, demo.port), 'staging');
+  let text = '';
+  const write = (chunk: string) => {
+    text += chunk;
+    return true;
+  };
+  const stream = { write, isTTY: true } as unknown as NodeJS.WritableStream;
+  const log = new Logger({ format: 'human', stream, color: true });
+  const candidate = { version: 'v2', dir: ctx.root };
+  const verdict = await analyseStep({ phase: 'watch', step: { name: 'watch' }, candidate, baseUrl: demo.url, candidateUrl: demo.url, holdMs: 700, intervalMs: 200, signal: new AbortController().signal, root: ctx.root, ctx, log });
+  assert.equal(verdict.decision, 'continue');
+  const lines = text.match(/\r\x1b\[Kwatch: [^\r]*/g) ?? [];
+  assert.ok(lines.length >= 2, JSON.stringify(text));
+  assert.match(lines[0] ?? '', /^\r\x1b\[Kwatch: \d+ms left · 0 requests · errors —$/);
+  assert.ok(text.endsWith('\r\x1b[K'), JSON.stringify(text));
 });

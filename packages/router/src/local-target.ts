@@ -19,8 +19,11 @@ interface AdminStatus {
   stable: { version: string; healthy: boolean; weight: number } | null;
   candidate: { version: string; healthy: boolean; weight: number } | null;
   maintenance: { message: string } | null;
-  releases: { version: string; state: string }[];
+  releases: { version: string; state: string; probesPassed?: number }[];
 }
+
+// How often a pending prepare asks the router how far the release's readiness probes have got.
+const READINESS_POLL_MS = 500;
 
 /** The embedded default target: the local router in front of release processes, driven through its admin API. */
 export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(): Promise<void> } {
@@ -53,7 +56,28 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
       return steps;
     },
     async prepare(candidate) {
-      await (await router()).post('/admin/prepare', { version: candidate.version, appDir: candidate.dir, settings: await settings() });
+      const c = await router();
+      const s = await settings();
+      const end = Date.now() + s.readyTimeoutMs;
+      // The daemon answers once the release is ready; meanwhile a terminal shows the probes passed and the time left.
+      const poll = setInterval(() => {
+        c.get<AdminStatus>('/admin/status').then(
+          (status) => {
+            const probes = status.releases.find((r) => r.version === candidate.version)?.probesPassed ?? 0;
+            const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+            if (pending) o.log.progress(`waiting for ${candidate.version} to be ready: ${probes}/${s.readyProbes} probes passed, ${left}s left`);
+          },
+          () => {},
+        );
+      }, READINESS_POLL_MS);
+      let pending = true;
+      try {
+        await c.post('/admin/prepare', { version: candidate.version, appDir: candidate.dir, settings: s });
+      } finally {
+        pending = false;
+        clearInterval(poll);
+        o.log.progressDone();
+      }
     },
     async shift(candidate, weight) {
       await (await router()).post('/admin/shift', { version: candidate.version, weight });

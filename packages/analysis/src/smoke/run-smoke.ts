@@ -54,6 +54,8 @@ export interface SmokeOptions {
   /** For everything, warm-up retries included (default 60 s). */
   deadlineMs?: number;
   signal?: AbortSignal;
+  /** Told of each failed attempt that will be retried (a status line on a terminal). */
+  onRetry?: (r: { name: string; attempt: number; error: string }) => void;
 }
 
 /** Runs built-in, configured and dependency checks with warm-up retries; resolves (never hangs) by the deadline. */
@@ -69,7 +71,7 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
   }
   specs.push(...(o.checks ?? []));
   const results: SmokeResult[] = [];
-  for (const spec of specs) results.push(await retry(spec.name, deadline, o.signal, () => runHttpCheck(base, spec, timeoutMs, o.signal)));
+  for (const spec of specs) results.push(await retry(spec.name, deadline, o, () => runHttpCheck(base, spec, timeoutMs, o.signal)));
   for (const dep of o.dependencies ?? []) {
     const name = dep.name ?? dep.kind;
     const url = (o.env ?? process.env)[dep.urlEnv];
@@ -78,7 +80,7 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
       continue;
     }
     results.push(
-      await retry(name, deadline, o.signal, async () => {
+      await retry(name, deadline, o, async () => {
         const started = performance.now();
         try {
           await (dep.kind === 'postgres' ? checkPostgres(url, timeoutMs) : checkRedis(url, timeoutMs));
@@ -94,7 +96,7 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
 
 type Attempt = { ms: number; url?: string; status?: number; error?: string; excerpt?: string };
 
-async function retry(name: string, deadline: number, signal: AbortSignal | undefined, once: () => Promise<Attempt>): Promise<SmokeResult> {
+async function retry(name: string, deadline: number, o: Pick<SmokeOptions, 'signal' | 'onRetry'>, once: () => Promise<Attempt>): Promise<SmokeResult> {
   let attempts = 0;
   let delay = 200;
   for (;;) {
@@ -102,7 +104,8 @@ async function retry(name: string, deadline: number, signal: AbortSignal | undef
     const outcome = await once();
     if (!outcome.error) return { name, passed: true, attempts, ...outcome };
     const wait = Math.min(delay, deadline - Date.now());
-    if (wait <= 0 || signal?.aborted) return { name, passed: false, attempts, ...outcome };
+    if (wait <= 0 || o.signal?.aborted) return { name, passed: false, attempts, ...outcome };
+    o.onRetry?.({ name, attempt: attempts, error: outcome.error });
     await new Promise((resolve) => setTimeout(resolve, wait));
     delay = Math.min(delay * 2, 2000);
   }

@@ -18,6 +18,20 @@ test('a healthy demo passes the built-in and configured checks', async (t) => {
   assert.equal(outcome.passed, true);
 });
 
+test('each failed attempt that will be retried is reported with the check, what failed and the attempt number', async (t) => {
+  const demo = await startDemo({ READY: 'false' });
+  t.after(() => demo.stop());
+  const retries: { name: string; attempt: number; error: string }[] = [];
+  const outcome = await runSmokeTests({ baseUrl: demo.url, builtIns: { ready: '/health/ready', metrics: false }, deadlineMs: 1000, onRetry: (r) => retries.push(r) });
+  const ready = outcome.results.find((r) => r.name === 'ready')!;
+  assert.equal(ready.passed, false);
+  assert.ok(retries.length >= 2, JSON.stringify(retries));
+  assert.deepEqual(retries.map((r) => r.attempt), Array.from({ length: retries.length }, (_, i) => i + 1));
+  assert.ok(retries.every((r) => r.name === 'ready' && /status 503, expected 200/.test(r.error)));
+  // The last attempt is the result, not a retry.
+  assert.equal(ready.attempts, retries.length + 1);
+});
+
 test('failures say why: wrong status, JSON mismatch, body text, slow answer, concurrent errors', async (t) => {
   const demo = await startDemo({ READY: 'false', LATENCY_MS: '150' });
   const flaky = await startDemo({ ERROR_RATE: '0.5' });

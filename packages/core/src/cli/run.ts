@@ -108,6 +108,7 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
     if (process.env.PILOT_DEBUG && error instanceof Error) process.stderr.write(`${log.redactor.text(error.stack ?? '')}\n`);
     process.exitCode = code;
   } finally {
+    log.progressDone();
     settled = true;
     process.off('beforeExit', onEmptyLoop);
     process.off('SIGINT', onSignal);
@@ -171,5 +172,7 @@ function renderCliHelp(def: CliDef): string {
 
 function printResult(log: Logger, json: boolean, data: unknown, human?: string | ((data: unknown) => string)): void {
   const text = json ? JSON.stringify(log.redactor.value(data), null, 2) : typeof human === 'function' ? human(data) : (human ?? '');
+  // A progress line left on the terminal (stderr) would run into the result's first line.
+  log.progressDone();
   if (text) process.stdout.write(`${json ? text : log.redactor.text(text)}\n`);
 }

@@ -57,3 +57,20 @@ test('a listener that throws does not break the run', () => {
   assert.doesNotThrow(() => log.info('deploy.step', 'still going'));
   assert.match(out.text(), /still going/);
 });
+
+test('progress: one line rewritten in place at a terminal, cleared before the next log line; none in JSON or without colour', () => {
+  const tty = capture();
+  const log = new Logger({ format: 'human', stream: tty.stream, color: true });
+  log.progress('smoke: ready failing (status 503) — attempt 1, retrying');
+  log.progress('smoke: ready failing (status 503) — attempt 2, retrying');
+  log.info('smoke.done', 'smoke tests passed');
+  log.progressDone();
+  assert.equal(tty.text(), '\r\x1b[Ksmoke: ready failing (status 503) — attempt 1, retrying\r\x1b[Ksmoke: ready failing (status 503) — attempt 2, retrying\r\x1b[K  smoke tests passed\n');
+  for (const options of [{ format: 'json' as const, color: true }, { format: 'human' as const, color: false }]) {
+    const out = capture();
+    const quiet = new Logger({ ...options, stream: out.stream });
+    quiet.progress('waiting');
+    quiet.progressDone();
+    assert.equal(out.text(), '', JSON.stringify(options));
+  }
+});

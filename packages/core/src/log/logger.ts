@@ -10,6 +10,7 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   redactor?: Redactor;
   minLevel?: Level;
+  /** Colour and progress lines (default: on a TTY without NO_COLOR). */
   color?: boolean;
 }
 
@@ -33,6 +34,8 @@ export class Logger {
   readonly #stream: NodeJS.WritableStream & { isTTY?: boolean };
   readonly #minLevel: number;
   readonly #color: boolean;
+  readonly #progress: boolean;
+  #progressShown = false;
 
   constructor(options: LoggerOptions = {}, events = new RunEvents()) {
     this.events = events;
@@ -41,6 +44,8 @@ export class Logger {
     this.redactor = options.redactor ?? createRedactor();
     this.#minLevel = ORDER[options.minLevel ?? (process.env.PILOT_DEBUG ? 'debug' : 'info')];
     this.#color = options.color ?? colorEnabled(this.#stream);
+    // Progress is for a person at a terminal: never in JSON, piped output or with NO_COLOR (the same test as colour).
+    this.#progress = this.format === 'human' && this.#color;
     this.events.on((event) => this.#write(event));
   }
 
@@ -62,10 +67,29 @@ export class Logger {
     this.events.emit('info', event, { kind: 'metrics', ...fields });
   }
 
+  /**
+   * A status line for a long wait (retries, readiness, analysis windows, monitor checks): rewritten in place on a
+   * terminal, dropped otherwise. Not an event — journals and notifiers never see it. `done()` clears it.
+   */
+  progress(text: string): void {
+    if (!this.#progress) return;
+    this.#stream.write(`\r\x1b[K${this.redactor.text(text)}`);
+    this.#progressShown = true;
+  }
+
+  /** Clears the progress line, if one is shown (the next output starts on a clean line). */
+  progressDone(): void {
+    if (!this.#progressShown) return;
+    this.#stream.write('\r\x1b[K');
+    this.#progressShown = false;
+  }
+
   #write(event: PilotEvent): void {
     if (ORDER[event.level] < this.#minLevel) return;
     const clean = this.redactor.value(event);
     const line = this.format === 'json' ? JSON.stringify(clean) : renderHuman(clean, this.#color);
-    if (line) this.#stream.write(`${line}\n`);
+    if (!line) return;
+    this.progressDone();
+    this.#stream.write(`${line}\n`);
   }
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -24,3 +25,24 @@ export function runScript(name: string, args: string[], options: { cwd: string; 
 
 /** The repository root (for tests that need a folder where `@pilot/*` packages resolve). */
 export const repoRoot = REPO;
+
+/** Is util-linux `script` here to give a command a real pseudo-terminal? */
+export const terminalAvailable = existsSync('/usr/bin/script');
+
+/**
+ * Runs a Pilot script under a real pseudo-terminal (util-linux `script`), as an operator at a terminal would: stdout
+ * and stderr are the terminal, so `output` is both, with the control codes written. NO_COLOR and PILOT_LOG_FORMAT are
+ * unset unless `env` sets them.
+ */
+export function runInTerminal(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { status: number | null; output: string } {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, '--import', TSX, `${REPO}scripts/${name}.ts`, ...args].map(quote).join(' ');
+  const { NO_COLOR: _noColor, PILOT_LOG_FORMAT: _format, ...inherited } = process.env;
+  const result = spawnSync('/usr/bin/script', ['-q', '-e', '-c', command, '/dev/null'], {
+    cwd: options.cwd,
+    env: { ...inherited, TERM: 'xterm', ...options.env },
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  return { status: result.status, output: result.stdout };
+}

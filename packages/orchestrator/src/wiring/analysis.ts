@@ -15,7 +15,9 @@ export function createDefaultAnalysis(ctx: EnvContext, log: Logger, target: Targ
         timeoutMs: parseDuration(checks.timeout),
         deadlineMs: parseDuration(checks.deadline),
         signal,
+        onRetry: (r) => log.progress(`smoke: ${r.name} failing (${r.error}) — attempt ${r.attempt}, retrying`),
       });
+      log.progressDone();
       return { passed: outcome.passed, failures: describeSmokeFailures(outcome.results), results: outcome.results as unknown as Record<string, unknown>[] };
     },
     analyse: (o) => analyseStep({ ...o, root: ctx.root, ctx, rules: ctx.env.rules, target, log }),

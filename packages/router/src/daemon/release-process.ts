@@ -65,6 +65,11 @@ export class ReleaseProcess {
     return this.settings.responseTimeoutMs;
   }
 
+  /** Readiness probes passed in a row (progress while it starts). */
+  get probesPassed(): number {
+    return this.#okInARow;
+  }
+
   get port(): number {
     return this.options.port;
   }
