@@ -86,8 +86,14 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   assert.equal(v1.code, 0, v1.all);
   const created = await fetch(`${url}/posts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'kept across releases' }) });
   assert.equal(created.status, 201);
+  // json-server answers 201 before its database file is written: wait for the write.
   const dataFile = join(root, '.pilot', 'data', 'staging', 'db.json');
-  assert.match(await readFile(dataFile, 'utf8'), /kept across releases/);
+  let stored = '';
+  for (const until = Date.now() + 10_000; !stored.includes('kept across releases') && Date.now() < until; ) {
+    stored = await readFile(dataFile, 'utf8');
+    if (!stored.includes('kept across releases')) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.match(stored, /kept across releases/);
 
   // v2 under steady traffic: canary 50% → 100%, no failed request.
   await writeFile(join(root, 'api', 'NOTES.md'), 'v2\n');
