@@ -1,7 +1,7 @@
-export { createLocalTarget, type LocalTargetOptions } from './local-target.ts';
+export { createLocalTarget, type AdminStatus, type LocalTargetOptions } from './local-target.ts';
 export { startRouter, stopRouter, routerRunning, routerDirOf, adminPortOf, type RouterLocation } from './control.ts';
 export { routerClient, type RouterClient } from './client.ts';
 export { routerFiles, type RouterSettings } from './config.ts';
 export { candidateTurn, stickyBucket } from './daemon/routes.ts';
-export { ROUTER_HEALTH_PATH } from './daemon/router.ts';
+export { ROUTER_HEALTH_PATH, readRouterState } from './daemon/router.ts';
 export type { Sample } from './daemon/metrics.ts';

@@ -15,7 +15,8 @@ export interface LocalTargetOptions {
   keepWarmMs?: number;
 }
 
-interface AdminStatus {
+/** The router's `/admin/status` answer, as its clients read it. */
+export interface AdminStatus {
   stable: { version: string; healthy: boolean; weight: number } | null;
   candidate: { version: string; healthy: boolean; weight: number } | null;
   maintenance: { message: string } | null;

@@ -1,5 +1,4 @@
-import { open, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { type EnvContext, type JournalEntry, UsageError, statePaths } from '@pilot/core';
 import { sleep } from '../engine/sleep.ts';
 import { assertVersion } from '../release/version.ts';
@@ -30,9 +29,11 @@ export async function followJournal(ctx: EnvContext, id: string, from: number, o
 export async function appLogFile(ctx: EnvContext, version?: string): Promise<{ version: string; file: string }> {
   if (version !== undefined) assertVersion(version, '--release');
   if (ctx.env.target.kind !== 'local') throw new UsageError(`--app: environment ${ctx.envName} uses the ${ctx.env.target.kind} target, whose application logs live in your own infrastructure — Pilot only keeps them for the local target`);
-  const chosen = version ?? currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ?? (await routerStable(ctx));
+  const routerDir = statePaths(ctx.paths.root).router(ctx.envName);
+  const { readRouterState, routerFiles } = await import('@pilot/router');
+  const chosen = version ?? currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ?? (await readRouterState(routerDir))?.routes.stable;
   if (!chosen) throw new UsageError(`--app: nothing is live on ${ctx.envName} — pass --release V (see \`pnpm pilot status\`)`);
-  const file = join(statePaths(ctx.paths.root).router(ctx.envName), 'logs', `${chosen}.log`);
+  const file = routerFiles(routerDir).releaseLog(chosen);
   if (!(await stat(file).then(() => true, () => false))) throw new UsageError(`--release ${chosen}: no application log at ${file} — it has not run on ${ctx.envName} since the router's logs were kept`);
   return { version: chosen, file };
 }
@@ -69,13 +70,4 @@ export async function streamFile(file: string, write: (line: string) => void, fo
   } while (follow && !signal.aborted);
   // A last line without its newline yet (the end of the file, or Ctrl-C while following).
   if (partial.length) write(partial.toString('utf8'));
-}
-
-async function routerStable(ctx: EnvContext): Promise<string | undefined> {
-  try {
-    const state = JSON.parse(await readFile(join(statePaths(ctx.paths.root).router(ctx.envName), 'state.json'), 'utf8')) as { routes?: { stable?: string } };
-    return state.routes?.stable;
-  } catch {
-    return undefined;
-  }
 }

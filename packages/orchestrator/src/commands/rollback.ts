@@ -8,7 +8,7 @@ import { resolveReleaseRef } from '../release/rebuild.ts';
 import { findOpenDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory, recordHistory } from '../state/history.ts';
 import { newDeploymentId } from '../state/ids.ts';
-import { backupSources, runBackup } from '../wiring/backup.ts';
+import { backupPlanned, runBackup } from '../wiring/backup.ts';
 import { restoreDatabase, schemaMigrationOf } from '../wiring/migrate.ts';
 
 export interface RollbackOptions {
@@ -78,7 +78,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   log.info('rollback.started', `rolling ${ctx.envName} back from ${live ?? '?'} to ${toVersion ?? 'the stable release'}`, { rollback: id });
   try {
     let backup: Record<string, unknown> | undefined;
-    if (ctx.env.backup.enabled && backupSources(ctx).length > 0) {
+    if (backupPlanned(ctx)) {
       backup = await runBackup(ctx, log, 'emergency backup before rollback', o.signal);
       await journal.append('backup.taken', { backup });
     }

@@ -1,4 +1,5 @@
 import type { EnvContext } from '@pilot/core';
+import type { AdminStatus } from '@pilot/router';
 
 /** What the local router of an environment really does now (read from its admin API; it is never started for this). */
 export interface RouterView {
@@ -8,12 +9,6 @@ export interface RouterView {
   maintenance?: boolean;
   /** Where the router disagrees with the journal, or serves nothing healthy: one sentence each. */
   problems: string[];
-}
-
-interface AdminStatus {
-  stable: { version: string; healthy: boolean } | null;
-  candidate: { version: string; healthy: boolean; weight: number } | null;
-  maintenance: { message: string } | null;
 }
 
 /** The router's view for `pilot status` (local target only; undefined for other targets). */

@@ -8,7 +8,7 @@ import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
 import { execa } from 'execa';
 import { rollback } from '../commands/rollback.ts';
 import { approveRelease } from '../commands/approve.ts';
-import { prunedManifest } from '../release/retention.ts';
+import { prunedManifest } from '../release/manifest.ts';
 import { readHistory } from '../state/history.ts';
 import { standInAnalysis } from '../testing/probe-analysis.ts';
 import { FIXTURES, ROLLBACK, type RepoOptions, type TestRepo, makeRepo, memoryLogger, runScript } from '../testing/repo.ts';

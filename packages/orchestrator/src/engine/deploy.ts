@@ -11,7 +11,7 @@ import { type StepSpec, planSteps } from './plan.ts';
 import type { DeployRun } from './run.ts';
 import { type PlannedAction, Runner } from './runner.ts';
 import { collaborators, currentStable, strategyFor } from './setup.ts';
-import { backupSources } from '../wiring/backup.ts';
+import { backupPlanned } from '../wiring/backup.ts';
 import { migrationsEnabled } from '../wiring/migrate.ts';
 
 export interface DeployOptions {
@@ -80,7 +80,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   for (const check of preflight) log[check.forced ? 'warn' : 'debug']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
-  const plan = planSteps({ strategy, env: ctx.env, backup: ctx.env.backup.enabled && backupSources(ctx).length > 0, migrate: migrationsEnabled(ctx), firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));
+  const plan = planSteps({ strategy, env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));
   const id = newDeploymentId(ctx.envName);
   const dry = Boolean(o.dryRun);
   const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });

@@ -22,6 +22,18 @@ export async function readManifest(releaseDir: string): Promise<ReleaseManifest 
   }
 }
 
+/** Where the manifest of a pruned release is kept: a rebuild from its tag starts it the same way and must match its digest. */
+export const prunedManifest = (releasesDir: string, version: string) => join(releasesDir, '.pruned', `${version}.json`);
+
+/** The manifest of a pruned release, if one was kept. */
+export async function readPrunedManifest(releasesDir: string, version: string): Promise<ReleaseManifest | undefined> {
+  try {
+    return JSON.parse(await readFile(prunedManifest(releasesDir, version), 'utf8')) as ReleaseManifest;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function writeManifest(releaseDir: string, manifest: ReleaseManifest): Promise<void> {
   await writeFileAtomic(join(releaseDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -1,11 +1,10 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { type EnvContext, type Logger, UsageError } from '@pilot/core';
 import { loadRelease } from '../engine/setup.ts';
 import { git } from '../git/git.ts';
 import { tagName } from '../git/tag.ts';
 import { buildRelease } from './build.ts';
-import type { ReleaseManifest } from './manifest.ts';
-import { prunedManifest } from './retention.ts';
+import { readPrunedManifest } from './manifest.ts';
 import { versionFor } from './version.ts';
 
 /**
@@ -23,7 +22,7 @@ export async function resolveReleaseRef(ctx: EnvContext, ref: string, log: Logge
     if ((await loadRelease(ctx, version))?.commit === commit) return version;
   }
   const version = byVersionTag ? ref : await versionFor(ctx.root, commit);
-  const recorded = await readFile(prunedManifest(ctx.paths.releases, version), 'utf8').then((text) => JSON.parse(text) as ReleaseManifest, () => undefined);
+  const recorded = await readPrunedManifest(ctx.paths.releases, version);
   if (recorded && recorded.commit !== commit) throw new UsageError(`--to ${ref}: release ${version} was built from ${recorded.commit.slice(0, 12)}, but the tag names ${commit.slice(0, 12)} — the tag moved; pass the release's own tag`);
   const how = recorded ? 'with its recorded start command and environment, checked against its recorded digest' : 'with the current config (no manifest was kept for it)';
   log.info('release.rebuilding', `release ${version} is no longer on disk: building it again from ${byVersionTag ? envTag : ref} (${commit.slice(0, 12)}) ${how}`, { version, commit });

@@ -1,6 +1,7 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EnvContext, statePaths, writeFileAtomic } from '@pilot/core';
+import { prunedManifest } from './manifest.ts';
 import { findOpenDeployment } from '../state/deployments.ts';
 import { type HistoryEntry, currentLive, lastKnownGood, readHistory } from '../state/history.ts';
 
@@ -39,9 +40,6 @@ export async function retainedReleases(ctx: EnvContext): Promise<{ retained: Set
   return { retained, deployed };
 }
 
-/** Where the manifest of a pruned release is kept: a rebuild from its tag starts it the same way and must match its digest. */
-export const prunedManifest = (releasesDir: string, version: string) => join(releasesDir, '.pruned', `${version}.json`);
-
 /**
  * Deletes release folders (and archives) that were deployed somewhere and that no environment retains any longer; their
  * manifests are kept under `.pruned/`. Releases never deployed anywhere (a failed build's candidate) are left for an
@@ -71,10 +69,7 @@ function newestDistinct(entries: HistoryEntry[], keep: number): string[] {
 
 /** The releases an environment's local router runs or keeps warm, from its state file (no router is started). */
 async function routerReleases(routerDir: string): Promise<string[]> {
-  try {
-    const state = JSON.parse(await readFile(join(routerDir, 'state.json'), 'utf8')) as { releases?: { version: string }[]; routes?: { stable?: string; candidate?: string } };
-    return [...(state.releases ?? []).map((r) => r.version), state.routes?.stable, state.routes?.candidate].filter((v): v is string => Boolean(v));
-  } catch {
-    return [];
-  }
+  const { readRouterState } = await import('@pilot/router');
+  const state = await readRouterState(routerDir);
+  return [...(state?.releases ?? []).map((r) => r.version), state?.routes.stable, state?.routes.candidate].filter((v): v is string => Boolean(v));
 }

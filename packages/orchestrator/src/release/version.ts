@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '@pilot/core';
 import { git } from '../git/git.ts';
-import { type ReleaseManifest, readManifest } from './manifest.ts';
-import { prunedManifest } from './retention.ts';
+import { readManifest, readPrunedManifest } from './manifest.ts';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
@@ -22,7 +20,7 @@ export async function versionFor(root: string, commit: string): Promise<string> 
 /** Releases are immutable: a version already built from another commit is refused (exit 2), before anything is locked. */
 export async function assertVersionFree(releasesDir: string, version: string, commit: string): Promise<void> {
   // A pruned release keeps its manifest aside: its version stays taken (its tag and rollbacks name it).
-  const existing = (await readManifest(join(releasesDir, version))) ?? (await readFile(prunedManifest(releasesDir, version), 'utf8').then((t) => JSON.parse(t) as ReleaseManifest, () => undefined));
+  const existing = (await readManifest(join(releasesDir, version))) ?? (await readPrunedManifest(releasesDir, version));
   if (existing && existing.commit !== commit) {
     throw new UsageError(`--version ${version} already exists for commit ${existing.commit.slice(0, 12)}, not ${commit.slice(0, 12)} — releases are immutable; pick another --version (or leave it out: the default, v<count>-<sha>, names the commit)`);
   }

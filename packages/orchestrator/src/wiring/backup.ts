@@ -13,6 +13,11 @@ export function backupSources(ctx: EnvContext): string[] {
   return [...ctx.env.backup.paths, ...(inside && readdirSafe(join(ctx.root, data)).length > 0 ? [data] : [])];
 }
 
+/** Whether a deployment or rollback of this environment takes a backup first: enabled, and something to back up. */
+export function backupPlanned(ctx: EnvContext): boolean {
+  return ctx.env.backup.enabled && backupSources(ctx).length > 0;
+}
+
 function readdirSafe(dir: string): string[] {
   try {
     return readdirSync(dir);

@@ -11,7 +11,7 @@ import { type RouteTable, candidateTurn, readCookie, stickyBucket } from './rout
 export const ROUTER_HEALTH_PATH = '/_pilot/health';
 
 /** What survives a router restart: routes and the releases that were running (re-probed before they get traffic). */
-interface PersistedState {
+export interface PersistedState {
   routes: RouteTable;
   /** `settings` absent in the state of an older router: the router's own settings then. */
   releases: { version: string; appDir: string; pid?: number; settings?: ReleaseSettings }[];
@@ -149,12 +149,8 @@ export class Router {
 
   /** After a restart: stops orphans of the previous run, starts the releases again; none gets traffic before it is probed ready. */
   async restore(): Promise<void> {
-    let state: PersistedState;
-    try {
-      state = JSON.parse(await readFile(routerFiles(this.routerDir).state, 'utf8')) as PersistedState;
-    } catch {
-      return;
-    }
+    const state = await readRouterState(this.routerDir);
+    if (!state) return;
     for (const release of state.releases) {
       if (release.pid) killGroup(release.pid);
     }
@@ -193,6 +189,15 @@ export class Router {
 }
 
 export class RouteError extends Error {}
+
+/** The routes and releases a router persisted in `<routerDir>/state.json` (read without asking, or starting, it). */
+export async function readRouterState(routerDir: string): Promise<PersistedState | undefined> {
+  try {
+    return JSON.parse(await readFile(routerFiles(routerDir).state, 'utf8')) as PersistedState;
+  } catch {
+    return undefined;
+  }
+}
 
 async function readReleaseSpec(version: string, appDir: string): Promise<ReleaseSpec> {
   const manifestFile = join(dirname(appDir), 'manifest.json');
