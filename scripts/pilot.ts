@@ -1,16 +1,8 @@
 #!/usr/bin/env tsx
 // `pnpm pilot` — one-touch deployment. Thin entry: flags in, a package call, an exit code out.
-import { runCli } from '@pilot/core';
-import { initCommand } from './pilot/init.ts';
-import { lockCommand } from './pilot/lock.ts';
-import { maintenanceCommand } from './pilot/maintenance.ts';
-import { routerCommand } from './pilot/router.ts';
-import { approveCommand } from './pilot/approve.ts';
-import { abortCommand, promoteCommand, resumeCommand, retryCommand } from './pilot/control.ts';
+// Commands load on first use, so `pilot status` and `--help` start without the code of a deployment.
+import { lazyCommand, runCli } from '@pilot/core';
 import { deployCommand } from './pilot/deploy.ts';
-import { demoCommand } from './pilot/demo.ts';
-import { logsCommand } from './pilot/logs.ts';
-import { statusCommand } from './pilot/status.ts';
 
 await runCli({
   name: 'pilot',
@@ -20,18 +12,18 @@ await runCli({
   // Separate scripts, so `pnpm pilot rollback` is a typo and never a deployment.
   elsewhere: { rollback: 'pnpm rollback', monitor: 'pnpm monitor', attest: 'pnpm attest', 'smoke-tests': 'pnpm smoke-tests', 'backup-dhash': 'pnpm backup-dhash', 'deploy-dryrun': 'pnpm deploy-dryrun' },
   commands: {
-    init: initCommand,
-    lock: lockCommand,
+    init: lazyCommand('write a commented starter pilot.config.ts for your service', async () => (await import('./pilot/init.ts')).initCommand),
+    lock: lazyCommand('show or release an environment lock', async () => (await import('./pilot/lock.ts')).lockCommand),
     deploy: deployCommand({ name: 'pilot deploy' }),
-    status: statusCommand,
-    logs: logsCommand,
-    promote: promoteCommand,
-    resume: resumeCommand,
-    abort: abortCommand,
-    retry: retryCommand,
-    approve: approveCommand,
-    demo: demoCommand,
-    router: routerCommand,
-    maintenance: maintenanceCommand,
+    status: lazyCommand('what serves each environment, its lock, and the open deployment', async () => (await import('./pilot/status.ts')).statusCommand),
+    logs: lazyCommand("a deployment's journal (default: the newest of the environment), or a release's own output (--app)", async () => (await import('./pilot/logs.ts')).logsCommand),
+    promote: lazyCommand('continue a paused deployment now (past a manual pause, a delay or an inconclusive analysis)', async () => (await import('./pilot/control.ts')).promoteCommand),
+    resume: lazyCommand('continue a paused or interrupted deployment; --due continues every deployment whose delay has passed (for cron)', async () => (await import('./pilot/control.ts')).resumeCommand),
+    abort: lazyCommand('roll back the open deployment (paused, interrupted or running) and free the environment', async () => (await import('./pilot/control.ts')).abortCommand),
+    retry: lazyCommand('deploy again the release of the last deployment that was aborted, rolled back or failed (same version, same commit)', async () => (await import('./pilot/control.ts')).retryCommand),
+    approve: lazyCommand('record an approval of a release for an environment (a local record, not authentication)', async () => (await import('./pilot/approve.ts')).approveCommand),
+    demo: lazyCommand('the end-to-end demo: build the demo service, deploy v1, canary v2 to 100%, watch a faulty v3 roll back', async () => (await import('./pilot/demo.ts')).demoCommand),
+    router: lazyCommand('start, stop or inspect the local router of an environment', async () => (await import('./pilot/router.ts')).routerCommand),
+    maintenance: lazyCommand('emergency stop: the router answers 503 with a message (its health path still answers)', async () => (await import('./pilot/maintenance.ts')).maintenanceCommand),
   },
 });

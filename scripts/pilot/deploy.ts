@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { ExitCode, RefusedError, defineCommand, openEnv } from '@pilot/core';
-import { deploy, formatDeployResult } from '@pilot/orchestrator';
+import { ExitCode, RefusedError, defineCommand } from '@pilot/core';
 
 export const deployFlags = {
   env: { type: 'string', placeholder: 'E', description: 'environment (default: staging)' },
@@ -21,6 +20,8 @@ export function deployCommand(options: { dryRunOnly?: boolean; name?: string } =
     flags: deployFlags,
     examples: ['pnpm pilot --env staging', 'pnpm pilot --env production --ref v1.4.0 --dry-run', 'pnpm pilot --strategy blue-green'],
     async run({ flags, cwd, log, signal, result }) {
+      // Loaded here, not at the top: `pilot --help` and the other commands start without the deployment engine.
+      const [{ openEnv }, { deploy, formatDeployResult }] = await Promise.all([import('@pilot/core'), import('@pilot/orchestrator')]);
       const ctx = await openEnv(cwd, flags.env, log);
       const dryRun = options.dryRunOnly || flags['dry-run'];
       if (!dryRun && !flags.yes && ctx.env.upstream && process.stdin.isTTY && process.stdout.isTTY) {

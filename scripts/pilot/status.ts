@@ -1,5 +1,5 @@
 import { ExitCode, defineCommand, describeHolder, loadConfig, openEnv } from '@pilot/core';
-import { type EnvStatus, environmentStatus, formatDeploymentLine } from '@pilot/orchestrator';
+import { type EnvStatus, environmentStatus, formatDeploymentLine } from '@pilot/orchestrator/status';
 
 export const statusCommand = defineCommand({
   name: 'pilot status',

@@ -3,6 +3,7 @@ export * from './duration.ts';
 export * from './paths.ts';
 export { createExclusive, writeFileAtomic, fsyncDir } from './fs/atomic-write.ts';
 export { sha256File } from './fs/sha256-file.ts';
+export { compiledEntry, pilotScriptArgs } from './compile/cache.ts';
 export { pnpmCommand } from './pnpm.ts';
 export * from './cli/parse.ts';
 export { renderHelp, type HelpSpec } from './cli/help.ts';

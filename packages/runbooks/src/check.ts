@@ -18,7 +18,7 @@ export function checkCommands(repoRoot: string, commands: RunbookCommand[]): Com
   const help = (words: string[]) => {
     const key = words.join(' ');
     if (!helpCache.has(key)) {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', `${words[0]}.ts`), ...words.slice(1), '--help'], {
+      const run = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), ...words, '--help'], {
         cwd: repoRoot,
         encoding: 'utf8',
         env: { ...process.env, NO_COLOR: '1' },

@@ -27,11 +27,17 @@ export interface CommandDef<F extends FlagSpecs = FlagSpecs> extends HelpSpec {
   run(ctx: CommandContext<F>): Promise<number | undefined | void>;
 }
 
+/** A command whose module is imported only when it runs: `--help` and every other command start without its code. */
+export interface LazyCommand {
+  summary: string;
+  load(): Promise<CommandDef<any>>;
+}
+
 export interface CliDef {
   name: string;
   summary: string;
   examples?: string[];
-  commands: Record<string, CommandDef<any>>;
+  commands: Record<string, CommandDef<any> | LazyCommand>;
   /** The command run when no command word is given (flags only; or, if it takes operands, a word that is no typo of a command). */
   default?: CommandDef<any>;
   /** Words users type here that are other scripts, and how to run those (`rollback` → `pnpm rollback`). */
@@ -41,6 +47,11 @@ export interface CliDef {
 /** Declares a command with typed flags (identity function for inference). */
 export function defineCommand<const F extends FlagSpecs>(def: CommandDef<F>): CommandDef<F> {
   return def;
+}
+
+/** A command loaded on first use; `summary` is what the CLI's command list shows. */
+export function lazyCommand(summary: string, load: () => Promise<CommandDef<any>>): LazyCommand {
+  return { summary, load };
 }
 
 /** The one place that turns a command's outcome or error into process.exitCode. */
@@ -83,7 +94,7 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
   process.on('beforeExit', onEmptyLoop);
   try {
     hangupMode(process.env);
-    const { command, args } = pickCommand(def, argv);
+    const { command, args } = await pickCommand(def, argv);
     const { flags, positionals } = parseFlags(args, command.flags, command.name);
     if ('commands' in def && command === def.default && !command.operands && positionals.length > 0) throw strayWord(def, positionals[0]);
     if (flags.help) {
@@ -124,10 +135,13 @@ export function hangupMode(env: NodeJS.ProcessEnv): 'abort' | 'detach' {
   return value;
 }
 
-function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): { command: CommandDef<any>; args: string[] } {
+async function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): Promise<{ command: CommandDef<any>; args: string[] }> {
   if (!('commands' in def)) return { command: def, args: argv };
   const [first, ...rest] = argv;
-  if (first && Object.hasOwn(def.commands, first)) return { command: def.commands[first], args: rest };
+  if (first && Object.hasOwn(def.commands, first)) {
+    const chosen = def.commands[first];
+    return { command: 'load' in chosen ? await chosen.load() : chosen, args: rest };
+  }
   // Only flags, or no word at all, run the default; a word runs it only as an operand that is no typo of a command.
   const word = first !== undefined && !first.startsWith('-');
   if (def.default && (!word || (def.default.operands && !closestWord(first, Object.keys(def.commands)) && !Object.hasOwn(def.elsewhere ?? {}, first)))) {

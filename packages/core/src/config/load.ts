@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.ts';
+import { importConfigModule } from './compile.ts';
 import { type EnvironmentConfig, type PilotConfig, type PilotConfigInput, configSchema } from './schema.ts';
 
 export const CONFIG_FILE = 'pilot.config.ts';
@@ -37,9 +37,7 @@ export async function loadConfig(cwd: string = process.cwd(), file = process.env
   }
   let exported: unknown;
   try {
-    // A query string defeats the module cache so a changed file is re-read within one process (tests, `pilot init`).
-    const module = await import(`${pathToFileURL(resolve(file)).href}?t=${Date.now()}`);
-    exported = module.default;
+    exported = (await importConfigModule(resolve(file))).default;
   } catch (error) {
     const { where, excerpt } = await describeLoadError(file, error);
     throw new ConfigError(`${where} — fix the file (it must be valid TypeScript)${excerpt}`, { cause: error });
@@ -66,7 +64,7 @@ async function describeLoadError(file: string, error: unknown): Promise<{ where:
   const message = error instanceof Error ? error.message : String(error);
   const syntax = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(message);
   const thrown = syntax ? undefined : new RegExp(`${escapeRegExp(resolve(file))}:(\\d+):(\\d+)`).exec(error instanceof Error ? (error.stack ?? '') : '');
-  const [line, column, what] = syntax ? [syntax[2], syntax[3], `syntax error: ${syntax[4]}`] : thrown ? [thrown[1], thrown[2], message.split('\n')[0]] : [];
+  const [line, column, what] = syntax ? [syntax[2], syntax[3], syntax[4].startsWith('Could not resolve') ? `cannot import: ${syntax[4]}` : `syntax error: ${syntax[4]}`] : thrown ? [thrown[1], thrown[2], message.split('\n')[0]] : [];
   if (!line) return { where: `${file}: cannot be loaded: ${message.split('\n')[0]}`, excerpt: '' };
   const text = (await readFile(file, 'utf8').catch(() => '')).split('\n')[Number(line) - 1];
   return { where: `${file}:${line}:${column}: ${what}`, excerpt: text === undefined ? '' : `\n    ${line} | ${text}` };

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-// Absolute, so scripts run from any cwd (a temp repo) still load tsx.
-const TSX = import.meta.resolve('tsx');
+// The launcher `pnpm <name>` runs: the script as compiled JavaScript.
+const CLI = `${REPO}scripts/cli.mjs`;
 
 export interface ScriptRun {
   status: number | null;
@@ -14,7 +14,7 @@ export interface ScriptRun {
 
 /** Runs a Pilot script (scripts/<name>.ts) as a real process, the way `pnpm <name>` does, in `cwd`. */
 export function runScript(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): ScriptRun {
-  const result = spawnSync(process.execPath, ['--import', TSX, `${REPO}scripts/${name}.ts`, ...args], {
+  const result = spawnSync(process.execPath, [CLI, name, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
@@ -36,7 +36,7 @@ export const terminalAvailable = existsSync('/usr/bin/script');
  */
 export function runInTerminal(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { status: number | null; output: string } {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = [process.execPath, '--import', TSX, `${REPO}scripts/${name}.ts`, ...args].map(quote).join(' ');
+  const command = [process.execPath, CLI, name, ...args].map(quote).join(' ');
   const { NO_COLOR: _noColor, PILOT_LOG_FORMAT: _format, ...inherited } = process.env;
   const result = spawnSync('/usr/bin/script', ['-q', '-e', '-c', command, '/dev/null'], {
     cwd: options.cwd,

@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { type EnvContext, type JournalEntry, UsageError, statePaths } from '@pilot/core';
+import { readRouterState, routerFiles } from '@pilot/router';
 import { sleep } from '../engine/sleep.ts';
 import { assertVersion } from '../release/version.ts';
 import { readDeployment } from '../state/deployments.ts';
@@ -30,7 +31,6 @@ export async function appLogFile(ctx: EnvContext, version?: string): Promise<{ v
   if (version !== undefined) assertVersion(version, '--release');
   if (ctx.env.target.kind !== 'local') throw new UsageError(`--app: environment ${ctx.envName} uses the ${ctx.env.target.kind} target, whose application logs live in your own infrastructure — Pilot only keeps them for the local target`);
   const routerDir = statePaths(ctx.paths.root).router(ctx.envName);
-  const { readRouterState, routerFiles } = await import('@pilot/router');
   const chosen = version ?? currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ?? (await readRouterState(routerDir))?.routes.stable;
   if (!chosen) throw new UsageError(`--app: nothing is live on ${ctx.envName} — pass --release V (see \`pnpm pilot status\`)`);
   const file = routerFiles(routerDir).releaseLog(chosen);

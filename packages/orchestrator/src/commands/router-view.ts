@@ -1,5 +1,6 @@
 import type { EnvContext } from '@pilot/core';
 import type { AdminStatus } from '@pilot/router';
+import { routerDirOf, routerRunning } from '@pilot/router/control';
 
 /** What the local router of an environment really does now (read from its admin API; it is never started for this). */
 export interface RouterView {
@@ -14,7 +15,6 @@ export interface RouterView {
 /** The router's view for `pilot status` (local target only; undefined for other targets). */
 export async function routerView(ctx: EnvContext, live: string | undefined): Promise<RouterView | undefined> {
   if (ctx.env.target.kind !== 'local') return undefined;
-  const { routerDirOf, routerRunning } = await import('@pilot/router');
   const running = await routerRunning(routerDirOf(ctx.root, ctx.envName));
   if (!running) {
     return { running: false, problems: live ? [`the router is not running: nothing serves ${live} — \`pnpm pilot router start --env ${ctx.envName}\` starts it with the releases it had`] : [] };

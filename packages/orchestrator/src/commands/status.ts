@@ -1,3 +1,4 @@
+import { attestationState } from '@pilot/attest/state';
 import { type EnvContext, type LockStatus, readLock, statePaths } from '@pilot/core';
 import { type DeploymentView, listDeployments, readDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory } from '../state/history.ts';
@@ -29,8 +30,7 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const status: EnvStatus = { env: ctx.envName, live, lastKnownGood: lastKnownGood(history)?.version, rollbackTo: live ? lastKnownGood(history, live)?.version : undefined, lock, open, recent };
   status.router = await routerView(ctx, status.live);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
-  // Loaded here, not at start-up: status is the only command that reads it.
-  if (attested) status.attestation = { version: attested, ...(await (await import('@pilot/attest')).attestationState(ctx.root, attested)) };
+  if (attested) status.attestation = { version: attested, ...(await attestationState(ctx.root, attested)) };
   status.next = nextCommand(status, ctx.envName);
   return status;
 }

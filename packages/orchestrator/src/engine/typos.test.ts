@@ -56,3 +56,16 @@ test('a path that is no typo of a command is still an operand of the default com
   assert.equal(r.code, 0, r.all);
   assert.match(r.stdout, /check it: pnpm backup-dhash verify/);
 });
+
+test('every command listed by `pilot --help` (loaded only when run) has that summary in its own --help', async (t) => {
+  const repo = await makeRepo({ service: false });
+  t.after(() => repo.cleanup());
+  const listing = (await runScript(script('pilot'), ['--help'], repo.root)).stdout;
+  const commands = [...listing.split('Commands:\n')[1].split('\n\n')[0].matchAll(/^ {2}(\S+) +(.+)$/gm)].map(([, name, summary]) => ({ name, summary }));
+  assert.ok(commands.length >= 10, listing);
+  for (const { name, summary } of commands) {
+    const own = await runScript(script('pilot'), [name, '--help'], repo.root);
+    assert.equal(own.code, 0, own.all);
+    assert.ok(own.stdout.split('\n')[0].endsWith(`— ${summary}`), `pilot ${name} --help begins "${own.stdout.split('\n')[0]}", the list says "${summary}"`);
+  }
+});

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@pilot/core';
 import { execa } from 'execa';
@@ -118,6 +118,9 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
 
 /** Runs a Pilot script (`scripts/pilot.ts`, `scripts/rollback.ts`) as a user would, in `cwd`. */
 export async function runScript(script: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = await execa(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env }, all: true });
+  // Pilot's own scripts run as `pnpm <name>` runs them (compiled, through the launcher); a test fixture runs under tsx.
+  const name = dirname(script) === join(REPO_ROOT, 'scripts') ? basename(script, '.ts') : undefined;
+  const argv = name ? [join(REPO_ROOT, 'scripts', 'cli.mjs'), name] : ['--import', import.meta.resolve('tsx'), script];
+  const r = await execa(process.execPath, [...argv, ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env }, all: true });
   return { code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1), signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
 }

@@ -1,13 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { EnvContext, Logger } from '@pilot/core';
+import { type EnvContext, type Logger, pilotScriptArgs } from '@pilot/core';
 
 // @pilot/attest (ajv, CycloneDX, NaCl) loads only when a gate needs it, not on every pilot command's start-up.
 const attest = () => import('@pilot/attest');
-
-const ATTEST_SCRIPT = fileURLToPath(new URL('../../../../scripts/attest.ts', import.meta.url));
 
 /**
  * Starts `attest --release V` as a detached process right after the release is built, so the SBOM and signatures are
@@ -17,7 +14,7 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
   const dir = join(ctx.paths.root, 'attestations');
   mkdirSync(dir, { recursive: true });
   const out = openSync(join(dir, `${version}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ATTEST_SCRIPT, '--release', version], {
+  const child = spawn(process.execPath, [...pilotScriptArgs('attest'), '--release', version], {
     cwd: ctx.root,
     detached: true,
     stdio: ['ignore', out, out],

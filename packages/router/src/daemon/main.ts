@@ -1,4 +1,4 @@
-// The router daemon: `node --import tsx main.ts <routerDir>` (started by `pilot router start`, which writes router.json first).
+// The router daemon: `node <compiled main> <routerDir>` (started by `pilot router start`, which writes router.json first).
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
