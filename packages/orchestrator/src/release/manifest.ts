@@ -10,7 +10,8 @@ export interface ReleaseManifest {
   created: string;
   configHash: string;
   start: string[];
-  env: Record<string, string>;
+  /** A value, or `{ fromEnv }`: a variable the router passes through from its own environment (never written here). */
+  env: Record<string, string | { fromEnv: string }>;
   digest?: string;
 }
 
