@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import { parseDuration } from '../duration.ts';
+import { duration } from './duration-schema.ts';
+import { hooksSchema, notifySchema } from './notify-schema.ts';
 
-/** A duration written as "30s", "15m", "6h" or seconds; kept as written, parsed with parseDuration. */
-export const duration = z.union([z.string(), z.number().nonnegative()]).refine(
-  (value) => {
-    try {
-      parseDuration(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a duration such as "30s", "15m", "6h" or a number of seconds' },
-);
+export { duration };
 
 const argv = z.array(z.string().min(1)).min(1, 'expected a command as an argument array, e.g. ["node", "server.js"]');
 const path = z.string().startsWith('/', 'expected an HTTP path starting with "/"');
@@ -31,11 +21,7 @@ export const serviceSchema = z.strictObject({
   health: z.strictObject({ live: path.default('/health/live'), ready: path.default('/health/ready') }).prefault({}),
   /** The Prometheus endpoint smoke tests read; `false` for a service without one (the router's samples still feed analysis). */
   metricsPath: z.union([path, z.literal(false)]).default('/metrics'),
-  /**
-   * The release's environment besides PATH, HOME, LANG, LC_* and TZ, PORT and PILOT_* (nothing else is passed on): a value,
-   * or `{ fromEnv: 'NAME' }` to pass the variable NAME through from the router's own environment when the release starts.
-   */
-  env: z.record(z.string(), z.union([z.string(), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') })])).default({}),
+  env: z.record(z.string(), z.string()).default({}),
   /** Data that outlives releases (`{env}` substituted; default `.pilot/data/<env>/`), passed as PILOT_DATA_DIR. */
   dataDir: z.string().min(1).optional(),
 });
@@ -154,6 +140,9 @@ export const environmentSchema = z.strictObject({
   requireAttestation: z.boolean().default(false),
   /** Run the migrate step here (when `migrations` is configured), optionally with this environment's database URL variable. */
   migrate: z.strictObject({ enabled: z.boolean().default(true), databaseUrlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional() }).prefault({}),
+  /** Channels (names from `notify.channels`) told about this environment's deployments. */
+  notify: z.array(z.string().min(1)).default([]),
+  hooks: hooksSchema.prefault({}),
 });
 
 const sqlCheckSchema = z.strictObject({
@@ -207,6 +196,7 @@ export const configSchema = z.strictObject({
   secrets: z.array(z.string()).default([]),
   migrations: migrationsSchema.optional(),
   attest: attestSchema.prefault({}),
+  notify: notifySchema.optional(),
   etag: z.strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) }).prefault({}),
   git: z
     .strictObject({
@@ -220,6 +210,20 @@ export const configSchema = z.strictObject({
       allowDirty: z.array(z.string()).default([]),
     })
     .prefault({}),
+}).superRefine((config, ctx) => {
+  // Every channel an environment or a trigger names must be defined, so a typo is caught before a deployment is silent.
+  const defined = Object.keys(config.notify?.channels ?? {});
+  const unknown = (name: string) => !defined.includes(name);
+  for (const [env, { notify }] of Object.entries(config.environments)) {
+    notify.forEach((name, i) => {
+      if (unknown(name)) ctx.addIssue({ code: 'custom', path: ['environments', env, 'notify', i], message: `no channel "${name}" in notify.channels (defined: ${defined.join(', ') || 'none'})` });
+    });
+  }
+  for (const [event, names] of Object.entries(config.notify?.triggers ?? {})) {
+    (names ?? []).forEach((name, i) => {
+      if (unknown(name)) ctx.addIssue({ code: 'custom', path: ['notify', 'triggers', event, i], message: `no channel "${name}" in notify.channels (defined: ${defined.join(', ') || 'none'})` });
+    });
+  }
 });
 
 /** What a team writes in pilot.config.ts (defaults may be left out). */
@@ -232,3 +236,5 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type MigrationsConfig = z.output<typeof migrationsSchema>;
 export type AttestConfig = z.output<typeof attestSchema>;
+export type { ChannelConfig, HooksConfig, NotifyConfig, NotifyEventName } from './notify-schema.ts';
+export { NOTIFY_EVENTS } from './notify-schema.ts';
