@@ -21,7 +21,11 @@ export const serviceSchema = z.strictObject({
   health: z.strictObject({ live: path.default('/health/live'), ready: path.default('/health/ready') }).prefault({}),
   /** The Prometheus endpoint smoke tests read; `false` for a service without one (the router's samples still feed analysis). */
   metricsPath: z.union([path, z.literal(false)]).default('/metrics'),
-  env: z.record(z.string(), z.string()).default({}),
+  /**
+   * The release's environment besides PATH, HOME, LANG, LC_* and TZ, PORT and PILOT_* (nothing else is passed on): a value,
+   * or `{ fromEnv: 'NAME' }` to pass the variable NAME through from the router's own environment when the release starts.
+   */
+  env: z.record(z.string(), z.union([z.string(), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') })])).default({}),
   /** Data that outlives releases (`{env}` substituted; default `.pilot/data/<env>/`), passed as PILOT_DATA_DIR. */
   dataDir: z.string().min(1).optional(),
 });
