@@ -20,7 +20,8 @@ export interface AdminStatus {
   stable: { version: string; healthy: boolean; weight: number } | null;
   candidate: { version: string; healthy: boolean; weight: number } | null;
   maintenance: { message: string } | null;
-  releases: { version: string; state: string; probesPassed?: number }[];
+  /** `retiring`: kept warm or draining (the router stops it by itself). */
+  releases: { version: string; state: string; pid?: number; port?: number; retiring?: boolean; probesPassed?: number }[];
 }
 
 // How often a pending prepare asks the router how far the release's readiness probes have got.

@@ -183,7 +183,8 @@ export class Router {
       maintenance: this.routes.maintenance ?? null,
       stable: describe(this.routes.stable, this.routes.candidate ? 100 - this.routes.weight : 100),
       candidate: describe(this.routes.candidate, this.routes.weight),
-      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, pid: p.pid, port: p.port, state: p.state, probesPassed: p.probesPassed, restarts: p.restarts, inFlight: p.inFlight, lastError: p.lastError })),
+      // `retiring`: kept warm or draining, stopped by the router itself; a release neither routed nor retiring is a stray.
+      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, pid: p.pid, port: p.port, state: p.state, retiring: this.#retireTimers.has(p.spec.version), probesPassed: p.probesPassed, restarts: p.restarts, inFlight: p.inFlight, lastError: p.lastError })),
     };
   }
 }
