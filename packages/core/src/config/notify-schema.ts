@@ -28,13 +28,13 @@ const noLiteralUrl = (channel: { url?: unknown }, ctx: z.RefinementCtx) => {
     ctx.addIssue({ code: 'custom', path: ['url'], message: 'a webhook URL is a secret (its path is the token): put it in an environment variable and name that variable with urlEnv' });
   }
 };
-const webhookish = <K extends string>(kind: K, extra: z.ZodRawShape = {}) =>
-  z.strictObject({ kind: z.literal(kind), urlEnv: envVar, url: z.unknown().optional(), ...extra }).superRefine(noLiteralUrl);
+const webhookish = <K extends string>(kind: K) => z.strictObject({ kind: z.literal(kind), urlEnv: envVar, url: z.unknown().optional() }).superRefine(noLiteralUrl);
 
 export const channelSchema = z.discriminatedUnion('kind', [
   webhookish('slack'),
   webhookish('teams'),
-  webhookish('webhook', { secretEnv: envVar.optional() }),
+  /** Pilot's own JSON payload; with secretEnv, signed HMAC-SHA256 over the raw body (X-Pilot-Signature-256). */
+  z.strictObject({ kind: z.literal('webhook'), urlEnv: envVar, url: z.unknown().optional(), secretEnv: envVar.optional() }).superRefine(noLiteralUrl),
   z.strictObject({
     kind: z.literal('email'),
     host: z.string().min(1),
@@ -83,3 +83,14 @@ export const hooksSchema = z.strictObject({
 export type NotifyConfig = z.output<typeof notifySchema>;
 export type ChannelConfig = z.output<typeof channelSchema>;
 export type HooksConfig = z.output<typeof hooksSchema>;
+
+/** Environment variables whose values are secrets because notify and hooks read credentials from them. */
+export function notifySecretNames(config: { notify?: NotifyConfig; environments: Record<string, { hooks: HooksConfig }> }): string[] {
+  const names: (string | undefined)[] = [];
+  for (const channel of Object.values(config.notify?.channels ?? {})) {
+    if (channel.kind === 'email') names.push(channel.userEnv, channel.passwordEnv);
+    else names.push(channel.urlEnv, channel.kind === 'webhook' ? channel.secretEnv : undefined);
+  }
+  for (const { hooks } of Object.values(config.environments)) names.push(hooks.confirmRollout?.urlEnv, hooks.confirmPromotion?.urlEnv);
+  return names.filter((name): name is string => Boolean(name));
+}

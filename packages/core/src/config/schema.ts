@@ -241,4 +241,4 @@ export type ServiceConfig = z.output<typeof serviceSchema>;
 export type MigrationsConfig = z.output<typeof migrationsSchema>;
 export type AttestConfig = z.output<typeof attestSchema>;
 export type { ChannelConfig, HooksConfig, NotifyConfig, NotifyEventName } from './notify-schema.ts';
-export { NOTIFY_EVENTS } from './notify-schema.ts';
+export { NOTIFY_EVENTS, notifySecretNames } from './notify-schema.ts';
