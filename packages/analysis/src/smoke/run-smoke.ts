@@ -53,6 +53,12 @@ export interface SmokeOptions {
   timeoutMs?: number;
   /** For everything, warm-up retries included (default 60 s). */
   deadlineMs?: number;
+  /**
+   * The service already passed its readiness probes (the target probed it before it got here). From then on — or once
+   * the built-in ready check passes in this run — a definite answer that is wrong (an unexpected status, a wrong body)
+   * fails its check at once; only an attempt that got no answer (refused, reset, timed out) or a slow one is retried.
+   */
+  readyPassed?: boolean;
   signal?: AbortSignal;
   /** Told of each failed attempt that will be retried (a status line on a terminal). */
   onRetry?: (r: { name: string; attempt: number; error: string }) => void;
@@ -64,14 +70,21 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
   const deadline = Date.now() + (o.deadlineMs ?? 60_000);
   const base = o.baseUrl.replace(/\/$/, '');
   const specs: SmokeCheckSpec[] = [];
+  let readySpec: SmokeCheckSpec | undefined;
   if (o.builtIns !== false) {
     const b = o.builtIns ?? {};
-    specs.push({ name: 'live', path: b.live ?? '/health/live' }, { name: 'ready', path: b.ready ?? '/health/ready' });
+    readySpec = { name: 'ready', path: b.ready ?? '/health/ready' };
+    specs.push({ name: 'live', path: b.live ?? '/health/live' }, readySpec);
     if (b.metrics !== false) specs.push({ name: 'metrics', path: b.metrics ?? '/metrics' });
   }
   specs.push(...(o.checks ?? []));
   const results: SmokeResult[] = [];
-  for (const spec of specs) results.push(await retry(spec.name, deadline, o, () => runHttpCheck(base, spec, timeoutMs, o.signal)));
+  let ready = Boolean(o.readyPassed);
+  for (const spec of specs) {
+    const result = await retry(spec.name, deadline, o, () => runHttpCheck(base, spec, timeoutMs, o.signal), () => ready);
+    if (spec === readySpec && result.passed) ready = true;
+    results.push(result);
+  }
   for (const dep of o.dependencies ?? []) {
     const name = dep.name ?? dep.kind;
     const url = (o.env ?? process.env)[dep.urlEnv];
@@ -94,15 +107,18 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
   return { passed: results.every((r) => r.passed), results };
 }
 
-type Attempt = { ms: number; url?: string; status?: number; error?: string; excerpt?: string };
+/** `definite`: the service answered, and the answer was wrong (not a missing or slow answer, which warm-up explains). */
+type Attempt = { ms: number; url?: string; status?: number; error?: string; excerpt?: string; definite?: boolean };
 
-async function retry(name: string, deadline: number, o: Pick<SmokeOptions, 'signal' | 'onRetry'>, once: () => Promise<Attempt>): Promise<SmokeResult> {
+async function retry(name: string, deadline: number, o: Pick<SmokeOptions, 'signal' | 'onRetry'>, once: () => Promise<Attempt>, ready: () => boolean = () => false): Promise<SmokeResult> {
   let attempts = 0;
   let delay = 200;
   for (;;) {
     attempts += 1;
-    const outcome = await once();
+    const { definite, ...outcome } = await once();
     if (!outcome.error) return { name, passed: true, attempts, ...outcome };
+    // After readiness passed, a wrong answer is the release's answer: retrying it to the deadline only delays the verdict.
+    if (definite && ready()) return { name, passed: false, attempts, ...outcome };
     const wait = Math.min(delay, deadline - Date.now());
     if (wait <= 0 || o.signal?.aborted) return { name, passed: false, attempts, ...outcome };
     o.onRetry?.({ name, attempt: attempts, error: outcome.error });
@@ -119,21 +135,29 @@ async function runHttpCheck(base: string, spec: SmokeCheckSpec, timeoutMs: numbe
   const attempts = await Promise.all(Array.from({ length: count }, () => httpAttempt(url, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body }, timeoutMs, signal)));
   const ms = Math.max(...attempts.map((a) => a.ms));
   for (const attempt of attempts) {
-    const error = judgeAttempt(spec, attempt);
-    if (error) {
+    const wrong = judgeAttempt(spec, attempt);
+    if (wrong) {
       const excerpt = attempt.body ? attempt.body.slice(0, EXCERPT_CHARS).trim() : undefined;
-      return { ms, url, status: attempt.status, error: count > 1 ? `${error} (one of ${count} concurrent requests)` : error, ...(excerpt ? { excerpt } : {}) };
+      const error = count > 1 ? `${wrong.error} (one of ${count} concurrent requests)` : wrong.error;
+      return { ms, url, status: attempt.status, error, definite: wrong.definite, ...(excerpt ? { excerpt } : {}) };
     }
   }
   return { ms, url, status: attempts[0].status };
 }
 
-function judgeAttempt(spec: SmokeCheckSpec, a: HttpAttempt): string | undefined {
-  if (a.error) return a.error;
+/** What is wrong with an attempt; `definite` when the service answered and the answer itself is wrong. */
+function judgeAttempt(spec: SmokeCheckSpec, a: HttpAttempt): { error: string; definite: boolean } | undefined {
+  if (a.error) return { error: a.error, definite: false };
   const expected = spec.expect?.status ?? 200;
-  if (a.status !== expected) return `status ${a.status}, expected ${expected}`;
+  if (a.status !== expected) return { error: `status ${a.status}, expected ${expected}`, definite: true };
   const maxMs = parseDuration(spec.maxLatency ?? '1s');
-  if (a.ms > maxMs) return `took ${Math.round(a.ms)} ms, more than ${maxMs} ms`;
+  // Slow is not wrong: a first request to a cold release may be slow, and is retried.
+  if (a.ms > maxMs) return { error: `took ${Math.round(a.ms)} ms, more than ${maxMs} ms`, definite: false };
+  const error = wrongBody(spec, a);
+  return error ? { error, definite: true } : undefined;
+}
+
+function wrongBody(spec: SmokeCheckSpec, a: HttpAttempt): string | undefined {
   if (spec.expect?.contains && !a.body.includes(spec.expect.contains)) return `body does not contain ${JSON.stringify(spec.expect.contains)}`;
   if (spec.expect?.json) {
     let parsed: unknown;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startDemo } from '@pilot/demo-app/testing';
@@ -138,4 +140,35 @@ test('a service without a metrics endpoint passes with metrics: false; a failed 
   assert.equal(failing.passed, false);
   const described = describeSmokeFailures(failing.results);
   assert.match(described, new RegExp(`^ready \\(${baseUrl}/ready\\): status 503, expected 200 — body "database connection refused: pool exhausted" after [2-9] attempts$`));
+});
+
+test('after readiness passed, a wrong answer fails at once instead of being retried to the deadline; no answer at all is still retried (warm-up)', async (t) => {
+  const broken = createServer((req, res) => {
+    res.statusCode = req.url === '/api/hello' ? 500 : 200;
+    res.end('{"status":"ok"}');
+  }).listen(0, '127.0.0.1');
+  t.after(() => broken.close());
+  await once(broken, 'listening');
+  const url = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+  const hello = { name: 'hello', path: '/api/hello' };
+  // Readiness passed here (the built-in ready check), or the target says it probed it (the candidate on its own port).
+  for (const given of [{ builtIns: { metrics: false as const } }, { builtIns: false as const, readyPassed: true }]) {
+    const started = performance.now();
+    const outcome = await runSmokeTests({ baseUrl: url, checks: [hello], deadlineMs: 20_000, ...given });
+    const result = outcome.results.find((r) => r.name === 'hello')!;
+    assert.deepEqual([result.passed, result.attempts], [false, 1], JSON.stringify(result));
+    assert.match(result.error!, /status 500, expected 200/);
+    assert.ok(performance.now() - started < 2000, `${Math.round(performance.now() - started)} ms, not the 20 s deadline`);
+  }
+  // Readiness not known: a 500 may still be warm-up, retried (here to a 1 s deadline).
+  const unknown = await runSmokeTests({ baseUrl: url, builtIns: false, checks: [hello], deadlineMs: 1000 });
+  assert.ok(unknown.results[0].attempts > 1, JSON.stringify(unknown.results));
+  // Nothing listens yet: refused connections are retried until the service answers, readiness or not.
+  const port = await freePort();
+  const late = createServer((_, res) => res.end('ok'));
+  t.after(() => late.close());
+  setTimeout(() => late.listen(port, '127.0.0.1'), 500);
+  const warm = await runSmokeTests({ baseUrl: `http://127.0.0.1:${port}`, builtIns: false, readyPassed: true, checks: [hello], deadlineMs: 10_000 });
+  assert.equal(warm.passed, true, JSON.stringify(warm.results));
+  assert.ok(warm.results[0].attempts > 1);
 });
