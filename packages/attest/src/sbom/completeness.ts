@@ -1,4 +1,5 @@
 import { pnpmCommand } from '@pilot/core';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from './pnpm.ts';
@@ -28,12 +29,18 @@ export async function listProdDependencies(root: string, pkg: string, signal?: A
     const key = `${name}@${version}`;
     if (found.has(key)) return;
     found.set(key, { name, version });
-    for (const [child, sub] of Object.entries({ ...node.dependencies, ...node.optionalDependencies })) await visit(child, sub);
+    for (const [child, sub] of Object.entries(childrenOf(node))) await visit(child, sub);
   };
   for (const project of projects) {
-    for (const [child, sub] of Object.entries({ ...project.dependencies, ...project.optionalDependencies })) await visit(child, sub);
+    for (const [child, sub] of Object.entries(childrenOf(project))) await visit(child, sub);
   }
   return [...found.values()];
+}
+
+// An optional dependency for another platform (esbuild's @esbuild/darwin-arm64 on Linux) is listed but never installed.
+function childrenOf(node: PnpmNode): Record<string, PnpmNode> {
+  const installed = Object.entries(node.optionalDependencies ?? {}).filter(([, sub]) => sub.path && existsSync(sub.path));
+  return { ...node.dependencies, ...Object.fromEntries(installed) };
 }
 
 interface CdxComponent {
