@@ -10,7 +10,7 @@ import { extract } from 'tar';
 import { git } from '../git/git.ts';
 import { writeReleaseArchive } from './archive.ts';
 import { assertVersionFree } from './version.ts';
-import { claimBuildDir } from './build-dir.ts';
+import { claimBuildDir, removeStaleBuildDirs, removeStaleStages } from './build-dir.ts';
 import { type ReleaseManifest, readManifest, releaseOf, writeManifest } from './manifest.ts';
 import { withPnpm } from './pnpm.ts';
 
@@ -60,6 +60,8 @@ const PNPM_BOOKKEEPING = ['node_modules/.modules.yaml', 'node_modules/.pnpm-work
  * An existing release of the same commit is reused: releases are immutable.
  */
 export async function buildRelease(o: BuildOptions): Promise<Release & { reused: boolean }> {
+  // Whatever a killed build left goes first; housekeeping that fails is said, never a reason not to build.
+  await Promise.all([removeStaleBuildDirs(o.log), removeStaleStages(o.releasesDir, o.log)]).catch((error: Error) => o.log.warn('build.stale-remove-failed', `could not remove what a killed build left (${error.message})`));
   const finalDir = join(o.releasesDir, o.version);
   const existing = await readManifest(finalDir);
   if (existing) {
