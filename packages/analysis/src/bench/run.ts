@@ -31,7 +31,8 @@ function rate(stable: () => Sample[], candidate: () => Sample[], detected: (d: s
 const notPass = (d: string) => d !== 'pass';
 const BASELINES = [0, 0.005, 0.01, 0.02, 0.05];
 const falsePositives = BASELINES.map((r) => rate(() => side(100, r), () => side(100, r), notPass));
-const latencyPower = rate(() => side(100, 0.01), () => side(120, 0.01), notPass);
+// +40%: clearly past the judge's minimum effect at 100 ms (max(1.1×, +25 ms), the floor host noise needs).
+const latencyPower = rate(() => side(100, 0.01), () => side(140, 0.01), notPass);
 const errorPower = rate(() => side(100, 0.01), () => side(100, 0.05), notPass);
 
 // The error test exactly, with the judge's defaults (its share of the 0.02 budget, increase ≥ 0.01), and the best any
@@ -73,7 +74,7 @@ await rm(dir, { recursive: true, force: true });
 const pct = (v: number, digits = 1) => `${(v * 100).toFixed(digits)}%`;
 const worstFalsePositive = Math.max(...falsePositives);
 const byBaseline = BASELINES.map((r, i) => `${pct(falsePositives[i])} at ${pct(r)} errors`).join(', ');
-console.log(`judge over ${TRIALS} trials, n=${N} per side: false positives ${byBaseline}; power +20% latency ${pct(latencyPower)}, power 1%→5% errors ${pct(errorPower)}`);
+console.log(`judge over ${TRIALS} trials, n=${N} per side: false positives ${byBaseline}; power +40% latency ${pct(latencyPower)}, power 1%→5% errors ${pct(errorPower)}`);
 console.log(`error test, exact: power 1%→5% ${pct(exactErrorPower, 2)}, best possible for any test with ≤ 2% false positives at every baseline ${pct(bestErrorPower, 2)}, worst false-positive rate ${pct(worstErrorFalsePositive, 2)} (judge ≤ ${pct(falsePositiveBound, 2)}); 95% power needs ${enough} requests per side`);
 console.log(`time to detect (1 s interval, 3 consecutive failures): ${detectMs} ms, verdict ${summary.verdict}`);
 await writeBenchResult(REPO, {
@@ -84,7 +85,7 @@ await writeBenchResult(REPO, {
     ...Object.fromEntries(BASELINES.map((r, i) => [`errorTestExactFalsePositiveRate@${r}`, exactFalsePositives[i]])),
     errorTestWorstFalsePositiveRate: worstErrorFalsePositive,
     judgeFalsePositiveBound: falsePositiveBound,
-    powerLatency20pct: latencyPower,
+    powerLatency40pct: latencyPower,
     powerErrors1to5pct: errorPower,
     exactPowerErrors1to5pct: exactErrorPower,
     bestPossiblePowerErrors1to5pct: bestErrorPower,
@@ -100,7 +101,7 @@ await writeBenchResult(REPO, {
       actual: `≤ ${pct(falsePositiveBound, 2)} exactly; simulated, worst of the baselines ${pct(worstFalsePositive)} ± ${pct(1.96 * Math.sqrt((worstFalsePositive * (1 - worstFalsePositive)) / TRIALS))}`,
       met: falsePositiveBound <= 0.02,
     },
-    { name: 'power, +20% latency', target: '≥ 95%', actual: pct(latencyPower), met: latencyPower >= 0.95 },
+    { name: 'power, +40% latency (100 → 140 ms)', target: '≥ 95%', actual: pct(latencyPower), met: latencyPower >= 0.95 },
     {
       name: 'power, 1% → 5% errors',
       target: '≥ 95%',

@@ -91,3 +91,34 @@ test('too few samples is inconclusive, never a pass (no-data policy)', () => {
 test('sub-millisecond jitter is not a regression even when significant', () => {
   assert.equal(judgeCanary(samples(500, 1, 0, 9), samples(500, 1.5, 0, 10)).decision, 'pass');
 });
+
+// A busy host: the same service behind both sides, every request delayed by 0–8 ms of scheduling noise, one side
+// additionally shifted by up to 8 ms for a whole window (a process that got descheduled more often).
+function noisy(n: number, medianMs: number, shiftMs: number, seed: number): Sample[] {
+  const r = rng(seed);
+  return samples(n, medianMs, 0, seed + 1000).map(([ts, status, ms]) => [ts, status, ms + shiftMs + 8 * r()] as Sample);
+}
+
+test('identical releases with a few ms of host noise never fail the latency test (issue 24, item 8)', () => {
+  for (let seed = 0; seed < 200; seed++) {
+    const shift = (seed % 9) - 0.5;
+    const n = [12, 50, 200][seed % 3];
+    const j = judgeCanary(noisy(n * 4, 6, 0, 2 * seed + 1), noisy(n, 6, shift, 2 * seed + 2));
+    assert.equal(j.metrics.find((m) => m.metric === 'latency')!.result, 'pass', `seed ${seed}: ${j.metrics.find((m) => m.metric === 'latency')!.detail}`);
+  }
+});
+
+test('a real regression still fails on a noisy host: +50% at 80 ms (+40 ms), and +40 ms on a 6 ms service', () => {
+  const slower = judgeCanary(noisy(200, 80, 0, 21), noisy(200, 120, 0, 22));
+  assert.equal(slower.decision, 'fail');
+  const latency = slower.metrics.find((m) => m.metric === 'latency')!;
+  assert.equal(latency.result, 'fail');
+  assert.match(latency.threshold, /median is ≥ \d+(\.\d+)? ms \(1\.1× stable and ≥ 25 ms above it\)/);
+  assert.equal(judgeCanary(noisy(200, 6, 0, 23), noisy(50, 46, 0, 24)).decision, 'fail');
+});
+
+test('the latency floors are both needed: 24 ms slower on a 6 ms service, or 9% slower on a 500 ms one, passes', () => {
+  assert.equal(judgeCanary(samples(500, 6, 0, 31), samples(500, 6, 0, 32).map(([t, s, ms]) => [t, s, ms + 24] as Sample)).decision, 'pass');
+  assert.equal(judgeCanary(samples(500, 500, 0, 33), samples(500, 545, 0, 34)).decision, 'pass');
+  assert.equal(judgeCanary(samples(500, 500, 0, 35), samples(500, 600, 0, 36)).decision, 'fail');
+});
