@@ -37,7 +37,8 @@ function human(r: RollbackResult): string {
   if (r.alreadyLive) return `${r.to} is already live on ${r.env}: nothing was done.`;
   const smoke = 'passed' in r.smoke ? (r.smoke.passed ? 'smoke tests passed' : 'SMOKE TESTS FAILED') : `smoke tests skipped (${r.smoke.skipped})`;
   const lines = [`${r.exitCode === 0 ? '✓' : '✗'} ${r.env} rolled back from ${r.from ?? '?'} to ${r.to} in ${formatDuration(r.elapsedMs)} (switch ${r.switchMs} ms); ${smoke}.`];
-  if (r.undid) lines.push(`  undid deployment ${r.undid}`);
+  if (r.undid) lines.push(`  undid deployment ${r.undid}${r.tagDeleted ? ` (tag ${r.tagDeleted} deleted)` : ''}`);
+  if (r.stopped?.length) lines.push(`  stopped ${r.stopped.join(', ')}: started, never routed`);
   if (r.migration) lines.push(`  ${r.migration}`);
   if (r.drill) lines.push(`  drill: rolled forward to ${r.drill.forwardTo} (switch ${r.drill.switchMs} ms), smoke ${r.drill.smokePassed ? 'passed' : 'FAILED'}`);
   lines.push(`  journal: pnpm pilot logs ${r.id} --env ${r.env}`);

@@ -16,8 +16,11 @@ export interface SmokeOutcome {
 
 /** What the orchestrator needs from analysis; the default implementation wires @pilot/analysis, tests and the demo may inject their own. */
 export interface AnalysisPort {
-  /** Smoke tests against `baseUrl` (the candidate itself where the target exposes it). */
-  smoke(baseUrl: string, signal: AbortSignal): Promise<SmokeOutcome>;
+  /**
+   * Smoke tests against `baseUrl` (the candidate itself where the target exposes it). `ready`: the target already saw
+   * it pass its readiness probes, so a wrong answer fails at once; only a connection that gets no answer is retried.
+   */
+  smoke(baseUrl: string, signal: AbortSignal, o?: { ready?: boolean }): Promise<SmokeOutcome>;
   /**
    * Watches a step for `holdMs`, evaluating every `intervalMs`; resolves early with `rollback` on a critical breach.
    * `phase` is `canary` (candidate beside stable), `pre-promotion` (blue-green, no traffic) or `watch` (after promotion).

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '@pilot/core/testing';
+import { execa } from 'execa';
 import { FIXTURES, ROLLBACK, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -75,4 +77,27 @@ test('pilot status never recommends pnpm rollback for an interrupted first deplo
   assert.equal(after.lock.held, false);
   // Withdrawn and ended: what can be done now is deploying that release again.
   assert.match(after.next, /^`pnpm pilot retry --env staging` deploys v1-\w+ again \(deployment \S+ aborted\)$/);
+});
+
+test('killed right after creating and pushing its tag (the tag step not completed), then pnpm rollback: the tag is deleted locally and on the remote, as Ctrl-C and pilot abort do', async (t) => {
+  const remote = join(await tempDir(t, 'pilot-remote-'), 'remote.git');
+  await execa('git', ['init', '-q', '--bare', remote]);
+  const repo = await makeRepo({ git: { remote } });
+  t.after(() => repo.cleanup());
+  const first = await runScript(PILOT, ['--json'], repo.root);
+  assert.equal(first.code, 0, first.all);
+  const v1Tag = `svc-staging-${JSON.parse(first.stdout).release.version}`;
+  await repo.commit('v2');
+  const killed = await runScript(PILOT, ['--json'], repo.root, { PILOT_TEST_KILL_AT: 'during:tag' });
+  assert.equal(killed.signal, 'SIGKILL', killed.all);
+  const local = async () => (await execa('git', ['tag', '-l'], { cwd: repo.root })).stdout.split('\n').filter(Boolean);
+  const pushed = async () => [...(await execa('git', ['ls-remote', '--tags', remote])).stdout.matchAll(/refs\/tags\/([^\s^]+)$/gm)].map((m) => m[1]);
+  const [v2Tag] = (await local()).filter((tag) => tag !== v1Tag);
+  assert.ok(v2Tag, 'the killed deployment created its tag');
+  assert.deepEqual(await pushed(), [v1Tag, v2Tag].sort());
+  const back = await runScript(PILOT, ['--yes', '--json'], repo.root, { PILOT_SCRIPT: ROLLBACK });
+  assert.equal(back.code, 0, back.all);
+  assert.equal(JSON.parse(back.stdout).tagDeleted, v2Tag);
+  assert.deepEqual(await local(), [v1Tag]);
+  assert.deepEqual(await pushed(), [v1Tag]);
 });

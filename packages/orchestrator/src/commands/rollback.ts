@@ -1,6 +1,6 @@
 import { type EnvContext, ExitCode, JournalWriter, type LockRecord, type Logger, RefusedError, type Release, type TargetDriver, UsageError, acquireLock, describeHolder, readLock, releaseLock, statePaths, takeOverLock } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
-import { deleteUnpromotedTag } from '../engine/execute.ts';
+import { clearLeftovers } from '../engine/leftovers.ts';
 import { collaborators, loadRelease } from '../engine/setup.ts';
 import type { RunState } from '../engine/state.ts';
 import { baseUrlOf } from '../engine/urls.ts';
@@ -32,6 +32,10 @@ export interface RollbackResult {
   to: string;
   /** The deployment that was open (paused or interrupted) and is now rolled back. */
   undid?: string;
+  /** Release processes stopped because nothing routed to them (the undone deployment's candidate). */
+  stopped?: string[];
+  /** The undone deployment's tag, deleted: its release never went live. */
+  tagDeleted?: string;
   switchMs: number;
   elapsedMs: number;
   smoke: { passed: boolean; results: Record<string, unknown>[] } | { skipped: string };
@@ -91,10 +95,16 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     // The release traffic left is no longer known good, so the next `pnpm rollback` goes further back, never to it (a drill comes back to it).
     if (live && live !== toVersion && !o.drill) await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', { version: live, deploymentId: id, via: 'rollback' });
     if (toVersion) await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: toVersion, commit: to?.commit, deploymentId: id, via: 'rollback' });
+    // The same clean-up as Ctrl-C and `pilot abort`: the undone deployment's candidate (and any other release nothing
+    // routes to) stops, and its tag goes if its release never went live.
+    const leftovers = await clearLeftovers(ctx, target, (openRunning?.data ?? {}) as RunState);
+    for (const problem of leftovers.errors) log.warn('rollback.clean-up-failed', problem);
+    if (leftovers.stopped.length) log.info('releases.stopped', `stopped ${leftovers.stopped.join(', ')}: started, never routed`, { stopped: leftovers.stopped });
+    await journal.append('leftovers.cleared', { stopped: leftovers.stopped, ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}) });
     if (openRunning) {
       const theirs = await JournalWriter.open(statePaths(ctx.paths.root).journal(openRunning.id));
-      const tagDeleted = await deleteUnpromotedTag(ctx, openRunning.data as RunState);
-      await theirs.append('deployment.rolled_back', { reason: `pnpm rollback (${id})`, by: id, ...(tagDeleted ? { undo: { tagDeleted } } : {}) });
+      const undo = { ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}), ...(leftovers.stopped.length ? { stopped: leftovers.stopped } : {}) };
+      await theirs.append('deployment.rolled_back', { reason: `pnpm rollback (${id})`, by: id, ...(Object.keys(undo).length ? { undo } : {}) });
     }
     const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
     await journal.append('smoke.completed', { smoke });
@@ -117,6 +127,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       from: live,
       to: toVersion ?? 'stable',
       undid: openRunning?.id,
+      ...(leftovers.stopped.length ? { stopped: leftovers.stopped } : {}),
+      ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}),
       switchMs: Math.round(switchMs * 10) / 10,
       elapsedMs: Date.now() - started,
       smoke,

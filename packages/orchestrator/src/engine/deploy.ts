@@ -80,7 +80,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   for (const check of preflight) log[check.forced ? 'warn' : 'debug']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
-  const plan = planSteps({ strategy, env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), firstDeploy: !stable }).filter((s) => !o.skipSteps?.includes(s.kind));
+  // The local router gives each release its own port: the candidate is smoke-tested there before any user reaches it.
+  const smokeFirst = target.kind === 'local';
+  const plan = planSteps({ strategy, env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), firstDeploy: !stable, smokeFirst }).filter((s) => !o.skipSteps?.includes(s.kind));
   const id = newDeploymentId(ctx.envName);
   const dry = Boolean(o.dryRun);
   const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });

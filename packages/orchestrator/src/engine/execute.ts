@@ -1,10 +1,10 @@
-import { type EnvContext, ExitCode, InterruptedError, type Release, releaseLock, setActor } from '@pilot/core';
-import { deleteTag } from '../git/tag.ts';
+import { ExitCode, InterruptedError, type Release, releaseLock, setActor } from '@pilot/core';
 import { recordHistory } from '../state/history.ts';
 import { type HookContext, runHooks } from './hooks.ts';
+import { clearLeftovers } from './leftovers.ts';
 import type { DeployRun } from './run.ts';
 import { runStep } from './steps.ts';
-import { type RunState, VerdictRollback } from './state.ts';
+import { VerdictRollback } from './state.ts';
 import { maybeKillAt } from './test-hooks.ts';
 
 export type RunOutcome = 'succeeded' | 'paused' | 'rolled_back' | 'failed' | 'aborted' | 'planned';
@@ -48,6 +48,7 @@ export async function executeSteps(run: DeployRun, from: number): Promise<Execut
       run.log.info('step.started', `${step.name}`, { index: index + 1, total, deployment: run.id });
       await runHooks('before', step, hookContext(run), run.hooks);
       const outcome = await runStep(run, step);
+      if (!run.runner.dry) maybeKillAt('during', step.name);
       if (outcome.pause) return await pause(run, step.name, outcome.pause.reason, outcome.pause.dueAt);
       await runHooks('after', step, hookContext(run), run.hooks);
       run.continuePause = false;
@@ -98,15 +99,10 @@ async function handleFailure(run: DeployRun, error: unknown): Promise<ExecuteRes
 export interface UndoResult {
   summary: string;
   trafficTo?: string;
+  /** Release processes stopped because nothing routed to them (a candidate never shifted to). */
+  stopped?: string[];
   tagDeleted?: string;
   errors: string[];
-}
-
-/** Deletes the tag a deployment created (locally and on the remote it pushed to) when its release never went live. */
-export async function deleteUnpromotedTag(ctx: EnvContext, state: RunState): Promise<string | undefined> {
-  if (!state.tag || !state.tagCreated || state.promoted) return undefined;
-  await deleteTag(ctx.root, state.tag, state.tagPushed ? ctx.config.git.remote : undefined);
-  return state.tag;
 }
 
 /** Puts traffic back on the release that served before and removes an unvalidated tag; used by failure, signals and `pilot abort`. */
@@ -147,11 +143,17 @@ export async function undoDeployment(run: DeployRun, why: string): Promise<UndoR
       errors.push(`target rollback failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  // The tag rule (README): a release tag marks a release that went live; one that never did loses the tag its deployment created.
-  const tagDeleted = await deleteUnpromotedTag(ctx, state);
-  if (tagDeleted) {
-    result.tagDeleted = tagDeleted;
-    parts.push(`tag ${tagDeleted} deleted`);
+  // The clean-up rule (README): no release runs that is neither stable nor kept warm, and a release tag marks a release
+  // that went live — one that never did loses the tag its deployment created.
+  const leftovers = await clearLeftovers(ctx, run.target, state);
+  errors.push(...leftovers.errors);
+  if (leftovers.stopped.length) {
+    result.stopped = leftovers.stopped;
+    parts.push(`${leftovers.stopped.join(', ')} stopped (started, never routed)`);
+  }
+  if (leftovers.tagDeleted) {
+    result.tagDeleted = leftovers.tagDeleted;
+    parts.push(`tag ${leftovers.tagDeleted} deleted`);
   }
   result.summary = parts.join(', ') || 'nothing to undo';
   if (errors.length) result.summary += ` (${errors.join('; ')})`;

@@ -29,3 +29,10 @@ test('first deployment (nothing serves yet): promote, then smoke — there is no
   const steps = planSteps({ strategy: strategySchema.parse({ kind: 'canary' }), env, backup: false, firstDeploy: true });
   assert.deepEqual(names(steps), ['build', 'dry-run', 'tag', 'prepare', 'promote', 'smoke', 'watch', 'finalize']);
 });
+
+test('a target that reaches the candidate on its own port (local router): smoke right after prepare, before any traffic, for every strategy', () => {
+  const plan = (kind: string, firstDeploy = false) => names(planSteps({ strategy: strategySchema.parse({ kind }), env, backup: false, firstDeploy, smokeFirst: true }));
+  assert.deepEqual(plan('canary'), ['build', 'dry-run', 'tag', 'prepare', 'smoke', 'shift-5', 'analyse-5', 'shift-25', 'analyse-25', 'shift-50', 'analyse-50', 'promote', 'watch', 'finalize']);
+  assert.deepEqual(plan('blue-green'), ['build', 'dry-run', 'tag', 'prepare', 'smoke', 'analyse-0', 'promote', 'watch', 'finalize']);
+  assert.deepEqual(plan('canary', true), ['build', 'dry-run', 'tag', 'prepare', 'smoke', 'promote', 'watch', 'finalize']);
+});

@@ -22,10 +22,18 @@ export interface PlanOptions {
   migrate?: boolean;
   /** No release serves yet: nothing to compare a canary with, so the candidate is promoted and then smoke-tested. */
   firstDeploy?: boolean;
+  /**
+   * The target reaches the candidate on its own port (the local router): it is smoke-tested there right after prepare,
+   * before it gets any traffic — readiness is not health.
+   */
+  smokeFirst?: boolean;
 }
 
-/** Orders the steps of a deployment for a strategy: build → dry-run → tag → backup → migrate → prepare → (shift → smoke → analyse)… → promote → watch → finalize. */
-export function planSteps({ strategy, env, backup, migrate, firstDeploy }: PlanOptions): StepSpec[] {
+/**
+ * Orders the steps of a deployment for a strategy: build → dry-run → tag → backup → migrate → prepare → (shift → smoke →
+ * analyse)… → promote → watch → finalize; with `smokeFirst`, smoke comes right after prepare.
+ */
+export function planSteps({ strategy, env, backup, migrate, firstDeploy, smokeFirst }: PlanOptions): StepSpec[] {
   const steps: StepSpec[] = [
     { name: 'build', kind: 'build' },
     { name: 'dry-run', kind: 'dry-run' },
@@ -34,13 +42,16 @@ export function planSteps({ strategy, env, backup, migrate, firstDeploy }: PlanO
   if (backup) steps.push({ name: 'backup', kind: 'backup' });
   if (migrate) steps.push({ name: 'migrate', kind: 'migrate' });
   steps.push({ name: 'prepare', kind: 'prepare' });
+  if (smokeFirst) steps.push({ name: 'smoke', kind: 'smoke', weight: 0 });
   const window = parseDuration(strategy.analysisWindow, 'strategy.analysisWindow');
   if (firstDeploy) {
-    steps.push({ name: 'promote', kind: 'promote', weight: 100 }, { name: 'smoke', kind: 'smoke' });
+    steps.push({ name: 'promote', kind: 'promote', weight: 100 });
+    if (!smokeFirst) steps.push({ name: 'smoke', kind: 'smoke' });
   } else if (strategy.kind === 'blue-green') {
-    steps.push({ name: 'smoke', kind: 'smoke' }, { name: 'analyse-0', kind: 'analyse', weight: 0, holdMs: window });
+    if (!smokeFirst) steps.push({ name: 'smoke', kind: 'smoke' });
+    steps.push({ name: 'analyse-0', kind: 'analyse', weight: 0, holdMs: window });
   } else {
-    let smoked = false;
+    let smoked = Boolean(smokeFirst);
     strategy.steps.forEach((raw, index) => {
       if (typeof raw === 'object' && 'pause' in raw) {
         steps.push({ name: `pause-${index + 1}`, kind: 'pause', reason: raw.reason ?? 'manual approval' });

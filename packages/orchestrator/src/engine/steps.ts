@@ -1,5 +1,5 @@
 import { InterruptedError, PilotError, parseDuration } from '@pilot/core';
-import { createTag, pushTag, tagName } from '../git/tag.ts';
+import { createTag, pushTag, tagCommit, tagName } from '../git/tag.ts';
 import { buildCommands, buildRelease } from '../release/build.ts';
 import { pruneReleases } from '../release/retention.ts';
 import { recordHistory } from '../state/history.ts';
@@ -53,12 +53,28 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
     case 'tag': {
       const name = tagName(ctx.config, run.ctx.envName, state.release!.version);
       state.tag = name;
-      const created = await runner.ifNotDry(`create annotated tag ${name}`, () => createTag(ctx.root, name, state.release!.commit!, `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName} (deployment ${run.id})`), ['git', 'tag', '-a', name, state.release!.commit ?? 'HEAD', '-m', `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName}`]);
+      const created = await runner.ifNotDry(
+        `create annotated tag ${name}`,
+        async () => {
+          // Intent first: a kill between creating the tag and step.completed still leaves it in the journal, for undo to delete.
+          if (!(await tagCommit(ctx.root, name))) await runner.journal('tag.creating', { tag: name, state: { tag: name, tagCreated: true } });
+          return createTag(ctx.root, name, state.release!.commit!, `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName} (deployment ${run.id})`);
+        },
+        ['git', 'tag', '-a', name, state.release!.commit ?? 'HEAD', '-m', `pilot: ${ctx.config.service.name} ${state.release!.version} to ${ctx.envName}`],
+      );
       if (created) state.tagCreated = state.tagCreated || created === 'created';
       const remote = ctx.config.git.remote;
       if (remote) {
-        await runner.ifNotDry(`push tag ${name} to ${remote}`, () => pushTag(ctx.root, remote, name, run.signal), ['git', 'push', remote, `refs/tags/${name}`]);
-        if (!runner.dry) state.tagPushed = true;
+        await runner.ifNotDry(
+          `push tag ${name} to ${remote}`,
+          async () => {
+            // Journalled before the push: a push cut short may still have reached the remote, where undo then deletes it too.
+            await runner.journal('tag.pushing', { tag: name, remote, state: { tagPushed: true } });
+            state.tagPushed = true;
+            await pushTag(ctx.root, remote, name, run.signal);
+          },
+          ['git', 'push', remote, `refs/tags/${name}`],
+        );
       }
       return {};
     }
@@ -75,8 +91,11 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
     }
     case 'prepare': {
       await runner.ifNotDry(`start ${state.release!.version} beside the stable release (no traffic)`, async () => {
+        // Intent first: a kill while the candidate starts leaves `prepared` in the journal, so rollback and abort stop it.
         state.prepared = true;
+        await runner.journal('release.preparing', { version: state.release!.version, state: { prepared: true } });
         await run.target.prepare(state.release!);
+        await runner.journal('release.prepared', { version: state.release!.version });
       });
       return {};
     }
@@ -91,7 +110,8 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
         return {};
       }
       const url = await candidateUrlOf(run.target, state.release!, ctx.env.port);
-      const outcome = await run.analysis.smoke(url, run.signal);
+      // On its own port the candidate was probed ready by the target before prepare returned: a wrong answer now is final.
+      const outcome = await run.analysis.smoke(url, run.signal, { ready: url !== baseUrlOf(ctx.env.port) });
       if (!outcome.passed) throw new VerdictRollback(`smoke tests failed against ${state.release!.version} at ${url}${outcome.failures ? ` — ${outcome.failures}` : ''}`, outcome.results);
       log.info('smoke.passed', `smoke tests passed against ${state.release!.version}`, { url });
       return {};

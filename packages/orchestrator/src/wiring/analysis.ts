@@ -6,9 +6,10 @@ import type { AnalysisPort } from '../analysis/port.ts';
 export function createDefaultAnalysis(ctx: EnvContext, log: Logger, target: TargetDriver): AnalysisPort {
   const { checks, service } = ctx.config;
   return {
-    async smoke(baseUrl, signal) {
+    async smoke(baseUrl, signal, o) {
       const outcome = await runSmokeTests({
         baseUrl,
+        readyPassed: o?.ready,
         checks: checks.smoke,
         dependencies: checks.dependencies,
         builtIns: { live: service.health.live, ready: service.health.ready, metrics: service.metricsPath },
