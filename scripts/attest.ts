@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // `pnpm attest` — SBOMs, provenance and signatures for a release; cosign-style verbs for single files.
 import { readFile, writeFile } from 'node:fs/promises';
-import { ExitCode, UsageError, defineCommand, loadConfig, runCli } from '@pilot/core';
+import { ExitCode, UsageError, defineCommand, learnSecrets, loadConfig, runCli } from '@pilot/core';
 import {
   attestRelease,
   checkAttestation,
@@ -45,6 +45,7 @@ const attest = defineCommand({
   examples: ['pnpm attest', 'COSIGN_PASSWORD=… pnpm attest --release v42 --key cosign.key', 'pnpm attest verify --release v42 --key cosign.pub'],
   async run({ flags, cwd, env, log, signal, result }) {
     const { config, root } = await loadConfig(cwd);
+    learnSecrets(log, config, env);
     // attestRelease reads COSIGN_PASSWORD itself, so a missing one is recorded where `pilot status` looks.
     const r = await attestRelease({ root, config, version: flags.release, key: flags.key, keyless: flags.keyless, wait: !flags['no-wait'], log, signal, env });
     const files = Object.keys(r.files).join(', ');
@@ -59,8 +60,9 @@ const verify = defineCommand({
   summary: 're-hash the archive and the attestation files, verify signature, bundle and DSSE provenance; exit 1 naming what failed',
   usage: ['attest verify [--release V] [--key PUB]'],
   flags: { release, key: { type: 'string', placeholder: 'PUB', description: 'public key to verify with (default: the one recorded in the attestation — integrity only)' } },
-  async run({ flags, cwd, result }) {
-    const { root } = await loadConfig(cwd);
+  async run({ flags, cwd, env, log, result }) {
+    const { config, root } = await loadConfig(cwd);
+    learnSecrets(log, config, env);
     const version = flags.release ?? (await newestRelease(root));
     if (!version) throw new UsageError('attest verify: no release found under .pilot/releases — pass --release V');
     const r = await verifyAttestation({ root, version, publicKey: flags.key });

@@ -47,7 +47,8 @@ export async function attestRelease(o: AttestOptions): Promise<AttestationResult
   } catch (error) {
     // Left for `pilot status`: a background run has no terminal to report to. A refusal (another run holds the lock) is no failure.
     if (!version || error instanceof RefusedError) throw error;
-    await writeFailureRecord(root, { version, error: error instanceof Error ? error.message : String(error), at: new Date().toISOString(), pid: process.pid }).catch(() => undefined);
+    const message = o.log.redactor.text(error instanceof Error ? error.message : String(error));
+    await writeFailureRecord(root, { version, error: message, at: new Date().toISOString(), pid: process.pid }).catch(() => undefined);
     throw error;
   }
 }

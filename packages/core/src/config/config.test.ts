@@ -52,6 +52,29 @@ test('an unknown field is refused rather than silently ignored', async (t) => {
   assert.match(run.stderr, /service: got .* — Unrecognized key: "strt"/);
 });
 
+// Issue 24, item 7: a config error quotes the value it refuses; a credential among those values must not be printed.
+test('a credential in a refused config value is masked: exit 2 naming the field and the fix, never the password or token', async (t) => {
+  const env = {
+    DATABASE_URL: 'postgres://app:pw-Zq81-database@db.internal:5432/app',
+    REDIS_URL: 'redis://:pw-Kx27-redis@cache.internal:6379',
+    API_TOKEN: 'tok-Hd93-api-token-value',
+    DEPLOY_PASSWORD: 'pw-Lm55-deploy',
+  };
+  const checks = `checks: {
+    dependencies: [{ kind: 'postgres', url: process.env.DATABASE_URL }, { kind: 'redis', urlEnv: process.env.REDIS_URL }],
+    smoke: [{ path: '/', hedaers: { auth: 'Bearer lit-Qw12-literal-bearer' } }, { path: '/', hedaers: { authorization: process.env.API_TOKEN } }],
+  },
+  environments: { staging: { port: process.env.DEPLOY_PASSWORD } },`;
+  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, VALID.replace('environments: { staging: { port: 18081 }, production: { port: 19081 } },', checks)), env });
+  assert.equal(run.status, 2, run.stderr);
+  for (const secret of ['pw-Zq81-database', 'pw-Kx27-redis', 'tok-Hd93-api-token-value', 'pw-Lm55-deploy', 'lit-Qw12-literal-bearer']) assert.ok(!run.stderr.includes(secret), `${secret} printed:\n${run.stderr}`);
+  assert.match(run.stderr, /checks\.dependencies\.0: got \{"kind":"postgres","url":"postgres:\/\/app:\*\*\*@db\.internal:\.\.\. — Unrecognized key: "url" — name the variable instead \(urlEnv: 'DATABASE_URL'\)/);
+  assert.match(run.stderr, /checks\.dependencies\.1\.urlEnv: got "redis:\/\/:\*\*\*@cache\.internal:6379" — expected the name of the environment variable holding the URL/);
+  assert.match(run.stderr, /checks\.smoke\.0: got \{"path":"\/","hedaers":\{"auth":"Bearer \*\*\*"\}\} — Unrecognized key: "hedaers"/);
+  assert.match(run.stderr, /checks\.smoke\.1: got \{"path":"\/","hedaers":\{"authorization":"\*\*\*"\}\} — Unrecognized key: "hedaers"/);
+  assert.match(run.stderr, /environments\.staging\.port: got "\*\*\*" — Invalid input: expected number/);
+});
+
 test('a rule set name that policies/rules.yaml lacks is refused', async (t) => {
   const dir = await repoWith(t, VALID.replace('port: 18081', "port: 18081, rules: ['nope']"));
   await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'policies')));

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UsageError } from '../errors.ts';
+import { maskCredentialValue, maskCredentials } from '../log/redact.ts';
 import { importConfigModule } from './compile.ts';
 import { type EnvironmentConfig, type PilotConfig, type PilotConfigInput, configSchema } from './schema.ts';
 
@@ -40,7 +41,7 @@ export async function loadConfig(cwd: string = process.cwd(), file = process.env
     exported = (await importConfigModule(resolve(file))).default;
   } catch (error) {
     const { where, excerpt } = await describeLoadError(file, error);
-    throw new ConfigError(`${where} — fix the file (it must be valid TypeScript)${excerpt}`, { cause: error });
+    throw new ConfigError(maskCredentials(`${where} — fix the file (it must be valid TypeScript)${excerpt}`), { cause: error });
   }
   if (exported === undefined) throw new ConfigError(`${file}: has no default export — end it with \`export default defineConfig({ … })\``);
   const parsed = configSchema.safeParse(exported);
@@ -72,12 +73,17 @@ async function describeLoadError(file: string, error: unknown): Promise<{ where:
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function formatIssues(file: string, input: unknown, error: z.ZodError): string {
+// A value quoted in a config error is masked where it looks like a credential: the config failed validation, so its
+// `secrets` list may be all the logger will never learn, and a URL written where its variable's name belongs
+// (`url: process.env.DATABASE_URL`) would print its password.
+function formatIssues(file: string, input: unknown, error: z.ZodError, env: NodeJS.ProcessEnv = process.env): string {
+  const named = valueAt(input, ['secrets']);
+  const known = Array.isArray(named) ? named.flatMap((name) => (typeof name === 'string' && env[name] ? [env[name]] : [])) : [];
   const lines = error.issues.slice(0, 10).map((issue) => {
     const path = issue.path.map(String).join('.') || '(root)';
     const value = valueAt(input, issue.path);
-    const got = value === undefined ? 'missing' : `got ${preview(value)}`;
-    return `  ${path}: ${got} — ${issue.message}`;
+    const got = value === undefined ? 'missing' : `got ${preview(maskCredentialValue(value, env, known, String(issue.path.at(-1) ?? '')))}`;
+    return `  ${path}: ${got} — ${maskCredentials(issue.message, env, known)}`;
   });
   return `${file} is invalid:\n${lines.join('\n')}`;
 }

@@ -47,9 +47,15 @@ const checkSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).default(1),
 });
 
+// The URL holds a password: the config names the variable, never its value (which would land in the journal).
+const urlEnv = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the name of the environment variable holding the URL (urlEnv: 'DATABASE_URL'), not its value");
+const urlByName = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' && issue.keys?.includes('url') ? `Unrecognized key: "url" — name the variable instead (urlEnv: 'DATABASE_URL'): its value holds a password` : undefined,
+};
 const dependencySchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('postgres'), name: z.string().default('postgres'), urlEnv: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('redis'), name: z.string().default('redis'), urlEnv: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('postgres'), name: z.string().default('postgres'), urlEnv }, urlByName),
+  z.strictObject({ kind: z.literal('redis'), name: z.string().default('redis'), urlEnv }, urlByName),
 ]);
 
 export const checksSchema = z

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { Logger, colorEnabled, logFormatFrom } from './logger.ts';
-import { createRedactor, secretsFromEnv } from './redact.ts';
+import { createRedactor, maskCredentials, secretsFromEnv } from './redact.ts';
 
 function capture() {
   const stream = new PassThrough();
@@ -31,6 +31,13 @@ test('configured secrets and secret-named fields never reach the output', () => 
   const text = out.text();
   assert.ok(!text.includes('abcdef') && !text.includes('pw-123456'), text);
   assert.equal((text.match(/\[REDACTED\]/g) ?? []).length, 3);
+});
+
+test('credential-looking text is masked where nobody declared it secret: URL passwords, bearer tokens, secret-named variables', () => {
+  const env = { SESSION_TOKEN: 'tok-9f8e7d6c', PGPASSWORD: 'pg-secret-1', PWD: '/home/me', EDITOR: 'vim-editor' };
+  assert.equal(maskCredentials('postgres://user:p%40ss@db:5432/app and https://example.com/x?y=1', env), 'postgres://user:***@db:5432/app and https://example.com/x?y=1');
+  assert.equal(maskCredentials('Authorization: Bearer abc.DEF-123_xyz=', env), 'Authorization: Bearer ***');
+  assert.equal(maskCredentials('got "tok-9f8e7d6c" and pg-secret-1, in /home/me with vim-editor', env), 'got "***" and ***, in /home/me with vim-editor');
 });
 
 test('human lines show progress and symbols; no colour without a TTY or with NO_COLOR', () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EnvContext, type Logger, PilotError, type Release, type TargetDriver, environmentSchema, loadConfig, statePaths, strategySchema } from '@pilot/core';
+import { type EnvContext, type Logger, PilotError, type Release, type TargetDriver, environmentSchema, learnSecrets, loadConfig, statePaths, strategySchema } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { type DeployResult, deploy } from '../engine/deploy.ts';
 import { collaborators } from '../engine/setup.ts';
@@ -52,6 +52,8 @@ export interface DemoOptions {
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
   const loaded = await loadConfig(o.root);
+  // The demo opens its own environment rather than through openEnv: it must still mask what the config calls secret.
+  learnSecrets(o.log, loaded.config);
   const stateDir = await mkdtemp(join(tmpdir(), 'pilot-demo-'));
   // The router and its helpers find the state dir through PILOT_STATE_DIR, like every Pilot command.
   const previousState = process.env.PILOT_STATE_DIR;
@@ -97,7 +99,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     } finally {
       traffic = await load.stop();
     }
-    const hello = await fetch(`http://127.0.0.1:${port}/api/hello`).then((r) => r.json() as Promise<{ version?: string }>, () => ({}) as { version?: string });
+    // Nothing live (every deployment failed) is a 503 in plain text: "serving nothing", not a crash of the demo.
+    const hello = await fetch(`http://127.0.0.1:${port}/api/hello`)
+      .then((r) => r.json() as Promise<{ version?: string }>)
+      .catch(() => ({}) as { version?: string });
     servingAfter = hello.version;
   } finally {
     await stopLocalEnvironment(ctx, target).catch((error) => o.log.warn('demo.stop', `could not stop the router: ${error instanceof Error ? error.message : error}`));
