@@ -23,7 +23,7 @@ export interface JudgeOptions {
   latencyRatio?: number;
   /**
    * Smallest latency slowdown that matters in milliseconds, whatever the ratio (default 25). Two identical releases
-   * on a busy 2-core host differ in median over a 1 s window by ~8 ms at the 95th percentile and up to ~19 ms
+   * on a busy 2-core host differ in median over a 1 s window by 8–16 ms at the 95th percentile and up to 15–22 ms
    * (scheduling noise; `pnpm bench`, analysis-loaded-host): a 5 ms floor rolled unchanged code back there.
    */
   latencyDeltaMs?: number;
