@@ -92,20 +92,22 @@ async function judgeWindows(stable: RunningDemo, candidate: RunningDemo, count: 
   return { judged, noData };
 }
 
-const stable = await startDemo({ PILOT_RELEASE: 'stable' });
-const candidate = await startDemo({ PILOT_RELEASE: 'candidate' });
+let stable: RunningDemo | undefined;
+let candidate: RunningDemo | undefined;
 let slow: RunningDemo | undefined;
 let hogs: ChildProcess[] = [];
-// A Ctrl-C or a crash must not leave busy loops behind on a shared machine.
-const killHogs = () => {
-  for (const hog of hogs) hog.kill('SIGKILL');
+// A Ctrl-C or a crash must not leave busy loops (or the demo processes) behind on a shared machine.
+const killAll = () => {
+  for (const child of [...hogs, stable?.child, candidate?.child, slow?.child]) if (child && child.exitCode === null) child.kill('SIGKILL');
 };
-process.once('exit', killHogs);
+process.once('exit', killAll);
 process.once('SIGINT', () => process.exit(130));
 process.once('SIGTERM', () => process.exit(143));
 let identical: Awaited<ReturnType<typeof judgeWindows>>;
 let regression: Awaited<ReturnType<typeof judgeWindows>>;
 try {
+  stable = await startDemo({ PILOT_RELEASE: 'stable' });
+  candidate = await startDemo({ PILOT_RELEASE: 'candidate' });
   // Warm both processes (JIT, keep-alive connections) before measuring, as a release is warm once it is ready.
   await window(stable.url, candidate.url, 50, 1000);
   hogs = startHogs();
@@ -116,7 +118,7 @@ try {
   regression = await judgeWindows(stable, slow, REGRESSION_WINDOWS);
 } finally {
   await stopHogs(hogs);
-  await Promise.all([stable.stop(), candidate.stop(), slow?.stop()]);
+  await Promise.all([stable?.stop(), candidate?.stop(), slow?.stop()]);
 }
 
 const judged = identical.judged;
