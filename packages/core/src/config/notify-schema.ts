@@ -66,7 +66,7 @@ export const notifySchema = z.strictObject({
 
 const hookCommand = z.strictObject({ run: argv, timeout: duration.default('60s') });
 const gate = z
-  .strictObject({ url: z.string().url().optional(), urlEnv: envVar.optional(), timeout: duration.default('10s') })
+  .strictObject({ url: z.string().url().optional(), urlEnv: envVar.optional(), secretEnv: envVar.optional(), timeout: duration.default('10s') })
   .refine((g) => (g.url === undefined) !== (g.urlEnv === undefined), 'expected exactly one of url or urlEnv');
 
 /** The team's own steps (commands, never a shell string) and webhook gates, per environment. */
@@ -91,6 +91,8 @@ export function notifySecretNames(config: { notify?: NotifyConfig; environments:
     if (channel.kind === 'email') names.push(channel.userEnv, channel.passwordEnv);
     else names.push(channel.urlEnv, channel.kind === 'webhook' ? channel.secretEnv : undefined);
   }
-  for (const { hooks } of Object.values(config.environments)) names.push(hooks.confirmRollout?.urlEnv, hooks.confirmPromotion?.urlEnv);
+  for (const { hooks } of Object.values(config.environments)) {
+    for (const gate of [hooks.confirmRollout, hooks.confirmPromotion]) names.push(gate?.urlEnv, gate?.secretEnv);
+  }
   return names.filter((name): name is string => Boolean(name));
 }

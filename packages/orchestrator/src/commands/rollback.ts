@@ -10,6 +10,7 @@ import { currentLive, lastKnownGood, readHistory, recordHistory } from '../state
 import { newDeploymentId } from '../state/ids.ts';
 import { backupPlanned, runBackup } from '../wiring/backup.ts';
 import { restoreDatabase, schemaMigrationOf } from '../wiring/migrate.ts';
+import { notifyOnce } from '../wiring/notify.ts';
 
 export interface RollbackOptions {
   ctx: EnvContext;
@@ -138,6 +139,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       exitCode: passed ? ExitCode.ok : ExitCode.failed,
     };
     await journal.append(passed ? 'deployment.succeeded' : 'deployment.failed', { kind: 'rollback', elapsedMs: result.elapsedMs, switchMs: result.switchMs });
+    const why = `${o.drill ? 'drill' : (o.reason ?? 'operator')}${passed ? '' : ' — smoke tests FAILED after the switch'}`;
+    await notifyOnce(ctx, log, { event: 'rollback.manual', version: toVersion, previous: live, deploymentId: id, actor: 'pnpm rollback', reason: why, durationMs: result.elapsedMs }, (e, f) => journal.append(e, f).then(() => {}));
     return result;
   } catch (error) {
     await journal.append('deployment.failed', { kind: 'rollback', reason: error instanceof Error ? error.message : String(error) });

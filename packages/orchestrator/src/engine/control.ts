@@ -2,6 +2,7 @@ import { type EnvContext, ExitCode, type Logger, RefusedError, type StrategyConf
 import type { AnalysisPort } from '../analysis/port.ts';
 import { type DeploymentView, findOpenDeployment } from '../state/deployments.ts';
 import { type DeployResult, resultOf } from './deploy.ts';
+import { notifyOnce } from '../wiring/notify.ts';
 import { executeSteps, undoDeployment } from './execute.ts';
 import type { StepSpec } from './plan.ts';
 import type { DeployRun } from './run.ts';
@@ -166,5 +167,7 @@ export async function abortDeployment(o: ControlOptions): Promise<AbortResult> {
   const undo = await undoDeployment(run, 'aborted');
   await run.runner.journal('deployment.aborted', { reason: 'pilot abort', undo, state: run.state });
   await releaseLock(ctx.lockOptions, view.id);
+  const release = run.state.release ?? run.candidate();
+  await notifyOnce(ctx, o.log, { event: 'deployment.interrupted', version: release.version, previous: run.state.stable?.version, deploymentId: view.id, actor: 'pilot abort', reason: `aborted by \`pilot abort\`: ${undo.summary}` }, (e, f) => run.runner.journal(e, f));
   return { deploymentId: view.id, env: ctx.envName, summary: `${undo.summary}; lock released` };
 }

@@ -1,10 +1,12 @@
-import { ExitCode, InterruptedError, type Release, releaseLock, setActor } from '@pilot/core';
+import { ExitCode, InterruptedError, PausedError, type Release, releaseLock, setActor } from '@pilot/core';
+import { notifyDeployment } from '../wiring/notify.ts';
 import { recordHistory } from '../state/history.ts';
 import { type HookContext, runHooks } from './hooks.ts';
 import { clearLeftovers } from './leftovers.ts';
 import type { DeployRun } from './run.ts';
 import { runStep } from './steps.ts';
 import { VerdictRollback } from './state.ts';
+import { TEAM_HOOKS, runOutcomeHooks, teamHooks } from './team-hooks.ts';
 import { maybeKillAt } from './test-hooks.ts';
 
 export type RunOutcome = 'succeeded' | 'paused' | 'rolled_back' | 'failed' | 'aborted' | 'planned';
@@ -35,8 +37,24 @@ function hookContext(run: DeployRun): HookContext {
   };
 }
 
-/** Runs the plan from `from`: each step journalled (started/completed with state), hooks around it, the kill hook at each boundary. */
+/**
+ * Runs the plan from `from` with the team's hooks from the config around its steps and the environment's channels told
+ * what happens (from 0: a new deployment, announced as started); their last messages are sent before it returns.
+ */
 export async function executeSteps(run: DeployRun, from: number): Promise<ExecuteResult> {
+  if (!run.hooks.some((hook) => hook.name === TEAM_HOOKS)) run.hooks.push(teamHooks(run));
+  const notifications = await notifyDeployment(run, { announce: from === 0 });
+  try {
+    const result = await runPlan(run, from);
+    if (!run.runner.dry) await runOutcomeHooks(run, result.outcome);
+    return result;
+  } finally {
+    await notifications.flush();
+  }
+}
+
+/** Each step journalled (started/completed with state), hooks around it, the kill hook at each boundary. */
+async function runPlan(run: DeployRun, from: number): Promise<ExecuteResult> {
   const total = run.plan.length;
   try {
     for (let index = from; index < total; index++) {
@@ -46,7 +64,8 @@ export async function executeSteps(run: DeployRun, from: number): Promise<Execut
       run.runner.currentStep = step.name;
       await run.runner.journal('step.started', { step: step.name, kind: step.kind, index: index + 1, total });
       run.log.info('step.started', `${step.name}`, { index: index + 1, total, deployment: run.id });
-      await runHooks('before', step, hookContext(run), run.hooks);
+      const held = await beforeHooks(run, step);
+      if (held) return await pause(run, step.name, held);
       const outcome = await runStep(run, step);
       if (!run.runner.dry) maybeKillAt('during', step.name);
       if (outcome.pause) return await pause(run, step.name, outcome.pause.reason, outcome.pause.dueAt);
@@ -64,6 +83,17 @@ export async function executeSteps(run: DeployRun, from: number): Promise<Execut
   await run.runner.journal('deployment.succeeded', { release: run.state.release?.version, state: snapshot(run), waitedMs: run.waitedMs, elapsedMs: Date.now() - run.startedMs });
   await releaseLock(run.ctx.lockOptions, run.id);
   return { outcome: 'succeeded', exitCode: ExitCode.ok };
+}
+
+// A gate that says "not yet" (PausedError) pauses the deployment at this step; `pilot resume` runs the step's hooks again.
+async function beforeHooks(run: DeployRun, step: DeployRun['plan'][number]): Promise<string | undefined> {
+  try {
+    await runHooks('before', step, hookContext(run), run.hooks);
+    return undefined;
+  } catch (error) {
+    if (error instanceof PausedError) return error.message;
+    throw error;
+  }
 }
 
 async function pause(run: DeployRun, step: string, reason: string, dueAt?: string): Promise<ExecuteResult> {

@@ -16,6 +16,7 @@ export class Runner {
   readonly actions: PlannedAction[] = [];
   readonly #journal?: JournalWriter;
   readonly #log: Logger;
+  readonly #observers = new Set<(event: string, fields: Record<string, unknown>) => void>();
   currentStep?: string;
 
   private constructor(dry: boolean, log: Logger, journal?: JournalWriter) {
@@ -41,7 +42,15 @@ export class Runner {
 
   /** Appends a journal event (nothing in a dry run). */
   async journal(event: string, fields: Record<string, unknown> = {}): Promise<void> {
-    await this.#journal?.append(event, fields);
+    if (!this.#journal) return;
+    await this.#journal.append(event, fields);
+    for (const observer of this.#observers) observer(event, fields);
+  }
+
+  /** Calls `fn` after each journalled event (notifications follow the journal); returns a function that stops it. */
+  observe(fn: (event: string, fields: Record<string, unknown>) => void): () => void {
+    this.#observers.add(fn);
+    return () => this.#observers.delete(fn);
   }
 
   get journalPath(): string | undefined {
