@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -228,25 +228,38 @@ test('the traffic port in use: start is refused with exit code 3 and a clear mes
   assert.equal(await routerRunning(f.routerDir), undefined);
 });
 
-test('router killed with -9 and restarted: routes come back, and no traffic reaches a release before it is probed ready', async (t) => {
+test('router killed with -9 and restarted: routes come back, its releases are taken over where they run (same pids), and none gets traffic before it is probed ready', async (t) => {
   const f = await routerFixture(t);
-  const [v1, v2] = [await f.release('v1'), await f.release('v2')];
+  // A release that is ready only while its gate file exists: the test decides when the restarted router may see it ready.
+  const gateServer = join(f.root, 'gate.mjs');
+  await writeFile(
+    gateServer,
+    "import http from 'node:http'; import { existsSync } from 'node:fs'; http.createServer((q, s) => { if (q.url === '/health/ready') s.statusCode = existsSync(process.env.GATE) ? 200 : 503; s.setHeader('x-release', process.env.PILOT_RELEASE); s.end('ok'); }).listen(process.env.PORT, '127.0.0.1');",
+  );
+  const gates = { v1: join(f.root, 'v1.ready'), v2: join(f.root, 'v2.ready') };
+  for (const gate of Object.values(gates)) await writeFile(gate, '');
+  const [v1, v2] = [await f.release('v1', { GATE: gates.v1 }, [process.execPath, gateServer]), await f.release('v2', { GATE: gates.v2 }, [process.execPath, gateServer])];
   await f.driver.prepare(v1);
   await f.driver.promote(v1);
   await f.driver.prepare(v2);
   await f.driver.shift(v2, 50);
   const running = await routerRunning(f.routerDir);
+  type Status = { stable: { version: string }; candidate: { version: string; weight: number }; releases: { version: string; state: string; pid: number }[] };
+  const pids = ((await running!.client.get('/admin/status')) as Status).releases.map((r) => [r.version, r.pid]);
   process.kill(running!.pid, 'SIGKILL');
+  // While no router runs, the releases stop being ready.
+  for (const gate of Object.values(gates)) await rm(gate);
   await new Promise((resolve) => setTimeout(resolve, 200));
   const started = await startRouter({ root: f.root, envName: 'test', env: f.env, readyPath: '/health/ready' });
   assert.equal(started.started, true);
-  // Right after the restart the releases are being re-probed: the router answers 503 rather than sending traffic to them.
-  const status = (await started.client.get('/admin/status')) as { stable: { version: string }; candidate: { version: string; weight: number }; releases: { state: string }[] };
+  const status = (await started.client.get('/admin/status')) as Status;
+  assert.deepEqual(status.releases.map((r) => [r.version, r.pid]), pids, 'the same processes, taken over');
   assert.deepEqual(status.releases.map((r) => r.state), ['starting', 'starting'], 'restored releases are re-probed first');
   const early = await fetch(`${f.url}/api/hello`);
   assert.equal(early.status, 503, 'no traffic to a release that has not passed its probes');
   assert.equal(status.stable.version, 'v1');
   assert.deepEqual({ v: status.candidate.version, w: status.candidate.weight }, { v: 'v2', w: 50 });
+  for (const gate of Object.values(gates)) await writeFile(gate, '');
   const deadline = Date.now() + 10_000;
   let counts: Record<string, number> = {};
   while (Date.now() < deadline) {

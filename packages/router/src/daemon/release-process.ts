@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { dirname } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { ReleaseSettings } from '../config.ts';
+import { type ProcessIdentity, identityOf, isSameProcess, stopVerified } from './process-identity.ts';
+import type { ReleaseEnvValue } from './release-env.ts';
 
 export type ProcessState = 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'failed' | 'stopping' | 'stopped';
 
@@ -13,12 +15,15 @@ export interface ReleaseSpec {
   /** Folder the start command runs in (`.pilot/releases/<version>/app`). */
   appDir: string;
   start: string[];
-  env: Record<string, string>;
+  /** As the manifest records it (`{ fromEnv }` values are resolved into `ProcessOptions.env`). */
+  env: Record<string, ReleaseEnvValue>;
 }
 
 export interface ProcessOptions {
   port: number;
   logFile: string;
+  /** Its whole environment (see releaseEnv), the same at every restart. */
+  env: Record<string, string>;
   onChange?: () => void;
 }
 
@@ -35,6 +40,11 @@ export class ReleaseProcess {
   inFlight = 0;
   lastError?: string;
   #child?: ChildProcess;
+  /** A process started by an earlier router and taken over by this one (never this process's child). */
+  #adopted?: ProcessIdentity;
+  /** Probed every 50 ms until ready: a taken-over process is already up, and traffic waits for its probes. */
+  #quickProbes = false;
+  #identity?: ProcessIdentity;
   #okInARow = 0;
   #failsInARow = 0;
   #everReady = false;
@@ -53,7 +63,12 @@ export class ReleaseProcess {
   }
 
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#identity?.pid ?? this.#child?.pid;
+  }
+
+  /** Pid, start time and boot of the running process (persisted: what a restarted router checks before it adopts or kills it). */
+  get identity(): ProcessIdentity | undefined {
+    return this.#identity;
   }
 
   get name(): string {
@@ -92,21 +107,36 @@ export class ReleaseProcess {
     let child: ChildProcess;
     try {
       // detached: its own process group, so stop() reaches whatever the start command spawns.
-      child = spawn(command, args, {
-        cwd: this.spec.appDir,
-        env: { ...process.env, ...this.spec.env, PORT: String(port), PILOT_RELEASE: this.spec.version, ...(dataDir ? { PILOT_DATA_DIR: dataDir } : {}) },
-        stdio: ['ignore', log, log],
-        detached: true,
-      });
+      child = spawn(command, args, { cwd: this.spec.appDir, env: this.options.env, stdio: ['ignore', log, log], detached: true });
     } finally {
       closeSync(log);
     }
     this.#child = child;
+    this.#adopted = undefined;
+    this.#quickProbes = false;
+    this.#identity = identityOf(child.pid);
     child.once('error', (error) => {
       this.lastError = `cannot start ${JSON.stringify(this.spec.start.join(' '))}: ${error.message}`;
     });
     child.once('exit', (code, signal) => this.#onExit(child, code, signal));
     this.#scheduleProbe(150);
+    this.options.onChange?.();
+  }
+
+  /**
+   * Takes over a release process an earlier router started (verified by the caller to be that very process): it is
+   * probed ready again before it gets traffic, watched through /proc (it is not this process's child), restarted if it
+   * dies, and stopped through its process group.
+   */
+  adopt(identity: ProcessIdentity): void {
+    this.#adopted = identity;
+    this.#identity = identity;
+    this.state = 'starting';
+    this.#okInARow = 0;
+    // It served before this router started: a later death is a crash to restart, not a start command that cannot start.
+    this.#everReady = true;
+    this.#quickProbes = true;
+    this.#scheduleProbe(0);
     this.options.onChange?.();
   }
 
@@ -140,7 +170,9 @@ export class ReleaseProcess {
     const child = this.#child;
     this.state = 'stopping';
     this.options.onChange?.();
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (this.#adopted) {
+      await stopVerified(this.#adopted, graceMs);
+    } else if (child && child.exitCode === null && child.signalCode === null) {
       signalGroup(child, 'SIGTERM');
       const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
       await once(child, 'exit').catch(() => {});
@@ -169,11 +201,25 @@ export class ReleaseProcess {
     this.options.onChange?.();
   }
 
+  #onAdoptedExit(): void {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.#adopted = undefined;
+    this.lastError = 'exited (a process taken over from an earlier router: exit status unknown)';
+    this.state = 'crashed';
+    this.restarts += 1;
+    this.#restartTimer = setTimeout(() => this.start(), 250);
+    this.options.onChange?.();
+  }
+
   #scheduleProbe(delayMs: number): void {
     this.#probeTimer = setTimeout(() => this.#probe(), delayMs);
   }
 
   #probe(): void {
+    if (this.#adopted && !isSameProcess(this.#adopted)) {
+      this.#onAdoptedExit();
+      return;
+    }
     probeOnce(this.options.port, this.settings.readyPath).then((ok) => {
       if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'crashed' || this.state === 'failed') return;
       if (ok) {
@@ -193,7 +239,8 @@ export class ReleaseProcess {
           this.options.onChange?.();
         }
       }
-      this.#scheduleProbe(this.state === 'ready' ? 1000 : 200);
+      if (this.state === 'ready') this.#quickProbes = false;
+      this.#scheduleProbe(this.state === 'ready' ? 1000 : this.#quickProbes ? 50 : 200);
     });
   }
 

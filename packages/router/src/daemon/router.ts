@@ -5,6 +5,8 @@ import { freePort, writeFileAtomic } from '@pilot/core';
 import { type ReleaseSettings, type RouterSettings, releaseSettingsOf, routerFiles } from '../config.ts';
 import { RouterMetrics } from './metrics.ts';
 import { type ProxyOutcome, type RequestHead, type RouteDecision, fieldList, fieldValue } from './proxy.ts';
+import { type ProcessIdentity, isSameProcess, stopVerified } from './process-identity.ts';
+import { type ReleaseEnvValue, releaseEnv } from './release-env.ts';
 import { ReleaseProcess, type ReleaseSpec } from './release-process.ts';
 import { type RouteTable, candidateTurn, readCookie, stickyBucket } from './routes.ts';
 
@@ -14,8 +16,23 @@ export const ROUTER_HEALTH_PATH = '/_pilot/health';
 export interface PersistedState {
   routes: RouteTable;
   /** `settings` absent in the state of an older router: the router's own settings then. */
-  releases: { version: string; appDir: string; pid?: number; settings?: ReleaseSettings }[];
+  releases: PersistedRelease[];
 }
+
+/** A release as state.json records it. */
+export interface PersistedRelease {
+  version: string;
+  appDir: string;
+  pid?: number;
+  settings?: ReleaseSettings;
+  /** Its port, and what tells its process apart from a later one with the same pid (absent in an older router's state). */
+  port?: number;
+  startTime?: string;
+  bootId?: string;
+}
+
+/** What the router reports about its restore: releases taken over, stopped, or pids left alone because they are no longer them. */
+export type RestoreEvent = (event: 'release.adopted' | 'release.orphan-stopped' | 'release.pid-not-ours' | 'release.restore-failed', fields: Record<string, unknown>) => void;
 
 /** The router: route table, supervised releases, the proxy handler and per-release metrics. */
 export class Router {
@@ -27,9 +44,12 @@ export class Router {
   readonly #retireTimers = new Map<string, NodeJS.Timeout>();
   #counter = 0;
 
-  constructor(routerDir: string, settings: RouterSettings) {
+  readonly #onEvent: RestoreEvent;
+
+  constructor(routerDir: string, settings: RouterSettings, onEvent: RestoreEvent = () => {}) {
     this.routerDir = routerDir;
     this.settings = settings;
+    this.#onEvent = onEvent;
   }
 
   /** Decides one request: the router's own health path, maintenance, or a release by weight (or stickiness). */
@@ -92,11 +112,19 @@ export class Router {
     return proc;
   }
 
-  async #start(version: string, appDir: string, settings: ReleaseSettings): Promise<ReleaseProcess> {
+  async #start(version: string, appDir: string, settings: ReleaseSettings, adopt?: { identity: ProcessIdentity; port: number }): Promise<ReleaseProcess> {
     const spec = await readReleaseSpec(version, appDir);
-    const proc = new ReleaseProcess(spec, { port: await freePort(), logFile: routerFiles(this.routerDir).releaseLog(version) }, settings);
+    const port = adopt?.port ?? (await freePort());
+    let env: Record<string, string>;
+    try {
+      env = releaseEnv(spec.env, { version, envName: this.settings.envName, port, dataDir: settings.dataDir });
+    } catch (error) {
+      throw new RouteError((error as Error).message);
+    }
+    const proc = new ReleaseProcess(spec, { port, env, logFile: routerFiles(this.routerDir).releaseLog(version) }, settings);
     this.processes.set(version, proc);
-    proc.start();
+    if (adopt) proc.adopt(adopt.identity);
+    else proc.start();
     await this.persist();
     return proc;
   }
@@ -142,25 +170,48 @@ export class Router {
   async persist(): Promise<void> {
     const state: PersistedState = {
       routes: this.routes,
-      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid, settings: p.settings })),
+      releases: [...this.processes.values()].map((p): PersistedRelease => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid, settings: p.settings, port: p.port, startTime: p.identity?.startTime, bootId: p.identity?.bootId })),
     };
     await writeFileAtomic(routerFiles(this.routerDir).state, `${JSON.stringify(state, null, 2)}\n`);
   }
 
-  /** After a restart: stops orphans of the previous run, starts the releases again; none gets traffic before it is probed ready. */
+  /**
+   * After a restart: a routed release whose process outlived the router (verified: same pid, start time, boot and
+   * process group) is taken over as it runs; a routed one that is gone is started again; any other release process
+   * of the previous run is stopped. A pid that no longer names that release is left alone. No release gets traffic
+   * before it is probed ready.
+   */
   async restore(): Promise<void> {
     const state = await readRouterState(this.routerDir);
     if (!state) return;
-    for (const release of state.releases) {
-      if (release.pid) killGroup(release.pid);
-    }
     this.routes = state.routes;
+    const orphans: Promise<unknown>[] = [];
     for (const release of state.releases) {
-      if (release.version !== state.routes.stable && release.version !== state.routes.candidate) continue;
+      const routed = release.version === state.routes.stable || release.version === state.routes.candidate;
+      const identity = { pid: release.pid, startTime: release.startTime, bootId: release.bootId };
+      const alive = isSameProcess(identity);
+      if (release.pid && !alive) this.#onEvent('release.pid-not-ours', { version: release.version, pid: release.pid, message: `pid ${release.pid} is no longer release ${release.version} (it exited; the pid may be reused): left alone` });
+      if (!routed) {
+        if (alive) orphans.push(stopVerified(identity, release.settings?.stopGraceMs ?? this.settings.stopGraceMs).then(() => this.#onEvent('release.orphan-stopped', { version: release.version, pid: release.pid })));
+        continue;
+      }
+      const settings = release.settings ?? releaseSettingsOf(this.settings);
+      const stopOld = () => stopVerified(identity, settings.stopGraceMs).then(() => this.#onEvent('release.orphan-stopped', { version: release.version, pid: release.pid }));
+      // An older router's state has no port: its process cannot be taken over, only replaced.
+      if (alive && !release.port) await stopOld();
+      const adopt = alive && release.port ? { identity, port: release.port } : undefined;
       // With the settings it was prepared with. Its readiness is not awaited, and it is kept even if it is slow to become
       // ready: it gets traffic as soon as its probes pass, and stays in the state so that the next restart restores it.
-      await this.#start(release.version, release.appDir, release.settings ?? releaseSettingsOf(this.settings)).catch(() => {});
+      await this.#start(release.version, release.appDir, settings, adopt).then(
+        () => adopt && this.#onEvent('release.adopted', { version: release.version, pid: release.pid, port: release.port }),
+        async (error: Error) => {
+          this.#onEvent('release.restore-failed', { version: release.version, message: error.message });
+          if (adopt) await stopOld();
+        },
+      );
     }
+    // Orphans stop in the background: the routed releases serve meanwhile.
+    void Promise.all(orphans);
   }
 
   async stopAll(): Promise<void> {
@@ -180,6 +231,8 @@ export class Router {
       port: this.settings.port,
       adminPort: this.settings.adminPort,
       pid: process.pid,
+      // Set by systemd for a unit's processes (MANAGERPID only under a user manager): stopping it is systemctl's job.
+      supervisor: process.env.INVOCATION_ID ? { kind: 'systemd', scope: process.env.MANAGERPID ? 'user' : 'system' } : null,
       maintenance: this.routes.maintenance ?? null,
       stable: describe(this.routes.stable, this.routes.candidate ? 100 - this.routes.weight : 100),
       candidate: describe(this.routes.candidate, this.routes.weight),
@@ -202,7 +255,7 @@ export async function readRouterState(routerDir: string): Promise<PersistedState
 
 async function readReleaseSpec(version: string, appDir: string): Promise<ReleaseSpec> {
   const manifestFile = join(dirname(appDir), 'manifest.json');
-  let manifest: { version?: string; start?: string[]; env?: Record<string, string> };
+  let manifest: { version?: string; start?: string[]; env?: Record<string, ReleaseEnvValue> };
   try {
     manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
   } catch (error) {
@@ -210,14 +263,6 @@ async function readReleaseSpec(version: string, appDir: string): Promise<Release
   }
   if (!Array.isArray(manifest.start) || manifest.start.length === 0) throw new RouteError(`release ${version}: ${manifestFile} has no start command`);
   return { version, appDir, start: manifest.start, env: manifest.env ?? {} };
-}
-
-function killGroup(pid: number): void {
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, 'SIGKILL');
-    } catch {}
-  }
 }
 
 /** A random admin token. */
