@@ -140,6 +140,31 @@ test('router stop after the router was killed (-9): finds and stops the release 
   assert.match((await pilot(f.root, ['router', 'stop', '--env', 'test'])).stdout, /^router for test was not running\n$/);
 });
 
+test('a release restarted after a crash is recorded under its new pid, so a restarted router takes it over (not left running unrouted)', async (t) => {
+  const f = await routerFixture(t);
+  // Crashes once, 1.5 s after its first start; serves normally after the restart.
+  const server = join(f.root, 'crash-once.mjs');
+  await writeFile(
+    server,
+    "import http from 'node:http'; import { existsSync, writeFileSync } from 'node:fs'; if (!existsSync(process.env.MARKER)) { writeFileSync(process.env.MARKER, ''); setTimeout(() => process.exit(1), 1500); } http.createServer((q, s) => { s.setHeader('x-release', process.env.PILOT_RELEASE); s.end('ok'); }).listen(process.env.PORT, '127.0.0.1');",
+  );
+  const v1 = await f.release('v1', { MARKER: join(f.root, 'crashed-once') }, [process.execPath, server]);
+  await f.driver.prepare(v1);
+  await f.driver.promote(v1);
+  const first = (await releasePids(f.routerDir)).v1;
+  const second = await until('the restart after the crash', async () => {
+    const pid = (await releasePids(f.routerDir)).v1;
+    return pid !== first && alive(pid) ? pid : undefined;
+  });
+  await until('state.json to name the new process', async () => JSON.parse(await readFile(join(f.routerDir, 'state.json'), 'utf8')).releases[0].pid === second);
+  const router = (await routerRunning(f.routerDir))!;
+  process.kill(router.pid, 'SIGKILL');
+  await until('the router to die', () => !alive(router.pid));
+  await startRouter({ root: f.root, envName: 'test', env: f.env, readyPath: '/health/ready' });
+  assert.equal((await releasePids(f.routerDir)).v1, second, 'the restarted process, taken over');
+  await until('v1 to serve', async () => (await fetch(`${f.url}/x`)).headers.get('x-release') === 'v1');
+});
+
 test('router install: --dry-run prints the systemd unit and writes nothing; install writes it; --enable without a user manager says why; flags of another action exit 2', async (t) => {
   const f = await routerFixture(t);
   await f.writeConfig();

@@ -25,6 +25,8 @@ export interface ProcessOptions {
   /** Its whole environment (see releaseEnv), the same at every restart. */
   env: Record<string, string>;
   onChange?: () => void;
+  /** A process was spawned (first start or a restart after a crash): its new identity is to be persisted. */
+  onStarted?: () => void;
 }
 
 // A release that dies this many times before it was ever ready is given up on (a start command that exits at once).
@@ -115,6 +117,7 @@ export class ReleaseProcess {
     this.#adopted = undefined;
     this.#quickProbes = false;
     this.#identity = identityOf(child.pid);
+    this.options.onStarted?.();
     child.once('error', (error) => {
       this.lastError = `cannot start ${JSON.stringify(this.spec.start.join(' '))}: ${error.message}`;
     });

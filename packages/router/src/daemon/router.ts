@@ -43,6 +43,7 @@ export class Router {
   readonly processes = new Map<string, ReleaseProcess>();
   readonly #retireTimers = new Map<string, NodeJS.Timeout>();
   #counter = 0;
+  #persisting: Promise<void> = Promise.resolve();
 
   readonly #onEvent: RestoreEvent;
 
@@ -121,7 +122,9 @@ export class Router {
     } catch (error) {
       throw new RouteError((error as Error).message);
     }
-    const proc = new ReleaseProcess(spec, { port, env, logFile: routerFiles(this.routerDir).releaseLog(version) }, settings);
+    // A restart after a crash has a new pid: state.json must name it, or the next router would neither adopt nor stop it.
+    const onStarted = () => void this.persist().catch(() => {});
+    const proc = new ReleaseProcess(spec, { port, env, onStarted, logFile: routerFiles(this.routerDir).releaseLog(version) }, settings);
     this.processes.set(version, proc);
     if (adopt) proc.adopt(adopt.identity);
     else proc.start();
@@ -167,7 +170,14 @@ export class Router {
     this.#retireTimers.delete(version);
   }
 
-  async persist(): Promise<void> {
+  /** Writes state.json; writes are queued, each with the state as it is when its turn comes. */
+  persist(): Promise<void> {
+    const write = this.#persisting.then(() => this.#write());
+    this.#persisting = write.catch(() => {});
+    return write;
+  }
+
+  async #write(): Promise<void> {
     const state: PersistedState = {
       routes: this.routes,
       releases: [...this.processes.values()].map((p): PersistedRelease => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid, settings: p.settings, port: p.port, startTime: p.identity?.startTime, bootId: p.identity?.bootId })),
