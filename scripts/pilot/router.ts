@@ -59,7 +59,8 @@ export const routerCommand = defineCommand({
       const status = await running.client.get<Record<string, any>>('/admin/status');
       result({ running: true, ...status }, () => {
         const side = (s: { version: string; healthy: boolean; weight: number } | null) => (s ? `${s.version} ${s.weight}%${s.healthy ? '' : ' (unhealthy)'}` : 'none');
-        const lines = [`router for ${ctx.envName}: pid ${status.pid}, 127.0.0.1:${status.port}${status.maintenance ? ` — MAINTENANCE: ${status.maintenance.message}` : ''}`, `  stable ${side(status.stable)} · candidate ${side(status.candidate)}`];
+        const supervised = status.supervisor ? `, supervised by systemd (pilot-router-${ctx.envName}.service)` : '';
+        const lines = [`router for ${ctx.envName}: pid ${status.pid}, 127.0.0.1:${status.port}${supervised}${status.maintenance ? ` — MAINTENANCE: ${status.maintenance.message}` : ''}`, `  stable ${side(status.stable)} · candidate ${side(status.candidate)}`];
         for (const r of status.releases) lines.push(`  ${r.version}: ${r.state}, pid ${r.pid}, port ${r.port}, restarts ${r.restarts}`);
         return lines.join('\n');
       });

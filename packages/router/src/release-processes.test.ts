@@ -165,7 +165,7 @@ test('a release restarted after a crash is recorded under its new pid, so a rest
   await until('v1 to serve', async () => (await fetch(`${f.url}/x`)).headers.get('x-release') === 'v1');
 });
 
-test('router install: --dry-run prints the systemd unit and writes nothing; install writes it; --enable without a user manager says why; flags of another action exit 2', async (t) => {
+test('router install: --dry-run prints the systemd unit and writes nothing; install writes it (systemd-analyze verify passes where installed); --enable without a user manager says why (exit 3); flags of another action exit 2', async (t) => {
   const f = await routerFixture(t);
   await f.writeConfig();
   const unitFile = join(f.routerDir, 'pilot-router-test.service');
@@ -179,6 +179,21 @@ test('router install: --dry-run prints the systemd unit and writes nothing; inst
   assert.equal(await readFile(unitFile, 'utf8').catch(() => 'absent'), 'absent');
   const system = await pilot(f.root, ['router', 'install', '--env', 'test', '--dry-run', '--system']);
   assert.match(system.stdout, /\nUser=\S+\n[\s\S]*WantedBy=multi-user.target/);
+  // systemd's own parser, where it is installed: the system unit passes `systemd-analyze verify` without a warning.
+  const analyze = await execFileP('systemd-analyze', ['--version']).then(
+    () => true,
+    () => false,
+  );
+  if (analyze) {
+    assert.equal((await pilot(f.root, ['router', 'install', '--env', 'test', '--system'])).code, 0);
+    const verified = await execFileP('systemd-analyze', ['verify', unitFile]).then(
+      ({ stdout, stderr }) => ({ code: 0, output: `${stdout}${stderr}` }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}` }),
+    );
+    assert.deepEqual(verified, { code: 0, output: '' }, 'systemd-analyze verify');
+  } else {
+    t.diagnostic('systemd-analyze is not installed here: the unit was not checked by systemd');
+  }
   const written = await pilot(f.root, ['router', 'install', '--env', 'test']);
   assert.equal(written.code, 0, written.stderr);
   assert.ok(written.stdout.startsWith(`${unitFile}\n`), written.stdout);
