@@ -104,4 +104,24 @@ describe('release processes on the local target', () => {
       assert.equal((await tags()).length, 1, `only v1's tag is left: ${await tags()}`);
     });
   }
+
+  // Last: it leaves a warm release behind, which the tests above would count.
+  test('a release kept warm after a blue-green switch keeps running when the next blue-green deployment fails: only its candidate stops', async () => {
+    await repo.commit('v5: healthy');
+    const switched = await runScript(PILOT, ['--strategy', 'blue-green', '--json'], repo.root);
+    assert.equal(switched.code, 0, switched.all);
+    const v5 = JSON.parse(switched.stdout).release.version as string;
+    const warm = (await repo.router()).releases.find((r) => r.version === v1);
+    assert.equal(warm?.retiring, true, `v1 is kept warm: ${JSON.stringify(warm)}`);
+    await repo.commit('v6: broken hello', 500);
+    const { result, pids } = await watchCandidates(runScript(PILOT, ['--strategy', 'blue-green', '--json'], repo.root));
+    assert.equal(result.code, 1, result.all);
+    const v6 = JSON.parse(result.stdout).release.version as string;
+    const v6Pid = pids.get(v6)!;
+    for (const until = Date.now() + 10_000; pidAlive(v6Pid) && Date.now() < until; ) await delay(100);
+    assert.equal(pidAlive(v6Pid), false, `v6 (pid ${v6Pid}) stopped`);
+    const after = await repo.router();
+    assert.equal(after.stable?.version, v5);
+    assert.deepEqual(after.releases.map((r) => [r.version, r.pid]).sort(), [[v1, warm.pid], [v5, pids.get(v5)]].sort(), 'v1 still warm, same process');
+  });
 });
