@@ -2,7 +2,7 @@
 // `pnpm monitor` — watch an environment against its rule sets; on a critical breach exit 1 (or roll back with --auto-rollback).
 import { ExitCode, defineCommand, formatDuration, openEnv, parseDuration, runCli } from '@pilot/core';
 import { type MonitorSummary, runMonitor } from '@pilot/analysis';
-import { rollback } from '@pilot/orchestrator';
+import { notifyOnce, rollback } from '@pilot/orchestrator';
 
 await runCli(
   defineCommand({
@@ -27,7 +27,14 @@ await runCli(
       let rolledBack: Awaited<ReturnType<typeof rollback>> | undefined;
       if (summary.verdict === 'rollback' && autoRollback) {
         log.warn('monitor.auto_rollback', `critical rule tripped on ${ctx.envName}: rolling back`, { reasons: summary.reasons });
-        rolledBack = await rollback({ ctx, log, signal: new AbortController().signal, reason: `monitor: ${summary.reasons.map((r) => r.rule).join(', ')}` });
+        rolledBack = await rollback({ ctx, log, signal: new AbortController().signal, reason: `monitor: ${summary.reasons.map((r) => r.rule).join(', ')}`, notify: false });
+      }
+      if (summary.verdict === 'rollback') {
+        const evidence = summary.reasons.map((r) => ({ rule: String(r.rule), observed: String(r.observed), threshold: String(r.threshold) }));
+        const reason = `critical rule${summary.reasons.length > 1 ? 's' : ''} tripped: ${summary.reasons.map((r) => r.rule).join(', ')}`;
+        await notifyOnce(ctx, log, rolledBack
+          ? { event: 'monitor.rolled_back', version: rolledBack.from, previous: rolledBack.to, actor: 'pnpm monitor --auto-rollback', reason, evidence }
+          : { event: 'monitor.alert', actor: 'pnpm monitor', reason, evidence, rollbackCommand: `pnpm rollback --env ${ctx.envName}` });
       }
       result({ ...summary, rolledBack }, () => human(summary, ctx.envName, rolledBack?.to));
       if (summary.verdict === 'interrupted') return ExitCode.interrupted;

@@ -24,6 +24,10 @@ function human(s: EnvStatus): string {
   }
   for (const problem of s.router?.problems ?? []) lines.push(`  ! ${problem}`);
   if (s.open) lines.push(`  open: ${formatDeploymentLine(s.open)}`);
+  if (s.notifications) {
+    const { sent, failed, deploymentId } = s.notifications;
+    lines.push(`  notifications of ${deploymentId}: ${sent} sent${failed.length ? `, ${failed.length} failed (${[...new Set(failed.map((f) => `${f.channel}: ${f.error}`))].join('; ')})` : ''}`);
+  }
   if (s.next) lines.push(`  next: ${s.next}`);
   if (s.attestation) lines.push(`  attestation of ${s.attestation.version}: ${s.attestation.state}${s.attestation.detail ? ` — ${s.attestation.detail}` : ''}`);
   for (const d of s.recent.filter((d) => d !== s.open).slice(0, 3)) lines.push(`  ${formatDeploymentLine(d)}`);

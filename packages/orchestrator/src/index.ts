@@ -17,3 +17,4 @@ export { readHistory, currentLive, lastKnownGood } from './state/history.ts';
 export { listDeployments, findOpenDeployment } from './state/deployments.ts';
 export { useAnalysis } from './engine/setup.ts';
 export { runDemo, formatDemo, type DemoResult } from './demo/demo.ts';
+export { notifyOnce } from './wiring/notify.ts';

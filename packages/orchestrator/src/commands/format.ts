@@ -30,6 +30,8 @@ export function formatDeployResult(r: DeployResult): string {
       if (r.undo) lines.push(`  ${r.undo.charAt(0).toUpperCase()}${r.undo.slice(1)}.`);
   }
   lines.push(`  Monitoring: ${r.monitoringUrl}`);
+  const failed = (r.notifications ?? []).filter((n) => !n.ok);
+  if (r.notifications?.length) lines.push(`  Notified:   ${r.notifications.length - failed.length} of ${r.notifications.length} messages delivered${failed.length ? ` — failed: ${[...new Set(failed.map((n) => `${n.channel} (${n.error})`))].join('; ')}` : ''}`);
   if (r.outcome === 'succeeded' || r.outcome === 'paused') lines.push(`  Roll back:  ${r.rollbackCommand ?? `nothing to roll back to (nothing served ${r.env} before ${r.release.version})`}`);
   return lines.join('\n');
 }

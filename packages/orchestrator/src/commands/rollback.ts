@@ -22,6 +22,8 @@ export interface RollbackOptions {
   /** Roll back, verify, roll forward again, and record the drill. */
   drill?: boolean;
   reason?: string;
+  /** Tell the environment's channels (default); `pnpm monitor` sends its own message instead. */
+  notify?: boolean;
   target?: TargetDriver;
   analysis?: AnalysisPort;
 }
@@ -140,7 +142,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     };
     await journal.append(passed ? 'deployment.succeeded' : 'deployment.failed', { kind: 'rollback', elapsedMs: result.elapsedMs, switchMs: result.switchMs });
     const why = `${o.drill ? 'drill' : (o.reason ?? 'operator')}${passed ? '' : ' — smoke tests FAILED after the switch'}`;
-    await notifyOnce(ctx, log, { event: 'rollback.manual', version: toVersion, previous: live, deploymentId: id, actor: 'pnpm rollback', reason: why, durationMs: result.elapsedMs }, (e, f) => journal.append(e, f).then(() => {}));
+    if (o.notify !== false) await notifyOnce(ctx, log, { event: 'rollback.manual', version: toVersion, previous: live, deploymentId: id, actor: 'pnpm rollback', reason: why, durationMs: result.elapsedMs }, (e, f) => journal.append(e, f).then(() => {}));
     return result;
   } catch (error) {
     await journal.append('deployment.failed', { kind: 'rollback', reason: error instanceof Error ? error.message : String(error) });

@@ -16,6 +16,8 @@ export interface EnvStatus {
   next?: string;
   /** What the local router really serves, and where that differs from the journal. */
   router?: RouterView;
+  /** What the open (else the newest) deployment told its channels. */
+  notifications?: { deploymentId: string; sent: number; failed: { channel: string; message: string; error: string }[] };
   /** The attestation of the open deployment's release, else of the live one. */
   attestation?: { version: string; state: string; detail?: string };
 }
@@ -29,10 +31,19 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const live = currentLive(history)?.version;
   const status: EnvStatus = { env: ctx.envName, live, lastKnownGood: lastKnownGood(history)?.version, rollbackTo: live ? lastKnownGood(history, live)?.version : undefined, lock, open, recent };
   status.router = await routerView(ctx, status.live);
+  status.notifications = await notificationsOf(ctx, open ?? recent[0]);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
   if (attested) status.attestation = { version: attested, ...(await attestationState(ctx.root, attested)) };
   status.next = nextCommand(status, ctx.envName);
   return status;
+}
+
+async function notificationsOf(ctx: EnvContext, d: DeploymentView | undefined): Promise<EnvStatus['notifications']> {
+  if (!d) return undefined;
+  const entries = (await readDeployment(ctx.paths.root, d.id))?.entries ?? [];
+  const sent = entries.filter((e) => e.event === 'notify.sent').length;
+  const failed = entries.filter((e) => e.event === 'notify.failed').map((e) => ({ channel: String(e.channel), message: String(e.message), error: String(e.error ?? '') }));
+  return sent + failed.length > 0 ? { deploymentId: d.id, sent, failed } : undefined;
 }
 
 /** What to do next, naming only commands that can work in this state (each is what that command accepts). */

@@ -18,6 +18,8 @@ export interface DemoStep {
   reason?: string;
   elapsedMs: number;
   waitedMs: number;
+  /** Messages to PILOT_DEMO_WEBHOOK, when set: event and whether it was delivered. */
+  notified?: { event: string; ok: boolean; error?: string }[];
 }
 
 export interface DemoResult {
@@ -60,12 +62,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   process.env.PILOT_STATE_DIR = stateDir;
   const port = await freePort();
   const window = `${(o.windowMs ?? 2000) / 1000}s`;
-  const env = environmentSchema.parse({ port, rules: ['canary'], watch: '0s', target: { kind: 'local', adminPort: await freePort(), drainTimeout: '1s', stopGrace: '2s', readyProbes: 1 }, backup: { paths: ['pilot.config.ts', 'policies'] } });
+  // PILOT_DEMO_WEBHOOK=<url>: the demo's deployments tell that receiver what they do (Pilot's JSON webhook payload).
+  const webhook = process.env.PILOT_DEMO_WEBHOOK ? { channels: { demo: { kind: 'webhook' as const, urlEnv: 'PILOT_DEMO_WEBHOOK' } }, timeout: '2s', retries: 1, templates: {} } : undefined;
+  const env = environmentSchema.parse({ port, rules: ['canary'], watch: '0s', target: { kind: 'local', adminPort: await freePort(), drainTimeout: '1s', stopGrace: '2s', readyProbes: 1 }, backup: { paths: ['pilot.config.ts', 'policies'] }, notify: webhook ? ['demo'] : [] });
   const strategy = strategySchema.parse({ kind: 'canary', steps: [5, 25, 50, 100], analysisWindow: window, interval: `${o.intervalMs ?? 500}ms` });
   const paths = statePaths(stateDir);
   const ctx: EnvContext = {
     ...loaded,
-    config: { ...loaded.config, environments: { staging: env }, strategy },
+    config: { ...loaded.config, environments: { staging: env }, strategy, notify: webhook },
     envName: 'staging',
     env,
     paths,
@@ -88,7 +92,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const run = async (release: Release, expected: DeployResult['outcome']) => {
       o.log.info('demo.deploy', `deploying ${release.version} — expected: ${expected}`);
       const result = await deploy({ ...common, release });
-      steps.push({ release: release.version, expected, outcome: result.outcome, reason: result.reason, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs });
+      const notified = result.notifications?.map(({ event, ok, error }) => ({ event, ok, ...(error ? { error } : {}) }));
+      steps.push({ release: release.version, expected, outcome: result.outcome, reason: result.reason, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs, ...(notified ? { notified } : {}) });
       return result;
     };
     await run(v1, 'succeeded');
@@ -117,7 +122,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 /** The demo's story for people. */
 export function formatDemo(r: DemoResult): string {
   const lines = [`Pilot demo — router on 127.0.0.1:${r.port}, state in ${r.stateDir}`];
-  for (const s of r.steps) lines.push(`  ${s.outcome === s.expected ? '✓' : '✗'} ${s.release}: ${s.outcome} (expected ${s.expected}) in ${(s.elapsedMs / 1000).toFixed(1)}s${s.reason ? ` — ${s.reason}` : ''}`);
+  for (const s of r.steps) {
+    lines.push(`  ${s.outcome === s.expected ? '✓' : '✗'} ${s.release}: ${s.outcome} (expected ${s.expected}) in ${(s.elapsedMs / 1000).toFixed(1)}s${s.reason ? ` — ${s.reason}` : ''}`);
+    if (s.notified) lines.push(`      told PILOT_DEMO_WEBHOOK: ${s.notified.map((n) => `${n.event}${n.ok ? '' : ` (failed: ${n.error})`}`).join(' → ')}`);
+  }
   const byRelease = Object.entries(r.traffic.byRelease).map(([v, c]) => `${v}: ${c.ok} ok / ${c.errors} 5xx`).join(', ');
   lines.push(`  traffic during the canaries: ${r.traffic.total} requests (${byRelease || 'none'}; ${r.traffic.failed} connection errors)`);
   lines.push(`  serving now: ${r.servingAfter ?? 'nothing'}; router and releases stopped.`);

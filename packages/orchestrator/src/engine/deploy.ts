@@ -13,6 +13,8 @@ import { type PlannedAction, Runner } from './runner.ts';
 import { collaborators, currentStable, strategyFor } from './setup.ts';
 import { backupPlanned } from '../wiring/backup.ts';
 import { migrationsEnabled } from '../wiring/migrate.ts';
+import { notifyOnce } from '../wiring/notify.ts';
+import { monitoringUrlOf } from './urls.ts';
 
 export interface DeployOptions {
   ctx: EnvContext;
@@ -54,6 +56,8 @@ export interface DeployResult extends ExecuteResult {
   elapsedMs: number;
   /** Time spent in configured waits (analysis windows, watch); elapsed minus this is Pilot's own overhead. */
   waitedMs: number;
+  /** Each message to each channel, delivered or not. */
+  notifications?: { channel: string; kind: string; event: string; ok: boolean; error?: string }[];
 }
 
 /** `pnpm pilot`: preflight → lock → journal → build → dry-run → tag → backup → canary/blue-green/batch → promote → watch → last-known-good. */
@@ -78,6 +82,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   if (o.skipChecks) preflight.splice(0, preflight.length, ...preflight.filter((c) => !o.skipChecks!.includes(c.name)));
   // A failed check is printed once, in the refusal that lists them all; a forced one is a warning here.
   for (const check of preflight) log[check.forced ? 'warn' : 'debug']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
+  const approvals = preflight.find((c) => c.name === 'approvals' && !c.ok);
+  if (approvals && !o.dryRun) {
+    await notifyOnce(ctx, log, { event: 'approval.needed', version, previous: undefined, reason: approvals.detail, nextCommand: `pnpm pilot approve --env ${ctx.envName} --release ${version}` });
+  }
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
   // The local router gives each release its own port: the candidate is smoke-tested there before any user reaches it.
@@ -144,11 +152,12 @@ export function resultOf(run: DeployRun, outcome: ExecuteResult, preflight: Pref
     preflight,
     plan: run.plan,
     actions: run.runner.dry ? run.runner.actions : undefined,
-    monitoringUrl: ctx.env.monitoringUrl ?? `http://127.0.0.1:${ctx.env.port}/`,
+    monitoringUrl: monitoringUrlOf(ctx.env),
     // Only a command that works: a first deployment has no release to roll back to; while open, `pilot abort` withdraws it.
     rollbackCommand: run.state.stable ? `pnpm rollback --env ${ctx.envName} --to ${run.state.stable.version}` : outcome.outcome === 'paused' ? `pnpm pilot abort --env ${ctx.envName}` : undefined,
     elapsedMs,
     waitedMs: run.waitedMs,
+    ...(run.notifications?.length ? { notifications: run.notifications.map(({ channel, kind, event, ok, error }) => ({ channel, kind, event, ok, ...(error ? { error } : {}) })) } : {}),
   };
 }
 

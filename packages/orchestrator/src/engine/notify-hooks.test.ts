@@ -98,6 +98,13 @@ describe('notifications and hooks of a deployment', () => {
     assert.equal(JSON.parse(down.stdout).outcome, 'rolled_back');
     assert.match(down.stderr, /notification channel ops \(slack\) failed: connection failed: ECONNREFUSED — the deployment goes on/);
     assert.ok(downMs < upMs + 1000 + 4000, `with receivers down ${downMs} ms, up ${upMs} ms (channel timeout 1 s)`);
+    // What was sent and what failed: in the --json result and in pilot status.
+    const told = JSON.parse(down.stdout).notifications as { channel: string; event: string; ok: boolean; error?: string }[];
+    assert.deepEqual([...new Set(told.map((n) => n.event))], ['deployment.started', 'step.reached', 'deployment.rolled_back']);
+    assert.ok(told.every((n) => !n.ok));
+    assert.deepEqual(JSON.parse(withReceivers.stdout).notifications.map((n: { ok: boolean }) => n.ok), [true, true, true, true, true, true]);
+    const status = await runScript(PILOT, ['status'], repo.root, up);
+    assert.match(status.stdout, /notifications of staging-\S+: 0 sent, 6 failed \(ops: connection failed: ECONNREFUSED; audit: no answer within 1000 ms\)/);
   });
 
   test('a confirmPromotion gate answering 503 pauses before 100% (exit 4, its answer shown); once it answers 200, pilot resume finishes', async (t) => {

@@ -1,4 +1,5 @@
 import type { EnvContext, LockRecord, Logger, Release, TargetDriver } from '@pilot/core';
+import type { DeliveryRecord } from '@pilot/notify';
 import type { AnalysisPort } from '../analysis/port.ts';
 import type { StepHook } from './hooks.ts';
 import type { StepSpec } from './plan.ts';
@@ -26,6 +27,8 @@ export interface DeployRun {
   continuePause?: boolean;
   buildEnv?: Record<string, string>;
   startedMs: number;
+  /** The messages sent to the environment's channels in this run, delivered or not. */
+  notifications?: DeliveryRecord[];
   /** Milliseconds spent in configured waits (analysis windows, watch), for the overhead benchmark. */
   waitedMs: number;
 }

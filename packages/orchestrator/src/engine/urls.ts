@@ -1,5 +1,8 @@
 import type { Release, TargetDriver } from '@pilot/core';
 
+/** Where people watch the environment: the configured monitoring URL, else the service itself. */
+export const monitoringUrlOf = (env: { monitoringUrl?: string; port: number }) => env.monitoringUrl ?? `http://127.0.0.1:${env.port}/`;
+
 /** The environment's public URL (the router's port for the local target). */
 export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;
 

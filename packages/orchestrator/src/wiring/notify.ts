@@ -1,6 +1,7 @@
 import type { EnvContext, Logger, NotifyEventName } from '@pilot/core';
 import type { Evidence, NotifyMessage, Notifier } from '@pilot/notify';
 import type { DeployRun } from '../engine/run.ts';
+import { monitoringUrlOf } from '../engine/urls.ts';
 
 // The journal's events that people are told about, and what each is called in a message.
 // (`deployment.started` is journalled before the steps run: executeSteps announces it.)
@@ -23,11 +24,14 @@ export async function notifyDeployment(run: DeployRun, o: { announce: boolean })
   if (run.runner.dry || !ctx.config.notify || ctx.env.notify.length === 0) return { flush: async () => {} };
   const { createNotifier } = await import('@pilot/notify');
   const notifier: Notifier = createNotifier({ config: ctx.config, envName: ctx.envName, log: run.log, journal: (event, fields) => run.runner.journal(event, fields) });
+  run.notifications = notifier.deliveries;
   let lastWeight = run.state.weight ?? 0;
   if (o.announce) notifier.notify(messageOf(run, 'deployment.started', {}, 0));
   const stop = run.runner.observe((event, fields) => {
-    const name = FROM_JOURNAL[event];
-    if (!name) return;
+    const mapped = FROM_JOURNAL[event];
+    if (!mapped) return;
+    // A deployment that failed in its pre-deploy backup is news of its own: no safety copy was made.
+    const name = mapped === 'deployment.failed' && run.runner.currentStep === 'backup' ? 'backup.failed' : mapped;
     const weight = run.state.weight ?? 0;
     if (name === 'step.reached' && (weight === lastWeight || weight === 0)) return; // only a new share of traffic is news
     if (name === 'step.reached') lastWeight = weight;
@@ -52,7 +56,7 @@ function messageOf(run: DeployRun, event: NotifyEventName, fields: Record<string
     version: run.candidate().version,
     previous: state.stable?.version,
     deploymentId: run.id,
-    monitoringUrl: ctx.env.monitoringUrl ?? `http://127.0.0.1:${ctx.env.port}/`,
+    monitoringUrl: monitoringUrlOf(ctx.env),
     // What backs the release out from where it stands: abort while the deployment is open, rollback once it is live.
     rollbackCommand: open ? `pnpm pilot abort --env ${ctx.envName}` : final ? `pnpm rollback --env ${ctx.envName}` : undefined,
     weight: event === 'step.reached' || event === 'deployment.rolled_back' ? weight || undefined : undefined,
@@ -76,6 +80,6 @@ export async function notifyOnce(ctx: EnvContext, log: Logger, message: Omit<Not
   if (!ctx.config.notify || ctx.env.notify.length === 0) return;
   const { createNotifier } = await import('@pilot/notify');
   const notifier = createNotifier({ config: ctx.config, envName: ctx.envName, log, journal });
-  notifier.notify({ env: ctx.envName, service: ctx.config.service.name, monitoringUrl: ctx.env.monitoringUrl ?? `http://127.0.0.1:${ctx.env.port}/`, at: new Date().toISOString(), ...message });
+  notifier.notify({ env: ctx.envName, service: ctx.config.service.name, monitoringUrl: monitoringUrlOf(ctx.env), at: new Date().toISOString(), ...message });
   await notifier.flush();
 }
