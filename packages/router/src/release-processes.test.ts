@@ -283,6 +283,7 @@ test('supervised (`pilot router start --foreground` under a loop that restarts i
   t.diagnostic(`kill -9 of the foreground command: ${gapAround(foregroundKilledAt)} ms without a successful answer`);
   assert.ok(gapAround(foregroundKilledAt) < 2000);
   assert.equal((await routerRunning(f.routerDir))!.pid, restarted, 'the same router serves on');
+  assert.match((await pilot(f.root, ['router', 'status', '--env', 'test'])).stdout, new RegExp(`^router for test: pid ${restarted}, 127\\.0\\.0\\.1:${f.port}, supervised by systemd \\(pilot-router-test\\.service\\)\n`));
   const stop = await pilot(f.root, ['router', 'stop', '--env', 'test']);
   assert.equal(stop.code, 3, stop.stderr);
   assert.match(stop.stderr, /the router for test runs under systemd \(pid \d+\), which would start it again — `systemctl --user stop pilot-router-test` stops it with its releases/);
