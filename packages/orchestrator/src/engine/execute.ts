@@ -175,7 +175,7 @@ export async function undoDeployment(run: DeployRun, why: string): Promise<UndoR
   }
   // The clean-up rule (README): no release runs that is neither stable nor kept warm, and a release tag marks a release
   // that went live — one that never did loses the tag its deployment created.
-  const leftovers = await clearLeftovers(ctx, run.target, state);
+  const leftovers = await clearLeftovers(ctx, run.target, state, { releases: Boolean(state.prepared) });
   errors.push(...leftovers.errors);
   if (leftovers.stopped.length) {
     result.stopped = leftovers.stopped;

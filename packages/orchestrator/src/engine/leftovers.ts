@@ -51,12 +51,13 @@ export async function stopStrayReleases(ctx: EnvContext, target: TargetDriver, u
 /**
  * The one clean-up rule after undo — a failure, Ctrl-C, `pilot abort` or `pnpm rollback`: no release process runs that
  * is neither stable nor kept warm, and the tag of a release that never went live is deleted. Run after traffic is back
- * on the stable release; each part is tried even when the other fails.
+ * on the stable release; each part is tried even when the other fails. `releases: false` when the target was never
+ * touched (a deployment undone before prepare): asking the local target would start its router just to find nothing.
  */
-export async function clearLeftovers(ctx: EnvContext, target: TargetDriver, state: RunState): Promise<Leftovers> {
+export async function clearLeftovers(ctx: EnvContext, target: TargetDriver, state: RunState, o: { releases?: boolean } = {}): Promise<Leftovers> {
   const result: Leftovers = { stopped: [], errors: [] };
   try {
-    result.stopped = await stopStrayReleases(ctx, target, state.release ? [state.release.version] : []);
+    if (o.releases !== false) result.stopped = await stopStrayReleases(ctx, target, state.release ? [state.release.version] : []);
   } catch (error) {
     result.errors.push(`stopping releases that are not routed failed: ${error instanceof Error ? error.message : String(error)}`);
   }
