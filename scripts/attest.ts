@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // `pnpm attest` — SBOMs, provenance and signatures for a release; cosign-style verbs for single files.
 import { readFile, writeFile } from 'node:fs/promises';
-import { ExitCode, UsageError, defineCommand, learnSecrets, loadConfig, runCli } from '@pilot/core';
+import { ExitCode, type Logger, UsageError, defineCommand, learnSecrets, loadConfig, runCli } from '@pilot/core';
 import {
   attestRelease,
   checkAttestation,
@@ -47,13 +47,23 @@ const attest = defineCommand({
     const { config, root } = await loadConfig(cwd);
     learnSecrets(log, config, env);
     // attestRelease reads COSIGN_PASSWORD itself, so a missing one is recorded where `pilot status` looks.
-    const r = await attestRelease({ root, config, version: flags.release, key: flags.key, keyless: flags.keyless, wait: !flags['no-wait'], log, signal, env });
+    const r = await attestRelease({ root, config, version: flags.release, key: flags.key, keyless: flags.keyless, wait: !flags['no-wait'], log, signal, env }).catch(async (error: Error) => {
+      // Started by a deployment (PILOT_ENV): its environment's channels hear that the release has no attestation.
+      if (env.PILOT_ENV) await tellAttestationFailed(cwd, env.PILOT_ENV, flags.release, error.message, log);
+      throw error;
+    });
     const files = Object.keys(r.files).join(', ');
     const how = 'to sign: `pnpm attest keygen`, set attest.key: "cosign.key" in pilot.config.ts, export COSIGN_PASSWORD, then `pnpm attest` again';
     const text = { signed: `✓ release ${r.version} signed (${r.digest})\n  ${r.dir}: ${files}\n  check it: pnpm attest verify --release ${r.version}`, unsigned: `⚠ release ${r.version} attested but UNSIGNED (no key): ${r.dir}: ${files}\n  ${how}`, 'already-attested': `release ${r.version} (${r.digest}) is already attested (${r.manifest.status}) in ${r.dir}` }[r.status];
     result({ status: r.status, version: r.version, dir: r.dir, digest: r.digest, files: r.files }, text);
   },
 });
+
+async function tellAttestationFailed(cwd: string, envName: string, version: string | undefined, reason: string, log: Logger): Promise<void> {
+  const [{ openEnv }, { notifyOnce }] = await Promise.all([import('@pilot/core'), import('@pilot/orchestrator')]);
+  const ctx = await openEnv(cwd, envName, log);
+  await notifyOnce(ctx, log, { event: 'attestation.failed', version, reason, actor: 'pnpm attest' });
+}
 
 const verify = defineCommand({
   name: 'attest verify',

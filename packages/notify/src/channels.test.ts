@@ -176,3 +176,14 @@ test('triggers pick channels per event; templates from config replace the built-
   assert.equal(hook.received.length, 1, 'only the triggered event is sent');
   assert.equal(JSON.parse(hook.received[0].body).title, 'staging: v42 backed out at 25%');
 });
+
+test('a secret the command knows (an env value, a token in a failure reason) is masked in the message body', async (t) => {
+  const hook = await startReceiver(t);
+  const { log } = recordingLogger();
+  log.redactor.add(['db-pa55-known-secret']);
+  const notifier = createNotifier({ config: configWith({ channels: { audit: { kind: 'webhook', urlEnv: 'HOOK_URL' } } }, ['audit']), envName: 'staging', log, env: { HOOK_URL: hook.url } });
+  notifier.notify({ ...rolledBack, reason: 'migration failed: could not connect with password db-pa55-known-secret' });
+  await notifier.flush();
+  assert.ok(!hook.received[0].body.includes('db-pa55-known-secret'), hook.received[0].body);
+  assert.match(JSON.parse(hook.received[0].body).reason, /password \[REDACTED\]/);
+});

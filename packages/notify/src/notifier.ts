@@ -69,7 +69,9 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const warned = new Set<string>();
   const send = async (name: string, message: NotifyMessage): Promise<DeliveryRecord> => {
     const channel = notify!.channels[name];
-    const delivery = await deliver(channel, notify!, message, o.env ?? process.env).catch((error: Error): Delivery => ({ ok: false, attempts: 0, error: error.message }));
+    // A reason or an output line may quote a credential: messages are masked like every log line.
+    const masked = o.log.redactor.value(message) as NotifyMessage;
+    const delivery = await deliver(channel, notify!, masked, o.env ?? process.env).catch((error: Error): Delivery => ({ ok: false, attempts: 0, error: error.message }));
     const record: DeliveryRecord = { channel: name, kind: channel.kind, event: message.event, ...delivery };
     deliveries.push(record);
     const fields = { channel: name, kind: channel.kind, message: message.event, attempts: record.attempts, ...(record.status ? { status: record.status } : {}) };

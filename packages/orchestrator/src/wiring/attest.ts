@@ -18,7 +18,7 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
     cwd: ctx.root,
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, PILOT_STATE_DIR: ctx.paths.root, PILOT_LOG_FORMAT: 'json', NO_COLOR: '1' },
+    env: { ...process.env, PILOT_STATE_DIR: ctx.paths.root, PILOT_ENV: ctx.envName, PILOT_LOG_FORMAT: 'json', NO_COLOR: '1' },
   });
   child.unref();
   closeSync(out);
