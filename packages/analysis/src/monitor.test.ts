@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { Logger, openEnv } from '@pilot/core';
-import { runInTerminal, runScript, tempDir, terminalAvailable } from '@pilot/core/testing';
+import { repoRoot, runInTerminal, runScript, tempDir, terminalAvailable } from '@pilot/core/testing';
 import { startDemo } from '@pilot/demo-app/testing';
 import { analyseStep } from './analyse-step.ts';
 import { runMonitor } from './monitor.ts';
@@ -103,4 +106,36 @@ test('an analysis window shows, at a terminal, the time left and the figures so 
   assert.ok(lines.length >= 2, JSON.stringify(text));
   assert.match(lines[0] ?? '', /^\r\x1b\[Kwatch: \d+ms left · 0 requests · errors —$/);
   assert.ok(text.endsWith('\r\x1b[K'), JSON.stringify(text));
+});
+
+test('`pnpm monitor` on a critical breach tells the environment’s channels (monitor.alert with the evidence and the rollback command)', async (t) => {
+  const heard: { event: string; reason: string; rollbackCommand: string; evidence: { rule: string }[] }[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      heard.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => receiver.close(resolve)));
+  const dir = await tempDir(t);
+  await mkdir(join(dir, 'policies'));
+  await writeFile(join(dir, 'policies', 'rules.yaml'), 'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n');
+  await writeFile(
+    join(dir, 'pilot.config.ts'),
+    `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 1, rules: ['watch'], notify: ['audit'], target: { kind: 'command', shift: ['true'], rollback: ['true'] } } }, notify: { channels: { audit: { kind: 'webhook', urlEnv: 'AUDIT_HOOK' } } } };\n`,
+  );
+  // Async: the receiver answers from this process while the monitor runs.
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'monitor', '--env', 'staging', '--duration', '5s', '--interval', '100ms'], { cwd: dir, stdio: 'ignore', env: { ...process.env, AUDIT_HOOK: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` } });
+    child.on('close', resolve);
+  });
+  assert.equal(code, 1);
+  assert.deepEqual(heard.map((m) => m.event), ['monitor.alert']);
+  assert.equal(heard[0].evidence[0].rule, 'consecutive_failures');
+  assert.equal(heard[0].rollbackCommand, 'pnpm rollback --env staging');
 });
