@@ -23,7 +23,7 @@ await runCli({
     retry: lazyCommand('deploy again the release of the last deployment that was aborted, rolled back or failed (same version, same commit)', async () => (await import('./pilot/control.ts')).retryCommand),
     approve: lazyCommand('record an approval of a release for an environment (a local record, not authentication)', async () => (await import('./pilot/approve.ts')).approveCommand),
     demo: lazyCommand('the end-to-end demo: build the demo service, deploy v1, canary v2 to 100%, watch a faulty v3 roll back', async () => (await import('./pilot/demo.ts')).demoCommand),
-    router: lazyCommand('start, stop or inspect the local router of an environment', async () => (await import('./pilot/router.ts')).routerCommand),
+    router: lazyCommand('start, stop, inspect or install (systemd) the local router of an environment', async () => (await import('./pilot/router.ts')).routerCommand),
     notify: lazyCommand("send a test message to the environment's notification channels and show what each answered", async () => (await import('./pilot/notify.ts')).notifyCommand),
     maintenance: lazyCommand('emergency stop: the router answers 503 with a message (its health path still answers)', async () => (await import('./pilot/maintenance.ts')).maintenanceCommand),
   },
