@@ -195,6 +195,13 @@ export const attestSchema = z.strictObject({
   onDeploy: z.boolean().default(true),
 });
 
+/** The canary judge: `sequential` looks at every analysis interval and spends one false-rollback budget over the whole deployment; `fixed` judges once per window. */
+export const judgeSchema = z.strictObject({
+  kind: z.enum(['sequential', 'fixed']).default('fixed'),
+  /** Chance of rolling back a release no worse than stable, over the whole deployment (every step, metric and look). */
+  alpha: z.number().gt(0, 'expected a probability above 0').max(0.2, 'expected at most 0.2 (a false rollback in 1 of 5 deployments)').default(0.02),
+});
+
 export const configSchema = z.strictObject({
   service: serviceSchema,
   environments: z
@@ -206,6 +213,7 @@ export const configSchema = z.strictObject({
   secrets: z.array(z.string()).default([]),
   migrations: migrationsSchema.optional(),
   attest: attestSchema.prefault({}),
+  judge: judgeSchema.prefault({}),
   notify: notifySchema.optional(),
   etag: z.strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) }).prefault({}),
   git: z
@@ -246,5 +254,6 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
 export type MigrationsConfig = z.output<typeof migrationsSchema>;
 export type AttestConfig = z.output<typeof attestSchema>;
+export type JudgeConfig = z.output<typeof judgeSchema>;
 export type { ChannelConfig, HooksConfig, NotifyConfig, NotifyEventName } from './notify-schema.ts';
 export { NOTIFY_EVENTS, notifySecretNames } from './notify-schema.ts';
