@@ -187,8 +187,12 @@ export const attestSchema = z.strictObject({
   key: z.string().optional(),
   /** The public key a release's signature must verify with (`requireAttestation` pins the signer with it). */
   publicKey: z.string().optional(),
-  /** Sign keylessly (OIDC, CI only) through the cosign binary. */
+  /** Sign keylessly with sigstore-js: a Fulcio certificate for the CI's OIDC token, a Rekor entry (no key, no cosign binary). */
   keyless: z.boolean().default(false),
+  /** Who must have signed keylessly: the certificate's OIDC issuer and its subject (the workflow identity URI). */
+  identity: z.strictObject({ issuer: z.string().regex(/^https:\/\/\S+$/, 'expected an https:// OIDC issuer URL'), subject: z.string().min(1) }).optional(),
+  /** Sigstore services for keyless signing (default: the public-good Fulcio and Rekor) and the trusted root verification uses (default: the one shipped with @sigstore/tuf). */
+  sigstore: z.strictObject({ fulcioUrl: z.string().regex(/^https?:\/\/\S+$/, 'expected a URL').optional(), rekorUrl: z.string().regex(/^https?:\/\/\S+$/, 'expected a URL').optional(), trustedRoot: z.string().min(1).optional() }).prefault({}),
   /** `builtin` signs on node:crypto (cosign-compatible files); `cosign` calls the cosign binary. */
   signer: z.enum(['builtin', 'cosign']).default('builtin'),
   /** pilot starts `attest` in the background right after the release is built. */
