@@ -13,7 +13,7 @@ await runCli({
   elsewhere: { rollback: 'pnpm rollback', monitor: 'pnpm monitor', attest: 'pnpm attest', 'smoke-tests': 'pnpm smoke-tests', 'backup-dhash': 'pnpm backup-dhash', 'deploy-dryrun': 'pnpm deploy-dryrun' },
   commands: {
     init: lazyCommand('write a commented starter pilot.config.ts for your service', async () => (await import('./pilot/init.ts')).initCommand),
-    lock: lazyCommand('show or release an environment lock', async () => (await import('./pilot/lock.ts')).lockCommand),
+    lock: lazyCommand('show, hold (freeze deployments) or release an environment lock', async () => (await import('./pilot/lock.ts')).lockCommand),
     deploy: deployCommand({ name: 'pilot deploy' }),
     status: lazyCommand('what serves each environment, its lock, and the open deployment', async () => (await import('./pilot/status.ts')).statusCommand),
     logs: lazyCommand("a deployment's journal (default: the newest of the environment), or a release's own output (--app)", async () => (await import('./pilot/logs.ts')).logsCommand),

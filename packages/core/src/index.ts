@@ -18,6 +18,7 @@ export * from './log/redact.ts';
 export * from './journal/journal.ts';
 export * from './journal/state.ts';
 export * from './lock/lock.ts';
+export * from './lock/freeze.ts';
 export * from './lock/process-info.ts';
 export * from './context.ts';
 export * from './target.ts';

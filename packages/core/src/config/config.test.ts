@@ -105,7 +105,7 @@ test('--help prints usage and flags and exits 0, for the command and its subcomm
   const top = runScript('pilot', ['--help'], { cwd });
   assert.equal(top.status, 0);
   assert.match(top.stdout, /^Usage:\n {2}pilot /m);
-  assert.match(top.stdout, /lock +show or release an environment lock/);
+  assert.match(top.stdout, /lock +show, hold \(freeze deployments\) or release an environment lock/);
   const sub = runScript('pilot', ['lock', '--help'], { cwd });
   assert.equal(sub.status, 0);
   assert.match(sub.stdout, /--env E +environment/);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { RefusedError } from '../errors.ts';
 import { createExclusive, fsyncDir, writeFileAtomic } from '../fs/atomic-write.ts';
 import { JournalWriter } from '../journal/journal.ts';
+import { assertNotFrozen, readFreeze } from './freeze.ts';
 import { type Actor, actorLiveness, currentActor } from './process-info.ts';
 
 /** The lock of one environment: held by a deployment, with the process currently acting for it (none while paused). */
@@ -59,16 +60,31 @@ export function describeHolder(status: LockStatus): string {
   }
 }
 
-/** Takes the environment's lock for a deployment; refuses (exit 3) when another deployment holds it. Re-entrant for the same deployment. */
-export async function acquireLock(options: LockOptions, env: string, deploymentId: string, actor: Actor = currentActor()): Promise<LockRecord> {
+/**
+ * Takes the environment's lock for a deployment; refuses (exit 3) when another deployment holds it, or when the
+ * environment is frozen (`pilot lock hold`) — unless `whileFrozen` (a rollback is how a freeze is used). Re-entrant
+ * for the same deployment, which continues through a freeze: it started before it.
+ */
+export async function acquireLock(options: LockOptions, env: string, deploymentId: string, actor: Actor = currentActor(), o: { whileFrozen?: boolean } = {}): Promise<LockRecord> {
   const record: LockRecord = { env, deploymentId, acquiredAt: new Date().toISOString(), actor };
-  if (await createExclusive(options.path, JSON.stringify(record, null, 2))) return record;
+  if (!o.whileFrozen) {
+    const held = await readLock(options);
+    if (!held.held || held.record?.deploymentId !== deploymentId) await assertNotFrozen(options);
+  }
+  if (await createExclusive(options.path, JSON.stringify(record, null, 2))) {
+    // A freeze placed between the check and taking the lock still wins.
+    if (!o.whileFrozen && (await readFreeze(options))) {
+      await rm(options.path, { force: true });
+      await assertNotFrozen(options);
+    }
+    return record;
+  }
   const status = await readLock(options);
   if (status.record?.deploymentId === deploymentId && status.state !== 'active') {
     return setActor(options, status.record, actor);
   }
   if (status.record?.deploymentId === deploymentId && status.record.actor?.pid === actor.pid) return status.record;
-  if (!status.held) return acquireLock(options, env, deploymentId, actor);
+  if (!status.held) return acquireLock(options, env, deploymentId, actor, o);
   throw new RefusedError(describeHolder(status));
 }
 

@@ -78,7 +78,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     if (lock.state === 'active') throw new RefusedError(`${describeHolder(lock)} — a running deployment rolls itself back on failure; \`pnpm pilot abort --env ${ctx.envName}\` stops it`);
     lockRecord = await takeOverLock(ctx.lockOptions, id, `pnpm rollback (${o.reason ?? 'operator'})`);
   } else {
-    lockRecord = await acquireLock(ctx.lockOptions, ctx.envName, id);
+    // A freeze keeps deployments out, not the way back: rolling back is what a freeze is for.
+    lockRecord = await acquireLock(ctx.lockOptions, ctx.envName, id, undefined, { whileFrozen: true });
   }
   const journal = await JournalWriter.open(statePaths(ctx.paths.root).journal(id), log.redactor);
   await journal.append('deployment.started', { env: ctx.envName, kind: 'rollback', from: live, to: toVersion, undoing: openRunning?.id, reason: o.reason ?? 'operator', drill: Boolean(o.drill), state: { release: to, stable: live ? { version: live } : undefined } });

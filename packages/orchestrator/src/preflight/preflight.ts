@@ -2,7 +2,7 @@ import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { type EnvContext, RefusedError, describeHolder, readLock } from '@pilot/core';
+import { type EnvContext, RefusedError, describeFreeze, describeHolder, readFreeze, readLock } from '@pilot/core';
 import { execa } from 'execa';
 import { routerDirOf, routerRunning } from '@pilot/router';
 import { dirtyPaths } from '../git/git.ts';
@@ -106,6 +106,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
     add({ name: 'approvals', ok: check.ok, detail: check.ok ? `approved by ${check.valid.map((a) => a.approver).join(', ')}` : `needs ${check.missing.join(' and ')}`, fix: `\`pnpm pilot approve --env ${ctx.envName} --release ${o.version} [--role R]\` by the approvers` });
   }
 
+  const freeze = await readFreeze(ctx.lockOptions);
+  if (freeze) add({ name: 'deployment freeze', ok: Boolean(o.dryRun), detail: describeFreeze(freeze), fix: 'see the message' });
   const lock = await readLock(ctx.lockOptions);
   add({ name: 'environment lock', ok: !lock.held || Boolean(o.dryRun), detail: lock.held ? describeHolder(lock) : `${ctx.envName} is not locked`, fix: 'see the message' });
   return checks;
