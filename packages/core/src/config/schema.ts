@@ -141,11 +141,19 @@ export const environmentSchema = z.strictObject({
   windows: z.array(windowSchema).default([]),
   upstream: z.string().optional(),
   approvals: z
-    .strictObject({ count: z.number().int().min(0).default(0), roles: z.array(z.string()).default([]), expire: duration.default('24h') })
+    .strictObject({
+      count: z.number().int().min(0).default(0),
+      roles: z.array(z.string()).default([]),
+      expire: duration.default('24h'),
+      /** Only approvals signed with an SSH key listed in policies/allowed_signers (with the role) count. */
+      signatures: z.boolean().default(false),
+    })
     .prefault({}),
   backup: z.strictObject({ enabled: z.boolean().default(true), paths: z.array(z.string()).default([]), keep: z.number().int().min(1).default(10) }).prefault({}),
   watch: duration.default('15m'),
   monitoringUrl: z.string().optional(),
+  /** `pilot` runs the Go/No-Go gate (`pilot gate`) before the first traffic shift and refuses on NO-GO. */
+  gate: z.boolean().default(false),
   /** The final promotion step waits for the release's attestation and refuses an unverified one. */
   requireAttestation: z.boolean().default(false),
   /** Run the migrate step here (when `migrations` is configured), optionally with this environment's database URL variable. */
