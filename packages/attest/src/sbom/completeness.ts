@@ -37,10 +37,10 @@ export async function listProdDependencies(root: string, pkg: string, signal?: A
   return [...found.values()];
 }
 
-// An optional dependency for another platform (esbuild's @esbuild/darwin-arm64 on Linux) is listed but never installed.
+// An optional dependency for another platform (esbuild's @esbuild/darwin-arm64 on Linux) is listed, with a path
+// where it would be, but never installed: only what is on disk ships.
 function childrenOf(node: PnpmNode): Record<string, PnpmNode> {
-  const installed = Object.entries(node.optionalDependencies ?? {}).filter(([, sub]) => sub.path && existsSync(sub.path));
-  return { ...node.dependencies, ...Object.fromEntries(installed) };
+  return Object.fromEntries(Object.entries({ ...node.dependencies, ...node.optionalDependencies }).filter(([, sub]) => !sub.path || existsSync(sub.path)));
 }
 
 interface CdxComponent {
