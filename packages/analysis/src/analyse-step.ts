@@ -1,5 +1,6 @@
 import { type EnvContext, type Logger, type Release, type TargetDriver, formatDuration } from '@pilot/core';
 import { type JudgeOptions, type Judgement, judgeCanary } from './judge/judge.ts';
+import { type Evidence, type SequentialOptions, addLook, evidenceFor, judgeEvidence, newEvidence } from './judge/sequential/sequential-judge.ts';
 import { type Finding, type Sample, percentile } from './rules/evaluate.ts';
 import { loadRuleSets } from './rules/rules.ts';
 import { Watch } from './watch.ts';
@@ -8,6 +9,17 @@ import { Watch } from './watch.ts';
 export interface Verdict {
   decision: 'continue' | 'promote' | 'rollback' | 'inconclusive';
   reasons: Record<string, unknown>[];
+}
+
+/** The sequential judge: its options, the deployment's evidence so far (from the journal), and where each look's evidence goes. */
+export interface SequentialJudge extends SequentialOptions {
+  kind: 'sequential';
+  /** Evidence of earlier steps or of the run before a kill (journalled); ignored unless it is for this candidate and stable. */
+  evidence?: unknown;
+  /** Called after every look that added requests, before its verdict acts: the orchestrator journals it. */
+  onEvidence?: (evidence: Evidence) => Promise<void>;
+  /** Requests per side this step needs before its window may pass (default 10); fewer: inconclusive. */
+  minSamples?: number;
 }
 
 export interface AnalyseStepOptions {
@@ -25,7 +37,7 @@ export interface AnalyseStepOptions {
   rules?: string[];
   target?: TargetDriver;
   log: Logger;
-  judge?: JudgeOptions;
+  judge?: JudgeOptions | SequentialJudge;
 }
 
 /**
@@ -36,12 +48,24 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
   const rules = await loadRuleSets(o.root, o.rules ?? o.ctx.env.rules);
   const watch = new Watch({ ctx: o.ctx, rules, probeUrl: o.candidateUrl, subject: o.candidate.version });
   const end = Date.now() + o.holdMs;
+  const sequential = o.judge && 'kind' in o.judge && o.judge.kind === 'sequential' && judged(o) ? o.judge : undefined;
+  let evidence = sequential && o.stable ? (evidenceFor(sequential.evidence, o.candidate.version, o.stable.version) ?? newEvidence(o.candidate.version, o.stable.version)) : undefined;
+  const stepStart = evidence ? { stable: evidence.sides.stable.requests, candidate: evidence.sides.candidate.requests } : undefined;
   let last: Finding[] = [];
   for (;;) {
     const { findings } = await watch.tick();
     last = findings;
     const critical = findings.filter((f) => f.breached && f.severity === 'critical');
     if (critical.length) return { decision: 'rollback', reasons: critical.map(reasonOf) };
+    if (sequential && evidence) {
+      evidence = await lookAgain(o, sequential, watch, evidence);
+      const judgement = judgeEvidence(evidence, sequential);
+      if (judgement.decision === 'fail') {
+        o.log.logMetrics('analysis.judge', { step: o.step.name, judge: 'sequential', decision: 'fail', looks: evidence.looks, stableSamples: judgement.samples.stable, candidateSamples: judgement.samples.candidate });
+        o.log.progressDone();
+        return verdictOf(judgement);
+      }
+    }
     for (const warning of findings.filter((f) => f.breached && f.severity === 'warning')) {
       o.log.warn('analysis.warning', `${warning.rule}: ${warning.observed} against ${warning.threshold} (${warning.window})`, reasonOf(warning));
     }
@@ -51,13 +75,42 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
     await sleep(Math.min(o.intervalMs, left), o.signal);
   }
   o.log.progressDone();
-  const weight = o.step.weight ?? 0;
-  if (o.phase !== 'canary' || !o.stable || weight <= 0 || weight >= 100 || o.ctx.env.target.kind !== 'local') {
-    return { decision: 'continue', reasons: last.filter((f) => !f.noData).map(reasonOf) };
-  }
-  const judgement = judgeCanary(watch.samplesOf(o.stable.version), watch.samplesOf(o.candidate.version), o.judge);
+  if (!judged(o) || !o.stable) return { decision: 'continue', reasons: last.filter((f) => !f.noData).map(reasonOf) };
+  if (sequential && evidence && stepStart) return endOfWindow(o, sequential, evidence, stepStart);
+  const judgement = judgeCanary(watch.samplesOf(o.stable.version), watch.samplesOf(o.candidate.version), o.judge as JudgeOptions | undefined);
   o.log.logMetrics('analysis.judge', { step: o.step.name, decision: judgement.decision, score: judgement.score, stableSamples: judgement.samples.stable, candidateSamples: judgement.samples.candidate });
   return verdictOf(judgement);
+}
+
+// A canary step with traffic on both sides, where the router sees each request: the judge compares candidate and stable.
+function judged(o: AnalyseStepOptions): boolean {
+  const weight = o.step.weight ?? 0;
+  return o.phase === 'canary' && Boolean(o.stable) && weight > 0 && weight < 100 && o.ctx.env.target.kind === 'local';
+}
+
+// One look: the requests that ended since the previous one, on each side; journalled (onEvidence) before it is acted on.
+async function lookAgain(o: AnalyseStepOptions, judge: SequentialJudge, watch: Watch, evidence: Evidence): Promise<Evidence> {
+  const until = watch.samplesUntil;
+  if (until === undefined || !o.stable) return evidence;
+  const fresh = (version: string) => watch.samplesOf(version).filter((s) => s[0] >= evidence.cursor && s[0] < until);
+  const stable = fresh(o.stable.version);
+  const candidate = fresh(o.candidate.version);
+  if (!stable.length && !candidate.length) return evidence;
+  const next = addLook(evidence, stable, candidate, judge, until);
+  await judge.onEvidence?.(next);
+  return next;
+}
+
+// The window passed without a rejection: continue once this step saw enough requests on each side, else inconclusive.
+function endOfWindow(o: AnalyseStepOptions, judge: SequentialJudge, evidence: Evidence, start: { stable: number; candidate: number }): Verdict {
+  const judgement = judgeEvidence(evidence, judge);
+  const minSamples = judge.minSamples ?? 10;
+  const seen = { stable: evidence.sides.stable.requests - start.stable, candidate: evidence.sides.candidate.requests - start.candidate };
+  o.log.logMetrics('analysis.judge', { step: o.step.name, judge: 'sequential', decision: judgement.decision, looks: evidence.looks, stableSamples: seen.stable, candidateSamples: seen.candidate });
+  if (seen.stable >= minSamples && seen.candidate >= minSamples) return verdictOf(judgement);
+  const short = [seen.candidate < minSamples && `${seen.candidate} candidate`, seen.stable < minSamples && `${seen.stable} stable`].filter(Boolean);
+  const detail = `${short.join(' and ')} requests in ${o.step.name}, at least ${minSamples}${short.length > 1 ? ' each' : ''} needed`;
+  return { decision: 'inconclusive', reasons: [{ metric: 'error_rate', result: 'nodata', stable: seen.stable, candidate: seen.candidate, test: 'no-data policy', threshold: `≥ ${minSamples} requests per side in each step`, detail }] };
 }
 
 /** The step's verdict from the judge's comparison: each metric a reason, with its own sentence in `detail`. */

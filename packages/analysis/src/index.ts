@@ -6,6 +6,7 @@ export { evaluateRules, percentile, type Finding, type Observation, type Sample 
 export { judgeCanary, type Judgement, type JudgeOptions } from './judge/judge.ts';
 export { mannWhitneyGreater } from './judge/tests.ts';
 export { twoProportionGreater } from './judge/two-proportion.ts';
-export { analyseStep, reasonOf, verdictOf, type Verdict, type AnalyseStepOptions } from './analyse-step.ts';
+export { addLook, judgeEvidence, newEvidence, sequentialAlphas, type Evidence, type SequentialOptions } from './judge/sequential/sequential-judge.ts';
+export { analyseStep, reasonOf, verdictOf, type Verdict, type AnalyseStepOptions, type SequentialJudge } from './analyse-step.ts';
 export { Watch, type WatchOptions } from './watch.ts';
 export { runMonitor, type MonitorOptions, type MonitorSummary } from './monitor.ts';

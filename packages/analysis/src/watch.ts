@@ -35,6 +35,7 @@ export class Watch {
   readonly #router?: RouterClient;
   readonly #usage = new ProcessUsage();
   #routerSamples: SamplesResponse['releases'] = {};
+  #routerNow?: number;
 
   constructor(o: WatchOptions) {
     this.#o = o;
@@ -50,6 +51,7 @@ export class Watch {
       const since = this.#o.since ?? this.started;
       const data = await this.#router.get<SamplesResponse>(`/admin/samples?since=${since}`).catch(() => undefined);
       this.#routerSamples = data?.releases ?? {};
+      this.#routerNow = data?.now;
       observation.samples = this.samplesOf(this.#o.subject);
       const status = await this.#router.get<{ releases: { version: string; pid?: number }[]; stable: { version: string } | null }>('/admin/status').catch(() => undefined);
       const subject = this.#o.subject ?? status?.stable?.version;
@@ -67,6 +69,11 @@ export class Watch {
       }
     }
     return { findings: evaluateRules(this.#o.rules, observation), observation };
+  }
+
+  /** The router's clock when it answered the last tick's samples (undefined when it did not answer): every request that ended before it is in them. */
+  get samplesUntil(): number | undefined {
+    return this.#routerNow;
   }
 
   /** Router samples of one release (or all) from the last tick. */

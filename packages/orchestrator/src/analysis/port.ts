@@ -35,5 +35,9 @@ export interface AnalysisPort {
     holdMs: number;
     intervalMs: number;
     signal: AbortSignal;
+    /** The sequential judge's evidence so far in this deployment (journalled; opaque here): earlier steps', or the killed run's. */
+    evidence?: Record<string, unknown>;
+    /** Called with the evidence after each look, before its verdict acts, so the journal has it if the run is killed. */
+    onEvidence?: (evidence: Record<string, unknown>) => Promise<void>;
   }): Promise<Verdict>;
 }

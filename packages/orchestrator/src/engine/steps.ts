@@ -8,7 +8,7 @@ import { runBackup } from '../wiring/backup.ts';
 import { applyMigrations, lintBeforeTag, migrationsEnabled } from '../wiring/migrate.ts';
 import type { StepSpec } from './plan.ts';
 import type { DeployRun } from './run.ts';
-import { VerdictRollback } from './state.ts';
+import { type RunState, VerdictRollback } from './state.ts';
 import { baseUrlOf, candidateUrlOf } from './urls.ts';
 
 export interface StepOutcome {
@@ -125,6 +125,9 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
       }
       const started = Date.now();
       const phase = step.kind === 'watch' ? 'watch' : step.weight === 0 ? 'pre-promotion' : 'canary';
+      // The sequential judge's evidence lives in the run's state: carried from step to step, journalled after each look
+      // (a `state` field, so resume rebuilds it from the journal and continues with it rather than from zero).
+      const carried = state as RunState & { judge?: Record<string, unknown> };
       const verdict = await run.analysis.analyse({
         phase,
         step,
@@ -135,6 +138,11 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
         holdMs: step.holdMs!,
         intervalMs: intervalOf(run),
         signal: run.signal,
+        evidence: carried.judge,
+        onEvidence: async (evidence) => {
+          carried.judge = evidence;
+          await runner.journal('analysis.evidence', { step: step.name, state: { judge: evidence } });
+        },
       });
       run.waitedMs += Math.min(Date.now() - started, step.holdMs!);
       // A window cut short by Ctrl-C judged only part of its time: that is an interruption, never a pass.

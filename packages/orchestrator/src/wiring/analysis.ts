@@ -1,4 +1,4 @@
-import { analyseStep, describeSmokeFailures, runSmokeTests } from '@pilot/analysis';
+import { type Evidence, analyseStep, describeSmokeFailures, runSmokeTests } from '@pilot/analysis';
 import { type EnvContext, type Logger, type TargetDriver, parseDuration } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 
@@ -21,6 +21,13 @@ export function createDefaultAnalysis(ctx: EnvContext, log: Logger, target: Targ
       log.progressDone();
       return { passed: outcome.passed, failures: describeSmokeFailures(outcome.results), results: outcome.results as unknown as Record<string, unknown>[] };
     },
-    analyse: (o) => analyseStep({ ...o, root: ctx.root, ctx, rules: ctx.env.rules, target, log }),
+    analyse: ({ evidence, onEvidence, ...o }) => {
+      const { kind, alpha } = ctx.config.judge;
+      const judge =
+        kind === 'sequential'
+          ? { kind, alpha, evidence, onEvidence: onEvidence && ((e: Evidence) => onEvidence(e as unknown as Record<string, unknown>)) }
+          : { confidence: 1 - alpha };
+      return analyseStep({ ...o, root: ctx.root, ctx, rules: ctx.env.rules, target, log, judge });
+    },
   };
 }
