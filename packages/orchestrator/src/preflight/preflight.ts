@@ -6,7 +6,7 @@ import { type EnvContext, RefusedError, describeFreeze, describeHolder, readFree
 import { execa } from 'execa';
 import { routerDirOf, routerRunning } from '@pilot/router';
 import { dirtyPaths } from '../git/git.ts';
-import { checkApprovals } from '../state/approvals.ts';
+import { checkApprovals, releaseDigest, signatureContext } from '../state/approvals.ts';
 import { readHistory, wasPromoted } from '../state/history.ts';
 import { listensOn } from './port-owner.ts';
 import { describeWindows, insideDeployWindow } from './windows.ts';
@@ -102,7 +102,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
 
   const approvals = ctx.env.approvals;
   if (approvals.count > 0 || approvals.roles.length > 0) {
-    const check = await checkApprovals(ctx.paths.root, ctx.envName, o.version, approvals);
+    const check = await checkApprovals(ctx.paths.root, ctx.envName, o.version, approvals, Date.now(), signatureContext(ctx, await releaseDigest(ctx, o.version)));
     add({ name: 'approvals', ok: check.ok, detail: check.ok ? `approved by ${check.valid.map((a) => a.approver).join(', ')}` : `needs ${check.missing.join(' and ')}`, fix: `\`pnpm pilot approve --env ${ctx.envName} --release ${o.version} [--role R]\` by the approvers` });
   }
 

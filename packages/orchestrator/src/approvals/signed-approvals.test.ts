@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readJournal } from '@pilot/core';
+import { execa } from 'execa';
+import { type Approval, approvalsPath, checkApprovals, recordApproval } from '../state/approvals.ts';
+import { FIXTURES, PILOT as PILOT_SCRIPT, makeRepo, runScript } from '../testing/repo.ts';
+
+const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
+const noSshKeygen = spawnSync('sh', ['-c', 'command -v ssh-keygen'], { stdio: 'ignore' }).status !== 0 && 'ssh-keygen is not installed (Debian openssh-client)';
+const PRODUCTION = { approvals: { count: 1, roles: ['tech'], signatures: true, expire: '24h' } };
+
+test('signed approvals: a valid one counts; an unlisted key, a wrong role, no key, another release, an expired and a tampered one do not — each says why', { skip: noSshKeygen }, async (t) => {
+  const repo = await makeRepo({ extraEnvs: { production: PRODUCTION } });
+  t.after(() => repo.cleanup());
+  const key = async (name: string) => {
+    const file = join(repo.root, '..', name);
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+    return { file, pub: (await readFile(`${file}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ') };
+  };
+  const [alice, bob, carol] = [await key('alice'), await key('bob'), await key('carol')];
+  const signers = [`alice@example.com namespaces="pilot-approval" ${alice.pub} roles=tech,business`, `carol@example.com namespaces="pilot-approval" ${carol.pub} roles=business`];
+  await writeFile(join(repo.root, 'policies', 'allowed_signers'), `# approvers\n${signers.join('\n')}\n`);
+  await execa('git', ['add', 'policies/allowed_signers'], { cwd: repo.root });
+  await execa('git', ['commit', '-qm', 'approvers'], { cwd: repo.root });
+  const staged = await runScript(PILOT, ['--json'], repo.root);
+  assert.equal(staged.code, 0, staged.all);
+  const version: string = JSON.parse(staged.stdout).release.version;
+  const approve = (...args: string[]) => runScript(PILOT_SCRIPT, ['approve', '--env', 'production', '--release', version, '--role', 'tech', ...args], repo.root, { SSH_AUTH_SOCK: '' });
+
+  const unlisted = await approve('--key', bob.file);
+  assert.equal(unlisted.code, 3, unlisted.all);
+  assert.match(unlisted.stderr, /your key is not in policies\/allowed_signers, so its approval would not count/);
+  const wrongRole = await approve('--key', carol.file);
+  assert.equal(wrongRole.code, 3, wrongRole.all);
+  assert.match(wrongRole.stderr, /carol@example\.com does not hold role tech in policies\/allowed_signers \(holds: business\)/);
+  const unsigned = await approve('--as', 'someone');
+  assert.equal(unsigned.code, 2, unsigned.all);
+  assert.match(unsigned.stderr, /no signing key — pass --key/);
+  assert.equal((await readJournal(approvalsPath(join(repo.root, '.pilot'), 'production'))).entries.length, 0, 'nothing recorded for a refused approval');
+
+  const valid = await approve('--key', alice.file);
+  assert.equal(valid.code, 0, valid.all);
+  assert.match(valid.stdout, new RegExp(`approved ${version} for production as alice@example.com \\(tech\\), signed, verified against policies/allowed_signers — approvals complete`));
+  assert.doesNotMatch(valid.all, /BEGIN SSH SIGNATURE/);
+
+  const state = join(repo.root, '.pilot');
+  const required = PRODUCTION.approvals;
+  const digest = JSON.parse(await readFile(join(state, 'releases', version, 'manifest.json'), 'utf8')).digest as string;
+  const sig = { service: 'svc', digest, allowedSigners: join(repo.root, 'policies', 'allowed_signers') };
+  const ok = await checkApprovals(state, 'production', version, required, Date.now(), sig);
+  assert.equal(ok.ok, true, ok.missing.join('; '));
+  assert.equal(ok.verdicts[0].signer, 'alice@example.com');
+
+  const [signed] = (await readJournal(approvalsPath(state, 'production'))).entries as unknown as Approval[];
+  const reasonFor = async (release: string, approval: Omit<Approval, 'ts'>, now = Date.now()) => {
+    await writeFile(approvalsPath(state, 'production'), '');
+    await recordApproval(state, approval);
+    const check = await checkApprovals(state, 'production', release, required, now, { ...sig, digest: release === version ? digest : `sha256:${'0'.repeat(64)}` });
+    assert.equal(check.ok, false);
+    return check.verdicts[0].reason;
+  };
+  const { ts: _ts, ...record } = signed;
+  const other = 'v2-0123456789ab';
+  assert.match(String(await reasonFor(other, { ...record, release: other })), new RegExp(`signed for svc ${version} on production, not svc ${other} on production`));
+  assert.match(String(await reasonFor(version, record, Date.now() + 25 * 3600_000)), /it expired at /);
+  const later = record.statement!.replace(/^expires: .*$/m, 'expires: 2099-01-01T00:00:00.000Z');
+  assert.match(String(await reasonFor(version, { ...record, statement: later })), /the signature of alice@example\.com does not match the statement \(altered after signing\)/);
+  assert.match(String(await reasonFor(version, { ...record, role: 'business' })), /its record does not match its signed statement/);
+});
