@@ -55,7 +55,11 @@ test('a lock timeout caused by an open transaction is retried with back-off and 
   const blocker = await session(repo.url);
   t.after(() => blocker.end());
   await blocker.query('BEGIN; LOCK TABLE users IN ACCESS SHARE MODE');
-  const released = new Promise((resolve) => setTimeout(resolve, 700)).then(() => blocker.query('ROLLBACK'));
+  // Released once the first lock timeout was retried (not after a fixed time: the verified dump before it may take longer on a busy host).
+  const released = (async () => {
+    for (const until = Date.now() + 30_000; !repo.lines.some((l) => l.event === 'migration.retry') && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    await blocker.query('ROLLBACK');
+  })();
   const result = await safeMigrate(repo.options);
   await released;
   assert.deepEqual(result.applied, ['002_note.sql']);
