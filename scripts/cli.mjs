@@ -17,5 +17,10 @@ const outputs = await compiled({
   entries: scripts.map((script) => `${root}scripts/${script}`),
   cacheDir: `${root}node_modules/.cache/pilot/cli`,
   stamps: [`${root}pnpm-lock.yaml`, `${root}node_modules/.modules.yaml`],
+}).catch((error) => {
+  // esbuild's errors name file, line and column: say those, not a stack trace of the compiler.
+  const where = (error.errors ?? []).slice(0, 5).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ''}${e.text}`);
+  process.stderr.write(`scripts/cli.mjs: Pilot's scripts do not compile — fix the source named below\n${where.join('\n') || `  ${error.message}`}\n`);
+  process.exit(1);
 });
 await import(pathToFileURL(outputs[index]).href);
