@@ -1,6 +1,7 @@
 #!/usr/bin/env tsx
 // `pnpm attest` — SBOMs, provenance and signatures for a release; cosign-style verbs for single files.
 import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ExitCode, type Logger, UsageError, defineCommand, learnSecrets, loadConfig, runCli } from '@pilot/core';
 import {
   attestRelease,
@@ -39,7 +40,7 @@ const attest = defineCommand({
   flags: {
     release,
     key: { type: 'string', placeholder: 'FILE', description: 'cosign-format private key (default: attest.key); password from COSIGN_PASSWORD' },
-    keyless: { type: 'boolean', description: 'sign keylessly through cosign (OIDC, CI only)' },
+    keyless: { type: 'boolean', description: 'sign keylessly with sigstore-js: Fulcio certificate for the CI OIDC token, Rekor entry (attest.signer "cosign": through cosign)' },
     'no-wait': { type: 'boolean', description: 'refuse (exit 3) instead of waiting when another run attests the same release' },
   },
   examples: ['pnpm attest', 'COSIGN_PASSWORD=… pnpm attest --release v42 --key cosign.key', 'pnpm attest verify --release v42 --key cosign.pub'],
@@ -67,20 +68,36 @@ async function tellAttestationFailed(cwd: string, envName: string, version: stri
 
 const verify = defineCommand({
   name: 'attest verify',
-  summary: 're-hash the archive and the attestation files, verify signature, bundle and DSSE provenance; exit 1 naming what failed',
-  usage: ['attest verify [--release V] [--key PUB]'],
-  flags: { release, key: { type: 'string', placeholder: 'PUB', description: 'public key to verify with (default: the one recorded in the attestation — integrity only)' } },
+  summary: 're-hash the archive and the attestation files, verify signature, bundle and DSSE provenance (keyless: identity, Rekor entry); exit 1 naming what failed',
+  usage: ['attest verify [--release V] [--key PUB] [--certificate-identity S --certificate-oidc-issuer I] [--trusted-root F]'],
+  flags: {
+    release,
+    key: { type: 'string', placeholder: 'PUB', description: 'public key to verify with (default: the one recorded in the attestation — integrity only)' },
+    'certificate-identity': { type: 'string', placeholder: 'S', description: 'keyless: the signer’s certificate subject (default: attest.identity.subject)' },
+    'certificate-oidc-issuer': { type: 'string', placeholder: 'I', description: 'keyless: the signer’s OIDC issuer (default: attest.identity.issuer)' },
+    'trusted-root': { type: 'string', placeholder: 'F', description: 'keyless: Sigstore trusted_root.json (default: attest.sigstore.trustedRoot, else the public-good root shipped with sigstore-js)' },
+  },
   async run({ flags, cwd, env, log, result }) {
     const { config, root } = await loadConfig(cwd);
     learnSecrets(log, config, env);
     const version = flags.release ?? (await newestRelease(root));
     if (!version) throw new UsageError('attest verify: no release found under .pilot/releases — pass --release V');
-    const r = await verifyAttestation({ root, version, publicKey: flags.key });
+    const identity = identityFrom(flags['certificate-identity'], flags['certificate-oidc-issuer'], config.attest.identity);
+    const trustedRoot = flags['trusted-root'] ?? (config.attest.sigstore.trustedRoot ? resolve(root, config.attest.sigstore.trustedRoot) : undefined);
+    const r = await verifyAttestation({ root, version, publicKey: flags.key, identity, trustedRoot });
     const note = r.keySource === 'manifest' ? '\n  (verified with the key recorded in the attestation; pass --key cosign.pub to check who signed)' : '';
     result(r, r.ok ? `✓ release ${version}: ${r.checked.join('; ')}${note}` : `✗ release ${version}:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
     return r.ok ? ExitCode.ok : ExitCode.failed;
   },
 });
+
+/** The keyless identity to enforce: both flags, or attest.identity; one flag alone is bad input. */
+function identityFrom(subject: string | undefined, issuer: string | undefined, configured?: { issuer: string; subject: string }) {
+  if (!subject !== !issuer) {
+    throw new UsageError(`attest verify: ${subject ? '--certificate-oidc-issuer' : '--certificate-identity'} is missing — pass both --certificate-identity and --certificate-oidc-issuer, or neither (attest.identity in pilot.config.ts is used)`);
+  }
+  return subject && issuer ? { subject, issuer } : configured;
+}
 
 const signBlobCommand = defineCommand({
   name: 'attest sign-blob',

@@ -96,8 +96,8 @@ async function attestLocked(o: AttestOptions, attestationsRoot: string): Promise
       byproducts: Object.entries(files).map(([name, text]) => ({ name, sha256: sha256(text).slice(7) })),
       env,
     });
-    o.log.info('attest.sign', key || keyless ? `signing release ${release.version} (${keyless ? 'keyless, cosign' : `${o.config.attest.signer} signer, key ${key}`})` : `no key: release ${release.version} stays unsigned`);
-    const signed = await signRelease({ archive: release.archive, statement: Buffer.from(JSON.stringify(statement)), key, keyless, signer: o.config.attest.signer, password: o.password, work: join(stage, '.work'), env, signal: o.signal });
+    o.log.info('attest.sign', key || keyless ? `signing release ${release.version} (${keyless ? `keyless, ${o.config.attest.signer === 'cosign' ? 'cosign' : 'sigstore-js'}` : `${o.config.attest.signer} signer, key ${key}`})` : `no key: release ${release.version} stays unsigned`);
+    const signed = await signRelease({ archive: release.archive, statement: Buffer.from(JSON.stringify(statement)), key, keyless, signer: o.config.attest.signer, sigstore: o.config.attest.sigstore, onToken: (token) => o.log.redactor.add([token]), password: o.password, work: join(stage, '.work'), env, signal: o.signal });
     Object.assign(files, signed.files);
     await rm(join(stage, '.work'), { recursive: true, force: true });
     for (const [name, text] of Object.entries(files)) await writeFile(join(stage, name), text);

@@ -11,7 +11,7 @@ export interface AttestationManifest {
   version: string;
   status: AttestationStatus;
   release: { archive: string; digest: string; commit: string };
-  signer: { kind: 'builtin' | 'cosign' | 'cosign-keyless' | 'none'; cosignVersion?: string };
+  signer: { kind: 'builtin' | 'cosign' | 'cosign-keyless' | 'sigstore-keyless' | 'none'; cosignVersion?: string };
   /** PEM of the signing public key (key signing), and its fingerprint (sha256 of the DER). */
   publicKey?: string;
   publicKeyFingerprint?: string;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cosignSignBlob } from '../cosign/cosign.ts';
+import { signKeyless } from '../keyless/sign-keyless.ts';
 import { signBlob } from '../sign/blob.ts';
 import { createBundle } from '../sign/bundle.ts';
 import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from '../sign/dsse.ts';
@@ -14,6 +15,10 @@ export interface SignReleaseOptions {
   key?: string;
   keyless: boolean;
   signer: 'builtin' | 'cosign';
+  /** Fulcio and Rekor for keyless signing (default: the public-good instances). */
+  sigstore?: { fulcioUrl?: string; rekorUrl?: string };
+  /** Told the CI's OIDC token, so it is masked in every log line. */
+  onToken?: (token: string) => void;
   password?: string;
   /** Scratch folder for cosign's output. */
   work: string;
@@ -26,14 +31,25 @@ export interface SignedRelease {
   signer: AttestationManifest['signer'];
   publicKey?: string;
   publicKeyFingerprint?: string;
-  /** release.sig, release.bundle.json (when signed) and provenance.intoto.jsonl. */
+  /** release.sig, release.bundle.json (when signed), provenance.intoto.jsonl, and provenance.bundle.json (keyless). */
   files: Record<string, string>;
 }
 
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
 
-/** Signs the archive and the provenance: built-in or cosign with a key, cosign keyless, or leaves both unsigned. */
+/** Signs the archive and the provenance: built-in or cosign with a key, keyless (sigstore-js, or cosign), or leaves both unsigned. */
 export async function signRelease(o: SignReleaseOptions): Promise<SignedRelease> {
+  if (o.keyless && o.signer !== 'cosign') {
+    const signed = await signKeyless({ archive: await readFile(o.archive), statement: o.statement, ...o.sigstore, env: o.env, onToken: o.onToken });
+    const message = signed.archiveBundle.messageSignature as { signature: string };
+    const envelope = signed.provenanceBundle.dsseEnvelope as DsseEnvelope;
+    const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+    return {
+      status: 'signed',
+      signer: { kind: 'sigstore-keyless' },
+      files: { 'release.sig': `${message.signature}\n`, 'release.bundle.json': json(signed.archiveBundle), 'provenance.intoto.jsonl': line(envelope), 'provenance.bundle.json': json(signed.provenanceBundle) },
+    };
+  }
   if (o.keyless) {
     const bundle = join(o.work, 'release.bundle.json');
     const signed = await cosignSignBlob({ file: o.archive, bundle, env: o.env, signal: o.signal });

@@ -1,8 +1,10 @@
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stateDir, statePaths } from '@pilot/core';
+import { loadTrustedRoot } from '../keyless/trusted-root.ts';
+import { type KeylessIdentity, verifyArchiveBundle, verifyProvenanceBundle } from '../keyless/verify-keyless.ts';
 import { checkAttestation } from '../provenance/check-attestation.ts';
 import { verifyBlob } from '../sign/blob.ts';
 import { checkBundle } from '../sign/bundle.ts';
@@ -21,10 +23,24 @@ export interface VerifyResult {
   /** Which key verified: the one passed, or the one recorded in the manifest (integrity only, not identity). */
   keySource?: 'flag' | 'manifest';
   publicKeyFingerprint?: string;
+  /** Keyless: who signed (from the Fulcio certificate) and the trusted root it was checked against. */
+  signerIdentity?: KeylessIdentity;
+  trustedRoot?: string;
+}
+
+export interface VerifyOptions {
+  root: string;
+  version: string;
+  publicKey?: string;
+  /** Keyless: the identity that must have signed (attest.identity). */
+  identity?: KeylessIdentity;
+  /** Keyless: a trusted_root.json (default: the public-good root shipped with @sigstore/tuf). */
+  trustedRoot?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Re-hashes the archive and every attestation file, and verifies the signature, the bundle and the DSSE provenance. */
-export async function verifyAttestation(o: { root: string; version: string; publicKey?: string; env?: NodeJS.ProcessEnv }): Promise<VerifyResult> {
+export async function verifyAttestation(o: VerifyOptions): Promise<VerifyResult> {
   const paths = statePaths(stateDir(o.root, o.env));
   const dir = paths.attestations(o.version);
   const result: VerifyResult = { ok: false, version: o.version, problems: [], checked: [] };
@@ -49,7 +65,10 @@ export async function verifyAttestation(o: { root: string; version: string; publ
   if (!result.problems.length) result.checked.push(`${Object.keys(manifest.files).length} attestation files match the manifest`);
   if (manifest.status !== 'signed') result.problems.push('the attestation is unsigned — sign it: `pnpm attest keygen`, set attest.key in pilot.config.ts and COSIGN_PASSWORD, then `pnpm attest`');
   else if (manifest.signer.kind === 'cosign-keyless') result.problems.push('keyless signatures are checked by cosign against the signer identity: `cosign verify-blob --bundle release.bundle.json --certificate-identity-regexp … --certificate-oidc-issuer … <archive>`');
-  else if (archiveDigest) await checkSignatures(result, { dir, archive, manifest, publicKey: o.publicKey });
+  else if (o.identity && manifest.signer.kind !== 'sigstore-keyless') result.problems.push(`signed by ${manifest.signer.kind} (${manifest.publicKeyFingerprint ?? 'no key recorded'}), but a keyless signature by ${o.identity.subject} (issuer ${o.identity.issuer}) is required — attest it with attest.keyless in CI`);
+  else if (manifest.signer.kind === 'sigstore-keyless') {
+    if (archiveDigest) await checkKeyless(result, { dir, archive, identity: o.identity, trustedRoot: o.trustedRoot });
+  } else if (archiveDigest) await checkSignatures(result, { dir, archive, manifest, publicKey: o.publicKey });
   result.ok = result.problems.length === 0;
   return result;
 }
@@ -80,4 +99,27 @@ async function checkSignatures(result: VerifyResult, o: { dir: string; archive: 
   const dsse = checkAttestation((await read('provenance.intoto.jsonl')) ?? '', data, key);
   if (dsse.problem) result.problems.push(`provenance.intoto.jsonl: ${dsse.problem}`);
   else result.checked.push('provenance.intoto.jsonl (DSSE, subject = archive)');
+}
+
+const readJson = async (file: string): Promise<unknown> => {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+/** Keyless: both bundles against the trusted root (signature, certificate chain, Rekor entry), the identity, and the provenance subject = the archive. */
+async function checkKeyless(result: VerifyResult, o: { dir: string; archive: string; identity?: KeylessIdentity; trustedRoot?: string }): Promise<void> {
+  const trust = await loadTrustedRoot(o.trustedRoot);
+  result.trustedRoot = trust.source;
+  const data = await readFile(o.archive);
+  const archive = verifyArchiveBundle(await readJson(join(o.dir, 'release.bundle.json')), data, trust.material, o.identity);
+  result.signerIdentity = archive.signer;
+  if (archive.problem) result.problems.push(`release.bundle.json: ${archive.problem}`);
+  else result.checked.push(`release.bundle.json (keyless signature, Rekor entry, signed by ${o.identity?.subject} via ${o.identity?.issuer})`);
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  const provenance = verifyProvenanceBundle(await readJson(join(o.dir, 'provenance.bundle.json')), sha256, trust.material, o.identity);
+  if (provenance.problem) result.problems.push(`provenance.bundle.json: ${provenance.problem}`);
+  else result.checked.push('provenance.bundle.json (DSSE, Rekor entry, same identity, subject = archive)');
 }

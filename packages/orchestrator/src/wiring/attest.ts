@@ -28,19 +28,23 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
 
 /**
  * The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it against
- * the pinned `attest.publicKey` — the manifest's own key would only prove the files are intact, not who signed them.
+ * the pinned signer — `attest.publicKey`, or for keyless `attest.identity` (issuer and subject of the Fulcio certificate,
+ * Rekor entry, provenance subject = the archive) — the manifest's own key would only prove the files are intact.
  * Returns the problems, none when verified.
  */
 export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
-  const pinned = ctx.config.attest.publicKey;
-  if (!pinned) return ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'];
+  const { keyless, identity, publicKey: pinned, sigstore } = ctx.config.attest;
+  if (keyless && !identity) return ['attest.identity is not set in pilot.config.ts — pin who must sign keylessly: { issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/ORG/REPO/.github/workflows/WORKFLOW.yml@refs/heads/main" }'];
+  if (!keyless && !pinned) return ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'];
   const { attestRelease, verifyAttestation } = await attest();
   try {
     await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
   } catch (error) {
     return [`attesting ${version} failed: ${error instanceof Error ? error.message : String(error)}`];
   }
-  const verified = await verifyAttestation({ root: ctx.root, version, publicKey: resolve(ctx.root, pinned) });
+  const verified = keyless
+    ? await verifyAttestation({ root: ctx.root, version, identity, trustedRoot: sigstore.trustedRoot ? resolve(ctx.root, sigstore.trustedRoot) : undefined })
+    : await verifyAttestation({ root: ctx.root, version, publicKey: resolve(ctx.root, pinned!) });
   if (verified.ok) log.info('attestation.verified', `attestation of ${version} verified`, {});
   return verified.problems;
 }
