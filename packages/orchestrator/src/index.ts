@@ -19,3 +19,4 @@ export { listDeployments, findOpenDeployment } from './state/deployments.ts';
 export { useAnalysis } from './engine/setup.ts';
 export { runDemo, formatDemo, type DemoResult } from './demo/demo.ts';
 export { notifyOnce } from './wiring/notify.ts';
+export { writeLcmExport, type LcmExportResult } from './export/lcm-export.ts';

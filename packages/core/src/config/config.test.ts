@@ -111,10 +111,10 @@ test('--help prints usage and flags and exits 0, for the command and its subcomm
   assert.match(sub.stdout, /--env E +environment/);
 });
 
-test('commands not built yet say so and exit 2', async (t) => {
-  const run = runScript('lcm-export', [], { cwd: await repoWith(t, VALID) });
+test('a bad flag value exits 2 naming the flag, the value and the fix (lcm-export --since)', async (t) => {
+  const run = runScript('lcm-export', ['--since', 'last week'], { cwd: await repoWith(t, VALID) });
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /lcm-export is not built yet/);
+  assert.match(run.stderr, /--since "last week" is not a date or a duration — use e\.g\. 2026-11-01/);
 });
 
 test('a stale lock (holder killed) is reported as interrupted by `pilot lock status`, released only with --force', async (t) => {

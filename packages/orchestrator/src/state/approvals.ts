@@ -114,7 +114,7 @@ export async function checkApprovals(state: string, env: string, release: string
     if (entry.signature) {
       verdicts.push(sig ? await verifySignedApproval(entry, env, release, sig, now) : { approval: entry, counts: false, signed: true, reason: 'signature not checked' });
     } else if (now - Date.parse(entry.ts) > ttl) {
-      continue;
+      // An unsigned approval past approvals.expire is simply over.
     } else if (required.signatures) {
       verdicts.push({ approval: entry, counts: false, signed: false, reason: `unsigned — ${env} requires approvals signed with a key in policies/allowed_signers (\`pnpm pilot approve --key …\`)` });
     } else {
