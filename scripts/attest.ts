@@ -1,5 +1,6 @@
 #!/usr/bin/env tsx
 // `pnpm attest` — SBOMs, provenance and signatures for a release; cosign-style verbs for single files.
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, type Logger, UsageError, defineCommand, learnSecrets, loadConfig, runCli } from '@pilot/core';
@@ -9,14 +10,17 @@ import {
   checkBundle,
   createBundle,
   generateKeyFiles,
+  loadTrustedRoot,
   loadPrivateKey,
   loadPublicKey,
   newestRelease,
   passwordFrom,
   publicKeyPem,
   signBlob,
+  verifyArchiveBundle,
   verifyAttestation,
   verifyBlob,
+  verifyProvenanceBundle,
 } from '@pilot/attest';
 
 const release = { type: 'string', placeholder: 'V', description: 'release version (default: the newest under .pilot/releases)' } as const;
@@ -82,7 +86,7 @@ const verify = defineCommand({
     learnSecrets(log, config, env);
     const version = flags.release ?? (await newestRelease(root));
     if (!version) throw new UsageError('attest verify: no release found under .pilot/releases — pass --release V');
-    const identity = identityFrom(flags['certificate-identity'], flags['certificate-oidc-issuer'], config.attest.identity);
+    const identity = identityFrom(flags['certificate-identity'], flags['certificate-oidc-issuer'], config.attest.identity, 'verify');
     const trustedRoot = flags['trusted-root'] ?? (config.attest.sigstore.trustedRoot ? resolve(root, config.attest.sigstore.trustedRoot) : undefined);
     const r = await verifyAttestation({ root, version, publicKey: flags.key, identity, trustedRoot });
     const note = r.keySource === 'manifest' ? '\n  (verified with the key recorded in the attestation; pass --key cosign.pub to check who signed)' : '';
@@ -92,9 +96,10 @@ const verify = defineCommand({
 });
 
 /** The keyless identity to enforce: both flags, or attest.identity; one flag alone is bad input. */
-function identityFrom(subject: string | undefined, issuer: string | undefined, configured?: { issuer: string; subject: string }) {
+function identityFrom(subject: string | undefined, issuer: string | undefined, configured?: { issuer: string; subject: string }, verb = 'verify-blob') {
   if (!subject !== !issuer) {
-    throw new UsageError(`attest verify: ${subject ? '--certificate-oidc-issuer' : '--certificate-identity'} is missing — pass both --certificate-identity and --certificate-oidc-issuer, or neither (attest.identity in pilot.config.ts is used)`);
+    const neither = verb === 'verify' ? ', or neither (attest.identity in pilot.config.ts is used)' : '';
+    throw new UsageError(`attest ${verb}: ${subject ? '--certificate-oidc-issuer' : '--certificate-identity'} is missing — pass both --certificate-identity and --certificate-oidc-issuer${neither}`);
   }
   return subject && issuer ? { subject, issuer } : configured;
 }
@@ -120,18 +125,39 @@ const signBlobCommand = defineCommand({
   },
 });
 
+const keylessFlags = {
+  'certificate-identity': { type: 'string', placeholder: 'S', description: 'keyless bundle: the signer’s certificate subject (SAN)' },
+  'certificate-oidc-issuer': { type: 'string', placeholder: 'I', description: 'keyless bundle: the signer’s OIDC issuer' },
+  'trusted-root': { type: 'string', placeholder: 'F', description: 'keyless bundle: Sigstore trusted_root.json (default: the public-good root shipped with sigstore-js)' },
+} as const;
+
+/** A keyless bundle's checks: identity from both flags (required), trusted root from the flag or the public-good one. */
+async function keylessInputs(verb: string, flags: { 'certificate-identity'?: string; 'certificate-oidc-issuer'?: string; 'trusted-root'?: string }, bundleFile: string) {
+  const identity = identityFrom(flags['certificate-identity'], flags['certificate-oidc-issuer'], undefined, verb);
+  if (!identity) throw new UsageError(`attest ${verb}: pass --key PUB, or for a keyless bundle --certificate-identity S and --certificate-oidc-issuer I (who must have signed it)`);
+  const trust = await loadTrustedRoot(flags['trusted-root'], '--trusted-root');
+  return { identity, trust, bundle: parseJson((await readInput(bundleFile, '--bundle')).toString('utf8')) };
+}
+
 const verifyBlobCommand = defineCommand({
   name: 'attest verify-blob',
-  summary: 'verify a file’s signature or bundle like `cosign verify-blob --key` (offline)',
-  usage: ['attest verify-blob --key PUB (--signature SIG | --bundle B) FILE'],
+  summary: 'verify a file’s signature or bundle like `cosign verify-blob` (offline): with --key, or a keyless bundle with the signer’s identity',
+  usage: ['attest verify-blob --key PUB (--signature SIG | --bundle B) FILE', 'attest verify-blob --bundle B --certificate-identity S --certificate-oidc-issuer I [--trusted-root F] FILE'],
   flags: {
     key: { type: 'string', placeholder: 'PUB', description: 'public key (cosign.pub)' },
     signature: { type: 'string', placeholder: 'SIG', description: 'base64 signature file' },
     bundle: { type: 'string', placeholder: 'B', description: 'sigstore bundle file' },
+    ...keylessFlags,
   },
   async run({ flags, positionals, result }) {
     const file = need(positionals[0], 'attest verify-blob: FILE', 'name the file to verify');
-    const key = await loadPublicKey(need(flags.key, 'attest verify-blob: --key', 'pass --key cosign.pub'));
+    if (!flags.key && flags.bundle) {
+      const { identity, trust, bundle } = await keylessInputs('verify-blob', flags, flags.bundle);
+      const r = verifyArchiveBundle(bundle, await readInput(file, 'FILE'), trust.material, identity);
+      result({ file, ok: !r.problem, problem: r.problem, signer: r.signer, trustedRoot: trust.source }, r.problem ? `✗ ${file}: ${r.problem}` : `Verified OK (signed by ${identity.subject}, issuer ${identity.issuer}; Rekor entry checked)`);
+      return r.problem ? ExitCode.failed : ExitCode.ok;
+    }
+    const key = await loadPublicKey(need(flags.key, 'attest verify-blob: --key', 'pass --key cosign.pub, or --bundle B with --certificate-identity and --certificate-oidc-issuer for a keyless bundle'));
     if (!flags.signature === !flags.bundle) throw new UsageError('attest verify-blob: pass exactly one of --signature SIG or --bundle B');
     const data = await readInput(file, 'FILE');
     let problem: string | undefined;
@@ -155,12 +181,24 @@ function parseJson(text: string): unknown {
 
 const verifyBlobAttestation = defineCommand({
   name: 'attest verify-blob-attestation',
-  summary: 'verify a DSSE in-toto attestation for a file like `cosign verify-blob-attestation --key` (checks the subject digest)',
-  usage: ['attest verify-blob-attestation --key PUB --signature ENVELOPE FILE'],
-  flags: { key: { type: 'string', placeholder: 'PUB', description: 'public key (cosign.pub)' }, signature: { type: 'string', placeholder: 'ENVELOPE', description: 'DSSE envelope (JSON, .jsonl or a bundle with dsseEnvelope)' } },
+  summary: 'verify a DSSE in-toto attestation for a file like `cosign verify-blob-attestation` (checks the subject digest): with --key, or a keyless bundle with the signer’s identity',
+  usage: ['attest verify-blob-attestation --key PUB --signature ENVELOPE FILE', 'attest verify-blob-attestation --bundle B --certificate-identity S --certificate-oidc-issuer I [--trusted-root F] FILE'],
+  flags: {
+    key: { type: 'string', placeholder: 'PUB', description: 'public key (cosign.pub)' },
+    signature: { type: 'string', placeholder: 'ENVELOPE', description: 'DSSE envelope (JSON, .jsonl or a bundle with dsseEnvelope)' },
+    bundle: { type: 'string', placeholder: 'B', description: 'keyless sigstore bundle holding a DSSE envelope' },
+    ...keylessFlags,
+  },
   async run({ flags, positionals, result }) {
     const file = need(positionals[0], 'attest verify-blob-attestation: FILE', 'name the file the attestation is about');
-    const key = await loadPublicKey(need(flags.key, 'attest verify-blob-attestation: --key', 'pass --key cosign.pub'));
+    if (!flags.key && flags.bundle) {
+      const { identity, trust, bundle } = await keylessInputs('verify-blob-attestation', flags, flags.bundle);
+      const sha256 = createHash('sha256').update(await readInput(file, 'FILE')).digest('hex');
+      const r = verifyProvenanceBundle(bundle, sha256, trust.material, identity);
+      result({ file, ok: !r.problem, problem: r.problem, signer: r.signer, predicateType: r.statement?.predicateType, trustedRoot: trust.source }, r.problem ? `✗ ${file}: ${r.problem}` : `Verified OK (${r.statement?.predicateType}, signed by ${identity.subject}, issuer ${identity.issuer})`);
+      return r.problem ? ExitCode.failed : ExitCode.ok;
+    }
+    const key = await loadPublicKey(need(flags.key, 'attest verify-blob-attestation: --key', 'pass --key cosign.pub, or --bundle B with --certificate-identity and --certificate-oidc-issuer for a keyless bundle'));
     const envelope = (await readInput(need(flags.signature, 'attest verify-blob-attestation: --signature', 'pass --signature ENVELOPE'), '--signature')).toString('utf8');
     const r = checkAttestation(envelope, await readInput(file, 'FILE'), key);
     result({ file, ok: !r.problem, problem: r.problem, predicateType: r.statement?.predicateType }, r.problem ? `✗ ${file}: ${r.problem}` : `Verified OK (${r.statement?.predicateType})`);

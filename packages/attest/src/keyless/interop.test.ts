@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '@pilot/core/testing';
+import { execa } from 'execa';
 import { loadTrustedRoot } from './trusted-root.ts';
 import { type KeylessCheck, type KeylessIdentity, verifyArchiveBundle, verifyProvenanceBundle } from './verify-keyless.ts';
 
@@ -55,4 +57,30 @@ test('interop: a genuine public-good bundle is refused for another identity, nam
   assert.match(other.problem!, /signed by another identity \(subject differ\): the certificate names https:\/\/github\.com\/sigstore-conformance\/extremely-dangerous-public-oidc-beacon\/\S+ \(issuer https:\/\/token\.actions\.githubusercontent\.com\), attest\.identity expects https:\/\/github\.com\/acme\/shop\//);
   const dsse = await verifyVector('happy-path-intoto-in-dsse-v3', { issuer: 'https://accounts.google.com', subject: BEACON.subject });
   assert.match(dsse.problem!, /\(issuer differ\)/);
+});
+
+test('interop on the CLI: pnpm attest verify-blob / verify-blob-attestation check conformance bundles keylessly — exit 0, 1 with the reason, 2 for a missing flag', async () => {
+  const TSX = import.meta.resolve('tsx');
+  const cli = async (args: string[]) => {
+    const r = await execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), ...args], { cwd: VECTORS, env: { ...process.env, NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 60_000 });
+    return { status: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
+  };
+  const who = ['--certificate-identity', BEACON.subject, '--certificate-oidc-issuer', BEACON.issuer];
+  const [ok, dsse, other, bad, half] = await Promise.all([
+    cli(['verify-blob', '--bundle', 'happy-path-v0.3/bundle.sigstore.json', ...who, 'a.txt']),
+    cli(['verify-blob-attestation', '--bundle', 'intoto-with-custom-trust-root/bundle.sigstore.json', '--trusted-root', 'intoto-with-custom-trust-root/trusted_root.json', ...who, 'intoto-with-custom-trust-root/artifact']),
+    cli(['verify-blob', '--bundle', 'happy-path-v0.3/bundle.sigstore.json', '--certificate-identity', 'https://github.com/acme/shop/.github/workflows/deploy.yml@refs/heads/main', '--certificate-oidc-issuer', BEACON.issuer, 'a.txt']),
+    cli(['verify-blob', '--bundle', 'inclusion-proof-corrupted-hash_fail/bundle.sigstore.json', ...who, 'a.txt']),
+    cli(['verify-blob', '--bundle', 'happy-path-v0.3/bundle.sigstore.json', '--certificate-identity', BEACON.subject, 'a.txt']),
+  ]);
+  assert.equal(ok.status, 0, ok.out);
+  assert.match(ok.out, /Verified OK \(signed by https:\/\/github\.com\/sigstore-conformance\/\S+, issuer https:\/\/token\.actions\.githubusercontent\.com; Rekor entry checked\)/);
+  assert.equal(dsse.status, 0, dsse.out);
+  assert.match(dsse.out, /Verified OK \(https:\/\/slsa\.dev\/provenance\/v1/);
+  assert.equal(other.status, 1);
+  assert.match(other.out, /✗ a\.txt: signed by another identity \(subject differ\)/);
+  assert.equal(bad.status, 1);
+  assert.match(bad.out, /TLOG_INCLUSION_PROOF_ERROR: calculated root hash does not match inclusion proof/);
+  assert.equal(half.status, 2);
+  assert.match(half.out, /attest verify-blob: --certificate-oidc-issuer is missing — pass both --certificate-identity and --certificate-oidc-issuer/);
 });
