@@ -11,6 +11,7 @@ export const SYSTEM_DEPS: { binary: string; paths?: string[]; apt: string; usedB
   { binary: 'pigz', apt: 'pigz', usedBy: 'backup benchmark' },
   { binary: 'runuser', apt: 'util-linux', usedBy: 'PostgreSQL as a non-root user' },
   { binary: 'ssh-keygen', apt: 'openssh-client', usedBy: 'signed approvals (ssh-keygen -Y sign/verify)' },
+  { binary: 'chromium', apt: 'chromium', usedBy: 'the monitoring page and report (headless browser tests)' },
 ];
 
 function present(dep: (typeof SYSTEM_DEPS)[number]): boolean {

@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EnvContext, type Logger, PilotError, type Release, type TargetDriver, environmentSchema, learnSecrets, loadConfig, statePaths, strategySchema } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { type DeployResult, deploy } from '../engine/deploy.ts';
+import { reportPath } from '../dashboard/view.ts';
 import { collaborators } from '../engine/setup.ts';
+import { monitoringUrlOf } from '../engine/urls.ts';
 import { resolveCommit } from '../git/git.ts';
 import { buildRelease, cloneRelease } from '../release/build.ts';
 import { stopLocalEnvironment } from '../wiring/router.ts';
@@ -18,6 +20,8 @@ export interface DemoStep {
   reason?: string;
   elapsedMs: number;
   waitedMs: number;
+  /** Its report, copied out of the demo's temporary state (kept after the demo). */
+  report?: string;
   /** Messages to PILOT_DEMO_WEBHOOK, when set: event and whether it was delivered. */
   notified?: { event: string; ok: boolean; error?: string }[];
 }
@@ -30,6 +34,8 @@ export interface DemoResult {
   servingAfter?: string;
   traffic: LoadStats;
   elapsedMs: number;
+  /** The monitoring page the canaries could be watched on (gone with the demo's router). */
+  pageUrl: string;
 }
 
 export interface DemoOptions {
@@ -76,6 +82,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     lockOptions: { path: paths.lock('staging'), auditPath: paths.audit },
   };
   const steps: DemoStep[] = [];
+  const pageUrl = monitoringUrlOf(env);
+  const reportsDir = join(o.root, '.pilot', 'demo-reports');
+  await mkdir(reportsDir, { recursive: true });
   let traffic: LoadStats = { total: 0, byRelease: {}, failed: 0 };
   let servingAfter: string | undefined;
   const made = await collaborators(ctx, o.log, o.signal, { analysis: o.analysis });
@@ -92,12 +101,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const run = async (release: Release, expected: DeployResult['outcome']) => {
       o.log.info('demo.deploy', `deploying ${release.version} — expected: ${expected}`);
       const result = await deploy({ ...common, release });
+      // The state dir goes with the demo: its reports are kept in the repository's .pilot/demo-reports/.
+      const written = result.deploymentId && reportPath(stateDir, result.deploymentId);
+      const report = written ? join(reportsDir, `${result.deploymentId}.html`) : undefined;
+      if (written && report) await copyFile(written, report).catch(() => undefined);
       const notified = result.notifications?.map(({ event, ok, error }) => ({ event, ok, ...(error ? { error } : {}) }));
-      steps.push({ release: release.version, expected, outcome: result.outcome, reason: result.reason, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs, ...(notified ? { notified } : {}) });
+      steps.push({ release: release.version, expected, outcome: result.outcome, reason: result.reason, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs, ...(report ? { report } : {}), ...(notified ? { notified } : {}) });
       return result;
     };
     await run(v1, 'succeeded');
     const load = startLoad(`http://127.0.0.1:${port}/api/hello`, 200);
+    o.log.info('demo.page', `watch the canaries live: ${pageUrl}`, { url: pageUrl });
     try {
       await run(v2, 'succeeded');
       await run(v3, 'rolled_back');
@@ -116,7 +130,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (!o.keep) await rm(stateDir, { recursive: true, force: true });
   }
   const ok = steps.length === 3 && steps.every((s) => s.outcome === s.expected) && servingAfter === 'v2';
-  return { ok, port, stateDir, steps, servingAfter, traffic, elapsedMs: Date.now() - started };
+  return { ok, port, stateDir, steps, servingAfter, traffic, elapsedMs: Date.now() - started, pageUrl };
 }
 
 /** The demo's story for people. */
@@ -124,10 +138,12 @@ export function formatDemo(r: DemoResult): string {
   const lines = [`Pilot demo — router on 127.0.0.1:${r.port}, state in ${r.stateDir}`];
   for (const s of r.steps) {
     lines.push(`  ${s.outcome === s.expected ? '✓' : '✗'} ${s.release}: ${s.outcome} (expected ${s.expected}) in ${(s.elapsedMs / 1000).toFixed(1)}s${s.reason ? ` — ${s.reason}` : ''}`);
+    if (s.report) lines.push(`      report: ${s.report}`);
     if (s.notified) lines.push(`      told PILOT_DEMO_WEBHOOK: ${s.notified.map((n) => `${n.event}${n.ok ? '' : ` (failed: ${n.error})`}`).join(' → ')}`);
   }
   const byRelease = Object.entries(r.traffic.byRelease).map(([v, c]) => `${v}: ${c.ok} ok / ${c.errors} 5xx`).join(', ');
   lines.push(`  traffic during the canaries: ${r.traffic.total} requests (${byRelease || 'none'}; ${r.traffic.failed} connection errors)`);
+  lines.push(`  monitoring page during the canaries: ${r.pageUrl} (stopped with the demo's router)`);
   lines.push(`  serving now: ${r.servingAfter ?? 'nothing'}; router and releases stopped.`);
   lines.push(r.ok ? '✓ everything went as planned.' : '✗ the demo did not go as planned (see above).');
   return lines.join('\n');

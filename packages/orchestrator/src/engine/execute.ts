@@ -1,5 +1,6 @@
 import { ExitCode, InterruptedError, PausedError, type Release, releaseLock, setActor } from '@pilot/core';
 import { notifyDeployment } from '../wiring/notify.ts';
+import { followForReport } from '../dashboard/follow.ts';
 import { recordHistory } from '../state/history.ts';
 import { type HookContext, runHooks } from './hooks.ts';
 import { clearLeftovers } from './leftovers.ts';
@@ -44,12 +45,14 @@ function hookContext(run: DeployRun): HookContext {
 export async function executeSteps(run: DeployRun, from: number): Promise<ExecuteResult> {
   if (!run.hooks.some((hook) => hook.name === TEAM_HOOKS)) run.hooks.push(teamHooks(run));
   const notifications = await notifyDeployment(run, { announce: from === 0 });
+  const report = followForReport(run);
   try {
     const result = await runPlan(run, from);
     if (!run.runner.dry) await runOutcomeHooks(run, result.outcome);
     return result;
   } finally {
     await notifications.flush();
+    await report.end();
   }
 }
 

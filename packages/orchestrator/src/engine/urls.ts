@@ -1,7 +1,11 @@
-import type { Release, TargetDriver } from '@pilot/core';
+import type { EnvironmentConfig, Release, TargetDriver } from '@pilot/core';
+import { adminPortOf } from '@pilot/router';
 
-/** Where people watch the environment: the configured monitoring URL, else the service itself. */
-export const monitoringUrlOf = (env: { monitoringUrl?: string; port: number }) => env.monitoringUrl ?? `http://127.0.0.1:${env.port}/`;
+/**
+ * Where people watch the environment: the configured monitoring URL, else the local router's page (`/ui/` on its
+ * loopback admin port, read-only without the token: no secret in the URL), else the service itself.
+ */
+export const monitoringUrlOf = (env: EnvironmentConfig) => env.monitoringUrl ?? (env.target.kind === 'local' ? `http://127.0.0.1:${adminPortOf(env)}/ui/` : `http://127.0.0.1:${env.port}/`);
 
 /** The environment's public URL (the router's port for the local target). */
 export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;

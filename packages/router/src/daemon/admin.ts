@@ -5,16 +5,36 @@ import { RouteError, type Router } from './router.ts';
 
 type Body = Record<string, unknown>;
 
-/** The admin API (loopback only, bearer token). Every mutation answers with the new status. */
-export function adminHandler(router: Router, token: string, shutdown: () => void) {
-  const expected = Buffer.from(`Bearer ${token}`);
-  const authorised = (req: IncomingMessage) => {
-    const given = Buffer.from(req.headers.authorization ?? '');
+/** The monitoring page's part of the admin listener: `/ui/` (read-only without a token) and its one-time links. */
+export interface AdminUi {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  mintLink(): string;
+}
+
+/** The admin token check, in constant time. */
+export function tokenCheck(token: string): (presented: string) => boolean {
+  const expected = Buffer.from(token);
+  return (presented) => {
+    const given = Buffer.from(presented);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
+}
+
+/** The admin API (loopback only, bearer token). Every mutation answers with the new status. */
+export function adminHandler(router: Router, token: string, shutdown: () => void, ui?: AdminUi) {
+  const isToken = tokenCheck(token);
+  const authorised = (req: IncomingMessage) => isToken(/^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
   return async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown, type = 'application/json') =>
       res.writeHead(status, { 'content-type': type }).end(type === 'application/json' ? JSON.stringify(body) : String(body));
+    // The page checks the token itself, for its actions only: viewing needs none.
+    if (ui) {
+      const handled = await ui.handle(req, res).catch((error: Error) => {
+        if (!res.headersSent) send(500, { error: error.message });
+        return true;
+      });
+      if (handled) return;
+    }
     if (!authorised(req)) return send(401, { error: 'missing or wrong admin token (see .pilot/router/<env>/admin.token)' });
     const url = new URL(req.url ?? '/', 'http://admin');
     try {
@@ -74,6 +94,10 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
           await router.setRoutes({ ...router.routes, maintenance: on ? { message } : undefined });
           return send(200, router.status());
         }
+        case 'POST /admin/ui-link':
+          // A one-time link for `pilot dashboard --open`: the token goes in the URL's fragment, spent on first use.
+          if (!ui) return send(404, { error: 'this router serves no page' });
+          return send(200, { path: `/ui/#once=${ui.mintLink()}` });
         case 'POST /admin/shutdown':
           send(200, { stopping: true });
           return shutdown();

@@ -3,10 +3,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:net';
 import { readSettings, routerFiles } from '../config.ts';
-import { adminHandler } from './admin.ts';
+import { adminHandler, tokenCheck } from './admin.ts';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, createProxyServer } from './proxy.ts';
 import { identityOf } from './process-identity.ts';
 import { Router, newToken } from './router.ts';
+import { createDaemonUi } from './ui.ts';
 
 /** A port the router cannot listen on: it exits 3 (refused) with this message. */
 export class ListenError extends Error {
@@ -46,6 +47,7 @@ export async function runDaemon(routerDir: string, o: { signal: AbortSignal; wri
     stopping = true;
     log('router.stopping', { reason });
     proxy.close();
+    ui.close();
     admin.close();
     closeAllConnections();
     await router.stopAll();
@@ -53,7 +55,8 @@ export async function runDaemon(routerDir: string, o: { signal: AbortSignal; wri
     log('router.stopped');
     stopped();
   };
-  const admin = createServer(adminHandler(router, token, () => void shutdown('admin shutdown')));
+  const ui = createDaemonUi(router, tokenCheck(token), log);
+  const admin = createServer(adminHandler(router, token, () => void shutdown('admin shutdown'), ui));
 
   const listen = (server: Server, port: number, what: string) =>
     new Promise<void>((resolve, reject) => {
