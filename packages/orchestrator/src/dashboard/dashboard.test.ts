@@ -131,7 +131,11 @@ describe('the monitoring page and the report (headless Chromium, the real router
       // Rolled back while it ran (SIGTERM: 130) or once paused at the manual step (4, then aborted).
       const deployed = await deploying;
       assert.ok([4, 130].includes(deployed.code), deployed.all);
-      const ended = (await readDeployment(join(repo.root, '.pilot'), id))!;
+      // The router switches back before the abort's last journal line is written.
+      const ended = await until('the journal saying aborted', async () => {
+        const read = await readDeployment(join(repo.root, '.pilot'), id);
+        return read?.view.status === 'aborted' ? read : undefined;
+      });
       const action = ended.entries.find((e) => e.event === 'dashboard.action');
       assert.deepEqual([action?.action, action?.actor], ['abort', 'test-operator (dashboard)']);
       assert.equal(ended.view.status, 'aborted');
