@@ -21,6 +21,7 @@ await runCli({
     resume: lazyCommand('continue a paused or interrupted deployment; --due continues every deployment whose delay has passed (for cron)', async () => (await import('./pilot/control.ts')).resumeCommand),
     abort: lazyCommand('roll back the open deployment (paused, interrupted or running) and free the environment', async () => (await import('./pilot/control.ts')).abortCommand),
     retry: lazyCommand('deploy again the release of the last deployment that was aborted, rolled back or failed (same version, same commit)', async () => (await import('./pilot/control.ts')).retryCommand),
+    gate: lazyCommand('the Go/No-Go decision for a release: each criterion with its evidence, GO (exit 0) or NO-GO (exit 1), and a sign-off report', async () => (await import('./pilot/gate.ts')).gateCommand),
     approve: lazyCommand('approve a release for an environment, signed with your SSH key (checked against policies/allowed_signers)', async () => (await import('./pilot/approve.ts')).approveCommand),
     demo: lazyCommand('the end-to-end demo: build the demo service, deploy v1, canary v2 to 100%, watch a faulty v3 roll back', async () => (await import('./pilot/demo.ts')).demoCommand),
     router: lazyCommand('start, stop, inspect or install (systemd) the local router of an environment', async () => (await import('./pilot/router.ts')).routerCommand),

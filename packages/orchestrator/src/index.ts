@@ -20,3 +20,4 @@ export { useAnalysis } from './engine/setup.ts';
 export { runDemo, formatDemo, type DemoResult } from './demo/demo.ts';
 export { notifyOnce } from './wiring/notify.ts';
 export { writeLcmExport, type LcmExportResult } from './export/lcm-export.ts';
+export { runGate, type GateResult } from './gate/gate.ts';
