@@ -1,5 +1,6 @@
 // Buckets 5% wide in latency: quantiles to within ±2.5%, a few dozen buckets for a typical service, small enough to journal.
 const GROWTH = Math.log(1.05);
+const PER_GROWTH = 1 / GROWTH;
 
 /** Latencies (ms) counted in log-spaced buckets: bucket index → count. */
 export type LatencyHistogram = Record<string, number>;
@@ -7,7 +8,7 @@ export type LatencyHistogram = Record<string, number>;
 export function addToHistogram(h: LatencyHistogram, latencies: number[]): LatencyHistogram {
   const out = { ...h };
   for (const ms of latencies) {
-    const bucket = String(Math.floor(Math.log1p(Math.max(0, ms)) / GROWTH));
+    const bucket = Math.floor(Math.log1p(Math.max(ms, 0)) * PER_GROWTH);
     out[bucket] = (out[bucket] ?? 0) + 1;
   }
   return out;

@@ -14,6 +14,13 @@ export interface SequentialOptions {
   latencyDeltaMs?: number;
   /** Smallest error-rate increase that matters, absolute (default 0.01). */
   errorIncrease?: number;
+  /**
+   * Part of the minimum latency effect put in the test's null (default 1: all of it, so a slowdown smaller than the
+   * effect — host noise — cannot be rejected however long it is watched). Below 1 the test rejects "not slower by more
+   * than this part" and the rollback also needs the observed medians to differ by the whole effect, as the fixed judge
+   * does: faster, but a slowdown just under the effect is then rolled back sometimes (`pnpm bench`, +20 ms at 100 ms).
+   */
+  latencyNullShare?: number;
 }
 
 interface Side {
@@ -41,7 +48,16 @@ export interface Evidence {
   marginMs: number;
 }
 
-const isError = (s: Sample) => s[1] === 0 || s[1] >= 500;
+// Failed requests (no answer or 5xx), and the latencies of the answered ones, in arrival order.
+function split(samples: Sample[]): [number, number[]] {
+  let errors = 0;
+  const latencies: number[] = [];
+  for (const [, status, ms] of samples) {
+    if (status === 0 || status >= 500) errors++;
+    if (status !== 0) latencies.push(ms);
+  }
+  return [errors, latencies];
+}
 
 export function newEvidence(candidate: string, stable: string): Evidence {
   const side = (): Side => ({ requests: 0, errors: 0, latency: {} });
@@ -60,14 +76,12 @@ export function evidenceFor(value: unknown, candidate: string, stable: string): 
  */
 export function addLook(e: Evidence, stable: Sample[], candidate: Sample[], o: SequentialOptions = {}, until?: number): Evidence {
   if (!stable.length && !candidate.length) return e;
-  const errorsS = stable.filter(isError).length;
-  const errorsC = candidate.filter(isError).length;
-  const latS = stable.filter((s) => s[1] !== 0).map((s) => s[2]);
-  const latC = candidate.filter((s) => s[1] !== 0).map((s) => s[2]);
+  const [errorsS, latS] = split(stable);
+  const [errorsC, latC] = split(candidate);
   const stableMedian = histogramQuantile(e.sides.stable.latency, 0.5);
   const marginMs = Math.max(o.latencyDeltaMs ?? DEFAULT_LATENCY_DELTA_MS, Number.isNaN(stableMedian) ? 0 : stableMedian * ((o.latencyRatio ?? DEFAULT_LATENCY_RATIO) - 1));
   const errorLogs = addErrorLook(e.errorLogs, candidate.length, errorsC, stable.length, errorsS);
-  const latency = addLatencyLook(e.latency, latC, latS, marginMs);
+  const latency = addLatencyLook(e.latency, latC, latS, marginMs * (o.latencyNullShare ?? 1));
   return {
     ...e,
     looks: e.looks + 1,
@@ -144,7 +158,10 @@ export function rejectsErrors(e: Evidence, o: SequentialOptions = {}): boolean {
 
 /** The latency test rejects: e-value ≥ 1/alpha (the minimum effect is in its null, through the margin). */
 export function rejectsLatency(e: Evidence, o: SequentialOptions = {}): boolean {
-  return latencyEValue(e.latency) >= 1 / sequentialAlphas(o).latencyAlpha;
+  if (latencyEValue(e.latency) < 1 / sequentialAlphas(o).latencyAlpha) return false;
+  if ((o.latencyNullShare ?? 1) >= 1) return true;
+  const gap = histogramQuantile(e.sides.candidate.latency, 0.5) - histogramQuantile(e.sides.stable.latency, 0.5);
+  return gap >= e.marginMs;
 }
 
 function quantile(h: LatencyHistogram, q: number): number {
