@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, UsageError, acquireLock, statePaths } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { resolveCommit } from '../git/git.ts';
+import { assertGate } from '../gate/gate.ts';
 import { type PreflightCheck, assertPreflight, runPreflight } from '../preflight/preflight.ts';
 import { assertVersion, assertVersionFree, versionFor } from '../release/version.ts';
 import { newDeploymentId } from '../state/ids.ts';
@@ -87,6 +88,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     await notifyOnce(ctx, log, { event: 'approval.needed', version, previous: undefined, reason: approvals.detail, nextCommand: `pnpm pilot approve --env ${ctx.envName} --release ${version}` });
   }
   assertPreflight(preflight);
+  // The Go/No-Go gate decides before the first traffic shift (and before anything is built or changed).
+  if (ctx.env.gate && !o.dryRun) await assertGate({ ctx, log, signal: o.signal, version, force: o.force, processEnv: o.processEnv });
   const stable = await currentStable(ctx, target);
   // The local router gives each release its own port: the candidate is smoke-tested there before any user reaches it.
   const smokeFirst = target.kind === 'local';

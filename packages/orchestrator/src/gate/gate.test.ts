@@ -13,7 +13,7 @@ const AUDIT = JSON.stringify({ advisories: { 1: { module_name: 'left-pad', sever
 const AUDIT_HIGH = JSON.stringify({ advisories: { 2: { module_name: 'evil-dep', severity: 'critical', title: 'remote code execution' } }, metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 1 } } });
 
 test('pilot gate: NO-GO (exit 1) names each failing criterion with its evidence; GO (exit 0) once tests, health, policy, audit, drill, backup and window pass; sign-off report in Markdown and HTML', async (t) => {
-  const repo = await makeRepo();
+  const repo = await makeRepo({ extraEnvs: { production: { gate: true } } });
   t.after(() => repo.cleanup());
   const files = join(repo.root, '..');
   await writeFile(join(files, 'green.xml'), JUNIT_GREEN);
@@ -59,6 +59,11 @@ test('pilot gate: NO-GO (exit 1) names each failing criterion with its evidence;
   const html = await readFile(report.replace(/\.md$/, '.html'), 'utf8');
   assert.match(html, /<strong>Decision: GO<\/strong>/);
   assert.doesNotMatch(html, /<script|<link|src=/, 'self-contained: no script, no external resource');
+  // An environment with `gate: true`: pilot runs the gate before anything changes and refuses on NO-GO.
+  const refused = await runScript(PILOT, ['--env', 'production'], repo.root, { PILOT_CI_RESULT: join(files, 'green.xml'), PILOT_AUDIT_REPORT: join(files, 'audit.json') });
+  assert.equal(refused.code, 3, refused.all);
+  assert.match(refused.stderr, /Go\/No-Go gate: NO-GO for .* on production \(\d+ of 9 criteria failed\):\n(.*\n)*? {2}✗ rollback drill: no rollback drill recorded on production/);
+  assert.doesNotMatch(refused.stderr, /✗ tests|✗ dependency audit/, 'CI evidence handed in through PILOT_CI_RESULT and PILOT_AUDIT_REPORT');
   const audit = await readFile(join(repo.root, '.pilot', 'audit.jsonl'), 'utf8');
   assert.match(audit, /"event":"gate.decided".*"go":false/);
   assert.match(audit, /"event":"gate.decided".*"go":true/);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type EnvContext, JournalWriter, type Logger, UsageError, statePaths } from '@pilot/core';
+import { type EnvContext, JournalWriter, type Logger, RefusedError, UsageError, statePaths } from '@pilot/core';
 import { listBackups, verifyBackup } from '@pilot/backup';
 import { attestationState } from '@pilot/attest';
 import { execa } from 'execa';
@@ -64,9 +64,13 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
 
   criteria.push(await testsCriterion(o.ciResult, manifest?.commit));
 
-  const { analysis } = await collaborators(ctx, o.log, o.signal, { dryRun: true });
-  const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
-  criteria.push({ name: 'health', status: smoke.passed ? 'pass' : 'fail', detail: smoke.passed ? `smoke tests pass against ${baseUrlOf(ctx.env.port)}` : `smoke tests fail: ${smoke.failures || 'see the evidence'}`, evidence: `${smoke.results.length} checks` });
+  if (!(await defaultVersion(ctx))) {
+    criteria.push({ name: 'health', status: 'n/a', detail: `nothing is live on ${ctx.envName} yet to smoke-test` });
+  } else {
+    const { analysis } = await collaborators(ctx, o.log, o.signal, { dryRun: true });
+    const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
+    criteria.push({ name: 'health', status: smoke.passed ? 'pass' : 'fail', detail: smoke.passed ? `smoke tests pass against ${baseUrlOf(ctx.env.port)}` : `smoke tests fail: ${smoke.failures || 'see the evidence'}`, evidence: `${smoke.results.length} checks` });
+  }
 
   const policyRun = await execa(process.execPath, [CLI, 'policy-check', '--json'], { cwd: ctx.root, reject: false, env: { NO_COLOR: '1' } });
   let findings = '';
@@ -118,4 +122,16 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   const audit = await JournalWriter.open(ctx.lockOptions.auditPath);
   await audit.append('gate.decided', { env: ctx.envName, version, go, failed: criteria.filter((c) => c.status === 'fail').map((c) => c.name), ...(o.force && !inside ? { forced: ['deploy window'] } : {}), report: written.md });
   return { env: ctx.envName, version, go, criteria, approvals, report: written.md, html: written.html };
+}
+
+/**
+ * `pilot` on an environment with `gate: true`: runs the gate for the release about to be deployed and refuses (exit 3)
+ * on NO-GO with the failing criteria. CI hands in its evidence through PILOT_CI_RESULT and PILOT_AUDIT_REPORT.
+ */
+export async function assertGate(o: Omit<GateOptions, 'ciResult' | 'auditReport' | 'out'> & { version: string; processEnv?: NodeJS.ProcessEnv }): Promise<GateResult> {
+  const env = o.processEnv ?? process.env;
+  const gate = await runGate({ ...o, ciResult: env.PILOT_CI_RESULT || undefined, auditReport: env.PILOT_AUDIT_REPORT || undefined });
+  if (gate.go) return gate;
+  const failed = gate.criteria.filter((c) => c.status === 'fail').map((c) => `  ✗ ${c.name}: ${c.detail}`);
+  throw new RefusedError(`Go/No-Go gate: NO-GO for ${gate.version} on ${gate.env} (${failed.length} of ${gate.criteria.length} criteria failed):\n${failed.join('\n')}\nsign-off report: ${gate.report}`);
 }
