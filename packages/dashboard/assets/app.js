@@ -256,8 +256,8 @@
   }
 
   async function start() {
-    renderToken();
     await redeemLink().catch(() => {});
+    renderToken();
     const res = await fetch('api/state');
     const first = await res.json();
     state.series = first.series || {};

@@ -195,4 +195,35 @@ describe('the monitoring page and the report (headless Chromium, the real router
     const served = await page.request.get(new URL(`report/${out.deploymentId}`, uiUrl).href);
     assert.equal(served.status(), 200);
   });
+
+  test('pilot logs ID --html writes the report again; pilot dashboard --open prints a one-time link that enables actions in one tab, once', async () => {
+    const newest = JSON.parse((await runScript(PILOT, ['status', '--json'], repo.root)).stdout) as unknown;
+    const id = JSON.stringify(newest).match(/staging-\d{8}-\d{6}-[0-9a-f]{4}/)?.[0] ?? '';
+    const html = await runScript(PILOT, ['logs', id, '--html'], repo.root);
+    assert.equal(html.code, 0, html.all);
+    assert.match(html.stdout, new RegExp(`report: .*deployments/${id}/report\\.html`));
+    const both = await runScript(PILOT, ['logs', '--html', '-f'], repo.root);
+    assert.equal(both.code, 2, both.all);
+    assert.match(both.all, /--html writes the report once/);
+
+    const listed = await runScript(PILOT, ['dashboard', '--open', '--json'], repo.root);
+    assert.equal(listed.code, 0, listed.all);
+    const [entry] = JSON.parse(listed.stdout) as { env: string; url: string; oneTimeLink: string }[];
+    assert.equal(entry.url, uiUrl);
+    assert.match(entry.oneTimeLink, /^http:\/\/127\.0\.0\.1:\d+\/ui\/#once=[\w-]+$/);
+    assert.ok(!listed.all.includes(adminToken));
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(entry.oneTimeLink);
+      await until('actions enabled by the link', async () => /actions enabled/.test((await tab.textContent('#token-state')) ?? ''));
+      assert.equal(new URL(tab.url()).hash, '', 'the link is taken out of the address bar');
+      const again = await browser.newPage();
+      await again.goto(entry.oneTimeLink);
+      await until('the spent link refused', async () => /already used/.test((await again.textContent('#action-result')) ?? ''));
+      assert.match((await again.textContent('#token-state')) ?? '', /read-only/);
+      await again.close();
+    } finally {
+      await tab.close();
+    }
+  });
 });

@@ -35,7 +35,9 @@ test('pilot demo masks the config’s secrets in its output and its journals', a
   assert.deepEqual(result.steps.map((s) => s.outcome), ['failed', 'failed', 'failed']);
   assert.match(result.steps[0].reason ?? '', /smoke tests failed .*\/api\/hello\?key=\[REDACTED\]/);
   assert.ok(!output.includes(PLANTED), output);
-  const journals = (await readdir(result.stateDir, { recursive: true })).filter((name) => name.endsWith('.jsonl'));
+  // Journals and the deployments' reports.
+  const journals = (await readdir(result.stateDir, { recursive: true })).filter((name) => name.endsWith('.jsonl') || name.endsWith('report.html'));
+  assert.ok(journals.some((name) => name.endsWith('report.html')), 'the kept state dir has reports');
   assert.ok(journals.length > 0, 'the kept state dir has journals');
   for (const name of journals) {
     const text = await readFile(join(result.stateDir, name), 'utf8');

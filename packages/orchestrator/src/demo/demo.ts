@@ -83,8 +83,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   };
   const steps: DemoStep[] = [];
   const pageUrl = monitoringUrlOf(env);
-  const reportsDir = join(o.root, '.pilot', 'demo-reports');
-  await mkdir(reportsDir, { recursive: true });
+  const reportsDir = o.keep ? undefined : join(o.root, '.pilot', 'demo-reports');
+  if (reportsDir) await mkdir(reportsDir, { recursive: true });
   let traffic: LoadStats = { total: 0, byRelease: {}, failed: 0 };
   let servingAfter: string | undefined;
   const made = await collaborators(ctx, o.log, o.signal, { analysis: o.analysis });
@@ -101,10 +101,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const run = async (release: Release, expected: DeployResult['outcome']) => {
       o.log.info('demo.deploy', `deploying ${release.version} — expected: ${expected}`);
       const result = await deploy({ ...common, release });
-      // The state dir goes with the demo: its reports are kept in the repository's .pilot/demo-reports/.
-      const written = result.deploymentId && reportPath(stateDir, result.deploymentId);
-      const report = written ? join(reportsDir, `${result.deploymentId}.html`) : undefined;
-      if (written && report) await copyFile(written, report).catch(() => undefined);
+      // The state dir goes with the demo (unless --keep): its reports are then kept in the repository's .pilot/demo-reports/.
+      const written = result.deploymentId ? reportPath(stateDir, result.deploymentId) : undefined;
+      const report = written && reportsDir ? join(reportsDir, `${result.deploymentId}.html`) : written;
+      if (written && report !== written) await copyFile(written, report!).catch(() => undefined);
       const notified = result.notifications?.map(({ event, ok, error }) => ({ event, ok, ...(error ? { error } : {}) }));
       steps.push({ release: release.version, expected, outcome: result.outcome, reason: result.reason, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs, ...(report ? { report } : {}), ...(notified ? { notified } : {}) });
       return result;
