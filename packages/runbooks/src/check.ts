@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunbookCommand } from './extract.ts';
 
+const PNPM_BUILTINS = new Set(['audit', 'install', 'list', 'why', 'outdated']);
+
 export interface CommandProblem {
   command: RunbookCommand;
   problem: string;
@@ -30,6 +32,8 @@ export function checkCommands(repoRoot: string, commands: RunbookCommand[]): Com
   const problems: CommandProblem[] = [];
   for (const command of commands) {
     const [script, maybeSub] = command.argv;
+    // pnpm's own commands (`pnpm audit --json`) are not the repository's scripts.
+    if (PNPM_BUILTINS.has(script) && !scripts[script]) continue;
     if (!scripts[script]) {
       problems.push({ command, problem: `no script "${script}" in package.json` });
       continue;

@@ -33,11 +33,27 @@ export function quickCommands(config: PilotConfig, env: string): QuickCommandGro
       ],
     },
     {
+      title: 'Decide',
+      commands: [
+        { command: `pnpm pilot gate ${e} --ci-result junit.xml --audit-report audit.json`, what: 'Go/No-Go: every criterion with its evidence, and the sign-off report' },
+        { command: `pnpm pilot approve ${e} --release V --role R --key ~/.ssh/id_ed25519`, what: 'approve a release, signed with your SSH key' },
+      ],
+    },
+    {
       title: 'Back out',
       commands: [
         { command: `pnpm rollback ${e}`, what: 'back to the last known-good release' },
         { command: `pnpm pilot maintenance on ${e} --message "Back shortly"`, what: 'emergency stop: 503 with a message' },
         { command: `pnpm backup-dhash list ${e}`, what: 'backups to restore from' },
+      ],
+    },
+    {
+      title: 'Incident',
+      commands: [
+        { command: `pnpm pilot lock hold ${e} --reason "incident"`, what: 'freeze: refuse every deployment until released' },
+        { command: `pnpm pilot lock release ${e}`, what: 'lift the freeze' },
+        { command: `pnpm pilot notify test ${e}`, what: "check the environment's channels reach people" },
+        { command: `pnpm lcm-export ${e} --since 24h`, what: 'the lifecycle export of the last day, verifiable' },
       ],
     },
   ];
