@@ -76,7 +76,12 @@ export function createUiHandler(o: UiOptions) {
       return true;
     }
     if (req.method === 'GET' && url.pathname === '/ui/') {
-      const html = (await asset('index.html')).toString('utf8').replace('__CSRF__', csrf);
+      // Styles inline: the first paint waits for no second request.
+      const [page, uplotCss, appCss] = await Promise.all(['index.html', 'uplot.css', 'app.css'].map(async (name) => (await asset(name)).toString('utf8')));
+      const html = page
+        .replace('__CSRF__', csrf)
+        .replace('<link rel="stylesheet" href="uplot.css">', () => `<style>${uplotCss}</style>`)
+        .replace('<link rel="stylesheet" href="app.css">', () => `<style>${appCss}</style>`);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'", 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' }).end(html);
       return true;
     }
