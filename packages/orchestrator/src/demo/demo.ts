@@ -10,6 +10,7 @@ import { monitoringUrlOf } from '../engine/urls.ts';
 import { resolveCommit } from '../git/git.ts';
 import { buildRelease, cloneRelease } from '../release/build.ts';
 import { stopLocalEnvironment } from '../wiring/router.ts';
+import { runGate } from '../gate/gate.ts';
 import { freePort } from './free-port.ts';
 import { type LoadStats, startLoad } from './load.ts';
 
@@ -36,6 +37,8 @@ export interface DemoResult {
   elapsedMs: number;
   /** The monitoring page the canaries could be watched on (gone with the demo's router). */
   pageUrl: string;
+  /** `pilot gate` on the release serving at the end: the decision, what failed, the sign-off report. */
+  gate?: { version: string; go: boolean; failed: string[]; report: string };
 }
 
 export interface DemoOptions {
@@ -87,6 +90,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (reportsDir) await mkdir(reportsDir, { recursive: true });
   let traffic: LoadStats = { total: 0, byRelease: {}, failed: 0 };
   let servingAfter: string | undefined;
+  let gate: DemoResult['gate'];
   const made = await collaborators(ctx, o.log, o.signal, { analysis: o.analysis });
   const target = o.wrapTarget ? o.wrapTarget(made.target) : made.target;
   const analysis = made.analysis;
@@ -123,6 +127,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       .then((r) => r.json() as Promise<{ version?: string }>)
       .catch(() => ({}) as { version?: string });
     servingAfter = hello.version;
+    // The release's story ends with the Go/No-Go decision on what now serves, and its sign-off sheet.
+    try {
+      const decided = await runGate({ ctx, log: o.log, signal: o.signal, out: join(reportsDir ?? join(stateDir, 'signoff'), `signoff-staging-${servingAfter ?? 'none'}.md`) });
+      gate = { version: decided.version, go: decided.go, failed: decided.criteria.filter((c) => c.status === 'fail').map((c) => c.name), report: decided.report };
+    } catch (error) {
+      o.log.warn('demo.gate', `the Go/No-Go gate could not run: ${error instanceof Error ? error.message : error}`);
+    }
   } finally {
     await stopLocalEnvironment(ctx, target).catch((error) => o.log.warn('demo.stop', `could not stop the router: ${error instanceof Error ? error.message : error}`));
     if (previousState === undefined) delete process.env.PILOT_STATE_DIR;
@@ -130,7 +141,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (!o.keep) await rm(stateDir, { recursive: true, force: true });
   }
   const ok = steps.length === 3 && steps.every((s) => s.outcome === s.expected) && servingAfter === 'v2';
-  return { ok, port, stateDir, steps, servingAfter, traffic, elapsedMs: Date.now() - started, pageUrl };
+  return { ok, port, stateDir, steps, servingAfter, traffic, elapsedMs: Date.now() - started, pageUrl, ...(gate ? { gate } : {}) };
 }
 
 /** The demo's story for people. */
@@ -145,6 +156,10 @@ export function formatDemo(r: DemoResult): string {
   lines.push(`  traffic during the canaries: ${r.traffic.total} requests (${byRelease || 'none'}; ${r.traffic.failed} connection errors)`);
   lines.push(`  monitoring page during the canaries: ${r.pageUrl} (stopped with the demo's router)`);
   lines.push(`  serving now: ${r.servingAfter ?? 'nothing'}; router and releases stopped.`);
+  if (r.gate) {
+    lines.push(`  pnpm pilot gate on ${r.gate.version}: ${r.gate.go ? 'GO' : `NO-GO (missing evidence: ${r.gate.failed.join(', ')})`}`);
+    lines.push(`      sign-off report: ${r.gate.report}`);
+  }
   lines.push(r.ok ? '✓ everything went as planned.' : '✗ the demo did not go as planned (see above).');
   return lines.join('\n');
 }
