@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EnvContext, formatDuration, readJournal, statePaths } from '@pilot/core';
+import type { SloTargets } from './slo.ts';
 
 /** One Go/No-Go criterion: pass, fail, or not applicable here — with the evidence it was decided on. */
 export interface Criterion {
@@ -15,6 +16,7 @@ export interface GatePolicy {
   rollbackDrillDays: number;
   backupMaxAgeHours: number;
   auditSeverity: 'low' | 'moderate' | 'high' | 'critical';
+  slo?: SloTargets;
 }
 
 const DEFAULTS: GatePolicy = { rollbackDrillDays: 30, backupMaxAgeHours: 24, auditSeverity: 'high' };

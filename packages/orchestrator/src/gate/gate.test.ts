@@ -38,6 +38,7 @@ test('pilot gate: NO-GO (exit 1) names each failing criterion with its evidence;
   assert.match(nogo.stdout, /✗ backup: no backup of staging/);
   assert.match(nogo.stdout, /✓ health: smoke tests pass/);
   assert.match(nogo.stdout, /– approvals: staging requires no approvals/);
+  assert.match(nogo.stdout, /– SLO: no SLO targets in policies\/gate.json/);
 
   const drill = await runScript(PILOT, ['--drill', '--yes'], repo.root, { PILOT_SCRIPT: ROLLBACK });
   assert.equal(drill.code, 0, drill.all);
@@ -62,7 +63,7 @@ test('pilot gate: NO-GO (exit 1) names each failing criterion with its evidence;
   // An environment with `gate: true`: pilot runs the gate before anything changes and refuses on NO-GO.
   const refused = await runScript(PILOT, ['--env', 'production'], repo.root, { PILOT_CI_RESULT: join(files, 'green.xml'), PILOT_AUDIT_REPORT: join(files, 'audit.json') });
   assert.equal(refused.code, 3, refused.all);
-  assert.match(refused.stderr, /Go\/No-Go gate: NO-GO for .* on production \(\d+ of 9 criteria failed\):\n(.*\n)*? {2}✗ rollback drill: no rollback drill recorded on production/);
+  assert.match(refused.stderr, /Go\/No-Go gate: NO-GO for .* on production \(\d+ of 10 criteria failed\):\n(.*\n)*? {2}✗ rollback drill: no rollback drill recorded on production/);
   assert.doesNotMatch(refused.stderr, /✗ tests|✗ dependency audit/, 'CI evidence handed in through PILOT_CI_RESULT and PILOT_AUDIT_REPORT');
   const audit = await readFile(join(repo.root, '.pilot', 'audit.jsonl'), 'utf8');
   assert.match(audit, /"event":"gate.decided".*"go":false/);

@@ -15,6 +15,7 @@ import { type ApprovalCheck, checkApprovals, releaseDigest, signatureContext } f
 import { currentLive, readHistory } from '../state/history.ts';
 import { type Criterion, auditCriterion, drillCriterion, readGatePolicy, testsCriterion } from './criteria.ts';
 import { writeSignoffReport } from './report.ts';
+import { sloCriterion } from './slo.ts';
 
 const CLI = fileURLToPath(new URL('../../../../scripts/cli.mjs', import.meta.url));
 
@@ -71,6 +72,8 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
     criteria.push({ name: 'health', status: smoke.passed ? 'pass' : 'fail', detail: smoke.passed ? `smoke tests pass against ${baseUrlOf(ctx.env.port)}` : `smoke tests fail: ${smoke.failures || 'see the evidence'}`, evidence: `${smoke.results.length} checks` });
   }
+
+  criteria.push(await sloCriterion(ctx, version, policy.slo, now.getTime()));
 
   const policyRun = await execa(process.execPath, [CLI, 'policy-check', '--json'], { cwd: ctx.root, reject: false, env: { NO_COLOR: '1' } });
   let findings = '';
