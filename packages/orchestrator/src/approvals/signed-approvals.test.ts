@@ -46,6 +46,13 @@ test('signed approvals: a valid one counts; an unlisted key, a wrong role, no ke
   assert.match(valid.stdout, new RegExp(`approved ${version} for production as alice@example.com \\(tech\\), signed, verified against policies/allowed_signers — approvals complete`));
   assert.doesNotMatch(valid.all, /BEGIN SSH SIGNATURE/);
 
+  // The gate and its sign-off sheet name the verified signer.
+  const gate = await runScript(PILOT, ['gate', '--env', 'production', '--release', version], repo.root);
+  assert.equal(gate.code, 1, gate.all);
+  assert.match(gate.stdout, /✓ approvals: approved by alice@example\.com\n/);
+  const sheet = await readFile(join(repo.root, '.pilot', 'signoff', `production-${version}.md`), 'utf8');
+  assert.match(sheet, /\| alice@example\.com \| tech \| verified: alice@example\.com \| yes \|/);
+
   const state = join(repo.root, '.pilot');
   const required = PRODUCTION.approvals;
   const digest = JSON.parse(await readFile(join(state, 'releases', version, 'manifest.json'), 'utf8')).digest as string;
