@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startLoad } from '../demo/load.ts';
@@ -49,4 +49,31 @@ test('the sequential judge on the local target: evidence journalled at every loo
   const lastVerdict = journal.filter((e) => e.event === 'analysis.verdict').at(-1);
   assert.match(JSON.stringify(lastVerdict?.reasons), new RegExp(`anytime-valid: e=[^,]+, p≤[^ ]+ after ${before.length + after.length} looks`));
   assert.ok(journal.some((e) => e.event === 'deployment.succeeded'));
+});
+
+test('the sequential judge rolls a failing canary back at the look that rejects, long before its window ends, and says why (no fixed rule on errors)', async (t) => {
+  const repo = await makeLocalRepo({ environment: { rules: ['judge-only'] }, config: { judge: { kind: 'sequential' }, strategy: { kind: 'canary', steps: [25, 100], analysisWindow: '20s', interval: '250ms' } } });
+  t.after(() => repo.cleanup());
+  // Only a rule that cannot fire in this test: the rollback has to come from the judge.
+  await writeFile(join(repo.root, 'policies', 'rules.yaml'), 'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n');
+  await repo.commit('v1');
+  const first = await runScript(PILOT, ['--json'], repo.root);
+  assert.equal(first.code, 0, first.all);
+  // v2 answers its first requests (the smoke test), then fails every /api/hello.
+  await repo.commit('v2', 200, 3);
+  const load = startLoad(`${repo.url}/api/hello`, 40);
+  t.after(() => load.stop());
+  const result = await runScript(PILOT, ['--json'], repo.root);
+  await load.stop();
+  assert.equal(result.code, 1, result.all);
+  const out = JSON.parse(result.stdout) as { deploymentId: string; outcome: string };
+  assert.equal(out.outcome, 'rolled_back');
+  const journal = (await readFile(join(repo.root, '.pilot', 'deployments', `${out.deploymentId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Entry & { ts: string; reason?: string });
+  const started = journal.find((e) => e.event === 'step.started' && e.step === 'analyse-25')!;
+  const rolledBack = journal.find((e) => e.event === 'deployment.rolled_back')!;
+  const seconds = (Date.parse(rolledBack.ts) - Date.parse(started.ts)) / 1000;
+  console.log(`# failing canary at 25%: rolled back by the sequential judge ${seconds} s after its analysis step started (window 20 s)`);
+  assert.ok(seconds < 10, `rolled back ${seconds} s into a 20 s window`);
+  assert.match(rolledBack.reason ?? '', /analysis at analyse-25 says roll back: error_rate/);
+  assert.match(JSON.stringify(rolledBack.reasons), /anytime-valid: e=[^,]+, p≤[^ ]+ after \d+ looks/);
 });
