@@ -162,7 +162,8 @@ export async function abortDeployment(o: ControlOptions): Promise<AbortResult> {
     return { deploymentId: view.id, env: ctx.envName, summary: `sent SIGTERM to pid ${pid}; it rolled back and released the lock`, signalled: pid };
   }
   const run = await reopen(o, view);
-  run.lock = await acquireLock(ctx.lockOptions, ctx.envName, view.id);
+  // Aborting rolls back: a freeze (`pilot lock hold`) does not keep it out.
+  run.lock = await acquireLock(ctx.lockOptions, ctx.envName, view.id, undefined, { whileFrozen: true });
   await run.runner.journal('abort.requested', { by: 'pilot abort' });
   const undo = await undoDeployment(run, 'aborted');
   await run.runner.journal('deployment.aborted', { reason: 'pilot abort', undo, state: run.state });
