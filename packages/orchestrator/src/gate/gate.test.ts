@@ -65,6 +65,14 @@ test('pilot gate: NO-GO (exit 1) names each failing criterion with its evidence;
   assert.equal(refused.code, 3, refused.all);
   assert.match(refused.stderr, /Go\/No-Go gate: NO-GO for .* on production \(\d+ of 10 criteria failed\):\n(.*\n)*? {2}✗ rollback drill: no rollback drill recorded on production/);
   assert.doesNotMatch(refused.stderr, /✗ tests|✗ dependency audit/, 'CI evidence handed in through PILOT_CI_RESULT and PILOT_AUDIT_REPORT');
+  // The lifecycle export carries the sign-off sheets and the backup manifests, never the backup archives.
+  const exported = await runScript(join(REPO_ROOT, 'scripts', 'lcm-export.ts'), ['--env', 'staging', '--json'], repo.root);
+  assert.equal(exported.code, 0, exported.all);
+  const paths: string[] = JSON.parse(exported.stdout).files.map((f: { path: string }) => f.path);
+  assert.ok(paths.includes(`signoff/staging-${version}.md`) && paths.includes(`signoff/staging-${version}.html`), paths.join(', '));
+  assert.ok(paths.some((p) => /^backups\/staging\/.+\.tar\.gz\.json$/.test(p)) && paths.some((p) => /^backups\/staging\/.+\.tar\.gz\.sha256$/.test(p)), paths.join(', '));
+  assert.ok(!paths.some((p) => p.endsWith('.tar.gz')), 'no backup archive in the export');
+  assert.ok(paths.some((p) => p.startsWith('deployments/')) && paths.includes('audit/audit.jsonl'));
   const audit = await readFile(join(repo.root, '.pilot', 'audit.jsonl'), 'utf8');
   assert.match(audit, /"event":"gate.decided".*"go":false/);
   assert.match(audit, /"event":"gate.decided".*"go":true/);
