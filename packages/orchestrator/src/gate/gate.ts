@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type EnvContext, JournalWriter, type Logger, RefusedError, UsageError, statePaths } from '@pilot/core';
 import { listBackups, verifyBackup } from '@pilot/backup';
-import { attestationState } from '@pilot/attest';
+import { attestationState, verifyAttestation } from '@pilot/attest';
 import { execa } from 'execa';
 import { collaborators, strategyFor } from '../engine/setup.ts';
 import { baseUrlOf } from '../engine/urls.ts';
@@ -88,7 +88,14 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
 
   if (ctx.env.requireAttestation) {
     const state = await attestationState(ctx.root, version);
-    criteria.push({ name: 'attestation', status: state.state === 'signed' ? 'pass' : 'fail', detail: `attestation of ${version}: ${state.state}`, evidence: state.detail });
+    // Recorded as signed is not enough: the archive, every attestation file and the signatures are checked again.
+    const verified = state.state === 'signed' ? await verifyAttestation({ root: ctx.root, version }) : undefined;
+    criteria.push({
+      name: 'attestation',
+      status: verified?.ok ? 'pass' : 'fail',
+      detail: verified ? (verified.ok ? `attestation of ${version} verified (${state.detail})` : `attestation of ${version} fails verification: ${verified.problems.join('; ')}`) : `attestation of ${version}: ${state.state} — \`pnpm attest --release ${version}\``,
+      evidence: verified?.checked.join('; ') || state.detail,
+    });
   } else {
     criteria.push({ name: 'attestation', status: 'n/a', detail: `${ctx.envName} does not require attestations (requireAttestation)` });
   }
