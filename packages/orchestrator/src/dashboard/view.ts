@@ -25,24 +25,48 @@ export function summaryOf(stateDir: string, d: DeploymentView): DeploymentSummar
   };
 }
 
+/** The sequential judge's evidence (journalled after each look) as one reason: its test, p-value and sample counts. */
+function judgeEvidence(value: unknown): Record<string, unknown> | undefined {
+  const e = value as { kind?: string; looks?: number; sides?: Record<'stable' | 'candidate', { requests: number; errors: number }>; maxErrorE?: number; maxLatencyE?: number } | undefined;
+  if (e?.kind !== 'sequential' || !e.sides) return undefined;
+  const { stable, candidate } = e.sides;
+  const evalue = Math.max(e.maxErrorE ?? 1, e.maxLatencyE ?? 1);
+  return {
+    metric: 'sequential judge',
+    test: 'anytime-valid e-values (errors, latency)',
+    pValue: Math.min(1, 1 / evalue),
+    samples: `stable ${stable.requests} / candidate ${candidate.requests}`,
+    detail: `errors stable ${stable.errors} / candidate ${candidate.errors}, ${e.looks ?? 0} looks`,
+  };
+}
+
 /**
- * Every verdict of a deployment with its evidence: the analysis verdicts journalled per step, and the reasons of a
- * rollback or an inconclusive pause when no verdict line precedes them (older journals).
+ * Every verdict of a deployment with its evidence: the analysis verdicts journalled per step (with the sequential
+ * judge's evidence at that step), the reasons of a rollback when no verdict line precedes it (older journals), and a
+ * step still being watched (decision `watching`, its evidence so far).
  */
 export function verdictsOf(entries: JournalEntry[]): VerdictView[] {
   const verdicts: VerdictView[] = [];
   let step = '';
+  let evidence: { step: string; ts: string; reason: Record<string, unknown> } | undefined;
+  const withEvidence = (at: string, reasons: Record<string, unknown>[]) => (evidence?.step === at ? [...reasons, evidence.reason] : reasons);
   for (const e of entries) {
     if (e.event === 'step.started') step = String(e.step);
+    if (e.event === 'analysis.evidence') {
+      const reason = judgeEvidence((e.state as { judge?: unknown } | undefined)?.judge);
+      if (reason) evidence = { step: typeof e.step === 'string' ? e.step : step, ts: e.ts, reason };
+      continue;
+    }
     const reasons = Array.isArray(e.reasons) ? (e.reasons as Record<string, unknown>[]) : undefined;
     if (typeof e.decision === 'string' && reasons) {
       const at = typeof e.step === 'string' ? e.step : step;
       // The same verdict journalled twice (by the analysis and by the run): kept once.
-      if (!verdicts.some((v) => v.step === at && v.decision === e.decision && Math.abs(Date.parse(v.ts) - Date.parse(e.ts)) < 2000)) verdicts.push({ step: at, decision: e.decision, ts: e.ts, reasons });
+      if (!verdicts.some((v) => v.step === at && v.decision === e.decision && Math.abs(Date.parse(v.ts) - Date.parse(e.ts)) < 2000)) verdicts.push({ step: at, decision: e.decision, ts: e.ts, reasons: withEvidence(at, reasons) });
     } else if (e.event === 'deployment.rolled_back' && reasons && !verdicts.some((v) => v.step === step && v.decision === 'rollback')) {
-      verdicts.push({ step, decision: 'rollback', ts: e.ts, reasons });
+      verdicts.push({ step, decision: 'rollback', ts: e.ts, reasons: withEvidence(step, reasons) });
     }
   }
+  if (evidence && !verdicts.some((v) => v.step === evidence!.step)) verdicts.push({ step: evidence.step, decision: 'watching', ts: evidence.ts, reasons: [evidence.reason] });
   return verdicts;
 }
 
