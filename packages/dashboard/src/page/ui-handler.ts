@@ -151,6 +151,8 @@ export function createUiHandler(o: UiOptions) {
     },
     /** A one-time link token: the page at `/ui/#once=<token>` trades it for a tab session on first use (10 minutes to use it). */
     mintLink(): string {
+      // Expired links and sessions go now: the maps stay as small as the links in use.
+      for (const map of [links, sessions]) for (const [key, expires] of map) if (expires < Date.now()) map.delete(key);
       const token = randomBytes(24).toString('base64url');
       links.set(token, Date.now() + LINK_MS);
       return token;
