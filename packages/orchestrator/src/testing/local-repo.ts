@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type AdminStatus, routerClient, routerDirOf, stopRouter } from '@pilot/router';
 import { freePort } from '@pilot/core';
 import { execa } from 'execa';
-import { REPO_ROOT } from './repo.ts';
+import { REPO_ROOT, stopProcessesIn } from './repo.ts';
 
 // A release of the service: answers its health paths, and /api/hello with the status its behaviour.json commits;
 // every answer names the release (X-Release, from the manifest beside its app folder).
@@ -77,6 +77,7 @@ export async function makeLocalRepo(o: { checks?: Record<string, unknown>; git?:
     async cleanup() {
       // The router (and its releases) first: it is found through its pid file, inside the folder removed after it.
       await stopRouter({ root, envName: 'staging' });
+      await stopProcessesIn(base);
       await rm(base, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,9 +104,40 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
     },
     async cleanup() {
       service?.kill('SIGTERM');
+      await stopProcessesIn(base);
       await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Ends what still works inside `dir` — a detached attestation a deployment started, which would otherwise write its
+ * files there after the folder is removed — and waits (up to 2 s) until those processes are gone.
+ */
+export async function stopProcessesIn(dir: string): Promise<void> {
+  const inside: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => '');
+    if (cwd === dir || cwd.startsWith(`${dir}/`)) inside.push(Number(name));
+  }
+  for (const pid of inside) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const until = Date.now() + 2000; inside.some(alive) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A logger that keeps its lines in memory (tests assert on events, not on stderr). */
