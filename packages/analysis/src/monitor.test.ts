@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { Logger, openEnv } from '@pilot/core';
-import { repoRoot, runInTerminal, runScript, tempDir, terminalAvailable } from '@pilot/core/testing';
+import { repoRoot, runInTerminal, runScript, startReceiver, tempDir, terminalAvailable } from '@pilot/core/testing';
 import { startDemo } from '@pilot/demo-app/testing';
 import { analyseStep } from './analyse-step.ts';
 import { runMonitor } from './monitor.ts';
@@ -109,19 +107,8 @@ test('an analysis window shows, at a terminal, the time left and the figures so 
 });
 
 test('`pnpm monitor` on a critical breach tells the environment’s channels (monitor.alert with the evidence and the rollback command)', async (t) => {
-  const heard: { event: string; reason: string; rollbackCommand: string; evidence: { rule: string }[] }[] = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      heard.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => receiver.close(resolve)));
+  const receiver = await startReceiver(t);
+  const heard = () => receiver.received.map((r) => JSON.parse(r.body) as { event: string; rollbackCommand: string; evidence: { rule: string }[] });
   const dir = await tempDir(t);
   await mkdir(join(dir, 'policies'));
   await writeFile(join(dir, 'policies', 'rules.yaml'), 'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n');
@@ -131,11 +118,11 @@ test('`pnpm monitor` on a critical breach tells the environment’s channels (mo
   );
   // Async: the receiver answers from this process while the monitor runs.
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'monitor', '--env', 'staging', '--duration', '5s', '--interval', '100ms'], { cwd: dir, stdio: 'ignore', env: { ...process.env, AUDIT_HOOK: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` } });
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'monitor', '--env', 'staging', '--duration', '5s', '--interval', '100ms'], { cwd: dir, stdio: 'ignore', env: { ...process.env, AUDIT_HOOK: `${receiver.url}/hook` } });
     child.on('close', resolve);
   });
   assert.equal(code, 1);
-  assert.deepEqual(heard.map((m) => m.event), ['monitor.alert']);
-  assert.equal(heard[0].evidence[0].rule, 'consecutive_failures');
-  assert.equal(heard[0].rollbackCommand, 'pnpm rollback --env staging');
+  assert.deepEqual(heard().map((m) => m.event), ['monitor.alert']);
+  assert.equal(heard()[0].evidence[0].rule, 'consecutive_failures');
+  assert.equal(heard()[0].rollbackCommand, 'pnpm rollback --env staging');
 });

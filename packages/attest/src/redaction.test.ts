@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { repoRoot, tempDir } from '@pilot/core/testing';
+import { repoRoot, startReceiver, tempDir } from '@pilot/core/testing';
 import { execa } from 'execa';
 import { makeRelease } from './store/testing.ts';
 
@@ -60,22 +58,11 @@ exit 1
   assert.match(await readFile(join(attestations, 'v1.failed.json'), 'utf8'), /identity token \[REDACTED\]/);
 
   // Started by a deployment (PILOT_ENV), a failed attestation is news for the environment's channels (issue 16).
-  const heard: { event: string; reason: string; version: string }[] = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      heard.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => receiver.close(resolve)));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await startReceiver(t);
+  const url = `${receiver.url}/hook`;
   const told = await execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), '--release', 'v1'], { cwd: dir, env: { ...env, PILOT_ENV: 'staging', AUDIT_HOOK: url }, reject: false, timeout: 120_000 });
   assert.equal(told.exitCode, 1, told.stderr);
+  const heard = receiver.received.map((r) => JSON.parse(r.body) as { event: string; reason: string; version: string });
   assert.deepEqual(heard.map((m) => [m.event, m.version]), [['attestation.failed', 'v1']]);
   assert.match(heard[0].reason, /sign-blob failed .* identity token \[REDACTED\] was rejected/);
 });

@@ -6,6 +6,8 @@ import { freePort } from '@pilot/core';
 import { execa } from 'execa';
 import { REPO_ROOT, stopProcessesIn } from './repo.ts';
 
+export { pidAlive } from './repo.ts';
+
 // A release of the service: answers its health paths, and /api/hello with the status its behaviour.json commits;
 // every answer names the release (X-Release, from the manifest beside its app folder).
 const SERVER = `import { readFileSync } from 'node:fs';
@@ -81,14 +83,4 @@ export async function makeLocalRepo(o: { checks?: Record<string, unknown>; git?:
       await rm(base, { recursive: true, force: true });
     },
   };
-}
-
-/** True while a process with this pid exists. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

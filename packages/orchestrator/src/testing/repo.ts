@@ -128,10 +128,11 @@ export async function stopProcessesIn(dir: string): Promise<void> {
       // already gone
     }
   }
-  for (const until = Date.now() + 2000; inside.some(alive) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const until = Date.now() + 2000; inside.some(pidAlive) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-function alive(pid: number): boolean {
+/** True while a process with this pid exists. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
