@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { JournalWriter, acquireLock, statePaths } from '@pilot/core';
+import { acquireLock, JournalWriter, statePaths } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
 import { recordHistory } from '../state/history.ts';
+import { PILOT, runScript, scriptArgv } from '../testing/repo.ts';
 import { streamFile } from './logs.ts';
-import { PILOT, runScript } from '../testing/repo.ts';
 
 /** A repository whose staging (local target) has v1 live and its application log on disk. */
 async function repoWithAppLog(t: { after(fn: () => unknown): void }) {
@@ -46,7 +46,7 @@ test('pilot logs --app shows the live release’s output (or --release V’s), a
 
 test('pilot logs --app -f follows what the release appends until Ctrl-C', async (t) => {
   const { root, appLog } = await repoWithAppLog(t);
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, 'logs', '--app', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'logs', '--app', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   const seen = (text: string) =>
@@ -81,7 +81,7 @@ test('pilot logs -f follows a running deployment’s journal and ends by itself 
   await acquireLock({ path: paths.lock('staging'), auditPath: paths.audit }, 'staging', 'staging-20261129-000000-abcd');
   const journal = await JournalWriter.open(paths.journal('staging-20261129-000000-abcd'));
   await journal.append('deployment.started', { env: 'staging', plan: [] });
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, 'logs', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'logs', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk));

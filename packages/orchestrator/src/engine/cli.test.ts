@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { FIXTURES, type RepoOptions, makeRepo, runScript } from '../testing/repo.ts';
+import { FIXTURES, makeRepo, type RepoOptions, runScript, scriptArgv } from '../testing/repo.ts';
 
 // The real scripts/pilot.ts and scripts/rollback.ts, run with the stand-in analysis (see fixtures/pilot-stand-in.ts).
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -91,7 +91,7 @@ test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, 
   assert.equal((await pilot(repo.root, [])).code, 0);
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
-  const child = execa(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
+  const child = execa(process.execPath, [...(await scriptArgv(PILOT)), '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
   // Wait (up to 60 s on a loaded machine) until the canary is shifting: a SIGINT before pilot is up would just kill it.
   let shifted = false;
   for (let i = 0; i < 1200 && !shifted; i++) {

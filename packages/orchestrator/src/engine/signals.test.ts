@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { FIXTURES, makeRepo, runScript } from '../testing/repo.ts';
+import { FIXTURES, makeRepo, runScript, scriptArgv } from '../testing/repo.ts';
 
 // The real scripts/pilot.ts with the stand-in analysis (see fixtures/pilot-stand-in.ts).
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -27,7 +27,7 @@ test('SIGHUP during the canary (a dropped SSH session): rolled back to stable, j
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
-  const child = execa(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
+  const child = execa(process.execPath, [...(await scriptArgv(PILOT)), '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
   await canaryShifting(repo.infraState);
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGHUP');
@@ -46,7 +46,7 @@ test('PILOT_ON_HANGUP=detach: SIGHUP during the canary is journalled and the dep
   t.after(() => repo.cleanup());
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   await repo.commit('v2');
-  const child = execa(process.execPath, ['--import', import.meta.resolve('tsx'), PILOT, '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1', PILOT_ON_HANGUP: 'detach' } });
+  const child = execa(process.execPath, [...(await scriptArgv(PILOT)), '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1', PILOT_ON_HANGUP: 'detach' } });
   await canaryShifting(repo.infraState);
   child.kill('SIGHUP');
   const r = await child;

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdminStatus, routerClient, routerDirOf, stopRouter } from '@pilot/router';
 import { freePort } from '@pilot/core';
+import { type AdminStatus, routerClient, routerDirOf, stopRouter } from '@pilot/router';
 import { execa } from 'execa';
 import { REPO_ROOT, stopProcessesIn } from './repo.ts';
 

@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Logger } from '@pilot/core';
+import { compiledEntry, Logger } from '@pilot/core';
 import { execa } from 'execa';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -148,11 +148,17 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
   return { log: new Logger({ format: 'json', stream, color: false }), lines };
 }
 
+/**
+ * node's arguments that run a Pilot script as `pnpm <name>` runs it (compiled, through the launcher); a test fixture is
+ * compiled the same way (under tsx each start of the stand-in cost ~4 s of CPU, the suite's largest cost).
+ */
+export async function scriptArgv(script: string): Promise<string[]> {
+  const name = dirname(script) === join(REPO_ROOT, 'scripts') ? basename(script, '.ts') : undefined;
+  return name ? [join(REPO_ROOT, 'scripts', 'cli.mjs'), name] : [await compiledEntry(script, `test-${basename(script, '.ts')}`)];
+}
+
 /** Runs a Pilot script (`scripts/pilot.ts`, `scripts/rollback.ts`) as a user would, in `cwd`. */
 export async function runScript(script: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  // Pilot's own scripts run as `pnpm <name>` runs them (compiled, through the launcher); a test fixture runs under tsx.
-  const name = dirname(script) === join(REPO_ROOT, 'scripts') ? basename(script, '.ts') : undefined;
-  const argv = name ? [join(REPO_ROOT, 'scripts', 'cli.mjs'), name] : ['--import', import.meta.resolve('tsx'), script];
-  const r = await execa(process.execPath, [...argv, ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env }, all: true });
+  const r = await execa(process.execPath, [...(await scriptArgv(script)), ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env }, all: true });
   return { code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1), signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
 }
