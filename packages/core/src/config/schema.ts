@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { duration } from './duration-schema.ts';
 import { hooksSchema, notifySchema } from './notify-schema.ts';
+import { kubernetesTargetSchema } from './kubernetes-schema.ts';
+import { prometheusSchema } from './prometheus-schema.ts';
 
 export { duration };
 
@@ -122,7 +124,7 @@ const localTargetSchema = z.strictObject({
   sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
 });
 
-export const targetSchema = z.discriminatedUnion('kind', [localTargetSchema, commandTargetSchema]);
+export const targetSchema = z.discriminatedUnion('kind', [localTargetSchema, commandTargetSchema, kubernetesTargetSchema]);
 
 const windowSchema = z.strictObject({
   days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
@@ -152,6 +154,8 @@ export const environmentSchema = z.strictObject({
   backup: z.strictObject({ enabled: z.boolean().default(true), paths: z.array(z.string()).default([]), keep: z.number().int().min(1).default(10) }).prefault({}),
   watch: duration.default('15m'),
   monitoringUrl: z.string().optional(),
+  /** Per-release metrics in Prometheus (`{version}` in each selector): the monitoring page's charts on the `command` target. */
+  prometheus: prometheusSchema.optional(),
   /** `pilot` runs the Go/No-Go gate (`pilot gate`) before the first traffic shift and refuses on NO-GO. */
   gate: z.boolean().default(false),
   /** The final promotion step waits for the release's attestation and refuses an unverified one. */
@@ -269,3 +273,4 @@ export type AttestConfig = z.output<typeof attestSchema>;
 export type JudgeConfig = z.output<typeof judgeSchema>;
 export type { ChannelConfig, HooksConfig, NotifyConfig, NotifyEventName } from './notify-schema.ts';
 export { NOTIFY_EVENTS, notifySecretNames } from './notify-schema.ts';
+export { prometheusSchema, type PrometheusConfig } from './prometheus-schema.ts';
