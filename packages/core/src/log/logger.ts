@@ -62,6 +62,11 @@ export class Logger {
     this.events.emit('error', event, { ...(msg ? { msg } : {}), ...fields });
   }
 
+  /** Whether events of this level are written (debug only with PILOT_DEBUG or `minLevel: 'debug'`). */
+  shows(level: Level): boolean {
+    return ORDER[level] >= this.#minLevel;
+  }
+
   /** A metrics record (kind=metrics) that Loki/Grafana can chart: numbers only, no message. */
   logMetrics(event: string, fields: Record<string, number | string | boolean>): void {
     this.events.emit('info', event, { kind: 'metrics', ...fields });

@@ -1,0 +1,82 @@
+import { $, type Duration, type LogEntry, ProcessOutput, type Shell } from 'zx/core';
+import type { Logger } from '../log/logger.ts';
+import { type Redactor, maskCredentials } from '../log/redact.ts';
+
+export { ProcessOutput, type ProcessPromise, type Shell } from 'zx/core';
+
+/** How every external command Pilot runs is started: the one `$` preset. */
+export interface ShellOptions {
+  cwd?: string;
+  /** Added to the inherited environment (zx alone would replace it whole). */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting it ends the command (SIGTERM). */
+  signal?: AbortSignal;
+  /** Milliseconds or a zx duration (`30s`); the command and its children get SIGTERM when it passes. */
+  timeout?: Duration;
+  /** For callers that inspect the exit code: a non-zero exit resolves instead of throwing. */
+  nothrow?: boolean;
+  /** Commands and their output are printed (redacted) when this logger shows debug; otherwise quiet. */
+  log?: Logger;
+  /** Secret values to mask in the printed command, besides the logger's own and credential-looking text. */
+  redactor?: Redactor;
+  stdio?: 'pipe' | 'inherit' | 'ignore' | ['ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit'];
+}
+
+/**
+ * The zx `$` preset every package uses to run a command: `const $$ = shell({ cwd, signal }); await $$\`git tag ${name}\``.
+ * zx quotes each interpolated value (arrays become several arguments), so no command string is ever built for a shell.
+ */
+export function shell(options: ShellOptions = {}): Shell {
+  const env = { ...process.env, ...options.env };
+  const verbose = isVerbose(options.log);
+  return $({
+    cwd: options.cwd,
+    env,
+    signal: options.signal,
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    nothrow: options.nothrow ?? false,
+    verbose,
+    quiet: !verbose,
+    ...(options.stdio ? { stdio: options.stdio } : {}),
+    log: (entry: LogEntry) => printEntry(entry, options, env),
+  });
+}
+
+/** The exact command line zx runs for a template (its quoting applied), without starting anything. */
+export function commandLine(pieces: TemplateStringsArray, ...args: unknown[]): string {
+  return $({ halt: true })(pieces, ...args).cmd;
+}
+
+/**
+ * The dry-run runner: prints the exact command zx would run (redacted, as `$ …`) and starts nothing. It resolves to
+ * an empty successful output, so a caller reads the same shape in both modes.
+ */
+export function dryShell(options: Omit<ShellOptions, 'nothrow' | 'timeout' | 'stdio'> & { print?: (line: string) => void } = {}) {
+  const env = { ...process.env, ...options.env };
+  const print = options.print ?? ((line: string) => (options.log ? options.log.info('dry-run.command', line) : process.stderr.write(`${line}\n`)));
+  return async (pieces: TemplateStringsArray, ...args: unknown[]): Promise<ProcessOutput> => {
+    print(`$ ${redactCommand(commandLine(pieces, ...args), options, env)}`);
+    return new ProcessOutput(0, null, '', '', '', '', 0);
+  };
+}
+
+/** A command line as it may be shown: configured secrets, credential-looking text and secret variables masked. */
+export function redactCommand(cmd: string, options: Pick<ShellOptions, 'log' | 'redactor'> = {}, env: NodeJS.ProcessEnv = process.env): string {
+  let out = maskCredentials(cmd, env);
+  for (const redactor of [options.redactor, options.log?.redactor]) if (redactor) out = redactor.text(out);
+  return out;
+}
+
+function isVerbose(log: Logger | undefined): boolean {
+  return log ? log.shows('debug') : Boolean(process.env.PILOT_DEBUG);
+}
+
+// zx hands its log every event; only what it marks verbose is shown, always through the redaction.
+function printEntry(entry: LogEntry, options: ShellOptions, env: NodeJS.ProcessEnv): void {
+  if (!entry.verbose) return;
+  const text = entry.kind === 'cmd' ? `$ ${entry.cmd}` : entry.kind === 'stdout' || entry.kind === 'stderr' ? entry.data.toString() : undefined;
+  if (text === undefined) return;
+  const shown = redactCommand(text, options, env);
+  if (options.log) options.log.debug(entry.kind === 'cmd' ? 'exec.command' : 'exec.output', shown.trimEnd());
+  else process.stderr.write(shown.endsWith('\n') ? shown : `${shown}\n`);
+}
