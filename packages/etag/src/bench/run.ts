@@ -2,8 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { median, writeBenchResult } from '@pilot/core';
-import { execa } from 'execa';
+import { median, shell, writeBenchResult } from '@pilot/core';
 import { computeEtag } from '../compute-etag.ts';
 import { generateTree } from './generate-tree.ts';
 
@@ -22,8 +21,8 @@ try {
   process.stdout.write(`generating ${FILES} files in ${dir} … `);
   const bytes = await generateTree(dir, FILES);
   process.stdout.write(`${(bytes / 1e6).toFixed(0)} MB\n`);
-  // The shell gets the folder as "$1", never spliced into the command text.
-  const pipeline = () => execa('bash', ['-c', 'cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum', 'bench', dir]);
+  const $$ = shell({ cwd: dir });
+  const pipeline = () => $$`find . -type f -print0`.pipe($$`sort -z`).pipe($$`xargs -0 sha256sum`).pipe($$`sha256sum`);
   const ours = () => computeEtag(['.'], { cwd: dir, gitignore: false });
   // The same code hashing on the calling thread only: what the worker pool buys.
   const single = () => computeEtag(['.'], { cwd: dir, gitignore: false, workers: 0 });

@@ -1,12 +1,12 @@
-import { execa } from 'execa';
-import { UsageError } from '@pilot/core';
+import { UsageError, shell } from '@pilot/core';
 import { LEDGER_FILE, type Ledger, parseLedger } from './ledger-file.ts';
 
 /** The ledger as committed on the base branch, or why there is none to compare with. */
 export type BaseLedger = { ref: string; ledger: Ledger } | { ref?: string; missing: string };
 
 async function git(cwd: string, args: string[]) {
-  return execa('git', args, { cwd, reject: false, stripFinalNewline: true });
+  const out = await shell({ cwd, nothrow: true })`git ${args}`;
+  return { exitCode: out.exitCode, stdout: out.stdout.replace(/\n$/, '') };
 }
 
 async function refExists(cwd: string, ref: string): Promise<boolean> {

@@ -1,23 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { checkEtags, recordEtags } from './ledger.ts';
 
 async function repo(t: { after(fn: () => unknown): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pilot-ledger-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  git(dir, 'init', '-q', '-b', 'main');
+  await git(dir, 'init', '-q', '-b', 'main');
   await write(dir, 'apps/api/index.js', 'api v1\n');
   await write(dir, 'apps/web/index.html', '<p>v1</p>\n');
   await write(dir, '.gitignore', 'node_modules/\n');
   return dir;
 }
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=test', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await shell({ cwd })`git -c user.email=t@example.invalid -c user.name=test -c commit.gpgsign=false ${args}`).stdout;
 }
 
 async function write(dir: string, path: string, text: string): Promise<void> {
@@ -25,9 +25,9 @@ async function write(dir: string, path: string, text: string): Promise<void> {
   await writeFile(join(dir, path), text);
 }
 
-function commitAll(dir: string, message: string): void {
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', message);
+async function commitAll(dir: string, message: string): Promise<void> {
+  await git(dir, 'add', '-A');
+  await git(dir, 'commit', '-q', '-m', message);
 }
 
 const folders = ['apps/api', 'apps/web'];
@@ -61,8 +61,8 @@ test('against the base branch: seq going backwards and a change without a higher
   await recordEtags({ root: dir, folders });
   await write(dir, 'apps/api/index.js', 'api v2\n');
   await recordEtags({ root: dir, folders });
-  commitAll(dir, 'main at api seq 2');
-  git(dir, 'checkout', '-q', '-b', 'feature');
+  await commitAll(dir, 'main at api seq 2');
+  await git(dir, 'checkout', '-q', '-b', 'feature');
   const ledger = JSON.parse(await readFile(join(dir, 'etags.json'), 'utf8'));
 
   // The branch rolls api's content back to v1 and its seq to 1, as an old ledger would.
@@ -86,18 +86,18 @@ test('against the base branch: seq going backwards and a change without a higher
 test('a branch behind main that is rebased gets a seq above main on --record', async (t) => {
   const dir = await repo(t);
   await recordEtags({ root: dir, folders });
-  commitAll(dir, 'seq 1');
-  git(dir, 'checkout', '-q', '-b', 'feature');
+  await commitAll(dir, 'seq 1');
+  await git(dir, 'checkout', '-q', '-b', 'feature');
   await write(dir, 'apps/web/index.html', '<p>feature</p>\n');
   await recordEtags({ root: dir, folders, base: 'main' });
-  commitAll(dir, 'feature: web seq 2');
-  git(dir, 'checkout', '-q', 'main');
+  await commitAll(dir, 'feature: web seq 2');
+  await git(dir, 'checkout', '-q', 'main');
   await write(dir, 'apps/web/index.html', '<p>main v2</p>\n');
   await recordEtags({ root: dir, folders });
   await write(dir, 'apps/web/extra.css', 'p{}\n');
   await recordEtags({ root: dir, folders });
-  commitAll(dir, 'main: web seq 3');
-  git(dir, 'checkout', '-q', 'feature');
+  await commitAll(dir, 'main: web seq 3');
+  await git(dir, 'checkout', '-q', 'feature');
   // The feature branch still says seq 2 while main has 3.
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders, base: 'main' })), ['apps/web:seq-backwards']);
   const recorded = await recordEtags({ root: dir, folders, base: 'main' });
