@@ -4,6 +4,13 @@ export async function queryPrometheus(baseUrl: string, query: string, timeoutMs 
   return firstValue(await call(url, timeoutMs), query);
 }
 
+/** Every series of an instant PromQL query: its labels and value (an empty list when nothing matches). */
+export async function queryPrometheusVector(baseUrl: string, query: string, timeoutMs = 5000): Promise<{ labels: Record<string, string>; value: number }[]> {
+  const data = await call(`${baseUrl.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`, timeoutMs);
+  if (data.resultType !== 'vector') throw new Error(`query ${JSON.stringify(query)} returned a ${data.resultType}, expected an instant vector`);
+  return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
+}
+
 /** A range query's values over [start, end] at `stepSeconds`, of the first series. */
 export async function queryPrometheusRange(baseUrl: string, query: string, startMs: number, endMs: number, stepSeconds: number, timeoutMs = 5000): Promise<[number, number][]> {
   const params = new URLSearchParams({ query, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepSeconds) });

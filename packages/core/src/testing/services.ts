@@ -102,11 +102,17 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
+/** A scrape target, with labels Prometheus adds to its series (as relabelling adds a pod's `version` on Kubernetes). */
+export type PrometheusTarget = string | { address: string; labels: Record<string, string> };
+
 /** A throwaway Prometheus scraping `targets` every second, with its own storage dir. */
-export async function startPrometheus(targets: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPrometheus(targets: PrometheusTarget[]): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'pilot-prom-'));
   const port = await freePort();
-  await writeFile(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n`);
+  // JSON is YAML: each target its own static group, so each can carry its own labels.
+  const groups = targets.map((t) => (typeof t === 'string' ? { targets: [t] } : { targets: [t.address], labels: t.labels }));
+  const config = { global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [{ job_name: 'demo', static_configs: groups }] };
+  await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
   const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 'Prometheus');
