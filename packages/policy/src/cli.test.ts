@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { RULES } from './finding.ts';
 import { cleanWorkspace, fixtureRepo } from './testing/fixture-repo.ts';
 
 const script = resolve(import.meta.dirname, '../../../scripts/policy-check.ts');
 const token = ['ghp', '_', 'Z9'.repeat(18)].join('');
 
-function run(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+async function run(cwd: string, ...args: string[]) {
+  const result = await shell({ cwd, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
 test('policy-check CLI: exit 0 on a clean repo, exit 1 with file:line findings, JSON and SARIF 2.1.0; never prints the secret', async (t) => {
   const clean = await fixtureRepo(t, cleanWorkspace);
-  const ok = run(clean);
+  const ok = await run(clean);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /policy-check: all policies pass/);
 
@@ -25,13 +25,13 @@ test('policy-check CLI: exit 0 on a clean repo, exit 1 with file:line findings, 
     'packages/a/package.json': JSON.stringify({ name: '@fixture/a', dependencies: { '@slack/web-api': '^7' } }, null, 2),
     'src/leak.ts': `// config\nexport const token = '${token}';\n`,
   });
-  const human = run(dir);
+  const human = await run(dir);
   assert.equal(human.code, 1);
   assert.match(human.stdout, /✗ packages\/a\/package\.json:4 {2}deny-list\/dependency {2}dependencies has @slack\/web-api/);
   assert.match(human.stdout, /✗ src\/leak\.ts:2 {2}secrets\/token {2}GitHub token \(github-token\) \[fingerprint [0-9a-f]{16}\]/);
   assert.match(human.stdout, /policy-check: 2 violation\(s\)/);
 
-  const json = run(dir, '--json', '--sarif', 'out/policy.sarif');
+  const json = await run(dir, '--json', '--sarif', 'out/policy.sarif');
   assert.equal(json.code, 1);
   const report = JSON.parse(json.stdout);
   assert.equal(report.ok, false);
@@ -52,10 +52,10 @@ test('policy-check CLI: exit 0 on a clean repo, exit 1 with file:line findings, 
 
 test('policy-check CLI: bad flags and invalid policy data exit 2 with the fix', async (t) => {
   const dir = await fixtureRepo(t, { ...cleanWorkspace, 'policies/workflow-rules.yaml': 'concurrencyRequired: deploy.yml\n' });
-  const bad = run(dir, '--only', 'everything');
+  const bad = await run(dir, '--only', 'everything');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--only "everything" is not a check — use one of deny-list, workflows, required-files, secrets/);
-  const invalid = run(dir);
+  const invalid = await run(dir);
   assert.equal(invalid.code, 2);
   assert.match(invalid.stderr, /policies\/workflow-rules\.yaml: concurrencyRequired: /);
 });

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 
 const root = resolve(import.meta.dirname, '../../..');
 
 test('pnpm policy-check passes on the repository itself (exit 0, no finding)', async () => {
-  const r = await execa(process.execPath, ['--import', import.meta.resolve('tsx'), 'scripts/policy-check.ts', '--json'], { cwd: root, reject: false, env: { NO_COLOR: '1' } });
+  const r = await shell({ cwd: root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} --import ${import.meta.resolve('tsx')} scripts/policy-check.ts --json`;
   const report = JSON.parse(String(r.stdout)) as { ok: boolean; findings: { rule: string; file?: string; line?: number; message: string }[] };
   assert.deepEqual(report.findings.map((f) => `${f.file}:${f.line} ${f.rule} ${f.message}`), []);
   assert.equal(r.exitCode, 0, String(r.stderr));

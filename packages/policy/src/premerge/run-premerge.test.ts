@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { renderSummary, runPremerge } from './run-premerge.ts';
 import { PREMERGE_STEPS, type PremergeStep } from './steps.ts';
 
@@ -41,13 +41,13 @@ test('premerge is OK when the only non-pass is an offline audit; a real audit fa
   assert.equal(vulnerable.ok, false);
 });
 
-test('premerge CLI: an unknown step is bad input (exit 2) listing the steps; --help lists them', () => {
+test('premerge CLI: an unknown step is bad input (exit 2) listing the steps; --help lists them', async () => {
   const script = resolve(import.meta.dirname, '../../../../scripts/premerge.ts');
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { encoding: 'utf8' });
-  const bad = run('--skip', 'everything');
-  assert.equal(bad.status, 2);
+  const run = (...args: string[]) => shell({ nothrow: true })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
+  const bad = await run('--skip', 'everything');
+  assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /--skip "everything" is not a step — steps: lint, typecheck, test, policy-check, etag, audit/);
-  const help = run('--help');
-  assert.equal(help.status, 0);
+  const help = await run('--help');
+  assert.equal(help.exitCode, 0);
   assert.match(help.stdout, /--only STEP/);
 });

@@ -1,5 +1,4 @@
-import { pnpmCommand } from '@pilot/core';
-import { execa } from 'execa';
+import { pnpmCommand, shell } from '@pilot/core';
 import type { PremergeStep } from './steps.ts';
 
 export type StepStatus = 'pass' | 'fail' | 'unavailable' | 'skipped';
@@ -45,16 +44,16 @@ export async function runPremerge(options: PremergeOptions): Promise<{ ok: boole
     options.onStep?.({ phase: 'start', step });
     const [file, ...args] = step.command[0] === 'pnpm' ? [...pnpmCommand(env), ...step.command.slice(1)] : step.command;
     const started = performance.now();
-    const child = execa(file, args, { cwd: options.root, env: { ...env, FORCE_COLOR: '0' }, all: true, reject: false, ...(options.signal ? { cancelSignal: options.signal } : {}) });
-    if (options.onOutput) child.all?.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
+    const child = shell({ cwd: options.root, env: { ...env, FORCE_COLOR: '0' }, nothrow: true, signal: options.signal })`${file} ${args}`;
+    if (options.onOutput) for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
     const done = await child;
     const ms = Math.round(performance.now() - started);
-    const output = String(done.all ?? '');
+    const output = done.stdall;
     let result: StepResult = { id: step.id, title: step.title, status: 'pass', ms, exitCode: done.exitCode ?? 1 };
     if (done.exitCode !== 0) {
       const tail = output.split('\n').filter(Boolean).slice(-30).join('\n');
       const classified = step.classify?.(output);
-      result = classified ? { ...result, ...classified, tail } : { ...result, status: 'fail', tail, note: done.exitCode === undefined ? `failed to start: ${done.shortMessage}` : `exit ${done.exitCode}` };
+      result = classified ? { ...result, ...classified, tail } : { ...result, status: 'fail', tail, note: done.exitCode === null ? `ended by ${done.signal}` : `exit ${done.exitCode}` };
     }
     results.push(result);
     options.onStep?.({ phase: 'end', step, result });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import type { Finding } from '../finding.ts';
 import { globMatcher } from '../glob.ts';
 import type { SecretAllowList } from '../policy-files.ts';
@@ -17,7 +17,7 @@ export function fingerprint(secret: string): string {
 
 /** The files git tracks (and files added but not committed), repository-relative. */
 export async function trackedFiles(root: string): Promise<string[]> {
-  const result = await execa('git', ['ls-files', '-z', '--cached'], { cwd: root, reject: false, stripFinalNewline: false });
+  const result = await shell({ cwd: root, nothrow: true })`git ls-files -z --cached`;
   if (result.exitCode !== 0) throw new PolicyError(`secret scan: \`git ls-files\` failed in ${root} — run policy-check inside a git work tree (${result.stderr.trim()})`);
   return result.stdout.split('\0').filter(Boolean);
 }

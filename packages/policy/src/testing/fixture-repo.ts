@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { shell } from '@pilot/core';
 
 /** Builds a throwaway git repository with `files` (path → text), all added to the index; removed after the test. */
 export async function fixtureRepo(t: { after(fn: () => unknown): void }, files: Record<string, string>): Promise<string> {
@@ -11,8 +11,9 @@ export async function fixtureRepo(t: { after(fn: () => unknown): void }, files: 
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
   }
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir });
-  execFileSync('git', ['add', '-A'], { cwd: dir });
+  const $$ = shell({ cwd: dir });
+  await $$`git init -q -b main`;
+  await $$`git add -A`;
   return dir;
 }
 
