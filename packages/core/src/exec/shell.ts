@@ -19,6 +19,8 @@ export interface ShellOptions {
   log?: Logger;
   /** Secret values to mask in the printed command, besides the logger's own and credential-looking text. */
   redactor?: Redactor;
+  /** false: output streams through (a dump, a tar of the data) and is not kept; `stdout` then holds its last chunk only. */
+  buffer?: boolean;
   stdio?: 'pipe' | 'inherit' | 'ignore' | ['ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit'];
 }
 
@@ -38,6 +40,7 @@ export function shell(options: ShellOptions = {}): Shell {
     verbose,
     quiet: !verbose,
     ...(options.stdio ? { stdio: options.stdio } : {}),
+    ...(options.buffer === false ? { store: { stdout: new PassingChunks(), stderr: [], stdall: new PassingChunks() } } : {}),
     log: (entry: LogEntry) => printEntry(entry, options, env),
   });
 }
@@ -65,6 +68,17 @@ export function redactCommand(cmd: string, options: Pick<ShellOptions, 'log' | '
   let out = maskCredentials(cmd, env);
   for (const redactor of [options.redactor, options.log?.redactor]) if (redactor) out = redactor.text(out);
   return out;
+}
+
+/**
+ * zx keeps every chunk a command writes; a pipe replays the kept chunks once, on the first, then follows the stream.
+ * Keeping only the newest chunk serves that replay and holds nothing more (see `buffer`).
+ */
+class PassingChunks extends Array<string | Buffer> {
+  override push(...chunks: (string | Buffer)[]): number {
+    this.length = 0;
+    return super.push(...chunks);
+  }
 }
 
 function isVerbose(log: Logger | undefined): boolean {
