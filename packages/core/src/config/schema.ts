@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from './duration-schema.ts';
 import { hooksSchema, notifySchema } from './notify-schema.ts';
+import { kubernetesTargetSchema } from './kubernetes-schema.ts';
 import { prometheusSchema } from './prometheus-schema.ts';
 
 export { duration };
@@ -123,7 +124,7 @@ const localTargetSchema = z.strictObject({
   sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
 });
 
-export const targetSchema = z.discriminatedUnion('kind', [localTargetSchema, commandTargetSchema]);
+export const targetSchema = z.discriminatedUnion('kind', [localTargetSchema, commandTargetSchema, kubernetesTargetSchema]);
 
 const windowSchema = z.strictObject({
   days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
