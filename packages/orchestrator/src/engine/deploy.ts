@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, UsageError, acquireLock, statePaths } from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { resolveCommit } from '../git/git.ts';
-import { assertGate } from '../gate/gate.ts';
 import { type PreflightCheck, assertPreflight, runPreflight } from '../preflight/preflight.ts';
 import { assertVersion, assertVersionFree, versionFor } from '../release/version.ts';
 import { newDeploymentId } from '../state/ids.ts';
@@ -61,7 +60,7 @@ export interface DeployResult extends ExecuteResult {
   notifications?: { channel: string; kind: string; event: string; ok: boolean; error?: string }[];
 }
 
-/** `pnpm pilot`: preflight → lock → journal → build → dry-run → tag → backup → canary/blue-green/batch → promote → watch → last-known-good. */
+/** `pnpm pilot`: preflight → lock → journal → build → dry-run → [Go/No-Go gate] → tag → backup → canary/blue-green/batch → promote → watch → last-known-good. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const { ctx, log } = o;
   const startedMs = Date.now();
@@ -88,12 +87,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     await notifyOnce(ctx, log, { event: 'approval.needed', version, previous: undefined, reason: approvals.detail, nextCommand: `pnpm pilot approve --env ${ctx.envName} --release ${version}` });
   }
   assertPreflight(preflight);
-  // The Go/No-Go gate decides before the first traffic shift (and before anything is built or changed).
-  if (ctx.env.gate && !o.dryRun) await assertGate({ ctx, log, signal: o.signal, version, force: o.force, processEnv: o.processEnv });
   const stable = await currentStable(ctx, target);
   // The local router gives each release its own port: the candidate is smoke-tested there before any user reaches it.
   const smokeFirst = target.kind === 'local';
-  const plan = planSteps({ strategy, env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), firstDeploy: !stable, smokeFirst }).filter((s) => !o.skipSteps?.includes(s.kind));
+  const plan = planSteps({ strategy, env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), gate: ctx.env.gate, firstDeploy: !stable, smokeFirst }).filter((s) => !o.skipSteps?.includes(s.kind));
   const id = newDeploymentId(ctx.envName);
   const dry = Boolean(o.dryRun);
   const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });

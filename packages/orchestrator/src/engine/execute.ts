@@ -1,4 +1,5 @@
-import { ExitCode, InterruptedError, PausedError, type Release, releaseLock, setActor } from '@pilot/core';
+import { ExitCode, InterruptedError, PausedError, RefusedError, type Release, releaseLock, setActor } from '@pilot/core';
+import { GateRefusedError } from '../gate/refused.ts';
 import { notifyDeployment } from '../wiring/notify.ts';
 import { followForReport } from '../dashboard/follow.ts';
 import { recordHistory } from '../state/history.ts';
@@ -107,19 +108,29 @@ async function pause(run: DeployRun, step: string, reason: string, dueAt?: strin
   return { outcome: 'paused', exitCode: ExitCode.paused, reason, pausedAt: step, dueAt };
 }
 
-/** A failed verdict or step rolls back to the release that served before; a signal does the same and exits 130. */
+/**
+ * A failed verdict or step rolls back to the release that served before; a signal does the same and exits 130; a refusal
+ * (the Go/No-Go gate's NO-GO) is undone the same way and exits 3.
+ */
 async function handleFailure(run: DeployRun, error: unknown): Promise<ExecuteResult> {
   const interrupted = run.signal.aborted || error instanceof InterruptedError;
+  const refused = !interrupted && error instanceof GateRefusedError;
   const message = error instanceof Error ? error.message : String(error);
   const reasons = error instanceof VerdictRollback ? error.reasons : undefined;
-  run.log.error(interrupted ? 'deployment.interrupted' : 'deployment.failing', message, { deployment: run.id });
-  const undo = await undoDeployment(run, interrupted ? 'interrupted' : message);
+  // A refusal's message is printed once, as the command's error.
+  if (!refused) run.log.error(interrupted ? 'deployment.interrupted' : 'deployment.failing', message, { deployment: run.id });
+  const undo = await undoDeployment(run, interrupted ? 'interrupted' : refused ? 'Go/No-Go gate: NO-GO' : message);
   // A first deployment has nothing to roll back to: it failed, whatever was undone.
   const rolledBack = run.state.prepared && Boolean(run.state.stable);
   const event = interrupted ? 'deployment.aborted' : rolledBack ? 'deployment.rolled_back' : 'deployment.failed';
-  await run.runner.journal(event, { reason: message, ...(reasons ? { reasons } : {}), undo, state: snapshot(run) });
+  await run.runner.journal(event, { reason: message, ...(refused ? { refused: true } : {}), ...(reasons ? { reasons } : {}), undo, state: snapshot(run) });
   await releaseLock(run.ctx.lockOptions, run.id);
   if (interrupted) throw new InterruptedError(`deployment ${run.id} interrupted: ${undo.summary}; lock released`, { cause: error });
+  if (refused) {
+    const { version } = run.state.release ?? run.candidate();
+    // The built release stays (same commit, same digest): approvals signed for it now count when it is retried.
+    throw new RefusedError(`${message}\ndeployment ${run.id} refused: ${undo.summary === 'nothing to undo' ? 'nothing was tagged or started' : undo.summary}, lock released; release ${version} stays built — \`pnpm pilot retry --env ${run.ctx.envName}\` once the failing criteria pass`, { cause: error });
+  }
   return {
     outcome: rolledBack ? 'rolled_back' : 'failed',
     exitCode: ExitCode.failed,

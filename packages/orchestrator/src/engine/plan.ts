@@ -1,6 +1,6 @@
 import { type EnvironmentConfig, type StrategyConfig, parseDuration } from '@pilot/core';
 
-export type StepKind = 'build' | 'dry-run' | 'tag' | 'backup' | 'migrate' | 'prepare' | 'shift' | 'smoke' | 'analyse' | 'pause' | 'wait' | 'promote' | 'watch' | 'finalize';
+export type StepKind = 'build' | 'dry-run' | 'gate' | 'tag' | 'backup' | 'migrate' | 'prepare' | 'shift' | 'smoke' | 'analyse' | 'pause' | 'wait' | 'promote' | 'watch' | 'finalize';
 
 /** One planned step of a deployment; the list is fixed at start and recorded in the journal so resume can continue it. */
 export interface StepSpec {
@@ -20,6 +20,8 @@ export interface PlanOptions {
   backup: boolean;
   /** Apply pending database migrations (safe-migration) before the candidate gets traffic. */
   migrate?: boolean;
+  /** The Go/No-Go gate (`gate: true`): decided on the built release (its digest), before it is tagged or started. */
+  gate?: boolean;
   /** No release serves yet: nothing to compare a canary with, so the candidate is promoted and then smoke-tested. */
   firstDeploy?: boolean;
   /**
@@ -30,15 +32,16 @@ export interface PlanOptions {
 }
 
 /**
- * Orders the steps of a deployment for a strategy: build → dry-run → tag → backup → migrate → prepare → (shift → smoke →
+ * Orders the steps of a deployment for a strategy: build → dry-run → [gate] → tag → backup → migrate → prepare → (shift → smoke →
  * analyse)… → promote → watch → finalize; with `smokeFirst`, smoke comes right after prepare.
  */
-export function planSteps({ strategy, env, backup, migrate, firstDeploy, smokeFirst }: PlanOptions): StepSpec[] {
+export function planSteps({ strategy, env, backup, migrate, gate, firstDeploy, smokeFirst }: PlanOptions): StepSpec[] {
   const steps: StepSpec[] = [
     { name: 'build', kind: 'build' },
     { name: 'dry-run', kind: 'dry-run' },
-    { name: 'tag', kind: 'tag' },
   ];
+  if (gate) steps.push({ name: 'gate', kind: 'gate' });
+  steps.push({ name: 'tag', kind: 'tag' });
   if (backup) steps.push({ name: 'backup', kind: 'backup' });
   if (migrate) steps.push({ name: 'migrate', kind: 'migrate' });
   steps.push({ name: 'prepare', kind: 'prepare' });

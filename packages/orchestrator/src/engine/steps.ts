@@ -5,6 +5,7 @@ import { pruneReleases } from '../release/retention.ts';
 import { recordHistory } from '../state/history.ts';
 import { requireVerifiedAttestation, startAttestation } from '../wiring/attest.ts';
 import { runBackup } from '../wiring/backup.ts';
+import { gateBuiltRelease } from '../wiring/gate.ts';
 import { applyMigrations, lintBeforeTag, migrationsEnabled } from '../wiring/migrate.ts';
 import type { StepSpec } from './plan.ts';
 import type { DeployRun } from './run.ts';
@@ -48,6 +49,14 @@ export async function runStep(run: DeployRun, step: StepSpec): Promise<StepOutco
       for (const planned of steps) runner.actions.push({ step: 'target', description: planned.description, ...(planned.command ? { command: planned.command } : {}) });
       if (migrationsEnabled(ctx)) await lintBeforeTag(ctx, log);
       log.info('plan.validated', `target plan validated (${steps.length} actions)`, { target: run.target.kind });
+      return {};
+    }
+    case 'gate': {
+      if (runner.dry) {
+        runner.actions.push({ step: step.name, description: `Go/No-Go gate on ${state.release!.version} once built (signed approvals must name its digest); NO-GO refuses (exit 3) before the tag`, command: ['pnpm', 'pilot', 'gate', '--env', ctx.envName, '--release', state.release!.version] });
+        return {};
+      }
+      await gateBuiltRelease(run);
       return {};
     }
     case 'tag': {

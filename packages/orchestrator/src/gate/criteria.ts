@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EnvContext, formatDuration, readJournal, statePaths } from '@pilot/core';
 import type { SloTargets } from './slo.ts';
+import { turboTestsCriterion } from './turbo-summary.ts';
 
 /** One Go/No-Go criterion: pass, fail, or not applicable here — with the evidence it was decided on. */
 export interface Criterion {
@@ -29,10 +30,11 @@ export async function readGatePolicy(root: string, env: string): Promise<GatePol
   return { ...DEFAULTS, ...top, ...environments?.[env] };
 }
 
-/** Tests: a JUnit XML (what CI passes in): every suite's tests, failures and errors. */
-export async function testsCriterion(ciResult: string | undefined, commit: string | undefined): Promise<Criterion> {
+/** Tests: a JUnit XML (what CI passes in): every suite's tests, failures and errors; without one, turbo's run summary of the commit. */
+export async function testsCriterion(ciResult: string | undefined, commit: string | undefined, root: string): Promise<Criterion> {
   const name = 'tests';
-  if (!ciResult) return { name, status: 'fail', detail: `no test result for ${commit ? `commit ${commit.slice(0, 12)}` : 'the release'} — pass --ci-result FILE (CI's JUnit XML)` };
+  if (!ciResult && commit) return turboTestsCriterion(root, commit);
+  if (!ciResult) return { name, status: 'fail', detail: "no test result: the release's commit is unknown — pass --ci-result FILE (CI's JUnit XML)" };
   const xml = await readFile(ciResult, 'utf8').catch(() => undefined);
   if (xml === undefined) return { name, status: 'fail', detail: `--ci-result ${ciResult}: cannot read it` };
   const cases = (xml.match(/<testcase\b/g) ?? []).length;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type EnvContext, JournalWriter, type Logger, RefusedError, UsageError, statePaths } from '@pilot/core';
+import { type EnvContext, JournalWriter, type Logger, UsageError, statePaths } from '@pilot/core';
 import { listBackups, verifyBackup } from '@pilot/backup';
 import { attestationState, verifyAttestation } from '@pilot/attest';
 import { execa } from 'execa';
@@ -14,6 +14,7 @@ import { migrationsEnabled } from '../wiring/migrate.ts';
 import { type ApprovalCheck, checkApprovals, releaseDigest, signatureContext } from '../state/approvals.ts';
 import { currentLive, readHistory } from '../state/history.ts';
 import { type Criterion, auditCriterion, drillCriterion, readGatePolicy, testsCriterion } from './criteria.ts';
+import { GateRefusedError } from './refused.ts';
 import { writeSignoffReport } from './report.ts';
 import { sloCriterion } from './slo.ts';
 
@@ -63,7 +64,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   const policy = await readGatePolicy(ctx.root, ctx.envName);
   const criteria: Criterion[] = [];
 
-  criteria.push(await testsCriterion(o.ciResult, manifest?.commit));
+  criteria.push(await testsCriterion(o.ciResult, manifest?.commit, ctx.root));
 
   if (!(await defaultVersion(ctx))) {
     criteria.push({ name: 'health', status: 'n/a', detail: `nothing is live on ${ctx.envName} yet to smoke-test` });
@@ -127,7 +128,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   }
 
   const go = criteria.every((c) => c.status !== 'fail');
-  const plan = planSteps({ strategy: strategyFor(ctx), env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), firstDeploy: false, smokeFirst: false }).map((s) => s.name);
+  const plan = planSteps({ strategy: strategyFor(ctx), env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), gate: ctx.env.gate, firstDeploy: false, smokeFirst: false }).map((s) => s.name);
   const written = await writeSignoffReport({ ctx, version, digest: manifest?.digest, commit: manifest?.commit, go, criteria, approvals, plan, forced: Boolean(o.force && !inside), now, out: o.out });
   const audit = await JournalWriter.open(ctx.lockOptions.auditPath);
   await audit.append('gate.decided', { env: ctx.envName, version, go, failed: criteria.filter((c) => c.status === 'fail').map((c) => c.name), ...(o.force && !inside ? { forced: ['deploy window'] } : {}), report: written.md });
@@ -135,13 +136,12 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
 }
 
 /**
- * `pilot` on an environment with `gate: true`: runs the gate for the release about to be deployed and refuses (exit 3)
- * on NO-GO with the failing criteria. CI hands in its evidence through PILOT_CI_RESULT and PILOT_AUDIT_REPORT.
+ * `pilot` on an environment with `gate: true`: runs the gate for the release built for this deployment and refuses
+ * (GateRefusedError, exit 3) on NO-GO with the failing criteria. CI hands in its evidence through PILOT_CI_RESULT and
+ * PILOT_AUDIT_REPORT.
  */
-export async function assertGate(o: Omit<GateOptions, 'ciResult' | 'auditReport' | 'out'> & { version: string; processEnv?: NodeJS.ProcessEnv }): Promise<GateResult> {
-  const env = o.processEnv ?? process.env;
-  const gate = await runGate({ ...o, ciResult: env.PILOT_CI_RESULT || undefined, auditReport: env.PILOT_AUDIT_REPORT || undefined });
+export async function assertGate(o: Omit<GateOptions, 'ciResult' | 'auditReport' | 'out'> & { version: string }): Promise<GateResult> {
+  const gate = await runGate({ ...o, ciResult: process.env.PILOT_CI_RESULT || undefined, auditReport: process.env.PILOT_AUDIT_REPORT || undefined });
   if (gate.go) return gate;
-  const failed = gate.criteria.filter((c) => c.status === 'fail').map((c) => `  ✗ ${c.name}: ${c.detail}`);
-  throw new RefusedError(`Go/No-Go gate: NO-GO for ${gate.version} on ${gate.env} (${failed.length} of ${gate.criteria.length} criteria failed):\n${failed.join('\n')}\nsign-off report: ${gate.report}`);
+  throw new GateRefusedError(gate);
 }

@@ -35,6 +35,8 @@ export function entropy(text: string): number {
 const CANDIDATE = /[A-Za-z0-9+/_=-]{24,}/g;
 // Integrity hashes and the like are digests, not secrets.
 const DIGEST_PREFIX = /(?:sha1|sha256|sha384|sha512|sha-256|md5)[-:]$/i;
+// The key of an OpenSSH public key line (authorized_keys, allowed_signers): public by design.
+const SSH_PUBLIC_KEY_PREFIX = /(?:^|\s)(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) $/;
 
 /**
  * High-entropy strings: ≥ 24 characters mixing upper case, lower case and digits, with entropy
@@ -50,6 +52,7 @@ export function highEntropyStrings(line: string): { index: number; value: string
       const value = part.value.replace(/^[-_=]+|[-_]+$/g, '');
       if (value.length < 24 || !/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9]/.test(value)) continue;
       if (DIGEST_PREFIX.test(line.slice(0, part.index)) || /^(?:sha1|sha256|sha384|sha512|md5)-/i.test(part.value)) continue;
+      if (part.value.startsWith('AAAA') && SSH_PUBLIC_KEY_PREFIX.test(line.slice(0, part.index))) continue;
       if (isCharacterSet(value)) continue;
       if (entropy(value) >= 4.3) found.push({ index: part.index, value });
     }

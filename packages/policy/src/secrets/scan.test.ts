@@ -60,6 +60,16 @@ test('secret scan: digests, commit SHAs, identifiers, paths and placeholders are
   assert.deepEqual(scanText('x.ts', text), []);
 });
 
+test('secret scan: an OpenSSH public key (allowed_signers, authorized_keys) is public, not a finding; the same characters elsewhere are', () => {
+  // An ed25519 public key's base64 (its fixed header, then 32 key bytes), built at run time like the fakes above.
+  const key = ['AAAAC3NzaC1lZDI1NTE5', 'AAAAI', createHash('sha256').update('pilot ssh key').digest('base64').replace(/=+$/, '').replaceAll('/', '+')].join('');
+  const text = [`alice@example.com namespaces="pilot-approval" ssh-ed25519 ${key} roles=tech`, `ssh-ed25519 ${key} alice@laptop`, `apiKey: '${key}'`].join('\n');
+  assert.deepEqual(
+    scanText('policies/allowed_signers', text).map((f) => `${f.line} ${f.rule}`),
+    ['3 secrets/entropy'],
+  );
+});
+
 test('secret scan over git-tracked files with the allow-list; the CLI output never prints the secret', async (t) => {
   const dir = await fixtureRepo(t, {
     ...cleanWorkspace,
