@@ -41,7 +41,8 @@ test(`per-version requests, errors and latency buckets from a real Prometheus sc
   assert.deepEqual([increase.requests, increase.errors], [5, 0]);
   assert.equal(increase.buckets.reduce((sum, [, n]) => sum + n, 0), 5, 'per-bucket counts add up to the requests between the reads');
   const unknown = await source.totals('v9');
-  assert.ok(Number.isNaN(unknown.requests) && increaseBetween(unknown, unknown) === undefined, 'a version Prometheus has no series for gives no look');
+  assert.ok(Number.isNaN(unknown.requests) && increaseBetween(first, unknown) === undefined, 'a version Prometheus has no series for gives no look');
+  assert.deepEqual(increaseBetween(unknown, later)?.requests, 25, 'a series that appeared since the first read counts from 0');
 });
 
 test('a counter that went down was reset (the release restarted): its new value is the increase, as Prometheus counts it', () => {

@@ -58,10 +58,12 @@ export class PrometheusVersionSource {
 
 /**
  * What a release served between two reads, as Prometheus' `increase` counts it (a counter that went down was reset:
- * its new value is the increase); undefined while either read has no request series.
+ * its new value is the increase; a series that appeared since started from 0); undefined while the later read has no
+ * request series.
  */
 export function increaseBetween(before: VersionTotals, after: VersionTotals): VersionIncrease | undefined {
-  if (Number.isNaN(before.requests) || Number.isNaN(after.requests)) return undefined;
+  if (Number.isNaN(after.requests)) return undefined;
+  if (Number.isNaN(before.requests)) return increaseBetween({ at: before.at, requests: 0, errors: 0, buckets: [] }, after);
   const grew = (a: number, b: number) => (b >= a ? b - a : b);
   const requests = grew(before.requests, after.requests);
   const earlier = new Map(before.buckets);

@@ -35,6 +35,8 @@ export interface RepoOptions {
   serviceConfig?: Record<string, unknown>;
   /** Start the stand-in service on the environment's port (default true). */
   service?: boolean;
+  /** Top-level config keys over the default (e.g. `judge`, `checks`). */
+  config?: Record<string, unknown>;
 }
 
 /** A throwaway git repository with a pilot.config.ts whose staging uses the `command` target over the stand-in infra. */
@@ -81,6 +83,7 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
     attest: { onDeploy: false, ...o.attest },
     ...(o.migrations ? { migrations: o.migrations } : {}),
     ...(o.git ? { git: o.git } : {}),
+    ...o.config,
   };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config, null, 2)};\n`);
   const g = (...args: string[]) => execa('git', args, { cwd: root });

@@ -14,6 +14,17 @@ export function addToHistogram(h: LatencyHistogram, latencies: number[]): Latenc
   return out;
 }
 
+/** `count` latencies of `ms` each (a Prometheus bucket's requests, at one of its bounds). */
+export function addCountsToHistogram(h: LatencyHistogram, counts: [ms: number, count: number][]): LatencyHistogram {
+  const out = { ...h };
+  for (const [ms, count] of counts) {
+    if (count <= 0) continue;
+    const bucket = Math.floor(Math.log1p(Math.max(ms, 0)) * PER_GROWTH);
+    out[bucket] = (out[bucket] ?? 0) + count;
+  }
+  return out;
+}
+
 /** The q-quantile (0–1) at its bucket's middle; NaN when empty. */
 export function histogramQuantile(h: LatencyHistogram, q: number): number {
   const buckets = Object.entries(h)

@@ -1,8 +1,9 @@
+import type { VersionIncrease } from '../../providers/prometheus-versions.ts';
 import type { Sample } from '../../rules/evaluate.ts';
 import { DEFAULT_LATENCY_DELTA_MS, DEFAULT_LATENCY_RATIO, type Judgement, type MetricJudgement } from '../judge.ts';
 import { addErrorLook, errorEValue, newErrorEvidence } from './error-evidence.ts';
-import { type LatencyHistogram, addToHistogram, histogramQuantile } from './histogram.ts';
-import { type LatencyEvidence, addLatencyLook, latencyEValue, newLatencyEvidence } from './latency-evidence.ts';
+import { type LatencyHistogram, addCountsToHistogram, addToHistogram, histogramQuantile } from './histogram.ts';
+import { type BucketedLatency, type LatencyEvidence, addBucketedLatencyLook, addLatencyLook, latencyEValue, newLatencyEvidence } from './latency-evidence.ts';
 
 export interface SequentialOptions {
   /** Chance of rolling back a release no worse than stable over the whole deployment: every step, metric and look (default 0.02). */
@@ -32,6 +33,8 @@ interface Side {
 /** Everything the sequential judge knows about a deployment: small, JSON, journalled after every look. */
 export interface Evidence {
   kind: 'sequential';
+  /** Where the looks come from: the router's per-request samples (default), or Prometheus' counters and latency buckets. */
+  source?: 'router' | 'prometheus';
   candidate: string;
   stable: string;
   /** Looks (analysis ticks with new requests) so far, over every step. */
@@ -78,24 +81,81 @@ export function addLook(e: Evidence, stable: Sample[], candidate: Sample[], o: S
   if (!stable.length && !candidate.length) return e;
   const [errorsS, latS] = split(stable);
   const [errorsC, latC] = split(candidate);
+  const marginMs = marginOf(e, o);
+  return withLook(e, {
+    errorLogs: addErrorLook(e.errorLogs, candidate.length, errorsC, stable.length, errorsS),
+    latency: addLatencyLook(e.latency, latC, latS, marginMs * (o.latencyNullShare ?? 1)),
+    marginMs,
+    cursor: until ?? [...stable, ...candidate].reduce((latest, s) => Math.max(latest, s[0] + 1), e.cursor),
+    stable: { requests: stable.length, errors: errorsS, latency: addToHistogram(e.sides.stable.latency, latS) },
+    candidate: { requests: candidate.length, errors: errorsC, latency: addToHistogram(e.sides.candidate.latency, latC) },
+  });
+}
+
+/**
+ * Adds one look from counters (Prometheus): each side's requests, failures and latency-bucket counts since the previous
+ * read. The error test is the same; the latency test compares buckets (`addBucketedLatencyLook`), and the quantiles
+ * shown are bucket bounds.
+ */
+export function addCountedLook(e: Evidence, stable: VersionIncrease, candidate: VersionIncrease, o: SequentialOptions = {}): Evidence {
+  if (!stable.requests && !candidate.requests) return e;
+  const marginMs = marginOf(e, o);
+  const next = withLook(e, {
+    errorLogs: addErrorLook(e.errorLogs, candidate.requests, candidate.errors, stable.requests, stable.errors),
+    latency: addBucketedLatencyLook(e.latency, bucketed(candidate), bucketed(stable), marginMs * (o.latencyNullShare ?? 1), e.looks + 1),
+    marginMs,
+    cursor: e.cursor,
+    stable: { requests: stable.requests, errors: stable.errors, latency: addCountsToHistogram(e.sides.stable.latency, atBounds(stable)) },
+    candidate: { requests: candidate.requests, errors: candidate.errors, latency: addCountsToHistogram(e.sides.candidate.latency, atBounds(candidate)) },
+  });
+  return { ...next, source: 'prometheus' };
+}
+
+// max(the absolute floor, the relative floor on stable's median so far).
+function marginOf(e: Evidence, o: SequentialOptions): number {
   const stableMedian = histogramQuantile(e.sides.stable.latency, 0.5);
-  const marginMs = Math.max(o.latencyDeltaMs ?? DEFAULT_LATENCY_DELTA_MS, Number.isNaN(stableMedian) ? 0 : stableMedian * ((o.latencyRatio ?? DEFAULT_LATENCY_RATIO) - 1));
-  const errorLogs = addErrorLook(e.errorLogs, candidate.length, errorsC, stable.length, errorsS);
-  const latency = addLatencyLook(e.latency, latC, latS, marginMs * (o.latencyNullShare ?? 1));
+  return Math.max(o.latencyDeltaMs ?? DEFAULT_LATENCY_DELTA_MS, Number.isNaN(stableMedian) ? 0 : stableMedian * ((o.latencyRatio ?? DEFAULT_LATENCY_RATIO) - 1));
+}
+
+interface Look {
+  errorLogs: number[];
+  latency: LatencyEvidence;
+  marginMs: number;
+  cursor: number;
+  /** This look's requests and failures per side, and the side's latency histogram with them. */
+  stable: Side;
+  candidate: Side;
+}
+
+function withLook(e: Evidence, l: Look): Evidence {
+  const add = (side: Side, look: Side): Side => ({ requests: side.requests + look.requests, errors: side.errors + look.errors, latency: look.latency });
   return {
     ...e,
     looks: e.looks + 1,
-    cursor: until ?? [...stable, ...candidate].reduce((latest, s) => Math.max(latest, s[0] + 1), e.cursor),
-    sides: {
-      stable: { requests: e.sides.stable.requests + stable.length, errors: e.sides.stable.errors + errorsS, latency: addToHistogram(e.sides.stable.latency, latS) },
-      candidate: { requests: e.sides.candidate.requests + candidate.length, errors: e.sides.candidate.errors + errorsC, latency: addToHistogram(e.sides.candidate.latency, latC) },
-    },
-    errorLogs,
-    latency,
-    maxErrorE: Math.max(e.maxErrorE, errorEValue(errorLogs)),
-    maxLatencyE: Math.max(e.maxLatencyE, latencyEValue(latency)),
-    marginMs,
+    cursor: l.cursor,
+    sides: { stable: add(e.sides.stable, l.stable), candidate: add(e.sides.candidate, l.candidate) },
+    errorLogs: l.errorLogs,
+    latency: l.latency,
+    maxErrorE: Math.max(e.maxErrorE, errorEValue(l.errorLogs)),
+    maxLatencyE: Math.max(e.maxLatencyE, latencyEValue(l.latency)),
+    marginMs: l.marginMs,
   };
+}
+
+// Each request of a bucket as the bucket's bounds (lower: the previous bucket's upper bound).
+function bucketed(side: VersionIncrease): BucketedLatency[] {
+  const out: BucketedLatency[] = [];
+  let low = 0;
+  for (const [high, count] of side.buckets) {
+    for (let i = 0; i < count; i++) out.push([low, high]);
+    low = high;
+  }
+  return out;
+}
+
+// Each bucket's requests at its upper bound (the +Inf bucket's at its lower one) for the quantiles shown.
+function atBounds(side: VersionIncrease): [number, number][] {
+  return side.buckets.map(([high, count], i) => [Number.isFinite(high) ? high : (side.buckets[i - 1]?.[0] ?? 0), count]);
 }
 
 /** The sequential alphas: one budget for the deployment, split between the two tests (Bonferroni on e-values). */
@@ -142,7 +202,7 @@ export function judgeEvidence(e: Evidence, o: SequentialOptions = {}): Judgement
     candidate: p50C,
     test: `sequential test of "candidate slower by more than the margin" on time-paired requests (${e.latency.blocks} blocks, P(slower by > margin)≈${round(exceed)}), anytime-valid: e=${fmt(latencyE)}, p≤${fmt(Math.min(1, 1 / e.maxLatencyE))} after ${looks}`,
     threshold: `fail when e ≥ ${fmt(1 / latencyAlpha)} (α=${round(latencyAlpha)} for the whole deployment); margin ${round(e.marginMs)} ms (${o.latencyRatio ?? DEFAULT_LATENCY_RATIO}× stable's median and ≥ ${o.latencyDeltaMs ?? DEFAULT_LATENCY_DELTA_MS} ms)`,
-    detail: `latency p50 ${p50C} ms vs ${p50S} ms, p95 ${p95C} ms vs ${p95S} ms (candidate vs stable)`,
+    detail: `latency p50 ${p50C} ms vs ${p50S} ms, p95 ${p95C} ms vs ${p95S} ms (candidate vs stable${e.source === 'prometheus' ? ', at Prometheus bucket bounds' : ''})`,
   });
   const failed = metrics.some((m) => m.result === 'fail');
   return { decision: failed ? 'fail' : 'pass', score: Math.round((100 * metrics.filter((m) => m.result === 'pass').length) / metrics.length), metrics, samples: { stable: stable.requests, candidate: candidate.requests } };

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { seededRandom, simulateDeployment } from '../../bench/simulate-deployments.ts';
 import type { Sample } from '../../rules/evaluate.ts';
 import { addErrorLook, errorEValue, newErrorEvidence } from './error-evidence.ts';
-import { addLook, evidenceFor, judgeEvidence, newEvidence } from './sequential-judge.ts';
+import { addCountedLook, addLook, evidenceFor, judgeEvidence, newEvidence } from './sequential-judge.ts';
 
 // One look of `n` requests per side, `errors` of them failed, latency `ms` (+ noise from the seed).
 function side(n: number, errors: number, ms: number, random: () => number): Sample[] {
@@ -81,4 +81,26 @@ test('evidence is carried across steps and through the journal: a resumed judge 
   assert.equal(resumed.looks, 30);
   // Evidence for another candidate or stable is never reused.
   assert.equal(evidenceFor(JSON.parse(JSON.stringify(first)), 'v3', 'v1'), undefined);
+});
+
+test('from Prometheus counters: a release two buckets slower (≤ 25 ms → ≤ 100 ms) is rolled back on latency; identical bucket counts never are', () => {
+  const random = seededRandom(19);
+  // Prometheus' default buckets in ms; a look's requests spread around a bucket by the seed.
+  const les = [5, 10, 25, 50, 100, 250, 500, 1000, Number.POSITIVE_INFINITY];
+  const look = (n: number, errors: number, centre: number) => {
+    const counts = les.map(() => 0);
+    for (let i = 0; i < n; i++) counts[Math.min(les.length - 1, centre + (random() < 0.2 ? 1 : 0))]++;
+    return { requests: n, errors, buckets: les.map((le, i): [number, number] => [le, counts[i]]) };
+  };
+  let slower = newEvidence('v2', 'v1');
+  let same = newEvidence('v2', 'v1');
+  for (let i = 0; i < 30; i++) {
+    slower = addCountedLook(slower, look(40, 0, 2), look(10, 0, 4));
+    same = addCountedLook(same, look(40, 0, 2), look(10, 0, 2));
+  }
+  const latency = judgeEvidence(slower).metrics.find((m) => m.metric === 'latency')!;
+  assert.equal(latency.result, 'fail', latency.test);
+  assert.match(latency.detail, /^latency p50 99\.6 ms vs 24\.7 ms, .* \(candidate vs stable, at Prometheus bucket bounds\)$/);
+  assert.equal(judgeEvidence(same).decision, 'pass');
+  assert.equal(same.latency.scoreSum, 0, 'a pair in the same or a neighbouring bucket is never counted slower by more than the margin');
 });
