@@ -57,6 +57,11 @@ test('cwd, and env added to the inherited environment', async (t) => {
   assert.deepEqual(JSON.parse(out.stdout), [dir, 'x y', true]);
 });
 
+test('inheritEnv: false gives the command exactly the env passed', async () => {
+  const out = await shell({ inheritEnv: false, env: { PATH: process.env.PATH, ONLY: 'this' } })`node -e ${'process.stdout.write(JSON.stringify(Object.keys(process.env).filter((k) => k === "ONLY" || k === "HOME")))'}`;
+  assert.deepEqual(JSON.parse(out.stdout), ['ONLY']);
+});
+
 test('a non-zero exit throws with its code; with nothrow it resolves for the caller to inspect', async () => {
   const failing = 'process.stderr.write("nope"); process.exit(3)';
   await assert.rejects(shell()`node -e ${failing}`, (error: unknown) => error instanceof ProcessOutput && error.exitCode === 3 && error.stderr === 'nope');

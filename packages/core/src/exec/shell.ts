@@ -9,6 +9,8 @@ export interface ShellOptions {
   cwd?: string;
   /** Added to the inherited environment (zx alone would replace it whole). */
   env?: NodeJS.ProcessEnv;
+  /** false: `env` is the whole environment (a tool that must not see a variable, such as npm_execpath). */
+  inheritEnv?: boolean;
   /** Aborting it ends the command (SIGTERM). */
   signal?: AbortSignal;
   /** Milliseconds or a zx duration (`30s`); the command and its children get SIGTERM when it passes. */
@@ -19,6 +21,8 @@ export interface ShellOptions {
   log?: Logger;
   /** Secret values to mask in the printed command, besides the logger's own and credential-looking text. */
   redactor?: Redactor;
+  /** Its own process group, as Pilot starts a background attestation. */
+  detached?: boolean;
   /** false: output streams through (a dump, a tar of the data) and is not kept; `stdout` then holds its last chunk only. */
   buffer?: boolean;
   stdio?: 'pipe' | 'inherit' | 'ignore' | ['ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit'];
@@ -29,7 +33,7 @@ export interface ShellOptions {
  * zx quotes each interpolated value (arrays become several arguments), so no command string is ever built for a shell.
  */
 export function shell(options: ShellOptions = {}): Shell {
-  const env = { ...process.env, ...options.env };
+  const env = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
   const verbose = isVerbose(options.log);
   return $({
     cwd: options.cwd,
@@ -40,6 +44,7 @@ export function shell(options: ShellOptions = {}): Shell {
     verbose,
     quiet: !verbose,
     ...(options.stdio ? { stdio: options.stdio } : {}),
+    ...(options.detached ? { detached: true } : {}),
     ...(options.buffer === false ? { store: { stdout: new PassingChunks(), stderr: [], stdall: new PassingChunks() } } : {}),
     log: (entry: LogEntry) => printEntry(entry, options, env),
   });
