@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, rm, stat, chmod } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { FailedError, type Logger, pgBin, sha256File, writeFileAtomic } from '@pilot/core';
-import { execa } from 'execa';
+import { FailedError, type Logger, pgBin, sha256File, shell, writeFileAtomic } from '@pilot/core';
 import { libpqEnv } from './libpq-env.ts';
 
 /** A verified database dump. */
@@ -23,7 +22,7 @@ export async function createDump(o: { url: string; dir: string; log: Logger; sig
   const path = join(o.dir, dumpName());
   const temp = `${path}.partial`;
   try {
-    await execa(pgBin('pg_dump'), ['--format=custom', '--no-password', '--file', temp], { env: libpqEnv(o.url), cancelSignal: o.signal });
+    await shell({ env: libpqEnv(o.url), signal: o.signal, log: o.log })`${pgBin('pg_dump')} --format=custom --no-password --file ${temp}`;
   } catch (error) {
     await rm(temp, { force: true });
     throw new FailedError(`pg_dump failed, so nothing was migrated: ${stderrOf(error)}`, { cause: error });
@@ -47,7 +46,7 @@ export async function verifyDump(path: string): Promise<{ sha256: string }> {
   const sha256 = await sha256File(path);
   if (sha256 !== expected[1]) throw new FailedError(`${path} is corrupt: sha256 ${sha256} ≠ ${expected[1]} in its .sha256 sidecar`);
   try {
-    await execa(pgBin('pg_restore'), ['--file', '/dev/null', path]);
+    await shell()`${pgBin('pg_restore')} --file /dev/null ${path}`;
   } catch (error) {
     throw new FailedError(`${path} is unreadable by pg_restore (truncated or corrupt): ${stderrOf(error)}`, { cause: error });
   }

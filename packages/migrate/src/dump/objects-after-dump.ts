@@ -1,6 +1,5 @@
-import { execa } from 'execa';
 import pg from 'pg';
-import { pgBin } from '@pilot/core';
+import { pgBin, shell } from '@pilot/core';
 
 /** A relation in the database that the dump does not hold. */
 export interface ExtraRelation {
@@ -16,7 +15,7 @@ const TOC_LINE = /^\d+; \d+ \d+ (TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE) (\S+) (\
 
 /** `schema.name` of every relation the dump creates, from its table of contents. */
 export async function relationsInDump(dump: string, env: Record<string, string>): Promise<Set<string>> {
-  const { stdout } = await execa(pgBin('pg_restore'), ['--list', dump], { env });
+  const { stdout } = await shell({ env })`${pgBin('pg_restore')} --list ${dump}`;
   const names = new Set<string>();
   for (const line of stdout.split('\n')) {
     const match = TOC_LINE.exec(line);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { type EnvironmentConfig, FailedError, type Logger, type PilotConfig, loadConfig, pgBin } from '@pilot/core';
-import { execa } from 'execa';
+import { type EnvironmentConfig, FailedError, type Logger, type PilotConfig, loadConfig, pgBin, shell } from '@pilot/core';
 import { resolveSettings } from '../db/settings.ts';
 import { stderrOf, verifyDump } from './dump.ts';
 import { libpqEnv } from './libpq-env.ts';
@@ -27,11 +26,11 @@ export async function restoreDump(o: { root: string; envName: string; env: Envir
   const started = performance.now();
   const extra = await relationsAfterDump(settings.url, await relationsInDump(dump, env));
   try {
-    const replay = execa(pgBin('pg_restore'), ['--clean', '--if-exists', '--no-owner', '--file', '-', dump], { env, buffer: false, cancelSignal: o.signal });
-    const psql = execa(pgBin('psql'), ['--no-psqlrc', '--quiet', '--single-transaction', '--set', 'ON_ERROR_STOP=1', '--no-password', '--file', '-'], { env, stdin: 'pipe', stdout: 'ignore', cancelSignal: o.signal });
-    psql.stdin!.write(dropStatements(extra));
-    replay.stdout!.pipe(psql.stdin!);
-    await Promise.all([replay, psql]);
+    const $$ = shell({ env, signal: o.signal, log: o.log, buffer: false });
+    const psql = $$`${pgBin('psql')} --no-psqlrc --quiet --single-transaction --set ON_ERROR_STOP=1 --no-password --file -`;
+    // The drops go first, in the same transaction as the replay that follows them on psql's stdin.
+    psql.stdin.write(dropStatements(extra));
+    await $$`${pgBin('pg_restore')} --clean --if-exists --no-owner --file - ${dump}`.pipe(psql);
   } catch (error) {
     throw new FailedError(`restoring ${dump} failed and was rolled back (single transaction): ${stderrOf(error)}`, { cause: error });
   }
