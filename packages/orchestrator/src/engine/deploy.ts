@@ -71,6 +71,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   if (!o.release) await assertVersionFree(ctx.paths.releases, version, commit);
   const strategy = strategyFor(ctx, o.strategy);
   const { target, analysis } = await collaborators(ctx, log, o.signal, { ...o, strategy });
+  // A target that checks its own input offline (the Kubernetes manifests) refuses a bad one here: exit 2, nothing built or locked.
+  await (target as { validate?: (candidate: Release) => Promise<void> }).validate?.(o.release ?? { version, commit, dir: join(ctx.paths.releases, version, 'app') });
   const preflight = await runPreflight({
     ctx,
     commit,

@@ -10,13 +10,14 @@ export const monitoringUrlOf = (env: EnvironmentConfig) => env.monitoringUrl ?? 
 /** The environment's public URL (the router's port for the local target). */
 export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;
 
-/** Where the candidate answers directly, when the target says (local router: the release's own port); else the public URL. */
+/** Where the candidate answers directly, when the target says (local router: the release's own port; Kubernetes: the preview URL); else the public URL. */
 export async function candidateUrlOf(target: TargetDriver, candidate: Release, port: number): Promise<string> {
   try {
     const status = await target.status();
-    const releases = (status.details?.releases ?? (status as Record<string, unknown>).releases) as { version: string; port?: number }[] | undefined;
-    const own = releases?.find((r) => r.version === candidate.version && typeof r.port === 'number');
-    if (own) return baseUrlOf(own.port!);
+    const releases = (status.details?.releases ?? (status as Record<string, unknown>).releases) as { version: string; port?: number; url?: string }[] | undefined;
+    const own = releases?.find((r) => r.version === candidate.version && (typeof r.port === 'number' || typeof r.url === 'string'));
+    // A release reached by URL (the Kubernetes preview Service) or on its own loopback port (the local router).
+    if (own) return own.url ?? baseUrlOf(own.port!);
   } catch {
     // A status that cannot be read leaves the public URL, which still reaches the candidate at its weight.
   }
