@@ -26,7 +26,7 @@ await runCli({
     demo: lazyCommand('the end-to-end demo: build the demo service, deploy v1, canary v2 to 100%, watch a faulty v3 roll back', async () => (await import('./pilot/demo.ts')).demoCommand),
     router: lazyCommand('start, stop, inspect or install (systemd) the local router of an environment', async () => (await import('./pilot/router.ts')).routerCommand),
     notify: lazyCommand("send a test message to the environment's notification channels and show what each answered", async () => (await import('./pilot/notify.ts')).notifyCommand),
-    dashboard: lazyCommand("the monitoring page of each environment (the local router's /ui/); --open prints a one-time link that enables its actions", async () => (await import('./pilot/dashboard.ts')).dashboardCommand),
+    dashboard: lazyCommand('serve the monitoring page of every environment (local routers and command targets) until Ctrl-C; --open adds one-time links that enable actions', async () => (await import('./pilot/dashboard.ts')).dashboardCommand),
     maintenance: lazyCommand('emergency stop: the router answers 503 with a message (its health path still answers)', async () => (await import('./pilot/maintenance.ts')).maintenanceCommand),
   },
 });

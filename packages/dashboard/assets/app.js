@@ -56,11 +56,14 @@
       const weight = route ? route.weight : 0;
       const bar = document.createElement('span');
       bar.append(text('span', `${weight}% `), Object.assign(document.createElement('span'), { className: 'weightbar', style: `width:${weight}px` }));
-      const tr = row([v, route ? route.role : proc && proc.retiring ? 'retiring' : 'not routed', bar, proc ? proc.state : '—', route ? (route.healthy ? 'yes' : 'no') : '—']);
+      const healthy = !route || route.healthy == null ? '—' : route.healthy ? 'yes' : 'no';
+      const tr = row([v, route ? route.role : proc && proc.retiring ? 'retiring' : 'not routed', bar, proc ? proc.state : '—', healthy]);
       tr.dataset.release = v;
       tr.dataset.weight = String(weight);
       body.append(tr);
     }
+    $('routes-source').hidden = !r.source;
+    $('routes-source').textContent = r.source || '';
     $('maintenance').hidden = !r.maintenance;
     $('maintenance').textContent = r.maintenance ? `Maintenance mode: ${r.maintenance.message}` : '';
   }
@@ -247,12 +250,31 @@
     }
   }
 
+  // A server showing several environments lists them all; the one on screen is marked.
+  function renderEnvironments(list) {
+    const nav = $('envs');
+    nav.hidden = !list;
+    if (!list) return;
+    const current = state.environment && state.environment.env;
+    nav.replaceChildren(
+      ...list.map((e) => {
+        const a = Object.assign(document.createElement('a'), { href: e.href, textContent: e.env, title: `${e.env} (${e.target} target)` });
+        a.dataset.env = e.env;
+        if (e.env === current) a.setAttribute('aria-current', 'page');
+        return a;
+      }),
+    );
+  }
+
   function apply(snapshot) {
     state.router = snapshot.router;
     state.environment = snapshot.environment;
     $('updated').textContent = `updated ${new Date(snapshot.now).toLocaleTimeString()}`;
+    $('series-note').hidden = !snapshot.seriesNote;
+    $('series-note').textContent = snapshot.seriesNote || '';
     renderRouter();
     renderEnvironment();
+    renderEnvironments(snapshot.environments);
   }
 
   async function start() {

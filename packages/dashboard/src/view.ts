@@ -42,12 +42,23 @@ export interface EnvironmentView {
   actions: { name: 'promote' | 'promote-full' | 'abort' | 'resume'; enabled: boolean; command: string }[];
 }
 
-/** The router's live routes and releases (its admin status). */
+/** The router's live routes and releases (its admin status); for a target without a router, the journal's. */
 export interface RouterView {
-  stable: { version: string; healthy: boolean; weight: number } | null;
-  candidate: { version: string; healthy: boolean; weight: number } | null;
+  /** `healthy` is absent where nothing probes the release (a target without a router). */
+  stable: { version: string; healthy?: boolean; weight: number } | null;
+  candidate: { version: string; healthy?: boolean; weight: number } | null;
   maintenance: { message: string } | null;
   releases: { version: string; state: string; pid?: number; port?: number; retiring?: boolean; restarts?: number; inFlight?: number }[];
+  /** Where the routes shown come from, when it is not a router (shown under the table). */
+  source?: string;
+}
+
+/** One environment's page, for the switcher of a server that shows several. */
+export interface EnvironmentLink {
+  env: string;
+  /** The page's path on the same server. */
+  href: string;
+  target: string;
 }
 
 /** What an action from the page answered. */

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Point } from '../series.ts';
-import type { ActionName, ActionResult, EnvironmentView, RouterView } from '../view.ts';
+import type { ActionName, ActionResult, EnvironmentLink, EnvironmentView, RouterView } from '../view.ts';
 import { assetFile } from './assets.ts';
 
 const TICK_MS = 2000;
@@ -21,15 +21,29 @@ const LINK_MS = 10 * 60_000;
 const SESSION_MS = 12 * 3600_000;
 const ACTIONS = new Set<ActionName>(['promote', 'promote-full', 'abort', 'resume']);
 
+/** Per-release traffic wherever it is kept (the router's samples, Prometheus): what the charts draw. */
+export interface SeriesSource {
+  /** The last 15 minutes per release, up to where `tick` continues. */
+  snapshot(): Record<string, Point[]> | Promise<Record<string, Point[]>>;
+  /** The points closed since the last call. */
+  tick(): Record<string, Point[]> | Promise<Record<string, Point[]>>;
+  /** Where the points come from, or why there are none (shown above the charts). */
+  note?(): string | undefined;
+}
+
 export interface UiOptions {
   /** The router's routes and releases now (absent for a target without a router). */
   router?: () => RouterView | Promise<RouterView | undefined>;
   /** The environment from the journal, lock and history. */
   environment: () => Promise<EnvironmentView | undefined>;
   /** 15 minutes of per-release points, and the points closed since the last call of `tick`. */
-  series: { snapshot(): Record<string, Point[]>; tick(): Record<string, Point[]> | Promise<Record<string, Point[]>> };
+  series: SeriesSource;
   /** True for the admin token. */
   isAdminToken: (presented: string) => boolean;
+  /** Where the admin token is, for the refusal's message (default: the router's). */
+  tokenHint?: string;
+  /** Every environment's page, for the switcher (a server with one environment leaves it out). */
+  environments?: () => EnvironmentLink[];
   /** Runs an action through the CLI's code path, journalled with `actor`. */
   act: (action: ActionName, actor: string) => Promise<ActionResult>;
   /** report.html of a deployment, if written. */
@@ -50,8 +64,15 @@ export function createUiHandler(o: UiOptions) {
     return o.isAdminToken(presented);
   };
   let timer: NodeJS.Timeout | undefined;
+  let recording = false;
 
-  const snapshot = async () => ({ now: Date.now(), router: (await o.router?.()) ?? null, environment: (await o.environment()) ?? null });
+  const snapshot = async () => ({
+    now: Date.now(),
+    router: (await o.router?.()) ?? null,
+    environment: (await o.environment()) ?? null,
+    environments: o.environments?.() ?? null,
+    seriesNote: o.series.note?.() ?? null,
+  });
 
   const broadcast = async () => {
     const points = await o.series.tick();
@@ -91,7 +112,10 @@ export function createUiHandler(o: UiOptions) {
       res.writeHead(200, { 'content-type': type, 'cache-control': 'max-age=3600' }).end(await asset(file));
       return true;
     }
-    if (req.method === 'GET' && url.pathname === '/ui/api/state') return send(200, { ...(await snapshot()), series: o.series.snapshot() });
+    if (req.method === 'GET' && url.pathname === '/ui/api/state') {
+      const series = await o.series.snapshot();
+      return send(200, { ...(await snapshot()), series });
+    }
     if (req.method === 'GET' && url.pathname === '/ui/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write('retry: 2000\n\n');
@@ -99,6 +123,11 @@ export function createUiHandler(o: UiOptions) {
       startTicking();
       req.on('close', () => {
         clients.delete(res);
+        // Nobody watches: stop asking for points (the next tick catches up from where this one ended).
+        if (clients.size === 0 && !recording) {
+          clearInterval(timer);
+          timer = undefined;
+        }
       });
       return true;
     }
@@ -125,7 +154,7 @@ export function createUiHandler(o: UiOptions) {
       if (!sameOrigin(req)) return send(403, { error: `refused: Origin ${JSON.stringify(req.headers.origin ?? null)} is not this page (http://${req.headers.host ?? ''})` });
       if (!same(String(req.headers['x-pilot-csrf'] ?? ''), csrf)) return send(403, { error: 'refused: missing or stale CSRF token — reload the page' });
       const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      if (!presented || !authorised(presented)) return send(401, { error: 'refused: actions need the admin token (.pilot/router/<env>/admin.token) or a one-time link from `pnpm pilot dashboard --open`' });
+      if (!presented || !authorised(presented)) return send(401, { error: `refused: actions need the admin token (${o.tokenHint ?? '.pilot/router/<env>/admin.token'}) or a one-time link from \`pnpm pilot dashboard --open\`` });
       let body: { action?: string; actor?: string };
       try {
         body = JSON.parse(await readBody(req));
@@ -159,6 +188,7 @@ export function createUiHandler(o: UiOptions) {
     },
     /** Keeps the series fed even with no page open (charts then show the last 15 minutes at once). */
     startRecording() {
+      recording = true;
       startTicking();
     },
   };

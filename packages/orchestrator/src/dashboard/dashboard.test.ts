@@ -8,6 +8,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
 import { type LocalRepo, makeLocalRepo } from '../testing/local-repo.ts';
+import { startDashboard } from '../testing/dashboard.ts';
 import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
@@ -196,7 +197,7 @@ describe('the monitoring page and the report (headless Chromium, the real router
     assert.equal(served.status(), 200);
   });
 
-  test('pilot logs ID --html writes the report again; pilot dashboard --open prints a one-time link that enables actions in one tab, once', async () => {
+  test('pilot logs ID --html writes the report again; pilot dashboard serves the router\'s environment too (its routes and traffic through the admin API), and --open prints a one-time link that enables actions in one tab, once', async () => {
     const newest = JSON.parse((await runScript(PILOT, ['status', '--json'], repo.root)).stdout) as unknown;
     const id = JSON.stringify(newest).match(/staging-\d{8}-\d{6}-[0-9a-f]{4}/)?.[0] ?? '';
     const html = await runScript(PILOT, ['logs', id, '--html'], repo.root);
@@ -206,24 +207,33 @@ describe('the monitoring page and the report (headless Chromium, the real router
     assert.equal(both.code, 2, both.all);
     assert.match(both.all, /--html writes the report once/);
 
-    const listed = await runScript(PILOT, ['dashboard', '--open', '--json'], repo.root);
-    assert.equal(listed.code, 0, listed.all);
-    const [entry] = JSON.parse(listed.stdout) as { env: string; url: string; oneTimeLink: string }[];
-    assert.equal(entry.url, uiUrl);
-    assert.match(entry.oneTimeLink, /^http:\/\/127\.0\.0\.1:\d+\/ui\/#once=[\w-]+$/);
-    assert.ok(!listed.all.includes(adminToken));
+    const dashboard = await startDashboard(repo.root, ['--open']);
+    const [entry] = dashboard.info.environments;
     const tab = await browser.newPage();
     try {
-      await tab.goto(entry.oneTimeLink);
+      assert.deepEqual([entry.env, entry.target], ['staging', 'local']);
+      assert.match(entry.url, /^http:\/\/127\.0\.0\.1:\d+\/env\/staging\/ui\/$/);
+      assert.match(entry.oneTimeLink ?? '', /^http:\/\/127\.0\.0\.1:\d+\/env\/staging\/ui\/#once=[\w-]+$/);
+      assert.ok(!dashboard.output().includes(adminToken));
+      // The same page as the router's: its routes, and the traffic it kept (the rolled-back v3 and v1 under load).
+      await page.goto(entry.url);
+      const admin = await repo.router();
+      await page.waitForSelector(`#releases tr[data-release="${admin.stable?.version}"][data-weight="100"]`);
+      const stable = admin.stable!.version;
+      await until(`${stable}'s traffic charted on the dashboard server`, () =>
+        page.evaluate((v) => (window as unknown as { pilotDashboard: { series: Record<string, { n: number }[]> } }).pilotDashboard.series[v]?.some((p) => p.n > 0), stable),
+      );
+      await tab.goto(entry.oneTimeLink!);
       await until('actions enabled by the link', async () => /actions enabled/.test((await tab.textContent('#token-state')) ?? ''));
       assert.equal(new URL(tab.url()).hash, '', 'the link is taken out of the address bar');
       const again = await browser.newPage();
-      await again.goto(entry.oneTimeLink);
+      await again.goto(entry.oneTimeLink!);
       await until('the spent link refused', async () => /already used/.test((await again.textContent('#action-result')) ?? ''));
       assert.match((await again.textContent('#token-state')) ?? '', /read-only/);
       await again.close();
     } finally {
       await tab.close();
+      await dashboard.stop();
     }
   });
 });

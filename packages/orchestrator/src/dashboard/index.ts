@@ -3,3 +3,5 @@
 export { writeDeploymentReport, type ReportOptions } from './report.ts';
 export { environmentView, reportPath } from './view.ts';
 export { runPageAction } from './actions.ts';
+export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './server.ts';
+export { dashboardToken } from './admin-token.ts';

@@ -2,8 +2,7 @@ import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { type EnvContext, RefusedError, describeFreeze, describeHolder, readFreeze, readLock } from '@pilot/core';
-import { execa } from 'execa';
+import { type EnvContext, RefusedError, describeFreeze, describeHolder, readFreeze, readLock, shell } from '@pilot/core';
 import { routerDirOf, routerRunning } from '@pilot/router';
 import { dirtyPaths } from '../git/git.ts';
 import { checkApprovals, releaseDigest, signatureContext } from '../state/approvals.ts';
@@ -41,7 +40,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
   const branch = ctx.env.branch;
   if (branch) {
     // The commit must be reachable from the environment's branch (exit 0 of merge-base --is-ancestor).
-    const onBranch = (await execa('git', ['merge-base', '--is-ancestor', o.commit, branch], { cwd: ctx.root, reject: false })).exitCode === 0;
+    const onBranch = (await shell({ cwd: ctx.root, nothrow: true })`git merge-base --is-ancestor ${o.commit} ${branch}`).exitCode === 0;
     add({ name: 'branch', ok: onBranch, detail: onBranch ? `${o.commit.slice(0, 7)} is on ${branch}` : `${o.commit.slice(0, 7)} is not on branch ${branch}`, fix: `environments.${ctx.envName}.branch is ${branch}: merge the change into ${branch} and deploy from there (or --ref a commit on ${branch})` });
   }
 
@@ -66,8 +65,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightCheck[
     const gh = await toolCheck('gh', ['--version'], env, 'install the GitHub CLI (https://cli.github.com) — git.github is true in pilot.config.ts');
     add(gh);
     if (gh.ok) {
-      const auth = await execa('gh', ['auth', 'status'], { reject: false, env, all: true });
-      add({ name: 'gh auth', ok: auth.exitCode === 0, detail: auth.exitCode === 0 ? 'gh is logged in' : `gh auth status failed: ${String(auth.all ?? '').trim().split('\n')[0]}`, fix: 'run `gh auth login` (or set GH_TOKEN in CI)' });
+      const auth = await shell({ env, inheritEnv: false, nothrow: true })`gh auth status`;
+      add({ name: 'gh auth', ok: auth.exitCode === 0, detail: auth.exitCode === 0 ? 'gh is logged in' : `gh auth status failed: ${auth.stdall.trim().split('\n')[0]}`, fix: 'run `gh auth login` (or set GH_TOKEN in CI)' });
     }
   }
 
@@ -125,9 +124,9 @@ export function assertPreflight(checks: PreflightCheck[]): void {
 }
 
 async function toolCheck(tool: string, args: string[], env: NodeJS.ProcessEnv, fix: string): Promise<PreflightCheck> {
-  const r = await execa(tool, args, { reject: false, env });
+  const r = await shell({ env, inheritEnv: false, nothrow: true })`${tool} ${args}`;
   const ok = r.exitCode === 0;
-  return { name: `tool ${tool}`, ok, detail: ok ? String(r.stdout).split('\n')[0] : `${tool} not found on PATH`, fix };
+  return { name: `tool ${tool}`, ok, detail: ok ? r.stdout.split('\n')[0] : `${tool} not found on PATH`, fix };
 }
 
 async function startCommandCheck(ctx: EnvContext, env: NodeJS.ProcessEnv): Promise<PreflightCheck> {
@@ -159,7 +158,7 @@ function portFree(port: number): Promise<boolean> {
  * otherwise, with `--legacy` it resolves versions afresh): checked in the commit being deployed, before anything runs.
  */
 async function injectedWorkspaceCheck(root: string, commit: string): Promise<PreflightCheck | undefined> {
-  const show = async (file: string) => (await execa('git', ['show', `${commit}:${file}`], { cwd: root, reject: false })).stdout ?? '';
+  const show = async (file: string) => (await shell({ cwd: root, nothrow: true })`git show ${`${commit}:${file}`}`).stdout;
   const workspace = await show('pnpm-workspace.yaml');
   // No workspace yet (a starter config): the build says so itself; this check is for a workspace set up without it.
   if (!workspace) return undefined;

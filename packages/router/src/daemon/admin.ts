@@ -5,10 +5,9 @@ import { RouteError, type Router } from './router.ts';
 
 type Body = Record<string, unknown>;
 
-/** The monitoring page's part of the admin listener: `/ui/` (read-only without a token) and its one-time links. */
+/** The monitoring page's part of the admin listener: `/ui/` (read-only without a token). */
 export interface AdminUi {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  mintLink(): string;
 }
 
 /** The admin token check, in constant time. */
@@ -94,10 +93,6 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
           await router.setRoutes({ ...router.routes, maintenance: on ? { message } : undefined });
           return send(200, router.status());
         }
-        case 'POST /admin/ui-link':
-          // A one-time link for `pilot dashboard --open`: the token goes in the URL's fragment, spent on first use.
-          if (!ui) return send(404, { error: 'this router serves no page' });
-          return send(200, { path: `/ui/#once=${ui.mintLink()}` });
         case 'POST /admin/shutdown':
           send(200, { stopping: true });
           return shutdown();

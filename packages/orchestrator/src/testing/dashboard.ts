@@ -1,0 +1,49 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { PILOT, scriptArgv } from './repo.ts';
+
+/** What `pilot dashboard --json` prints once it serves. */
+export interface DashboardInfo {
+  url: string;
+  tokenFile: string;
+  environments: { env: string; target: string; url: string; note?: string; oneTimeLink?: string }[];
+}
+
+/** `pnpm pilot dashboard --port 0 --json …` as a user runs it, in `cwd`, until `stop()` (SIGTERM, as Ctrl-C would). */
+export async function startDashboard(cwd: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ info: DashboardInfo; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'dashboard', '--port', '0', '--json', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const info = await new Promise<DashboardInfo>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pilot dashboard printed nothing in 30 s:\n${stdout}${stderr}`)), 30_000);
+    const onData = () => {
+      try {
+        resolve(JSON.parse(stdout) as DashboardInfo);
+        clearTimeout(timer);
+      } catch {
+        // not the whole JSON yet
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pilot dashboard exited ${code}:\n${stdout}${stderr}`));
+    });
+  });
+  return {
+    info,
+    child,
+    output: () => `${stdout}${stderr}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const [code] = (await exited) as [number | null];
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
