@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type EnvContext, JournalWriter, type Logger, UsageError, statePaths } from '@pilot/core';
 import { listBackups, verifyBackup } from '@pilot/backup';
-import { attestationState, verifyAttestation } from '@pilot/attest';
 import { execa } from 'execa';
 import { collaborators, strategyFor } from '../engine/setup.ts';
 import { baseUrlOf } from '../engine/urls.ts';
@@ -13,6 +12,7 @@ import { backupPlanned } from '../wiring/backup.ts';
 import { migrationsEnabled } from '../wiring/migrate.ts';
 import { type ApprovalCheck, checkApprovals, releaseDigest, signatureContext } from '../state/approvals.ts';
 import { currentLive, readHistory } from '../state/history.ts';
+import { attestationCriterion } from './attestation.ts';
 import { type Criterion, auditCriterion, drillCriterion, readGatePolicy, testsCriterion } from './criteria.ts';
 import { GateRefusedError } from './refused.ts';
 import { writeSignoffReport } from './report.ts';
@@ -32,6 +32,8 @@ export interface GateOptions {
   force?: boolean;
   /** The Markdown report (default .pilot/signoff/<env>-<version>.md); the HTML goes next to it. */
   out?: string;
+  /** In a deployment: wait for the background attestation of the release it built (or make it) before judging it. */
+  awaitAttestation?: boolean;
   now?: Date;
 }
 
@@ -87,19 +89,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   criteria.push({ name: 'policy check', status: policyRun.exitCode === 0 ? 'pass' : 'fail', detail: policyRun.exitCode === 0 ? '`pnpm policy-check` clean' : `\`pnpm policy-check\` failed (exit ${policyRun.exitCode})`, evidence: findings || undefined });
   criteria.push(await auditCriterion(o.auditReport, policy.auditSeverity));
 
-  if (ctx.env.requireAttestation) {
-    const state = await attestationState(ctx.root, version);
-    // Recorded as signed is not enough: the archive, every attestation file and the signatures are checked again.
-    const verified = state.state === 'signed' ? await verifyAttestation({ root: ctx.root, version }) : undefined;
-    criteria.push({
-      name: 'attestation',
-      status: verified?.ok ? 'pass' : 'fail',
-      detail: verified ? (verified.ok ? `attestation of ${version} verified (${state.detail})` : `attestation of ${version} fails verification: ${verified.problems.join('; ')}`) : `attestation of ${version}: ${state.state} — \`pnpm attest --release ${version}\``,
-      evidence: verified?.checked.join('; ') || state.detail,
-    });
-  } else {
-    criteria.push({ name: 'attestation', status: 'n/a', detail: `${ctx.envName} does not require attestations (requireAttestation)` });
-  }
+  criteria.push(ctx.env.requireAttestation ? await attestationCriterion(ctx, version, o.awaitAttestation ? { log: o.log, signal: o.signal } : undefined) : { name: 'attestation', status: 'n/a', detail: `${ctx.envName} does not require attestations (requireAttestation)` });
 
   criteria.push(await drillCriterion(ctx, policy.rollbackDrillDays, now.getTime()));
 
@@ -141,7 +131,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
  * PILOT_AUDIT_REPORT.
  */
 export async function assertGate(o: Omit<GateOptions, 'ciResult' | 'auditReport' | 'out'> & { version: string }): Promise<GateResult> {
-  const gate = await runGate({ ...o, ciResult: process.env.PILOT_CI_RESULT || undefined, auditReport: process.env.PILOT_AUDIT_REPORT || undefined });
+  const gate = await runGate({ ...o, awaitAttestation: true, ciResult: process.env.PILOT_CI_RESULT || undefined, auditReport: process.env.PILOT_AUDIT_REPORT || undefined });
   if (gate.go) return gate;
   throw new GateRefusedError(gate);
 }

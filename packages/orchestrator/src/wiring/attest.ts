@@ -27,24 +27,41 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
 }
 
 /**
- * The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it against
- * the pinned signer — `attest.publicKey`, or for keyless `attest.identity` (issuer and subject of the Fulcio certificate,
- * Rekor entry, provenance subject = the archive) — the manifest's own key would only prove the files are intact.
- * Returns the problems, none when verified.
+ * Verifies a release's attestation against the pinned signer — `attest.publicKey`, or for keyless `attest.identity`
+ * (issuer and subject of the Fulcio certificate, Rekor entry, provenance subject = the archive) — the manifest's own key
+ * would only prove the files are intact. No problem: verified.
  */
-export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
+export async function verifyPinnedAttestation(ctx: EnvContext, version: string): Promise<{ problems: string[]; checked: string[] }> {
   const { keyless, identity, publicKey: pinned, sigstore } = ctx.config.attest;
-  if (keyless && !identity) return ['attest.identity is not set in pilot.config.ts — pin who must sign keylessly: { issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/ORG/REPO/.github/workflows/WORKFLOW.yml@refs/heads/main" }'];
-  if (!keyless && !pinned) return ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'];
-  const { attestRelease, verifyAttestation } = await attest();
-  try {
-    await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
-  } catch (error) {
-    return [`attesting ${version} failed: ${error instanceof Error ? error.message : String(error)}`];
-  }
-  const verified = keyless
+  if (keyless && !identity) return { checked: [], problems: ['attest.identity is not set in pilot.config.ts — pin who must sign keylessly: { issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/ORG/REPO/.github/workflows/WORKFLOW.yml@refs/heads/main" }'] };
+  if (!keyless && !pinned) return { checked: [], problems: ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'] };
+  const { verifyAttestation } = await attest();
+  return keyless
     ? await verifyAttestation({ root: ctx.root, version, identity, trustedRoot: sigstore.trustedRoot ? resolve(ctx.root, sigstore.trustedRoot) : undefined })
     : await verifyAttestation({ root: ctx.root, version, publicKey: resolve(ctx.root, pinned!) });
-  if (verified.ok) log.info('attestation.verified', `attestation of ${version} verified`, {});
+}
+
+/** Waits for the release's attestation, making it now if none ran; the error when it could not be made. */
+export async function awaitAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string | undefined> {
+  const { attestRelease } = await attest();
+  try {
+    await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
+    return undefined;
+  } catch (error) {
+    return `attesting ${version} failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/**
+ * The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it against
+ * the pinned signer. Returns the problems, none when verified.
+ */
+export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
+  const { keyless, identity, publicKey: pinned } = ctx.config.attest;
+  if (keyless ? !identity : !pinned) return (await verifyPinnedAttestation(ctx, version)).problems;
+  const failed = await awaitAttestation(ctx, version, log, signal);
+  if (failed) return [failed];
+  const verified = await verifyPinnedAttestation(ctx, version);
+  if (verified.problems.length === 0) log.info('attestation.verified', `attestation of ${version} verified`, {});
   return verified.problems;
 }
