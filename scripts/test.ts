@@ -4,25 +4,50 @@
 import { spawn } from 'node:child_process';
 import { ensureSystemDeps } from './lib/system-deps.ts';
 
-ensureSystemDeps();
-const turboArgs = ['run', 'lint', 'typecheck', 'lint-scripts', 'typecheck-scripts', 'test', '--log-prefix=none', '--output-logs=full', '--concurrency=2', '--continue', ...process.argv.slice(2)];
-const child = spawn('turbo', turboArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+const CHECKS = ['lint', 'typecheck', 'lint-scripts', 'typecheck-scripts'];
+const OUTPUT = ['--log-prefix=none', '--output-logs=full', '--continue'];
+// Most of the suite's time is the orchestrator's end-to-end tests; turbo would start them after every other task, so
+// they start first (builds done) and everything else runs beside them.
+const LONGEST = '@pilot/orchestrator';
+
 const totals = { pass: 0, fail: 0, skipped: 0 };
-let pending = '';
 const count = (line: string) => {
   // node's test runner ends each run with "ℹ pass N" (spec reporter) or "# pass N" (TAP).
   const match = /^(?:ℹ|#) (pass|fail|skipped) (\d+)$/.exec(line.trim());
   if (match) totals[match[1] as keyof typeof totals] += Number(match[2]);
 };
-child.stdout.on('data', (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  const lines = (pending + chunk.toString('utf8')).split('\n');
-  pending = lines.pop() ?? '';
-  lines.forEach(count);
-});
-child.stderr.pipe(process.stderr);
-child.on('close', (code) => {
-  count(pending);
-  console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
-  process.exitCode = code ?? 1;
-});
+
+/** One turbo run, its output passed through and counted; resolves to its exit code. */
+function turbo(args: string[]): Promise<number> {
+  const child = spawn('turbo', ['run', ...args, ...OUTPUT], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    lines.forEach(count);
+  });
+  child.stderr.pipe(process.stderr);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      count(pending);
+      resolve(code ?? 1);
+    }),
+  );
+}
+
+async function main(extra: string[]): Promise<number> {
+  // Extra arguments (a --filter, one task) go to one turbo run as given.
+  if (extra.length > 0) return turbo([...CHECKS, 'test', '--concurrency=2', ...extra]);
+  const built = await turbo(['build']);
+  const [longest, rest] = await Promise.all([
+    turbo(['test', `--filter=${LONGEST}`, '--only']),
+    turbo([...CHECKS, '--only', '--concurrency=1']).then(async (checks) => Math.max(checks, await turbo(['test', `--filter=!${LONGEST}`, '--only', '--concurrency=1']))),
+  ]);
+  return Math.max(built, longest, rest);
+}
+
+ensureSystemDeps();
+const code = await main(process.argv.slice(2));
+console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
+process.exitCode = code;
