@@ -3,7 +3,7 @@
 // Every script is compiled together on first use and again whenever one of its sources (or the install) changed.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compiled } from '@pilot/core/compile';
+import { compiled, installStampsOf } from '@pilot/core/compile';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scripts = readdirSync(`${root}scripts`).filter((name) => name.endsWith('.ts')).sort();
@@ -16,7 +16,7 @@ if (index === -1) {
 const outputs = await compiled({
   entries: scripts.map((script) => `${root}scripts/${script}`),
   cacheDir: `${root}node_modules/.cache/pilot/cli`,
-  stamps: [`${root}pnpm-lock.yaml`, `${root}node_modules/.modules.yaml`],
+  stamps: installStampsOf(root),
 }).catch((error) => {
   // esbuild's errors name file, line and column: say those, not a stack trace of the compiler.
   const where = (error.errors ?? []).slice(0, 5).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ''}${e.text}`);

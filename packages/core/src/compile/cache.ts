@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compiled } from './compiled.mjs';
+import { compiled, installStampsOf } from './compiled.mjs';
 
 // Pilot's own install holds the compiled copies (never the user's repository or its state dir: a dry run writes nothing there).
 const INSTALL = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -8,8 +8,8 @@ const INSTALL = fileURLToPath(new URL('../../../../', import.meta.url));
 /** `<install>/node_modules/.cache/pilot/<name>`: where compiled copies of `name` live. */
 export const compileCacheDir = (name: string) => join(INSTALL, 'node_modules', '.cache', 'pilot', name);
 
-/** A reinstall (other dependency versions at other paths) means a rebuild. */
-export const installStamps = () => [join(INSTALL, 'pnpm-lock.yaml'), join(INSTALL, 'node_modules', '.modules.yaml')];
+/** Pilot's own install's stamps (see installStampsOf). */
+export const installStamps = () => installStampsOf(INSTALL);
 
 /** The compiled JavaScript of one TypeScript entry point (a daemon's main), built now if a source changed. */
 export async function compiledEntry(entry: string, cacheName: string): Promise<string> {

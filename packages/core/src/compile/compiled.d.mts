@@ -9,3 +9,5 @@ export interface CompileOptions {
 export declare function compiled(options: CompileOptions & { entries: string[] }): Promise<string[]>;
 /** Imports a TypeScript module through a cached compiled copy; a changed file gives a fresh module. */
 export declare function importCompiled(file: string, options: CompileOptions): Promise<Record<string, unknown>>;
+/** A reinstall (other dependency versions at other paths) means a rebuild: the lockfile and pnpm's bookkeeping. */
+export declare function installStampsOf(install: string): string[];

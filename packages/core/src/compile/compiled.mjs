@@ -7,6 +7,9 @@ import { pathToFileURL } from 'node:url';
 
 const KEEP_OLD_BUILDS_MS = 24 * 3600_000; // a long-running command may still load chunks of the build it started from
 
+/** A reinstall (other dependency versions at other paths) means a rebuild: the lockfile and pnpm's bookkeeping. */
+export const installStampsOf = (install) => [join(install, 'pnpm-lock.yaml'), join(install, 'node_modules', '.modules.yaml')];
+
 /**
  * The built output for `entries` under `cacheDir`, rebuilt when a source, a stamp file (the lockfile, the install's
  * bookkeeping) or the entry list changed since the last build. Returns the output file of each entry (same order).
