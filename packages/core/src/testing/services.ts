@@ -1,8 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { onPath } from '../exec/on-path.ts';
+import { shell } from '../exec/shell.ts';
 import { freePort } from '../net.ts';
 import { pgBin } from '../pg-bin.ts';
 
@@ -12,13 +14,9 @@ const PG_BIN = INITDB.includes('/') && existsSync(INITDB) ? dirname(INITDB) : un
 /** Why a service-backed test cannot run here, or undefined when it can. */
 export const missing = {
   postgres: PG_BIN ? undefined : 'PostgreSQL binaries not found (apt-get install postgresql)',
-  redis: which('redis-server') ? undefined : 'redis-server not found (apt-get install redis-server)',
-  prometheus: which('prometheus') ? undefined : 'prometheus not found (apt-get install prometheus)',
+  redis: onPath('redis-server') ? undefined : 'redis-server not found (apt-get install redis-server)',
+  prometheus: onPath('prometheus') ? undefined : 'prometheus not found (apt-get install prometheus)',
 };
-
-function which(binary: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', binary], { stdio: 'ignore' }).status === 0;
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -57,12 +55,12 @@ export async function startPostgres(): Promise<TestPostgres> {
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     await chmod(dir, 0o755);
-    await chown(dir, uidOf('postgres'), gidOf('postgres'));
+    await chown(dir, await idOf('-u', 'postgres'), await idOf('-g', 'postgres'));
   }
   const run = (bin: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN!, bin), ...args]] : [join(PG_BIN!, bin), args]) as [string, string[]];
   const [initCmd, initArgs] = run('initdb', ['-D', data, '-U', 'pilot', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const init = await shell({ nothrow: true })`${initCmd} ${initArgs}`;
+  if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const [cmd, args] = run('postgres', ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-F']);
   const child = spawn(cmd, args, { stdio: 'ignore' });
   const url = `postgres://pilot@127.0.0.1:${port}/postgres`;
@@ -125,9 +123,7 @@ export async function startPrometheus(targets: PrometheusTarget[]): Promise<{ ur
   };
 }
 
-function uidOf(user: string): number {
-  return Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
-}
-function gidOf(user: string): number {
-  return Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
+/** `id -u user` or `id -g user`. */
+async function idOf(which: '-u' | '-g', user: string): Promise<number> {
+  return Number((await shell()`id ${which} ${user}`).stdout.trim());
 }
