@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { repoRoot, tempDir } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { attestationState } from './store/state.ts';
 import { makeRelease } from './store/testing.ts';
 
@@ -12,7 +12,7 @@ const TSX = import.meta.resolve('tsx');
 
 /** `pnpm attest …` as a detached process (the way pilot starts it in the background), without blocking the test. */
 async function spawnAttest(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
-  const r = await execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), ...args], { cwd, env: { ...env, NO_COLOR: '1' }, reject: false, detached: true, stdin: 'ignore', timeout: 120_000 });
+  const r = await shell({ cwd, env: { ...env, NO_COLOR: '1' }, inheritEnv: false, nothrow: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
   return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { repoRoot, startReceiver, tempDir } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { makeRelease } from './store/testing.ts';
 
 const TSX = import.meta.resolve('tsx');
@@ -38,7 +38,7 @@ exit 1
   );
   await chmod(join(bin, 'cosign'), 0o755);
   const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, PILOT_STATE_DIR: state, SIGSTORE_ID_TOKEN: PLANTED, NO_COLOR: '1' };
-  const run = (args: string[]) => execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), ...args], { cwd: dir, env, reject: false, timeout: 120_000 });
+  const run = (args: string[]) => shell({ cwd: dir, env, inheritEnv: false, nothrow: true, timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
 
   for (const args of [[], ['--json']]) {
     const r = await run(args);
@@ -60,7 +60,7 @@ exit 1
   // Started by a deployment (PILOT_ENV), a failed attestation is news for the environment's channels (issue 16).
   const receiver = await startReceiver(t);
   const url = `${receiver.url}/hook`;
-  const told = await execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), '--release', 'v1'], { cwd: dir, env: { ...env, PILOT_ENV: 'staging', AUDIT_HOOK: url }, reject: false, timeout: 120_000 });
+  const told = await shell({ cwd: dir, env: { ...env, PILOT_ENV: 'staging', AUDIT_HOOK: url }, inheritEnv: false, nothrow: true, timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} --release v1`;
   assert.equal(told.exitCode, 1, told.stderr);
   const heard = receiver.received.map((r) => JSON.parse(r.body) as { event: string; reason: string; version: string });
   assert.deepEqual(heard.map((m) => [m.event, m.version]), [['attestation.failed', 'v1']]);

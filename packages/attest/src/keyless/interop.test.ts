@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { repoRoot } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { loadTrustedRoot } from './trusted-root.ts';
 import { type KeylessCheck, type KeylessIdentity, verifyArchiveBundle, verifyProvenanceBundle } from './verify-keyless.ts';
 
@@ -62,7 +62,7 @@ test('interop: a genuine public-good bundle is refused for another identity, nam
 test('interop on the CLI: pnpm attest verify-blob / verify-blob-attestation check conformance bundles keylessly — exit 0, 1 with the reason, 2 for a missing flag', async () => {
   const TSX = import.meta.resolve('tsx');
   const cli = async (args: string[]) => {
-    const r = await execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), ...args], { cwd: VECTORS, env: { ...process.env, NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 60_000 });
+    const r = await shell({ cwd: VECTORS, env: { NO_COLOR: '1' }, nothrow: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
     return { status: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
   };
   const who = ['--certificate-identity', BEACON.subject, '--certificate-oidc-issuer', BEACON.issuer];

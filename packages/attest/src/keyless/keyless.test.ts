@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { repoRoot, tempDir } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { makeRelease } from '../store/testing.ts';
 import { signKeyless } from './sign-keyless.ts';
 import { startSigstoreStandIns, standInToken } from './testing.ts';
@@ -14,7 +14,7 @@ const ISSUER = 'https://token.stand-in.test';
 const SUBJECT = 'https://github.com/acme/shop/.github/workflows/deploy.yml@refs/heads/main';
 
 async function attestCli(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const r = await execa(process.execPath, ['--import', TSX, join(repoRoot, 'scripts/attest.ts'), ...args], { cwd, env: { ...env, NO_COLOR: '1' }, reject: false, stdin: 'ignore', timeout: 120_000 });
+  const r = await shell({ cwd, env: { ...env, NO_COLOR: '1' }, inheritEnv: false, nothrow: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
   return { status: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
 }
 

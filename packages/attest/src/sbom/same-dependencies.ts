@@ -1,5 +1,4 @@
-import { FailedError, type Logger } from '@pilot/core';
-import { execa } from 'execa';
+import { FailedError, type Logger, shell } from '@pilot/core';
 
 /**
  * The SBOM is made from the working tree; it describes the release only if the tree's dependency manifests are those
@@ -7,7 +6,7 @@ import { execa } from 'execa';
  */
 export async function assertSameDependencies(root: string, commit: string | undefined, log: Logger): Promise<void> {
   if (!commit) return;
-  const diff = await execa('git', ['diff', '--quiet', commit, '--', 'pnpm-lock.yaml', ':(glob)**/package.json'], { cwd: root, reject: false });
+  const diff = await shell({ cwd: root, nothrow: true })`git diff --quiet ${commit} -- pnpm-lock.yaml ${':(glob)**/package.json'}`;
   if (diff.exitCode === 0) return;
   if (diff.exitCode === 1) {
     throw new FailedError(`the working tree's package.json files or pnpm-lock.yaml differ from the release's commit ${commit.slice(0, 12)}, so its SBOM would describe other dependencies — check out ${commit.slice(0, 12)} (or attest right after pilot builds the release) and run pnpm attest again`);

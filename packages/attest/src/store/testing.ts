@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { shell } from '@pilot/core';
 import { repoRoot } from '@pilot/core/testing';
 import { sha256File } from './release.ts';
 
@@ -11,9 +11,9 @@ export async function makeRelease(state: string, version: string, files: Record<
   await mkdir(appDir, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(join(appDir, name), text);
   const archive = join(state, 'releases', `${version}.tar.gz`);
-  execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '-czf', archive, '-C', appDir, '.']);
+  await shell()`tar --sort=name --mtime=@0 --owner=0 --group=0 -czf ${archive} -C ${appDir} .`;
   const digest = await sha256File(archive);
-  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  const commit = (await shell({ cwd: repoRoot })`git rev-parse HEAD`).stdout.trim();
   await writeFile(join(dir, 'manifest.json'), JSON.stringify({ version, commit, created: new Date().toISOString(), configHash: 'sha256:00', digest }));
   return { archive, digest };
 }
