@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '@pilot/core';
@@ -76,4 +77,53 @@ test('signed approvals: a valid one counts; an unlisted key, a wrong role, no ke
   const later = record.statement!.replace(/^expires: .*$/m, 'expires: 2099-01-01T00:00:00.000Z');
   assert.match(String(await reasonFor(version, { ...record, statement: later })), /the signature of alice@example\.com does not match the statement \(altered after signing\)/);
   assert.match(String(await reasonFor(version, { ...record, role: 'business' })), /its record does not match its signed statement/);
+});
+
+const noSshAgent = spawnSync('sh', ['-c', 'command -v ssh-agent && command -v ssh-add'], { stdio: 'ignore' }).status !== 0 && 'ssh-agent/ssh-add are not installed (Debian openssh-client)';
+
+test('signed approvals through the ssh-agent: no --key (or --key with the public key) signs with the key the agent holds, its file gone; an empty agent is refused, saying how to load one', { skip: noSshKeygen || noSshAgent }, async (t) => {
+  const repo = await makeRepo({ extraEnvs: { production: PRODUCTION } });
+  const closers: (() => Promise<unknown>)[] = [() => repo.cleanup()];
+  t.after(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+  const files = join(repo.root, '..');
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', join(files, 'alice')]);
+  const pub = (await readFile(join(files, 'alice.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
+  await writeFile(join(repo.root, 'policies', 'allowed_signers'), `alice@example.com namespaces="pilot-approval" ${pub} roles=tech\n`);
+  await execa('git', ['add', 'policies/allowed_signers'], { cwd: repo.root });
+  await execa('git', ['commit', '-qm', 'approvers'], { cwd: repo.root });
+  const staged = await runScript(PILOT, ['--json'], repo.root);
+  assert.equal(staged.code, 0, staged.all);
+  const version: string = JSON.parse(staged.stdout).release.version;
+
+  // A real agent on its own socket, in the foreground so the test owns (and ends) its process.
+  const socket = join(files, 'agent.sock');
+  const agent = execa('ssh-agent', ['-D', '-a', socket], { reject: false, stdio: 'ignore' });
+  closers.push(async () => {
+    agent.kill('SIGTERM');
+    await agent;
+  });
+  for (const until = Date.now() + 5000; !existsSync(socket) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+  const agentEnv = { SSH_AUTH_SOCK: socket };
+  const approve = (...args: string[]) => runScript(PILOT_SCRIPT, ['approve', '--env', 'production', '--release', version, '--role', 'tech', ...args], repo.root, agentEnv);
+
+  const empty = await approve();
+  assert.equal(empty.code, 2, empty.all);
+  assert.match(empty.stderr, /the ssh-agent holds no key — `ssh-add ~\/\.ssh\/id_ed25519`, or pass --key/);
+
+  await execa('ssh-add', ['-q', join(files, 'alice')], { env: agentEnv });
+  // Only the agent can sign now.
+  await rm(join(files, 'alice'));
+  const viaAgent = await approve();
+  assert.equal(viaAgent.code, 0, viaAgent.all);
+  assert.match(viaAgent.stdout, new RegExp(`approved ${version} for production as alice@example\\.com \\(tech\\), signed, verified against policies/allowed_signers — approvals complete`));
+  const viaPublicKey = await approve('--key', join(files, 'alice.pub'));
+  assert.equal(viaPublicKey.code, 0, viaPublicKey.all);
+
+  const gate = await runScript(PILOT, ['gate', '--env', 'production', '--release', version], repo.root);
+  assert.match(gate.stdout, /✓ approvals: approved by alice@example\.com\n/);
+  const signed = (await readJournal(approvalsPath(join(repo.root, '.pilot'), 'production'))).entries as unknown as Approval[];
+  assert.equal(signed.length, 2);
+  for (const approval of signed) assert.match(String(approval.signature), /^-----BEGIN SSH SIGNATURE-----\n/);
 });

@@ -112,7 +112,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   const required = ctx.env.approvals;
   const approvals = await checkApprovals(ctx.paths.root, ctx.envName, version, required, now.getTime(), signatureContext(ctx, await releaseDigest(ctx, version)));
   if (required.count > 0 || required.roles.length > 0) {
-    criteria.push({ name: 'approvals', status: approvals.ok ? 'pass' : 'fail', detail: approvals.ok ? `approved by ${approvals.verdicts.filter((v) => v.counts).map((v) => `${v.signer ?? v.approval.approver}${v.signed ? '' : ' (unsigned)'}`).join(', ')}` : `needs ${approvals.missing.join(' and ')}` });
+    criteria.push({ name: 'approvals', status: approvals.ok ? 'pass' : 'fail', detail: approvals.ok ? `approved by ${[...new Set(approvals.verdicts.filter((v) => v.counts).map((v) => `${v.signer ?? v.approval.approver}${v.signed ? '' : ' (unsigned)'}`))].join(', ')}` : `needs ${approvals.missing.join(' and ')}` });
   } else {
     criteria.push({ name: 'approvals', status: 'n/a', detail: `${ctx.envName} requires no approvals` });
   }
