@@ -211,9 +211,13 @@ export const attestSchema = z.strictObject({
   onDeploy: z.boolean().default(true),
 });
 
-/** The canary judge: `sequential` looks at every analysis interval and spends one false-rollback budget over the whole deployment; `fixed` judges once per window. */
+/**
+ * The canary judge: `sequential` (default) looks at every analysis interval and spends one false-rollback budget over the
+ * whole deployment — on the local router's samples, or on a `command` target from `environments.<env>.prometheus`;
+ * `fixed` judges once per window (local target only).
+ */
 export const judgeSchema = z.strictObject({
-  kind: z.enum(['sequential', 'fixed']).default('fixed'),
+  kind: z.enum(['sequential', 'fixed']).default('sequential'),
   /** Chance of rolling back a release no worse than stable, over the whole deployment (every step, metric and look). */
   alpha: z.number().gt(0, 'expected a probability above 0').max(0.2, 'expected at most 0.2 (a false rollback in 1 of 5 deployments)').default(0.02),
 });
