@@ -9,7 +9,7 @@ export const gateCommand = defineCommand({
   flags: {
     env: { type: 'string', placeholder: 'E', description: 'environment (default: staging)' },
     release: { type: 'string', placeholder: 'V', description: 'release version (default: the live one)' },
-    'ci-result': { type: 'string', placeholder: 'JUNIT', description: "CI's JUnit XML for the release's commit" },
+    'ci-result': { type: 'string', placeholder: 'JUNIT', description: "CI's JUnit XML for the release's commit (default: turbo run test --summarize of that commit, in .turbo/runs)" },
     'audit-report': { type: 'string', placeholder: 'FILE', description: 'a recorded `pnpm audit --json` report' },
     force: { type: 'boolean', description: 'decide outside a deploy window (recorded in the report and the audit log)' },
     out: { type: 'string', placeholder: 'FILE', description: 'the Markdown report (default .pilot/signoff/<env>-<version>.md); HTML next to it' },

@@ -60,7 +60,7 @@ test('pilot gate: NO-GO (exit 1) names each failing criterion with its evidence;
   const html = await readFile(report.replace(/\.md$/, '.html'), 'utf8');
   assert.match(html, /<strong>Decision: GO<\/strong>/);
   assert.doesNotMatch(html, /<script|<link|src=/, 'self-contained: no script, no external resource');
-  // An environment with `gate: true`: pilot runs the gate before anything changes and refuses on NO-GO.
+  // An environment with `gate: true`: pilot runs the gate on the release it built, before the tag, and refuses on NO-GO.
   const refused = await runScript(PILOT, ['--env', 'production'], repo.root, { PILOT_CI_RESULT: join(files, 'green.xml'), PILOT_AUDIT_REPORT: join(files, 'audit.json') });
   assert.equal(refused.code, 3, refused.all);
   assert.match(refused.stderr, /Go\/No-Go gate: NO-GO for .* on production \(\d+ of 10 criteria failed\):\n(.*\n)*? {2}✗ rollback drill: no rollback drill recorded on production/);
