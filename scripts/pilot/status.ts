@@ -23,6 +23,11 @@ function human(s: EnvStatus): string {
     lines.push(`  router: ${stable ? `${stable.version} ${stable.healthy ? 'healthy' : 'NOT READY'}` : 'no release'}${candidate ? ` · candidate ${candidate.version} at ${candidate.weight}% ${candidate.healthy ? 'healthy' : 'NOT READY'}` : ''}`);
   }
   for (const problem of s.router?.problems ?? []) lines.push(`  ! ${problem}`);
+  if (s.cluster) {
+    const { stable, candidate, traffic, namespace } = s.cluster;
+    lines.push(`  cluster (${namespace}${traffic ? `, ${traffic}` : ''}): ${stable ? `${stable.version} ${stable.healthy ? 'ready' : 'NOT READY'}` : 'no release selected'}${candidate ? ` · candidate ${candidate.version} at ${candidate.weight}% ${candidate.healthy ? 'ready' : 'NOT READY'}` : ''}`);
+    for (const problem of s.cluster.problems) lines.push(`  ! ${problem}`);
+  }
   if (s.open) lines.push(`  open: ${formatDeploymentLine(s.open)}`);
   if (s.notifications) {
     const { sent, failed, deploymentId } = s.notifications;

@@ -3,6 +3,7 @@ import { type EnvContext, type LockStatus, readLock, statePaths } from '@pilot/c
 import { type DeploymentView, listDeployments, readDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory } from '../state/history.ts';
 import { type RouterView, routerView } from './router-view.ts';
+import { type ClusterView, clusterView } from '../targets/kubernetes/cluster-view.ts';
 
 export interface EnvStatus {
   env: string;
@@ -16,6 +17,8 @@ export interface EnvStatus {
   next?: string;
   /** What the local router really serves, and where that differs from the journal. */
   router?: RouterView;
+  /** What the Kubernetes cluster really serves (`kubectl get`), and where that differs from the journal. */
+  cluster?: ClusterView;
   /** What the open (else the newest) deployment told its channels. */
   notifications?: { deploymentId: string; sent: number; failed: { channel: string; message: string; error: string }[] };
   /** The attestation of the open deployment's release, else of the live one. */
@@ -31,6 +34,7 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const live = currentLive(history)?.version;
   const status: EnvStatus = { env: ctx.envName, live, lastKnownGood: lastKnownGood(history)?.version, rollbackTo: live ? lastKnownGood(history, live)?.version : undefined, lock, open, recent };
   status.router = await routerView(ctx, status.live);
+  status.cluster = await clusterView(ctx, status.live);
   status.notifications = await notificationsOf(ctx, open ?? recent[0]);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
   if (attested) status.attestation = { version: attested, ...(await attestationState(ctx.root, attested)) };
