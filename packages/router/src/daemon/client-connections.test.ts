@@ -55,7 +55,7 @@ test('5: a client that half-closes after its requests still gets every answer', 
 
 test('9: maxConnections caps client connections, and reaching it is logged (once per burst)', async (t) => {
   const backend = await startRecordingBackend();
-  const upstream = { port: backend.port, name: 'v1', inFlight: 0 };
+  const upstream = { port: backend.port, version: 'v1', inFlight: 0 };
   const logged: number[] = [];
   const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: () => {} }, undefined, { maxConnections: 2, onConnectionLimit: (max) => logged.push(max) });
   proxy.server.listen(0, '127.0.0.1');

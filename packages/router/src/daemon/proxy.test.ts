@@ -18,7 +18,7 @@ async function listen(server: Server | ReturnType<typeof createNetServer>): Prom
 /** A proxy in front of one upstream (a node:http handler or a raw socket server); outcomes are collected. */
 async function proxyTo(t: { after(fn: () => unknown): void }, upstreamServer: Server | ReturnType<typeof createNetServer>, timeouts?: ProxyTimeouts) {
   const upstreamPort = await listen(upstreamServer);
-  const upstream: Upstream = { port: upstreamPort, name: 'v1', inFlight: 0 };
+  const upstream: Upstream = { port: upstreamPort, version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
   const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, outcome) => outcomes.push(outcome) }, timeouts);
   const port = await listen(proxy.server);
@@ -410,7 +410,7 @@ test('timeouts are blamed right: a stalled upload is the client’s 408; replies
     req.on('end', () => res.end('ok'));
     req.resume();
   });
-  const upstream: Upstream = { port: await listen(server), name: 'v1', inFlight: 0 };
+  const upstream: Upstream = { port: await listen(server), version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
   const proxy = createProxyServer(
     {

@@ -11,7 +11,7 @@ async function proxyToRaw(t: { after(fn: () => unknown): void }, onConnection: P
   const release = createServer({ allowHalfOpen: true }, onConnection);
   release.listen(0, '127.0.0.1');
   await once(release, 'listening');
-  const upstream: Upstream = { port: (release.address() as AddressInfo).port, name: 'v1', inFlight: 0 };
+  const upstream: Upstream = { port: (release.address() as AddressInfo).port, version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
   const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, o) => outcomes.push(o) }, { idleMs: 30_000, headersMs: 30_000, upstreamMs: 30_000 });
   proxy.server.listen(0, '127.0.0.1');

@@ -73,7 +73,8 @@ export class ReleaseProcess {
     return this.#identity;
   }
 
-  get name(): string {
+  /** Its version, under the name the proxy's Upstream gives it (one name for one thing: no `name` beside it). */
+  get version(): string {
     return this.spec.version;
   }
 

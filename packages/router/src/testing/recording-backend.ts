@@ -59,7 +59,7 @@ export async function startRecordingBackend(answer: (n: number) => string = () =
 
 /** The router's proxy in front of `backend`, counting the requests it decided to forward. */
 export async function startRouterProxy(backend: RecordingBackend, timeouts: ProxyTimeouts = { idleMs: 1_000, headersMs: 1_000, upstreamMs: 1_000 }) {
-  const upstream: Upstream = { port: backend.port, name: 'v1', inFlight: 0 };
+  const upstream: Upstream = { port: backend.port, version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
   let routed = 0;
   const proxy = createProxyServer(

@@ -11,7 +11,8 @@ const CLIENT_CLOSED = 499;
 /** A release as the proxy sees it: where it listens, and a count of requests in flight (for draining). */
 export interface Upstream {
   readonly port: number;
-  readonly name: string;
+  /** The release's version, as the router's errors name it. */
+  readonly version: string;
   inFlight: number;
   /** Its own silence limit mid-exchange (each release keeps the settings it started with); else the proxy's. */
   readonly responseTimeoutMs?: number;
@@ -160,7 +161,7 @@ export class Exchange implements UpstreamUser {
       if (silentMs > idleMs) this.#owner.client.destroy();
     } else if (!this.requestDone && !this.uploadWaitingDrain && !this.#response) {
       if (silentMs > headersMs) this.#fail(new HttpError(408, `the request body stalled for ${seconds} s`));
-    } else if (silentMs > (this.#upstream.responseTimeoutMs ?? upstreamMs)) this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.name} sent nothing for ${seconds} s`));
+    } else if (silentMs > (this.#upstream.responseTimeoutMs ?? upstreamMs)) this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.version} sent nothing for ${seconds} s`));
   }
 
   /** Whether this exchange became a tunnel (a 101 was passed on): client bytes go through `tunnelData`. */
@@ -216,9 +217,9 @@ export class Exchange implements UpstreamUser {
     for (;;) {
       const end = buf.indexOf(HEAD_END, from);
       if (end < 0 || end - from > MAX_HEAD_BYTES) {
-        if (buf.length - from > MAX_HEAD_BYTES) throw new HttpError(502, `release ${this.#upstream.name} sent a response head over ${MAX_HEAD_BYTES} bytes`);
+        if (buf.length - from > MAX_HEAD_BYTES) throw new HttpError(502, `release ${this.#upstream.version} sent a response head over ${MAX_HEAD_BYTES} bytes`);
         // A bare LF: the head would never end (CRLFCRLF); answered now rather than after the release timeout.
-        if (hasBareLf(buf, from)) throw new HttpError(502, `release ${this.#upstream.name} sent a response head with a bare LF`);
+        if (hasBareLf(buf, from)) throw new HttpError(502, `release ${this.#upstream.version} sent a response head with a bare LF`);
         this.#responseBuffer = Buffer.from(buf.subarray(from)); // a copy: `chunk` is the pool's shared read buffer
         return;
       }
@@ -232,7 +233,7 @@ export class Exchange implements UpstreamUser {
       }
       if (head.status === 101) {
         // Only when the client asked for it (Upgrade is otherwise hop-by-hop and never forwarded).
-        if (this.#upgrade === undefined) throw new HttpError(502, `release ${this.#upstream.name} switched protocols unasked`);
+        if (this.#upgrade === undefined) throw new HttpError(502, `release ${this.#upstream.version} switched protocols unasked`);
         this.#switchProtocols(head, buf.subarray(from));
         return;
       }
@@ -341,7 +342,7 @@ export class Exchange implements UpstreamUser {
       return;
     }
     const why = error instanceof Error ? error.message : 'it closed the connection';
-    this.#fail(new HttpError(502, `bad gateway: release ${this.#upstream.name} did not answer (${why})`));
+    this.#fail(new HttpError(502, `bad gateway: release ${this.#upstream.version} did not answer (${why})`));
   }
 
   #complete(): void {
