@@ -64,7 +64,7 @@ export async function releaseSettingsFor(o: RouterLocation): Promise<ReleaseSett
 }
 
 /** `router.pid`: the daemon's pid, then its start time (so that a reused pid is never taken for the router). */
-async function readRouterPid(routerDir: string): Promise<number | undefined> {
+export async function readRouterPid(routerDir: string): Promise<number | undefined> {
   const [pid, startTime] = await readFile(routerFiles(routerDir).pid, 'utf8').then((text) => text.trim().split(/\s+/), () => []);
   const now = identityOf(Number(pid));
   // A pid file of an older router holds the pid only: alive is all that can be checked then.

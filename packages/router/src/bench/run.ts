@@ -1,17 +1,16 @@
 // Router benchmarks: (1) zero downtime through 20 canary weight changes and 20 blue-green swaps under load;
 // (2) overhead: the demo service direct, through the router, and through HAProxy, in one run on the same backend.
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Logger, environmentSchema, freePort, median, writeBenchResult } from '@pilot/core';
+import { Logger, environmentSchema, freePort, median, shell, writeBenchResult } from '@pilot/core';
 import { routerClient } from '../client.ts';
-import { routerFiles } from '../config.ts';
-import { adminPortOf, routerDirOf, stopRouter } from '../control.ts';
+import { adminPortOf, readRouterPid, routerDirOf, stopRouter } from '../control.ts';
 import { createLocalTarget } from '../local-target.ts';
+import { BENCH_LIMITS, haproxyMissing, startHaproxy } from '../testing/haproxy.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEMO = join(REPO, 'packages/demo-app/dist/server.js');
@@ -19,7 +18,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // Interleaved rounds, medians reported: one run each is at the mercy of whatever else the machine does meanwhile.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // /proc times are in clock ticks.
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const CLOCK_TICKS = Number((await shell()`getconf CLK_TCK`).stdout.trim()) || 100;
 
 const root = await mkdtemp(join(tmpdir(), 'pilot-router-bench-'));
 const port = await freePort();
@@ -65,7 +64,8 @@ try {
   // (2) Overhead, same backend: the live demo release.
   const status = (await fetch(`http://127.0.0.1:${port}/api/hello`)).headers.get('x-release');
   const backendPort = await backendPortOf(root, env, status!);
-  const routerPid = Number(await readFile(routerFiles(routerDirOf(root, 'bench')).pid, 'utf8'));
+  // The pid file holds the pid and its start time since the router checks a reused pid.
+  const routerPid = (await readRouterPid(routerDirOf(root, 'bench')))!;
   const rounds = await withHaproxy(backendPort, async (haproxy) => {
     const results: { direct: Summary; router: Summary; haproxy?: Summary }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
@@ -127,8 +127,8 @@ try {
 
 // `PILOT_FUZZ_RUNS=20000 pnpm bench`: the smuggling fuzz test too, with that many runs (500 in the test suite).
 if (process.env.PILOT_FUZZ_RUNS) {
-  const fuzz = spawnSync(process.execPath, ['--import', 'tsx', '--test', fileURLToPath(new URL('../daemon/smuggling-fuzz.test.ts', import.meta.url))], { stdio: 'inherit' });
-  if (fuzz.status !== 0) process.exitCode = 1;
+  const fuzz = await shell({ stdio: 'inherit', nothrow: true })`${process.execPath} --import tsx --test ${fileURLToPath(new URL('../daemon/smuggling-fuzz.test.ts', import.meta.url))}`;
+  if (fuzz.exitCode !== 0) process.exitCode = 1;
 }
 
 async function backendPortOf(root: string, env: ReturnType<typeof environmentSchema.parse>, version: string): Promise<number> {
@@ -168,19 +168,13 @@ function medianRun(runs: Summary[]): Summary {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
 }
 
+/** HAProxy in front of the backend, started the way the differential tests start it, with the bench's limits. */
 async function withHaproxy<T>(backendPort: number, fn: (haproxy: { url: string; pid: number } | undefined) => Promise<T>): Promise<T> {
-  if (spawnSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' }).status !== 0) return fn(undefined);
-  const dir = await mkdtemp(join(tmpdir(), 'pilot-haproxy-'));
-  const listen = await freePort();
-  // Equivalent to the router: HTTP mode, keep-alive to the backend, X-Forwarded-For.
-  const cfg = `global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n  option http-keep-alive\n  option forwardfor\nfrontend fe\n  bind 127.0.0.1:${listen}\n  default_backend be\nbackend be\n  http-reuse always\n  server demo 127.0.0.1:${backendPort}\n`;
-  await writeFile(join(dir, 'haproxy.cfg'), cfg);
-  const child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: 'ignore' });
+  if (haproxyMissing) return fn(undefined);
+  const haproxy = await startHaproxy([backendPort], BENCH_LIMITS);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    return await fn({ url: `http://127.0.0.1:${listen}`, pid: child.pid! });
+    return await fn({ url: `http://127.0.0.1:${haproxy.ports[0]}`, pid: haproxy.pid });
   } finally {
-    child.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
+    await haproxy.stop();
   }
 }
