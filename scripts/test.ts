@@ -47,7 +47,7 @@ async function main(extra: string[]): Promise<number> {
   return Math.max(built, longest, rest);
 }
 
-ensureSystemDeps();
+await ensureSystemDeps();
 const code = await main(process.argv.slice(2));
 console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
 process.exitCode = code;

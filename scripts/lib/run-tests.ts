@@ -1,7 +1,7 @@
 // Runs a package's *.test.ts files with node's test runner (Node 20's --test takes no globs).
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { shell } from '@pilot/core';
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -16,5 +16,5 @@ if (files.length === 0) {
   console.log('# tests 0\n# pass 0\n# fail 0');
   process.exit(0);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const result = await shell({ stdio: 'inherit', nothrow: true })`${process.execPath} --import tsx --test --test-reporter=spec ${process.argv.slice(2)} ${files}`;
+process.exit(result.exitCode ?? 1);

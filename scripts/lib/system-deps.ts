@@ -1,6 +1,6 @@
 // Debian packages the tests and benchmarks use, by the binary that shows they are there.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { onPath, shell } from '@pilot/core';
 
 export const SYSTEM_DEPS: { binary: string; paths?: string[]; apt: string; usedBy: string }[] = [
   { binary: 'git', apt: 'git', usedBy: 'orchestrator, e-tags' },
@@ -16,28 +16,27 @@ export const SYSTEM_DEPS: { binary: string; paths?: string[]; apt: string; usedB
 
 function present(dep: (typeof SYSTEM_DEPS)[number]): boolean {
   if (dep.paths?.some((path) => existsSync(path))) return true;
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', dep.binary], { stdio: 'ignore' }).status === 0;
+  return onPath(dep.binary) !== undefined;
 }
 
 /** Installs missing Debian packages when running as root with apt-get; otherwise lists them (their tests skip, saying why). */
-export function ensureSystemDeps(log: (line: string) => void = console.log): string[] {
+export async function ensureSystemDeps(log: (line: string) => void = console.log): Promise<string[]> {
   const missing = SYSTEM_DEPS.filter((dep) => !present(dep));
   if (missing.length === 0) return [];
   const names = [...new Set(missing.map((dep) => dep.apt))];
   const root = process.getuid?.() === 0;
-  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!root || !apt) {
+  if (!root || !onPath('apt-get')) {
     log(`system packages missing (${names.join(', ')}); their tests will skip — install them with: sudo apt-get install -y ${names.join(' ')}`);
     return names;
   }
   log(`installing system packages: ${names.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { stdio: 'inherit', env });
-  if (install.status !== 0) log(`apt-get install failed (exit ${install.status}); the tests that need ${names.join(', ')} will skip`);
+  const $$ = shell({ env: { DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit', nothrow: true });
+  await $$`apt-get update -qq`;
+  const install = await $$`apt-get install -y -qq --no-install-recommends ${names}`;
+  if (install.exitCode !== 0) log(`apt-get install failed (exit ${install.exitCode}); the tests that need ${names.join(', ')} will skip`);
   // Debian starts some services on install; tests start their own instances on free ports.
-  for (const service of ['postgresql', 'redis-server', 'prometheus', 'haproxy']) {
-    spawnSync('sh', ['-c', `command -v service >/dev/null && service ${service} stop`], { stdio: 'ignore' });
+  if (onPath('service')) {
+    for (const service of ['postgresql', 'redis-server', 'prometheus', 'haproxy']) await shell({ stdio: 'ignore', nothrow: true })`service ${service} stop`;
   }
   return SYSTEM_DEPS.filter((dep) => !present(dep)).map((dep) => dep.apt);
 }
