@@ -1,20 +1,17 @@
 // The live row of the sequential bench: `pnpm pilot` deploys the demo service on the local target (the real router and
 // release processes) under 50 req/s, then canaries the demo's faulty release (ERROR_RATE=0.5, as `pilot demo`'s v3)
 // with a rule set that cannot act on errors: the rollback has to come from the sequential judge.
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { freePort } from '@pilot/core';
+import { freePort, shell } from '@pilot/core';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLI = join(REPO, 'scripts', 'cli.mjs');
 const DEMO_SERVER = fileURLToPath(new URL('../../../demo-app/src/server.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
-const run = promisify(execFile);
 
 export interface LiveRollback {
   outcome: string;
@@ -31,7 +28,8 @@ export async function measureLiveRollback(rps = 50): Promise<LiveRollback> {
   const base = await mkdtemp(join(tmpdir(), 'pilot-bench-live-'));
   const root = join(base, 'repo');
   const [port, adminPort] = [await freePort(), await freePort()];
-  const pilot = (...args: string[]) => run(process.execPath, [CLI, 'pilot', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  const pilot = (...args: string[]) => shell({ cwd: root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${CLI} pilot ${args}`;
+  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=bench@example.com -c user.name=bench -c commit.gpgsign=false ${args}`;
   const config = (env: Record<string, string>) => ({
     service: { name: 'demo', dir: 'svc', start: [process.execPath, '--import', TSX, DEMO_SERVER], env },
     environments: { staging: { port, branch: 'main', rules: ['judge-only'], watch: '0s', target: { kind: 'local', adminPort, readyProbes: 1, drainTimeout: '1s', stopGrace: '2s' } } },
@@ -41,7 +39,7 @@ export async function measureLiveRollback(rps = 50): Promise<LiveRollback> {
   });
   const commit = async (message: string, env: Record<string, string>) => {
     await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config(env), null, 2)};\n`);
-    await run('git', ['-c', 'user.email=bench@example.com', '-c', 'user.name=bench', '-c', 'commit.gpgsign=false', 'commit', '-q', '-a', '-m', message], { cwd: root });
+    await git('commit', '-q', '-a', '-m', message);
   };
   const load = startLoad(`http://127.0.0.1:${port}/api/hello`, rps);
   try {
@@ -52,8 +50,8 @@ export async function measureLiveRollback(rps = 50): Promise<LiveRollback> {
     // Only a rule that cannot fire on errors: a rollback has to be the judge's.
     await writeFile(join(root, 'policies', 'rules.yaml'), 'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n');
     await writeFile(join(root, 'pilot.config.ts'), '');
-    await run('git', ['init', '-q', '-b', 'main'], { cwd: root });
-    await run('git', ['add', '-A'], { cwd: root });
+    await git('init', '-q', '-b', 'main');
+    await git('add', '-A');
     await commit('v1', {});
     await pilot('--json', '--version', 'v1');
     await commit('v2: fails half of its requests', { ERROR_RATE: '0.5' });
