@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readJournal } from '@pilot/core';
+import { startReceiver } from '@pilot/core/testing';
 import { execa } from 'execa';
 import { formatStatement } from '../approvals/statement.ts';
 import { signText } from '../approvals/ssh-signature.ts';
@@ -17,7 +18,7 @@ const JUNIT_GREEN = '<?xml version="1.0"?>\n<testsuites><testsuite name="unit" t
 const AUDIT_CLEAN = JSON.stringify({ advisories: {}, metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0 } } });
 const GATED = { gate: true, approvals: { count: 1, roles: ['tech'], signatures: true, expire: '24h' } };
 
-test('pilot with gate: true decides on the release it built: an approval signed for another digest is refused (exit 3, nothing tagged, started or locked, release kept); one signed for this digest counts and pilot retry deploys it', { skip: noSshKeygen }, async (t) => {
+test('pilot with gate: true decides on the release it built: an approval signed for another digest is refused (exit 3, nothing tagged, started or locked, approval.needed sent, release kept); one signed for this digest counts and pilot retry deploys it', { skip: noSshKeygen }, async (t) => {
   const repo = await makeRepo({ extraEnvs: { production: { backup: { enabled: false } } } });
   t.after(() => repo.cleanup());
   const files = join(repo.root, '..');
@@ -38,7 +39,10 @@ test('pilot with gate: true decides on the release it built: an approval signed 
   await writeFile(join(repo.root, 'policies', 'allowed_signers'), `alice@example.com namespaces="pilot-approval" ${alicePub} roles=tech\n`);
   const configFile = join(repo.root, 'pilot.config.ts');
   const config = JSON.parse((await readFile(configFile, 'utf8')).replace(/^export default /, '').replace(/;\s*$/, ''));
-  config.environments.production = { ...config.environments.production, ...GATED };
+  // The team hears what the refusal needs: approval.needed on the environment's channel (a loopback receiver).
+  const hook = await startReceiver(t);
+  config.notify = { timeout: '2s', channels: { audit: { kind: 'webhook', urlEnv: 'HOOK_URL' } } };
+  config.environments.production = { ...config.environments.production, ...GATED, notify: ['audit'] };
   await writeFile(configFile, `export default ${JSON.stringify(config, null, 2)};\n`);
   await git('add', '-A');
   await git('commit', '-qm', 'production: gate and signed approvals');
@@ -57,7 +61,7 @@ test('pilot with gate: true decides on the release it built: an approval signed 
   const signature = await signText(statement, { key: join(files, 'alice') });
   await recordApproval(join(repo.root, '.pilot'), { env: 'production', release: version, approver: 'alice@example.com', role: 'tech', statement, signature });
 
-  const refused = await runScript(PILOT, ['--env', 'production'], repo.root, evidence);
+  const refused = await runScript(PILOT, ['--env', 'production'], repo.root, { ...evidence, HOOK_URL: `${hook.url}/pilot` });
   assert.equal(refused.code, 3, refused.all);
   const digest: string = JSON.parse(await readFile(join(repo.root, '.pilot', 'releases', version, 'manifest.json'), 'utf8')).digest;
   assert.match(refused.stderr, /Go\/No-Go gate: NO-GO for .* on production \(1 of 10 criteria failed\):\n {2}✗ approvals: needs /);
@@ -77,9 +81,13 @@ test('pilot with gate: true decides on the release it built: an approval signed 
     entries.filter((e) => e.event === 'gate.decided').map((e) => [e.go, e.digest, e.failed]),
     [[false, digest, ['approvals']]],
   );
-  assert.equal(entries.at(-1)?.event, 'deployment.failed');
-  assert.equal(entries.at(-1)?.refused, true);
+  const ended = entries.filter((e) => e.event.startsWith('deployment.') && e.event !== 'deployment.started');
+  assert.deepEqual(ended.map((e) => [e.event, e.refused]), [['deployment.failed', true]]);
   assert.ok(existsSync(join(repo.root, '.pilot', 'signoff', `production-${version}.md`)));
+  const told = hook.received.map((r) => JSON.parse(r.body) as { event: string; version: string; reason?: string });
+  assert.deepEqual(told.map((m) => m.event), ['deployment.started', 'approval.needed', 'deployment.failed']);
+  assert.equal(told[1].version, version);
+  assert.match(String(told[1].reason), /it was signed for release digest sha256:0{64}/);
 
   // The approver signs what this run built (pilot approve reads its digest); the retry reuses that release and goes live.
   const approved = await runScript(PILOT_SCRIPT, ['approve', '--env', 'production', '--release', version, '--role', 'tech', '--key', join(files, 'alice')], repo.root, { SSH_AUTH_SOCK: '' });
