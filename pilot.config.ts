@@ -21,6 +21,25 @@ export default defineConfig({
       rules: ['production'],
       approvals: { count: 1, roles: [] },
     },
+    // The demo service on a Kubernetes cluster (README#kubernetes): `pnpm pilot --env k8s-example --dry-run` prints
+    // every manifest and kubectl command and applies nothing. `pnpm pilot demo` does not use it.
+    'k8s-example': {
+      port: 18090,
+      branch: 'main',
+      rules: ['canary'],
+      watch: '0s',
+      target: {
+        kind: 'kubernetes',
+        context: 'kind-pilot',
+        namespace: 'demo',
+        manifests: 'deploy/k8s/*.yaml',
+        image: 'ghcr.io/acme/demo-app:{version}',
+        service: 'demo-app',
+        port: 80,
+        route: 'demo-app',
+        previewUrl: 'http://demo-app-preview.demo.svc.cluster.local',
+      },
+    },
   },
   strategy: { kind: 'canary', steps: [5, 25, 50, 100], analysisWindow: '30s', interval: '5s' },
   checks: {

@@ -12,6 +12,8 @@ export const SYSTEM_DEPS: { binary: string; paths?: string[]; apt: string; usedB
   { binary: 'runuser', apt: 'util-linux', usedBy: 'PostgreSQL as a non-root user' },
   { binary: 'ssh-keygen', apt: 'openssh-client', usedBy: 'signed approvals (ssh-keygen -Y sign/verify)' },
   { binary: 'chromium', apt: 'chromium', usedBy: 'the monitoring page and report (headless browser tests)' },
+  // Debian ships kubectl as kubernetes-client (bookworm: 1.20); a newer kubectl already on PATH is used as it is.
+  { binary: 'kubectl', apt: 'kubernetes-client', usedBy: 'the kubernetes target: client-side checks (kubectl patch --local, apply --dry-run=client)' },
 ];
 
 function present(dep: (typeof SYSTEM_DEPS)[number]): boolean {

@@ -12,6 +12,7 @@ export { type ApprovalCheck, type ApprovalVerdict, allowedSignersPath, checkAppr
 export { formatDeployResult, formatDeploymentLine } from './commands/format.ts';
 export { createCommandTarget, expandArgv } from './targets/command.ts';
 export { createTarget } from './targets/create.ts';
+export { writeKubernetesStarter } from './targets/kubernetes/starter.ts';
 export { buildRelease, cloneRelease } from './release/build.ts';
 export { readManifest, writeManifest, type ReleaseManifest } from './release/manifest.ts';
 export { readHistory, currentLive, lastKnownGood } from './state/history.ts';
