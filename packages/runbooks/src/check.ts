@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shell } from '@pilot/core';
 import type { RunbookCommand } from './extract.ts';
 
 const PNPM_BUILTINS = new Set(['audit', 'install', 'list', 'why', 'outdated']);
@@ -14,18 +14,14 @@ export interface CommandProblem {
  * Checks that each command would run: its script is in the root package.json, its subcommand exists,
  * and every flag it passes appears in that command's `--help`. Help texts are asked once per command.
  */
-export function checkCommands(repoRoot: string, commands: RunbookCommand[]): CommandProblem[] {
+export async function checkCommands(repoRoot: string, commands: RunbookCommand[]): Promise<CommandProblem[]> {
   const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const helpCache = new Map<string, { status: number | null; text: string }>();
-  const help = (words: string[]) => {
+  const help = async (words: string[]) => {
     const key = words.join(' ');
     if (!helpCache.has(key)) {
-      const run = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), ...words, '--help'], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-      });
-      helpCache.set(key, { status: run.status, text: run.stdout });
+      const run = await shell({ cwd: repoRoot, env: { NO_COLOR: '1' }, nothrow: true })`${process.execPath} ${join(repoRoot, 'scripts', 'cli.mjs')} ${words} --help`;
+      helpCache.set(key, { status: run.exitCode, text: run.stdout });
     }
     return helpCache.get(key)!;
   };
@@ -38,10 +34,10 @@ export function checkCommands(repoRoot: string, commands: RunbookCommand[]): Com
       problems.push({ command, problem: `no script "${script}" in package.json` });
       continue;
     }
-    const top = help([script]);
+    const top = await help([script]);
     // A subcommand is the second word when the top-level help lists it under Commands.
     const sub = maybeSub && !maybeSub.startsWith('-') && new RegExp(`^ {2}${escapeRegExp(maybeSub)} `, 'm').test(top.text) ? maybeSub : undefined;
-    const target = sub ? help([script, sub]) : top;
+    const target = sub ? await help([script, sub]) : top;
     if (target.status !== 0) {
       problems.push({ command, problem: `\`pnpm ${[script, sub].filter(Boolean).join(' ')} --help\` exited ${target.status} (not built yet?)` });
       continue;

@@ -19,18 +19,18 @@ test('finds pnpm commands in fenced blocks and inline code, with env assignments
   ]);
 });
 
-test('a command that does not exist, or a flag it does not take, is reported', () => {
-  const problems = checkCommands(repoRoot, extractCommands('bad.md', '`pnpm nope --x`\n`pnpm pilot lock status --bogus`\n'));
+test('a command that does not exist, or a flag it does not take, is reported', async () => {
+  const problems = await checkCommands(repoRoot, extractCommands('bad.md', '`pnpm nope --x`\n`pnpm pilot lock status --bogus`\n'));
   assert.deepEqual(problems.map((p) => p.problem), ['no script "nope" in package.json', 'flag --bogus is not accepted by pilot lock']);
 });
 
-test('every command in runbooks/*.md exists and takes the flags the runbook gives it', () => {
+test('every command in runbooks/*.md exists and takes the flags the runbook gives it', async () => {
   const dir = join(repoRoot, 'runbooks');
   const commands = readdirSync(dir)
     .filter((name) => name.endsWith('.md'))
     .flatMap((name) => extractCommands(`runbooks/${name}`, readFileSync(join(dir, name), 'utf8')));
   assert.ok(commands.length >= 10, `found ${commands.length} commands`);
-  const problems = checkCommands(repoRoot, commands);
+  const problems = await checkCommands(repoRoot, commands);
   assert.deepEqual(problems.map((p) => `${p.command.file}:${p.command.line}: ${p.command.text}: ${p.problem}`), []);
 });
 
@@ -41,6 +41,6 @@ test('`pnpm quick-commands` prints commands that all run, for every environment'
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`pnpm rollback --env ${env} +# back to the last known-good release`));
     const commands = quickCommands(config, env).flatMap((g) => g.commands.flatMap((c) => extractCommands('quick-commands', `\`${c.command}\``)));
-    assert.deepEqual(checkCommands(repoRoot, commands).map((p) => `${p.command.text}: ${p.problem}`), []);
+    assert.deepEqual((await checkCommands(repoRoot, commands)).map((p) => `${p.command.text}: ${p.problem}`), []);
   }
 });
