@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { shell } from '../exec/shell.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -20,7 +20,7 @@ await runCli(defineCommand({ name: 'stuck', summary: 'waits forever', flags: {},
 } }));
 `,
   );
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  assert.equal(r.status, 1);
+  const r = await shell({ env: { NO_COLOR: '1' }, nothrow: true })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script}`;
+  assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /pilot bug: the command ended while it still awaited a promise that can never settle \(last event: archive\.writing: writing the release archive\)/);
 });

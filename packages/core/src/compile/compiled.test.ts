@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { repoRoot } from '../testing/run-script.ts';
+import { shell } from '../exec/shell.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { compiled, importCompiled } from './compiled.mjs';
 
@@ -29,11 +29,12 @@ test('a compiled entry is reused until a source it imports changes, and keeps it
   assert.notEqual(afterStamp, beforeStamp, 'a reinstall (stamp file) means a rebuild');
 });
 
-test('the launcher runs a script compiled; an unknown script name is exit 2 listing the scripts', () => {
-  const help = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'pilot', '--help'], { encoding: 'utf8' });
-  assert.equal(help.status, 0, help.stderr);
+test('the launcher runs a script compiled; an unknown script name is exit 2 listing the scripts', async () => {
+  const launcher = join(repoRoot, 'scripts', 'cli.mjs');
+  const help = await shell({ nothrow: true })`${process.execPath} ${launcher} pilot --help`;
+  assert.equal(help.exitCode, 0, help.stderr);
   assert.match(help.stdout, /^pilot — /);
-  const typo = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'pilto'], { encoding: 'utf8' });
-  assert.equal(typo.status, 2);
+  const typo = await shell({ nothrow: true })`${process.execPath} ${launcher} pilto`;
+  assert.equal(typo.exitCode, 2);
   assert.match(typo.stderr, /no script "pilto" — one of: .*pilot/);
 });
