@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
 import { computeEtag } from '@pilot/etag';
 import { createBackup } from './create.ts';
@@ -31,8 +31,8 @@ test('the archive holds the walk’s order and its e-tag, hashed entry by entry,
   const dir = await tempDir(t);
   await trickyTree(dir);
   const backup = await createBackup({ root: dir, paths: ['src', 'other', 'src/a'], out: join(dir, 'out'), name: 'x' });
-  const listed = spawnSync('tar', ['-tzf', backup.path], { encoding: 'utf8' });
-  assert.equal(listed.status, 0, listed.stderr);
+  const listed = await shell({ nothrow: true })`tar -tzf ${backup.path}`;
+  assert.equal(listed.exitCode, 0, listed.stderr);
   const names = listed.stdout.trim().split('\n').map((n) => n.replace(/\/$/, ''));
   assert.deepEqual(names, [...walkSources(dir, ['src', 'other', 'src/a'])].map((e) => e.path));
   assert.equal(backup.meta.etag, (await computeEtag(['src', 'other', 'src/a'], { cwd: dir, gitignore: false })).etag);
