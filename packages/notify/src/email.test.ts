@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { NotifyMessage } from './message.ts';
@@ -19,7 +19,7 @@ test(`e-mail over SMTP with STARTTLS and AUTH: plain-text and HTML parts, header
   const dir = await mkdtemp(join(tmpdir(), 'pilot-smtp-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   // A throwaway self-signed certificate for localhost; the channel trusts it through caFile.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  await shell()`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout ${join(dir, 'key.pem')} -out ${join(dir, 'cert.pem')}`;
   const mails: { raw: Buffer; secure: boolean; user?: string }[] = [];
   const server = new SMTPServer({
     key: await readFile(join(dir, 'key.pem')),
