@@ -14,6 +14,7 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
   const dir = join(ctx.paths.root, 'attestations');
   mkdirSync(dir, { recursive: true });
   const out = openSync(join(dir, `${version}.log`), 'a');
+  // spawn, not the shell: a detached process that outlives this one (unref'd, output to its log file), never awaited.
   const child = spawn(process.execPath, [...pilotScriptArgs('attest'), '--release', version], {
     cwd: ctx.root,
     detached: true,
