@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { commandLine } from '../exec/shell.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 // The launcher `pnpm <name>` runs: the script as compiled JavaScript.
@@ -12,7 +13,10 @@ export interface ScriptRun {
   stderr: string;
 }
 
-/** Runs a Pilot script (scripts/<name>.ts) as a real process, the way `pnpm <name>` does, in `cwd`. */
+/**
+ * Runs a Pilot script (scripts/<name>.ts) as a real process, the way `pnpm <name>` does, in `cwd`. Synchronous (so
+ * spawnSync, not the shell): tests across the packages call it without await, the analysis and gate tests among them.
+ */
 export function runScript(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): ScriptRun {
   const result = spawnSync(process.execPath, [CLI, name, ...args], {
     cwd: options.cwd,
@@ -35,8 +39,8 @@ export const terminalAvailable = existsSync('/usr/bin/script');
  * unset unless `env` sets them.
  */
 export function runInTerminal(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { status: number | null; output: string } {
-  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = [process.execPath, CLI, name, ...args].map(quote).join(' ');
+  // `script -c` takes one command line: zx's quoting of each word, as the shell would run it.
+  const command = commandLine`${[process.execPath, CLI, name, ...args]}`;
   const { NO_COLOR: _noColor, PILOT_LOG_FORMAT: _format, ...inherited } = process.env;
   const result = spawnSync('/usr/bin/script', ['-q', '-e', '-c', command, '/dev/null'], {
     cwd: options.cwd,
