@@ -1,5 +1,4 @@
-import { type HooksConfig, PausedError, parseDuration } from '@pilot/core';
-import { execa } from 'execa';
+import { type HooksConfig, PausedError, parseDuration, shell } from '@pilot/core';
 import type { StepHook } from './hooks.ts';
 import type { DeployRun } from './run.ts';
 import { VerdictRollback } from './state.ts';
@@ -50,16 +49,19 @@ export async function runOutcomeHooks(run: DeployRun, outcome: string): Promise<
 async function runCommands(run: DeployRun, phase: CommandPhase, commands: HooksConfig[CommandPhase], onFailure: 'stop' | 'roll back' | 'warn'): Promise<void> {
   for (const { run: argv, timeout } of commands) {
     const env = await hookEnv(run);
-    const done = await run.runner.ifNotDry(`run the ${phase} hook`, () => execa(argv[0], argv.slice(1), { cwd: run.ctx.root, env, timeout: parseDuration(timeout), all: true, reject: false, stdin: 'ignore' }), argv);
+    const limitMs = parseDuration(timeout);
+    const done = await run.runner.ifNotDry(`run the ${phase} hook`, () => shell({ cwd: run.ctx.root, env, timeout: limitMs, nothrow: true, log: run.log, stdio: ['ignore', 'pipe', 'pipe'] })`${argv}`, argv);
     if (!done) continue;
-    const ok = done.exitCode === 0 && !done.timedOut;
-    const output = String(done.all ?? '').slice(-OUTPUT_KEPT);
-    await run.runner.journal(ok ? 'hook.completed' : 'hook.failed', { phase, command: argv, exitCode: done.exitCode, ...(done.timedOut ? { timedOut: timeout } : {}), output });
+    // Only the time limit ends a hook with SIGTERM here (no signal is passed).
+    const timedOut = done.signal === 'SIGTERM' && done.duration >= limitMs;
+    const ok = done.exitCode === 0 && !timedOut;
+    const output = done.stdall.slice(-OUTPUT_KEPT);
+    await run.runner.journal(ok ? 'hook.completed' : 'hook.failed', { phase, command: argv, exitCode: done.exitCode ?? undefined, ...(timedOut ? { timedOut: timeout } : {}), output });
     if (ok) {
       run.log.info('hook.completed', `${phase} hook ${argv.join(' ')} passed`);
       continue;
     }
-    const why = `${phase} hook \`${argv.join(' ')}\` ${done.timedOut ? `did not finish within ${timeout}` : `exited ${done.exitCode}`}${output ? `: ${output.trim().split('\n').slice(-3).join(' / ')}` : ''}`;
+    const why = `${phase} hook \`${argv.join(' ')}\` ${timedOut ? `did not finish within ${timeout}` : `exited ${done.exitCode}`}${output ? `: ${output.trim().split('\n').slice(-3).join(' / ')}` : ''}`;
     if (onFailure === 'warn') run.log.warn('hook.failed', `${why} — the deployment's outcome stands`);
     else if (onFailure === 'stop') throw new Error(`${why} — stopped before any traffic`);
     else throw new VerdictRollback(why, [{ rule: `hook ${phase}`, observed: `exit ${done.exitCode}` }]);

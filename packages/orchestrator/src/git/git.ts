@@ -1,15 +1,14 @@
-import { execa } from 'execa';
-import { PilotError } from '@pilot/core';
+import { PilotError, shell } from '@pilot/core';
 
 /** Runs git with an argument array in `cwd`; a failure names the command and git's own message. */
 /** Output is trimmed unless `raw` (porcelain formats whose leading space is part of the first entry). */
 export async function git(cwd: string, args: string[], options: { signal?: AbortSignal; reject?: boolean; raw?: boolean } = {}): Promise<string> {
-  const result = await execa('git', args, { cwd, reject: false, cancelSignal: options.signal, env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } });
+  const result = await shell({ cwd, nothrow: true, signal: options.signal, env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } })`git ${args}`;
   if (result.exitCode !== 0 && options.reject !== false) {
-    const why = (result.stderr || result.stdout || `exit ${result.exitCode}`).toString().trim().split('\n').slice(-3).join(' ');
+    const why = (result.stderr || result.stdout || `exit ${result.exitCode}`).trim().split('\n').slice(-3).join(' ');
     throw new PilotError(`git ${args.join(' ')} failed in ${cwd}: ${why}`);
   }
-  return options.raw ? String(result.stdout) : String(result.stdout).trim();
+  return options.raw ? result.stdout.replace(/\n$/, '') : result.stdout.trim();
 }
 
 /** Paths with uncommitted changes (staged, unstaged, untracked), exactly as git names them: `git status --porcelain -z`. */

@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { FailedError, type Logger, PilotError, type PilotConfig, type Release, pnpmCommand } from '@pilot/core';
+import { FailedError, type Logger, PilotError, type PilotConfig, type Release, pnpmCommand, shell } from '@pilot/core';
 import { computeEtag } from '@pilot/etag';
-import { execa } from 'execa';
 import { extract } from 'tar';
 import { git } from '../git/git.ts';
 import { writeReleaseArchive } from './archive.ts';
@@ -74,9 +73,9 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
   const stage = join(o.releasesDir, `.${o.version}.${process.pid}.tmp`);
   const run = async (argv: string[], cwd: string, what: string) => {
     o.log.info('build.command', what, { command: argv.join(' '), cwd });
-    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal: o.signal, env: { CI: 'true', npm_config_yes: 'true' } });
-    if (r.isCanceled) throw new PilotError(`${what} was interrupted`);
-    if (r.exitCode !== 0) throw new PilotError(`release build failed at "${argv.join(' ')}" (exit ${r.exitCode}) in ${cwd}:\n${stripVTControlCharacters(String(r.all ?? '')).split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`);
+    const r = await shell({ cwd, nothrow: true, signal: o.signal, log: o.log, env: { CI: 'true', npm_config_yes: 'true' } })`${argv}`;
+    if (o.signal?.aborted) throw new PilotError(`${what} was interrupted`);
+    if (r.exitCode !== 0) throw new PilotError(`release build failed at "${argv.join(' ')}" (exit ${r.exitCode ?? r.signal}) in ${cwd}:\n${stripVTControlCharacters(r.stdall).split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`);
   };
   try {
     const src = join(work, 'src');

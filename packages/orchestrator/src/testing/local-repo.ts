@@ -1,9 +1,8 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@pilot/core';
+import { freePort, shell } from '@pilot/core';
 import { type AdminStatus, routerClient, routerDirOf, stopRouter } from '@pilot/router';
-import { execa } from 'execa';
 import { REPO_ROOT, stopProcessesIn } from './repo.ts';
 
 export { pidAlive } from './repo.ts';
@@ -62,7 +61,7 @@ export async function makeLocalRepo(o: { checks?: Record<string, unknown>; git?:
     ...o.config,
   };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config, null, 2)};\n`);
-  const git = (...args: string[]) => execa('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false', ...args], { cwd: root });
+  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false -c tag.gpgsign=false ${args}`;
   await git('init', '-q', '-b', 'main');
   const routerDir = routerDirOf(root, 'staging');
   return {

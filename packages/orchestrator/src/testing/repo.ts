@@ -3,8 +3,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compiledEntry, Logger } from '@pilot/core';
-import { execa } from 'execa';
+import { compiledEntry, Logger, shell } from '@pilot/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(here, 'fixtures');
@@ -86,7 +85,7 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
     ...o.config,
   };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config, null, 2)};\n`);
-  const g = (...args: string[]) => execa('git', args, { cwd: root });
+  const g = (...args: string[]) => shell({ cwd: root })`git ${args}`;
   await g('init', '-q', '-b', 'main');
   await g('config', 'user.email', 'tester@example.com');
   await g('config', 'user.name', 'Tester');
@@ -162,6 +161,8 @@ export async function scriptArgv(script: string): Promise<string[]> {
 
 /** Runs a Pilot script (`scripts/pilot.ts`, `scripts/rollback.ts`) as a user would, in `cwd`. */
 export async function runScript(script: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = await execa(process.execPath, [...(await scriptArgv(script)), ...args], { cwd, reject: false, env: { NO_COLOR: '1', ...env }, all: true });
-  return { code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1), signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
+  const r = await shell({ cwd, nothrow: true, env: { NO_COLOR: '1', ...env } })`${process.execPath} ${await scriptArgv(script)} ${args}`;
+  // Without the final newline, as the tests have always read it.
+  const text = (output: string) => output.replace(/\n$/, '');
+  return { code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1), signal: r.signal, stdout: text(r.stdout), stderr: text(r.stderr), all: text(r.stdall) };
 }
