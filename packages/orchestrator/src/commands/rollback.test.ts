@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { FIXTURES, ROLLBACK, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -81,7 +81,7 @@ test('pilot status never recommends pnpm rollback for an interrupted first deplo
 
 test('killed right after creating and pushing its tag (the tag step not completed), then pnpm rollback: the tag is deleted locally and on the remote, as Ctrl-C and pilot abort do', async (t) => {
   const remote = join(await tempDir(t, 'pilot-remote-'), 'remote.git');
-  await execa('git', ['init', '-q', '--bare', remote]);
+  await shell()`git init -q --bare ${remote}`;
   const repo = await makeRepo({ git: { remote } });
   t.after(() => repo.cleanup());
   const first = await runScript(PILOT, ['--json'], repo.root);
@@ -90,8 +90,8 @@ test('killed right after creating and pushing its tag (the tag step not complete
   await repo.commit('v2');
   const killed = await runScript(PILOT, ['--json'], repo.root, { PILOT_TEST_KILL_AT: 'during:tag' });
   assert.equal(killed.signal, 'SIGKILL', killed.all);
-  const local = async () => (await execa('git', ['tag', '-l'], { cwd: repo.root })).stdout.split('\n').filter(Boolean);
-  const pushed = async () => [...(await execa('git', ['ls-remote', '--tags', remote])).stdout.matchAll(/refs\/tags\/([^\s^]+)$/gm)].map((m) => m[1]);
+  const local = async () => (await shell({ cwd: repo.root })`git tag -l`).stdout.split('\n').filter(Boolean);
+  const pushed = async () => [...(await shell()`git ls-remote --tags ${remote}`).stdout.matchAll(/refs\/tags\/([^\s^]+)$/gm)].map((m) => m[1]);
   const [v2Tag] = (await local()).filter((tag) => tag !== v1Tag);
   assert.ok(v2Tag, 'the killed deployment created its tag');
   assert.deepEqual(await pushed(), [v1Tag, v2Tag].sort());

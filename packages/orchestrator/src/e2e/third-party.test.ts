@@ -3,9 +3,8 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, pnpmCommand } from '@pilot/core';
+import { freePort, pnpmCommand, shell } from '@pilot/core';
 import { stopRouter } from '@pilot/router';
-import { execa } from 'execa';
 import { startLoad } from '../demo/load.ts';
 import { PILOT, REPO_ROOT, ROLLBACK, runScript } from '../testing/repo.ts';
 
@@ -38,8 +37,8 @@ async function teamRepo(root: string, port: number, adminPort: number) {
     );
   await writeConfig(START);
   const [pnpm, ...pnpmArgs] = pnpmCommand();
-  await execa(pnpm, [...pnpmArgs, 'install', '--prefer-offline'], { cwd: root, env: { CI: 'true' } });
-  const git = (...args: string[]) => execa('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+  await shell({ cwd: root, env: { CI: 'true' } })`${pnpm} ${pnpmArgs} install --prefer-offline`;
+  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false ${args}`;
   await git('init', '-q', '-b', 'main');
   const commit = async (message: string) => {
     await git('add', '-A');
@@ -110,7 +109,7 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   const backups = join(root, '.pilot', 'backups', 'staging');
   const archive = (await readdir(backups)).find((f) => f.endsWith('.tar.gz'));
   assert.ok(archive, `a pre-deploy backup in ${backups}`);
-  assert.match((await execa('tar', ['-tzf', join(backups, archive)])).stdout, /\.pilot\/data\/staging\/db\.json/);
+  assert.match((await shell()`tar -tzf ${join(backups, archive)}`).stdout, /\.pilot\/data\/staging\/db\.json/);
   const posts = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
   assert.ok(posts.some((p) => p.title === 'kept across releases'), JSON.stringify(posts));
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { FIXTURES, makeRepo, type RepoOptions, runScript, scriptArgv } from '../testing/repo.ts';
 
 // The real scripts/pilot.ts and scripts/rollback.ts, run with the stand-in analysis (see fixtures/pilot-stand-in.ts).
@@ -27,7 +27,7 @@ async function tree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const refs = async (cwd: string) => (await execa('git', ['for-each-ref', '--format=%(refname) %(objectname)'], { cwd })).stdout;
+const refs = async (cwd: string) => (await shell({ cwd })`git for-each-ref ${'--format=%(refname) %(objectname)'}`).stdout;
 
 test('--dry-run prints the plan with exact commands and changes nothing (file tree and git refs compared)', async (t) => {
   const repo = await repoWith(t);
@@ -50,14 +50,14 @@ test('--dry-run prints the plan with exact commands and changes nothing (file tr
 test('the tag is pushed to the configured remote (a local bare repository)', async (t) => {
   const repo = await repoWith(t);
   const bare = `${repo.infraState}.remote.git`;
-  await execa('git', ['init', '-q', '--bare', bare]);
+  await shell()`git init -q --bare ${bare}`;
   const config = await readFile(join(repo.root, 'pilot.config.ts'), 'utf8');
   await writeFile(join(repo.root, 'pilot.config.ts'), config.replace('"checks"', `"git": { "remote": ${JSON.stringify(bare)} },\n  "checks"`));
-  await execa('git', ['commit', '-qam', 'remote'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git commit -qam remote`;
   const r = await pilot(repo.root, ['--json']);
   assert.equal(r.code, 0, r.all);
   const version = JSON.parse(r.stdout).release.version;
-  const remoteTags = (await execa('git', ['ls-remote', '--tags', bare])).stdout;
+  const remoteTags = (await shell()`git ls-remote --tags ${bare}`).stdout;
   assert.match(remoteTags, new RegExp(`refs/tags/svc-staging-${version}`));
 });
 
@@ -65,7 +65,7 @@ test('preflight: a dirty work tree and a failing stand-in `gh auth status` refus
   const repo = await repoWith(t);
   const config = await readFile(join(repo.root, 'pilot.config.ts'), 'utf8');
   await writeFile(join(repo.root, 'pilot.config.ts'), config.replace('"checks"', '"git": { "github": true },\n  "checks"'));
-  await execa('git', ['commit', '-qam', 'github'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git commit -qam github`;
   const bin = `${repo.infraState}.bin`;
   await mkdir(bin);
   // A stand-in `gh` (named as such): logged out unless GH_STANDIN_AUTH=ok.
@@ -77,8 +77,8 @@ test('preflight: a dirty work tree and a failing stand-in `gh auth status` refus
   assert.equal(refused.code, 3, refused.all);
   assert.match(refused.stderr, /clean work tree: uncommitted changes: svc\/uncommitted\.txt — commit or stash them/);
   assert.match(refused.stderr, /gh auth: gh auth status failed: You are not logged into any GitHub hosts — run `gh auth login`/);
-  await execa('git', ['add', '-A'], { cwd: repo.root });
-  await execa('git', ['commit', '-qm', 'clean'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git add -A`;
+  await shell({ cwd: repo.root })`git commit -qm clean`;
   const ok = await pilot(repo.root, [], { PATH, GH_STANDIN_AUTH: 'ok' });
   assert.equal(ok.code, 0, ok.all);
   const noGh = await pilot(repo.root, ['--dry-run'], { PATH: '/usr/bin:/bin' });
@@ -91,7 +91,7 @@ test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, 
   assert.equal((await pilot(repo.root, [])).code, 0);
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
-  const child = execa(process.execPath, [...(await scriptArgv(PILOT)), '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
+  const child = shell({ cwd: repo.root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
   // Wait (up to 60 s on a loaded machine) until the canary is shifting: a SIGINT before pilot is up would just kill it.
   let shifted = false;
   for (let i = 0; i < 1200 && !shifted; i++) {
@@ -100,13 +100,14 @@ test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, 
   }
   assert.ok(shifted, 'the canary never started shifting');
   await new Promise((r) => setTimeout(r, 300));
-  child.kill('SIGINT');
+  // To pilot alone (as execa's kill did), not to the release processes it started.
+  process.kill(child.pid!, 'SIGINT');
   const r = await child;
   assert.equal(r.exitCode, 130, String(r.stderr));
   const infra = JSON.parse(await readFile(repo.infraState, 'utf8'));
   assert.equal(infra.stable, v1);
   assert.equal(infra.candidate, null);
-  assert.equal((await execa('git', ['tag', '-l', 'svc-staging-v2-*'], { cwd: repo.root })).stdout, '');
+  assert.equal((await shell({ cwd: repo.root })`git tag -l ${'svc-staging-v2-*'}`).stdout, '');
   const status = await pilot(repo.root, ['status', '--json']);
   const [staging] = JSON.parse(status.stdout);
   assert.equal(staging.lock.held, false);

@@ -4,8 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openEnv, readJournal, readLock, statePaths } from '@pilot/core';
-import { execa } from 'execa';
+import { openEnv, readJournal, readLock, statePaths, shell } from '@pilot/core';
 import { rollback } from '../commands/rollback.ts';
 import { approveRelease } from '../commands/approve.ts';
 import { prunedManifest } from '../release/manifest.ts';
@@ -41,7 +40,7 @@ test('canary: first release goes live, the next one is shifted, analysed, promot
   const history = await readHistory(ctx.paths.root, 'staging');
   assert.deepEqual(history.filter((h) => h.event === 'release.lkg').map((h) => h.version), [first.result.release.version, result.release.version]);
   assert.equal((await readLock(ctx.lockOptions)).held, false);
-  const tags = (await execa('git', ['tag', '-l'], { cwd: repo.root })).stdout.split('\n');
+  const tags = (await shell({ cwd: repo.root })`git tag -l`).stdout.split('\n');
   assert.ok(tags.includes(`svc-staging-${result.release.version}`), tags.join(','));
   const archive = await readFile(`${ctx.paths.releases}/${result.release.version}.tar.gz`);
   assert.ok(archive.length > 0 && result.release.digest?.startsWith('sha256:'));
@@ -164,7 +163,7 @@ test('`pilot abort` on a paused deployment: traffic back on stable, its unpromot
   assert.equal(infra.stable, v1);
   assert.equal(infra.candidate, null);
   assert.equal((await readLock(ctx.lockOptions)).held, false);
-  assert.equal((await execa('git', ['tag', '-l', 'svc-staging-v2-*'], { cwd: repo.root })).stdout, '');
+  assert.equal((await shell({ cwd: repo.root })`git tag -l ${'svc-staging-v2-*'}`).stdout, '');
 });
 
 test('rollback --drill: back to last-known-good, smoke-tested, forward again, drill recorded; --to an unknown release is exit 2', async (t) => {

@@ -4,8 +4,7 @@ import { mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '@pilot/core';
-import { execa } from 'execa';
+import { freePort, shell } from '@pilot/core';
 import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
 
 /** Processes whose command line or working folder mentions `dir` (a router daemon, a release, anything left behind). */
@@ -23,8 +22,8 @@ test("pilot init's next steps on a fresh repository: every dry run plans the bui
   const base = await mkdtemp(join(tmpdir(), 'pilot-fresh-'));
   t.after(() => rm(base, { recursive: true, force: true }));
   const root = join(base, 'repo');
-  const git = (...args: string[]) => execa('git', args, { cwd: root });
-  await execa('git', ['init', '-q', '-b', 'main', root]);
+  const git = (...args: string[]) => shell({ cwd: root })`git ${args}`;
+  await shell()`git init -q -b main ${root}`;
   await git('config', 'user.email', 'tester@example.com');
   await git('config', 'user.name', 'Tester');
   await git('config', 'commit.gpgsign', 'false');

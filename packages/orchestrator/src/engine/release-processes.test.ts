@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { startLoad } from '../demo/load.ts';
 import { type LocalRepo, makeLocalRepo, pidAlive } from '../testing/local-repo.ts';
 import { PILOT, ROLLBACK, runScript } from '../testing/repo.ts';
@@ -43,7 +43,7 @@ describe('release processes on the local target', () => {
     assert.equal((await repo.router()).stable?.version, v1);
   }
 
-  const tags = async () => (await execa('git', ['tag', '-l'], { cwd: repo.root })).stdout.split('\n').filter(Boolean);
+  const tags = async () => (await shell({ cwd: repo.root })`git tag -l`).stdout.split('\n').filter(Boolean);
 
   before(async () => {
     repo = await makeLocalRepo();

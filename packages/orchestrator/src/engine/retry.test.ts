@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { FIXTURES, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -10,7 +10,7 @@ const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
 test('pilot retry after a rolled-back deployment deploys the same version again (no --version); the tag of the release that never went live was deleted', async (t) => {
   const repo = await makeRepo();
   t.after(() => repo.cleanup());
-  const tags = async () => (await execa('git', ['tag', '-l'], { cwd: repo.root })).stdout.split('\n').filter(Boolean);
+  const tags = async () => (await shell({ cwd: repo.root })`git tag -l`).stdout.split('\n').filter(Boolean);
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   await repo.commit('v2');
   // The stand-in infrastructure fails the traffic shift once: the deployment rolls back.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { FIXTURES, makeRepo, runScript, scriptArgv } from '../testing/repo.ts';
 
 // The real scripts/pilot.ts with the stand-in analysis (see fixtures/pilot-stand-in.ts).
@@ -27,10 +27,10 @@ test('SIGHUP during the canary (a dropped SSH session): rolled back to stable, j
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
-  const child = execa(process.execPath, [...(await scriptArgv(PILOT)), '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1' } });
+  const child = shell({ cwd: repo.root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
   await canaryShifting(repo.infraState);
   await new Promise((r) => setTimeout(r, 300));
-  child.kill('SIGHUP');
+  process.kill(child.pid!, 'SIGHUP');
   const r = await child;
   assert.equal(r.exitCode, 130, String(r.stderr));
   assert.match(String(r.stderr), /received SIGHUP, cleaning up/);
@@ -46,9 +46,9 @@ test('PILOT_ON_HANGUP=detach: SIGHUP during the canary is journalled and the dep
   t.after(() => repo.cleanup());
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   await repo.commit('v2');
-  const child = execa(process.execPath, [...(await scriptArgv(PILOT)), '--json'], { cwd: repo.root, reject: false, env: { NO_COLOR: '1', PILOT_ON_HANGUP: 'detach' } });
+  const child = shell({ cwd: repo.root, nothrow: true, env: { NO_COLOR: '1', PILOT_ON_HANGUP: 'detach' } })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
   await canaryShifting(repo.infraState);
-  child.kill('SIGHUP');
+  process.kill(child.pid!, 'SIGHUP');
   const r = await child;
   assert.equal(r.exitCode, 0, String(r.stderr));
   assert.match(String(r.stderr), /terminal hung up \(SIGHUP\): carrying on in the background/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { REPO_ROOT, makeRepo, runScript } from '../testing/repo.ts';
 
 const script = (name: string) => join(REPO_ROOT, 'scripts', `${name}.ts`);
@@ -46,7 +46,7 @@ test('a mistyped command word is exit 2 naming the closest command, and nothing 
   );
   assert.deepEqual(failures, []);
   assert.equal(existsSync(join(repo.root, '.pilot')), false, 'a typo wrote state');
-  assert.equal((await execa('git', ['tag'], { cwd: repo.root })).stdout, '');
+  assert.equal((await shell({ cwd: repo.root })`git tag`).stdout, '');
 });
 
 test('a path that is no typo of a command is still an operand of the default command (backup-dhash PATH…)', async (t) => {

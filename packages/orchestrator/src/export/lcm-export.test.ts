@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { FIXTURES, PILOT as PILOT_SCRIPT, REPO_ROOT, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -15,7 +15,7 @@ test('lcm-export: one reproducible .tar.gz of config, policies, journals, approv
   const repo = await makeRepo();
   t.after(() => repo.cleanup());
   await appendFile(join(repo.root, 'pilot.config.ts'), `// reports database: ${DB_URL}\n`);
-  await execa('git', ['commit', '-qam', 'config note'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git commit -qam ${'config note'}`;
   const deployed = await runScript(PILOT, ['--json'], repo.root);
   assert.equal(deployed.code, 0, deployed.all);
   const version: string = JSON.parse(deployed.stdout).release.version;
@@ -40,14 +40,14 @@ test('lcm-export: one reproducible .tar.gz of config, policies, journals, approv
   assert.match(verified.stdout, /✓ .*export-a\.tar\.gz: checksum, metadata and \d+ files verified/);
 
   const dir = join(repo.root, '..', 'unpacked');
-  await execa('mkdir', ['-p', dir]);
-  await execa('tar', ['-xzf', out, '-C', dir]);
-  const check = await execa('sha256sum', ['--strict', '-c', 'MANIFEST.sha256'], { cwd: dir });
+  await shell()`mkdir -p ${dir}`;
+  await shell()`tar -xzf ${out} -C ${dir}`;
+  const check = await shell({ cwd: dir })`sha256sum --strict -c MANIFEST.sha256`;
   assert.match(check.stdout, /config\/pilot\.config\.ts: OK/);
   const listed = (await readdir(dir, { recursive: true })).map(String).sort();
   for (const expected of ['MANIFEST.sha256', 'config/pilot.config.ts', 'policies/rules.yaml', 'approvals/staging.jsonl', 'audit/audit.jsonl']) assert.ok(listed.includes(expected), `${expected} in ${listed.join(', ')}`);
   assert.ok(listed.some((p) => /^deployments\/.+\.jsonl$/.test(p)), 'the deployment journal');
-  const grep = await execa('grep', ['-rl', 's3cretpass', dir], { reject: false });
+  const grep = await shell({ nothrow: true })`grep -rl s3cretpass ${dir}`;
   assert.equal(grep.stdout, '', 'no secret in the export');
   assert.match(await readFile(join(dir, 'audit', 'audit.jsonl'), 'utf8'), /postgres:\/\/app:\*\*\*@db\.internal/);
 

@@ -3,15 +3,14 @@ import { createServer } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, openEnv } from '@pilot/core';
+import { freePort, openEnv, shell } from '@pilot/core';
 import { startRouter, stopRouter } from '@pilot/router';
-import { execa } from 'execa';
 import { PILOT, makeRepo, memoryLogger, runScript } from '../testing/repo.ts';
 import { runPreflight } from './preflight.ts';
 
 async function check(root: string, name: string) {
   const ctx = await openEnv(root, 'staging', memoryLogger().log);
-  const commit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout;
+  const commit = (await shell({ cwd: root })`git rev-parse HEAD`).stdout.trim();
   const found = (await runPreflight({ ctx, commit, version: 'v1-test', dryRun: true })).find((c) => c.name === name);
   assert.ok(found, `no ${name} check`);
   return found;

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { PILOT, runScript } from '../testing/repo.ts';
 
 test('a workspace service whose pnpm-workspace.yaml does not inject its packages is refused before anything runs (exit 3, with the fix)', async (t) => {
@@ -19,7 +19,7 @@ test('a workspace service whose pnpm-workspace.yaml does not inject its packages
   await writeFile(join(root, 'api', 'package.json'), JSON.stringify({ name: 'api', version: '1.0.0' }));
   await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages: ["api"]\n');
   await writeFile(join(root, '.gitignore'), '.pilot/\n');
-  const git = (...args: string[]) => execa('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false ${args}`;
   await git('init', '-q', '-b', 'main');
   await git('add', '-A');
   await git('commit', '-q', '-m', 'api');

@@ -5,9 +5,8 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { configSchema } from '@pilot/core';
+import { configSchema, shell } from '@pilot/core';
 import { tempDir } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { REPO_ROOT, makeRepo, memoryLogger } from '../testing/repo.ts';
 import { buildRelease } from './build.ts';
 import { claimBuildDir } from './build-dir.ts';
@@ -17,7 +16,7 @@ test('a build killed midway (kill -9 of pnpm pilot) leaves its build folder and 
   // The build command sleeps: the release is killed while it builds.
   const repo = await makeRepo({ service: false, serviceConfig: { build: ['node', '-e', 'setTimeout(() => {}, 60_000)'] } });
   t.after(() => repo.cleanup());
-  const commit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: repo.root })).stdout;
+  const commit = (await shell({ cwd: repo.root })`git rev-parse HEAD`).stdout.trim();
   const releases = join(repo.root, '.pilot', 'releases');
   const pilot = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'cli.mjs'), 'pilot'], { cwd: repo.root, env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, detached: true, stdio: 'ignore' });
   const leftovers = async () => [...(await readdir(tmp)).filter((n) => n.startsWith('pilot-build-')), ...(await readdir(releases).catch(() => [] as string[])).filter((n) => n.endsWith('.tmp'))].sort();
@@ -42,7 +41,7 @@ test('a build killed midway (kill -9 of pnpm pilot) leaves its build folder and 
   // The next build, of another commit: no build command, a plain copy.
   const config = configSchema.parse({ service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'] }, environments: { staging: { port: 1, target: { kind: 'local' } } }, checks: {} });
   await repo.commit('next');
-  const next = (await execa('git', ['rev-parse', 'HEAD'], { cwd: repo.root })).stdout;
+  const next = (await shell({ cwd: repo.root })`git rev-parse HEAD`).stdout.trim();
   await buildRelease({ root: repo.root, configFile: join(repo.root, 'pilot.config.ts'), config, releasesDir: releases, commit: next, version: 'v2', log });
   assert.deepEqual(await leftovers(), ['pilot-build-feedc0ffee', 'pilot-build-feedc0ffee.lock'], 'only the live build is left');
   assert.match(lines.join(''), new RegExp(`removed build folders left by killed builds: pilot-build-${commit.slice(0, 12)}`));

@@ -4,9 +4,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configSchema } from '@pilot/core';
+import { configSchema, shell } from '@pilot/core';
 import { makeLockedWorkspace } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { memoryLogger } from '../testing/repo.ts';
 import { buildRelease } from './build.ts';
 
@@ -25,7 +24,7 @@ test('a release contains the locked dependency versions, not newer ones publishe
   const shipped = JSON.parse(await readFile(join(one.dir, 'node_modules', '@shop', 'dep', 'package.json'), 'utf8'));
   assert.equal(shipped.version, '1.0.0');
   assert.equal(registry.downloads.get('@shop/dep@1.0.1'), undefined, '@shop/dep@1.0.1 was never downloaded');
-  assert.equal((await execa('node', ['server.js'], { cwd: one.dir })).stdout, '1.0.0 1.0.0');
+  assert.equal((await shell({ cwd: one.dir })`node server.js`).stdout.trim(), '1.0.0 1.0.0');
   assert.match(one.digest ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.equal(two.digest, one.digest);
   // Nothing of the builds is left behind: no stage folder, no build folder, no build lock.

@@ -4,9 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateKeyFiles } from '@pilot/attest';
-import { openEnv, readJournal, statePaths } from '@pilot/core';
+import { openEnv, readJournal, statePaths, shell } from '@pilot/core';
 import { missing, startPostgres } from '@pilot/core/testing';
-import { execa } from 'execa';
 import pg from 'pg';
 import { rollback } from '../commands/rollback.ts';
 import { environmentStatus } from '../commands/status.ts';
@@ -73,7 +72,7 @@ test('migrations: the migrate step applies them before traffic and commits the l
   t.after(() => db.stop());
   withEnv(t, { DATABASE_URL: db.url });
   const { repo, run } = await setup(t, { migrations: { dir: 'migrations', lockTimeout: '2s', retries: 1 } });
-  const git = async (...args: string[]) => (await execa('git', args, { cwd: repo.root })).stdout;
+  const git = async (...args: string[]) => (await shell({ cwd: repo.root })`git ${args}`).stdout.trim();
   const addMigration = async (name: string, sql: string) => {
     await writeFile(join(repo.root, 'migrations', name), sql);
     await git('add', 'migrations');
