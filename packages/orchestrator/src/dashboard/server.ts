@@ -67,8 +67,8 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
       return send(404, { error: `no page ${url.pathname} — the environments are at ${links.map((l) => l.href).join(', ')}` });
     }
     const [, name, rest = ''] = match;
-    const page = pages.get(decodeURIComponent(name));
-    if (!page) return send(404, { error: `no environment ${JSON.stringify(decodeURIComponent(name))} here — it shows ${links.map((l) => l.env).join(', ')}` });
+    const page = pages.get(name);
+    if (!page) return send(404, { error: `no environment ${JSON.stringify(name)} here — it shows ${links.map((l) => l.env).join(', ')}` });
     if (rest === '' || rest === '/' || rest === '/ui') return void res.writeHead(302, { location: `/env/${name}/ui/` }).end();
     // The page's handler answers under /ui/; its links are relative, so they stay under /env/<name>/.
     req.url = `${rest}${url.search}`;

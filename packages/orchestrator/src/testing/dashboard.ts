@@ -9,9 +9,9 @@ export interface DashboardInfo {
   environments: { env: string; target: string; url: string; note?: string; oneTimeLink?: string }[];
 }
 
-/** `pnpm pilot dashboard --port 0 --json …` as a user runs it, in `cwd`, until `stop()` (SIGTERM, as Ctrl-C would). */
-export async function startDashboard(cwd: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ info: DashboardInfo; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'dashboard', '--port', '0', '--json', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `pnpm pilot dashboard --port 0 --json …` as a user runs it, in `cwd`, until `stop()` (SIGTERM, as Ctrl-C would); `nodeArgs` go to node itself. */
+export async function startDashboard(cwd: string, args: string[] = [], nodeArgs: string[] = []): Promise<{ info: DashboardInfo; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [...nodeArgs, ...(await scriptArgv(PILOT)), 'dashboard', '--port', '0', '--json', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
