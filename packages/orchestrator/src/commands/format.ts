@@ -1,4 +1,4 @@
-import { formatDuration } from '@pilot/core';
+import { commandLine, formatDuration } from '@pilot/core';
 import type { DeployResult } from '../engine/deploy.ts';
 import type { DeploymentView } from '../state/deployments.ts';
 
@@ -11,7 +11,7 @@ export function formatDeployResult(r: DeployResult): string {
     lines.push('', 'Plan:');
     for (const [i, s] of r.plan.entries()) lines.push(`  ${String(i + 1).padStart(2)}. ${s.name}`);
     lines.push('', 'Actions (exact commands):');
-    for (const a of r.actions ?? []) lines.push(`  - [${a.step ?? ''}] ${a.description}${a.command ? `\n      $ ${a.command.map(quote).join(' ')}` : ''}`);
+    for (const a of r.actions ?? []) lines.push(`  - [${a.step ?? ''}] ${a.description}${a.command ? `\n      $ ${commandLine`${a.command}`}` : ''}`);
     return lines.join('\n');
   }
   const took = formatDuration(r.elapsedMs);
@@ -44,4 +44,3 @@ export function formatDeploymentLine(d: DeploymentView): string {
   return `${d.id}  ${d.env}  ${release}  ${d.effective}  step ${step}${weight}  ${d.updatedAt ?? ''}`;
 }
 
-const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);

@@ -1,4 +1,4 @@
-import { JournalWriter, type Logger, type Redactor } from '@pilot/core';
+import { JournalWriter, type Logger, type Redactor, commandLine } from '@pilot/core';
 
 /** One world-changing action as `--dry-run` prints it. */
 export interface PlannedAction {
@@ -9,7 +9,8 @@ export interface PlannedAction {
 
 /**
  * The one switch every world-changing action goes through (vite's `runIfNotDry`): in a dry run the action is
- * recorded with its exact command and skipped; otherwise it runs. The journal is a no-op in a dry run too.
+ * recorded with its exact command (zx's quoting: what the shell would run) and skipped; otherwise it runs. The journal
+ * is a no-op in a dry run too.
  */
 export class Runner {
   readonly dry: boolean;
@@ -34,7 +35,7 @@ export class Runner {
   async ifNotDry<T>(description: string, fn: () => Promise<T>, command?: string[]): Promise<T | undefined> {
     if (this.dry) {
       this.actions.push({ step: this.currentStep, description, ...(command ? { command } : {}) });
-      this.#log.info('dry-run.action', `would ${description}`, command ? { command: command.join(' ') } : {});
+      this.#log.info('dry-run.action', `would ${description}`, command ? { command: commandLine`${command}` } : {});
       return undefined;
     }
     return fn();
