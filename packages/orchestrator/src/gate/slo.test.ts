@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { openEnv } from '@pilot/core';
 import type { Sample } from '@pilot/router';
 import { makeLocalRepo } from '../testing/local-repo.ts';
 import { PILOT, runScript } from '../testing/repo.ts';
-import { judgeSlo } from './slo.ts';
+import { judgeSlo, sloCriterion } from './slo.ts';
 
 const samples = (n: number, status: number, ms: number): Sample[] => Array.from({ length: n }, (_, i) => [i, status, ms]);
 
@@ -53,4 +54,9 @@ test('pilot gate SLO criterion on the live local router: its samples of the rele
   assert.ok(Number(errorRate) >= 15 && Number(errorRate) <= 40, failing);
   assert.equal((100 - Number(availability)).toFixed(2), Number(errorRate).toFixed(2));
   assert.ok(Number(/over (\d+) requests/.exec(failing)?.[1]) >= 40, failing);
+
+  // The gate of a deployment judges a release that has served nothing yet: then the environment it would join counts.
+  const next = await sloCriterion(await openEnv(repo.root, 'staging'), 'v-next', { availabilityPercent: 99.5, lookback: '15m' }, Date.now());
+  assert.equal(next.status, 'fail', JSON.stringify(next));
+  assert.match(next.evidence ?? '', new RegExp(`router samples of staging \\(${version}; v-next has served none yet\\)`));
 });

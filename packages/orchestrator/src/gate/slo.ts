@@ -26,13 +26,22 @@ export function judgeSlo(samples: Sample[], targets: SloTargets, source: string)
   return { name, status: misses.length ? 'fail' : 'pass', detail: misses.length ? misses.join('; ') : `${figures} — within targets`, evidence: `${source}: ${figures}` };
 }
 
-/** The SLO criterion from the local router's samples of the release (n/a without targets or a running router). */
+/**
+ * The SLO criterion from the local router's samples of the release — or, for a release that has served nothing yet (the
+ * gate of a deployment), of the releases serving the environment now. n/a without targets or a running router.
+ */
 export async function sloCriterion(ctx: EnvContext, version: string, targets: SloTargets | undefined, now: number): Promise<Criterion> {
   if (!targets || Object.keys(targets).length === 0) return { name: 'SLO', status: 'n/a', detail: 'no SLO targets in policies/gate.json (slo)' };
   const running = ctx.env.target.kind === 'local' ? await routerRunning(routerDirOf(ctx.root, ctx.envName)).catch(() => undefined) : undefined;
   if (!running) return { name: 'SLO', status: 'n/a', detail: `no router samples on ${ctx.envName} (${ctx.env.target.kind === 'local' ? 'the router is not running' : `the ${ctx.env.target.kind} target has no router`})` };
   const since = now - parseDuration(targets.lookback ?? '15m', 'policies/gate.json slo.lookback');
   const answer = await running.client.get<{ releases: Record<string, { samples: Sample[] }> }>(`/admin/samples?since=${since}`).catch(() => undefined);
-  const samples = answer?.releases?.[version]?.samples ?? [];
-  return judgeSlo(samples, targets, `router samples of ${version} since ${new Date(since).toISOString()}`);
+  const releases = answer?.releases ?? {};
+  const mine = releases[version]?.samples ?? [];
+  const from = new Date(since).toISOString();
+  if (mine.length > 0) return judgeSlo(mine, targets, `router samples of ${version} since ${from}`);
+  // A release about to go live has served nothing yet: the gate then judges the environment it would join.
+  const serving = Object.keys(releases).filter((name) => releases[name].samples.length > 0);
+  const all = serving.flatMap((name) => releases[name].samples);
+  return judgeSlo(all, targets, `router samples of ${ctx.envName} (${serving.join(', ') || 'no release'}; ${version} has served none yet) since ${from}`);
 }
