@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { shell } from '@pilot/core';
 import { repoRoot, tempDir } from '@pilot/core/testing';
 import { startReceiver } from './testing/receivers.ts';
 
-// Async, not spawnSync: the receivers answer from this process while the command runs.
-function pilot(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'pilot', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+// Async: the receivers answer from this process while the command runs.
+async function pilot(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await shell({ cwd, env: { NO_COLOR: '1', ...env }, nothrow: true })`${process.execPath} ${join(repoRoot, 'scripts', 'cli.mjs')} pilot ${args}`;
+  return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('pnpm pilot notify test: one line per channel, delivered or the error; exit 1 when one fails, 2 for an unknown channel', async (t) => {
