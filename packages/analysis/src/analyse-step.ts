@@ -62,6 +62,10 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
     if (critical.length) return { decision: 'rollback', reasons: critical.map(reasonOf) };
     if (sequential && evidence) {
       evidence = await lookAgain(o, sequential, prometheus ?? watch, evidence);
+      if (prometheus?.warning) {
+        o.log.warn('analysis.prometheus', prometheus.warning, { step: o.step.name });
+        prometheus.warning = undefined;
+      }
       const judgement = judgeEvidence(evidence, sequential);
       if (judgement.decision === 'fail') {
         o.log.logMetrics('analysis.judge', { step: o.step.name, judge: 'sequential', decision: 'fail', looks: evidence.looks, stableSamples: judgement.samples.stable, candidateSamples: judgement.samples.candidate });

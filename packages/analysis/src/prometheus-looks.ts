@@ -1,4 +1,4 @@
-import { type PrometheusVersionSource, type VersionIncrease, type VersionTotals, increaseBetween } from './providers/prometheus-versions.ts';
+import { type PrometheusVersionSource, type VersionIncrease, type VersionTotals, increaseBetween, unseenErrorsMetric } from './providers/prometheus-versions.ts';
 
 /**
  * The sequential judge's looks on a target whose traffic Pilot does not see: what each release served between reads of
@@ -8,6 +8,8 @@ import { type PrometheusVersionSource, type VersionIncrease, type VersionTotals,
 export class PrometheusLooks {
   /** Why the last read failed (Prometheus unreachable, a query it rejects); cleared by the next good read. */
   error?: string;
+  /** Set at the first read when the errors selector's metric has no series at all (a typo would read as no errors). */
+  warning?: string;
   #since?: { stable: VersionTotals; candidate: VersionTotals };
 
   constructor(
@@ -31,6 +33,8 @@ export class PrometheusLooks {
     }
     if (!this.#since) {
       this.#since = now;
+      const unseen = await unseenErrorsMetric(this.source.url, this.source.selectors).catch(() => undefined);
+      if (unseen) this.warning = `Prometheus has no series of ${unseen} (the errors selector) for any release: errors count as 0 — if the name is misspelt, the judge cannot see failures`;
       return undefined;
     }
     const stable = increaseBetween(this.#since.stable, now.stable);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { missing, startPrometheus } from '@pilot/core/testing';
 import { startDemo } from '@pilot/demo-app/testing';
-import { PrometheusVersionSource, type VersionTotals, increaseBetween } from './prometheus-versions.ts';
+import { PrometheusVersionSource, type VersionTotals, increaseBetween, unseenErrorsMetric } from './prometheus-versions.ts';
 
 // The demo's counters carry no version: Prometheus adds it from the scrape target, as relabelling does on Kubernetes.
 const DEMO_SELECTORS = {
@@ -43,6 +43,10 @@ test(`per-version requests, errors and latency buckets from a real Prometheus sc
   const unknown = await source.totals('v9');
   assert.ok(Number.isNaN(unknown.requests) && increaseBetween(first, unknown) === undefined, 'a version Prometheus has no series for gives no look');
   assert.deepEqual(increaseBetween(unknown, later)?.requests, 25, 'a series that appeared since the first read counts from 0');
+  // A misspelt errors metric would read as "no errors": named, so the judge can warn; a real one (or an expression) is not.
+  assert.equal(await unseenErrorsMetric(prom.url, { ...DEMO_SELECTORS, errors: 'demo_http_requsts_total{version="{version}",status=~"5.."}' }), 'demo_http_requsts_total');
+  assert.equal(await unseenErrorsMetric(prom.url, DEMO_SELECTORS), undefined);
+  assert.equal(await unseenErrorsMetric(prom.url, { ...DEMO_SELECTORS, errors: 'sum(nope_total{version="{version}"})' }), undefined);
 });
 
 test('a counter that went down was reset (the release restarted): its new value is the increase, as Prometheus counts it', () => {

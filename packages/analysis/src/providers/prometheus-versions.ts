@@ -57,6 +57,17 @@ export class PrometheusVersionSource {
 }
 
 /**
+ * The metric the errors selector names when Prometheus has no series of it at all, for any release: a misspelt name
+ * reads as "no errors", so the caller warns. Undefined when it has series, or the selector is an expression.
+ */
+export async function unseenErrorsMetric(url: string, selectors: PrometheusVersionSelectors): Promise<string | undefined> {
+  const name = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{|$)/.exec(selectors.errors)?.[1];
+  if (!name) return undefined;
+  const series = await queryPrometheus(url, `count({__name__="${name}"})`);
+  return Number.isNaN(series) || series === 0 ? name : undefined;
+}
+
+/**
  * What a release served between two reads, as Prometheus' `increase` counts it (a counter that went down was reset:
  * its new value is the increase; a series that appeared since started from 0); undefined while the later read has no
  * request series.
