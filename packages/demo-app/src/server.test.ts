@@ -66,6 +66,7 @@ test('SIGTERM finishes the in-flight request before exiting 0', async () => {
 
 test('a bad fault-injection value is refused with its name and exit code 2', () => {
   const server = fileURLToPath(new URL('./server.ts', import.meta.url));
+  // Not the core shell: the demo service depends on no @pilot package (it is what releases ship); a one-shot run.
   const run = spawnSync(process.execPath, ['--import', 'tsx', server], { env: { ...process.env, PORT: '0', ERROR_RATE: 'lots' }, encoding: 'utf8' });
   assert.equal(run.status, 2);
   assert.match(run.stderr, /ERROR_RATE="lots" is invalid — expected a number from 0 to 1/);
