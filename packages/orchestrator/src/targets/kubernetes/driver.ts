@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { type Logger, PilotError, type PlanStep, type Release, type StrategyConfig, type TargetDriver, type TargetStatus, parseDuration, stateDir } from '@pilot/core';
 import { stringify } from 'yaml';
 import { type KubernetesConfig, type Layout, type Traffic, labelOf, layoutOf, nameOf, renderRelease, routeWeightPatch, selectorPatch } from './derive.ts';
-import { type KubectlScope, currentContext, kubectlArgv, runKubectl } from './kubectl.ts';
+import { type KubectlScope, type PortForward, currentContext, kubectlArgv, openPortForward, runKubectl } from './kubectl.ts';
 import { manifestFiles, readManifests, type Substitutions } from './manifests.ts';
 import { KEEP_WARM_ANNOTATION, readCluster, statusOf } from './status.ts';
 import { type RenderedObject, validateObjects } from './validate.ts';
@@ -19,6 +19,8 @@ export interface KubernetesTargetOptions {
   stable?: () => Promise<Release | undefined>;
   signal?: AbortSignal;
   strategy?: StrategyConfig;
+  /** Reach the preview Service through a `kubectl port-forward` when no previewUrl is set (not for a read-only view). */
+  forwardPreview?: boolean;
 }
 
 const APPLY = ['apply', '--server-side', '--field-manager=pilot', '--force-conflicts', '-f'];
@@ -32,6 +34,12 @@ export function createKubernetesTarget(o: KubernetesTargetOptions): TargetDriver
   const records = join(stateDir(o.root), 'kubernetes', o.envName);
   let scope: KubectlScope | undefined;
   let layout: Layout | undefined;
+  // The preview Service's port-forward, per release: opened when smoke tests or analysis first ask for it.
+  const forwards = new Map<string, Promise<PortForward>>();
+  const closeForwards = () => {
+    for (const forward of forwards.values()) void forward.then((f) => f.close(), () => {});
+    forwards.clear();
+  };
 
   const scopeOf = async (): Promise<KubectlScope> => (scope ??= { context: config.context ?? (await currentContext(o.root)), namespace: config.namespace, cwd: o.root, log });
   const layoutNow = async () => (layout ??= layoutOf(await readManifests(o.root, await manifestFiles(o.root, config.manifests)), config));
@@ -125,6 +133,7 @@ export function createKubernetesTarget(o: KubernetesTargetOptions): TargetDriver
     },
     async promote(candidate) {
       await run(await phase('promote', candidate));
+      closeForwards();
     },
     async rollback(to) {
       const target = to ?? (await o.stable?.());
@@ -144,29 +153,34 @@ export function createKubernetesTarget(o: KubernetesTargetOptions): TargetDriver
       if (traffic === 'gateway') commands.push(['patch', 'service', `${config.service}-stable`, '--type=merge', '-p', selectorPatch(target.version)], ['patch', 'httproute', config.route!, '--type=json', '-p', JSON.stringify(routeWeightPatch(l, config, 0))]);
       commands.push(['patch', 'service', config.service, '--type=merge', '-p', selectorPatch(target.version)]);
       await run(commands, false);
+      closeForwards();
       const stopped = await scaleDownOthers([target.version]);
       if (stopped.length) log.info('target.scaled-down', `scaled to 0: ${stopped.join(', ')}`);
     },
     async withdraw(candidate) {
+      closeForwards();
       await run([['scale', `deployment/${deploymentOf(await layoutNow(), candidate.version)}`, '--replicas=0']], false);
     },
     async retire(old) {
       const name = `deployment/${deploymentOf(await layoutNow(), old.version)}`;
       const until = new Date(Date.now() + keepWarmMs).toISOString();
       await run([keepWarmMs ? ['annotate', name, `${KEEP_WARM_ANNOTATION}=${until}`, '--overwrite'] : ['scale', name, '--replicas=0']], false);
-      const live = (await readStatus()).stable?.version;
+      const live = statusOf(await readCluster(await scopeOf(), { service: config.service, route: config.route })).stable?.version;
       await scaleDownOthers([live ?? old.version, old.version]);
     },
     status: readStatus,
   };
 
   async function readStatus(): Promise<TargetStatus> {
-      const status = statusOf(await readCluster(await scopeOf(), { service: config.service, route: config.route, signal: o.signal }));
-      if (config.previewUrl && status.candidate) {
-        const releases = status.details!.releases as { version: string; url?: string }[];
-        const own = releases.find((r) => r.version === labelOf(status.candidate!.version));
-        if (own) own.url = config.previewUrl.replace(/\{version\}/g, status.candidate.version);
-      }
+    const status = statusOf(await readCluster(await scopeOf(), { service: config.service, route: config.route, signal: o.signal }));
+    const preview = status.details?.preview as string | undefined;
+    const own = (status.details!.releases as { version: string; state: string; url?: string }[]).find((r) => r.version === preview && r.state === 'running');
+    // Smoke tests and pre-promotion analysis reach the candidate through the preview Service, before any user does.
+    if (own && config.previewUrl) own.url = config.previewUrl.replace(/\{version\}/g, own.version);
+    else if (own && o.forwardPreview !== false) {
+      if (!forwards.has(own.version)) forwards.set(own.version, scopeOf().then((s) => openPortForward(s, `service/${config.service}-preview`, config.port)));
+      own.url = (await forwards.get(own.version)!).url;
+    }
     return status;
   }
 }

@@ -18,8 +18,18 @@ const WINDOW = { analysisWindow: '600ms', interval: '200ms' };
 async function changes(repo: ClusterRepo): Promise<string[]> {
   const calls = await repo.takeCalls();
   for (const call of calls) assert.deepEqual(call.slice(0, 4), ['--context', 'kind-pilot', '--namespace', 'shop'], `a kubectl call without --context/--namespace: ${call.join(' ')}`);
-  const reads = new Set(['get', 'diff']);
+  const reads = new Set(['get', 'diff', 'port-forward']);
   return calls.filter((c) => !reads.has(c[4])).map((c) => c.slice(4).join(' ').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>'));
+}
+
+/** Processes whose command line contains `word` (a kubectl port-forward left behind would show here). */
+async function processesNamed(word: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').includes(word)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+  }
+  return found;
 }
 
 function restoreEnv(saved: Record<string, string | undefined>): void {
@@ -166,8 +176,8 @@ test('stand-in kubectl, canary through the Gateway API: killed at analyse-50 wit
   assert.ok(existsSync(join(repo.root, '.pilot', 'kubernetes', 'staging', `${version}.yaml`)));
 });
 
-test('stand-in kubectl, replica-ratio canary: --dry-run prints every manifest and kubectl command and changes nothing; the split is reached by scaling and one selector; a bad manifest is exit 2 before anything is built, locked or applied', async (t) => {
-  const repo = await makeClusterRepo({ strategy: { kind: 'canary', steps: [50, 100], ...WINDOW } });
+test('stand-in kubectl, replica-ratio canary: --dry-run prints every manifest and kubectl command and changes nothing; smoke tests through a kubectl port-forward Pilot opens and closes; the split is reached by scaling and one selector; a bad manifest is exit 2 before anything is built, locked or applied', async (t) => {
+  const repo = await makeClusterRepo({ strategy: { kind: 'canary', steps: [50, 100], ...WINDOW }, target: { previewUrl: undefined } });
   t.after(() => repo.cleanup());
   const v1 = await deploy(repo);
   assert.equal(v1.code, 0, v1.all);
@@ -205,6 +215,11 @@ test('stand-in kubectl, replica-ratio canary: --dry-run prints every manifest an
 
   const v2 = await deploy(repo);
   assert.equal(v2.code, 0, v2.all);
+  assert.match(v2.all, new RegExp(`smoke tests passed against ${second}","url":"http://127\\.0\\.0\\.1:\\d+"`));
+  const calls = await repo.takeCalls();
+  assert.deepEqual(calls.filter((c) => c[4] === 'port-forward').map((c) => c.slice(4).join(' ')), ['port-forward --address 127.0.0.1 service/api-preview 0:80'], 'one forward for the candidate, opened once');
+  assert.deepEqual(await processesNamed('port-forward'), [], 'the forward is closed when the deployment ends');
+  await repo.putBack(calls);
   assert.deepEqual(await changes(repo), [
     `apply --server-side --field-manager=pilot --force-conflicts -f .pilot/kubernetes/staging/${second}.yaml`,
     `rollout status deployment/api-${second} --timeout=10s`,

@@ -84,6 +84,7 @@ export function statusOf(view: ClusterView, now = Date.now()): TargetStatus {
     ...(candidate || preparing ? { candidate: { version: (candidate ?? preparing)!, weight, healthy: healthy((candidate ?? preparing)!) } } : {}),
     details: {
       traffic: view.routeWeight !== undefined ? 'gateway' : view.selected === null ? 'replicas (approximate)' : 'selector',
+      ...(view.preview ? { preview: view.preview } : {}),
       releases: view.releases.map((r) => ({
         version: r.version,
         deployment: r.deployment,

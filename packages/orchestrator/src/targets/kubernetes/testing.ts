@@ -16,7 +16,10 @@ export interface ClusterRepo extends TestRepo {
   previewPort: number;
   /** kubectl argv recorded since the last call (each without the leading `--context X --namespace Y` checked by the caller). */
   takeCalls(): Promise<string[][]>;
-  /** The stand-in store's objects. */
+  /** Makes calls taken by takeCalls() be returned by the next takeCalls() again. */
+  putBack(calls: string[][]): Promise<void>;
+  /** The stand-in store's objects (free-form JSON, as kubectl would return them). */
+  // biome-ignore lint/suspicious/noExplicitAny: read field by field in assertions
   objects(): Promise<Record<string, Record<string, any>>>;
   /** Rewrites a manifest and commits it (a release that changes its Kubernetes settings). */
   commitManifest(edit: (text: string) => string, message: string): Promise<void>;
@@ -52,6 +55,9 @@ export async function makeClusterRepo(o: { strategy: Record<string, unknown>; ta
       const fresh = lines.slice(seen).map((line) => JSON.parse(line) as string[]);
       seen = lines.length;
       return fresh;
+    },
+    async putBack(calls) {
+      seen -= calls.length;
     },
     async objects() {
       return JSON.parse(await readFile(store, 'utf8'));
