@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJournal } from '@pilot/core';
-import { execa } from 'execa';
+import { readJournal, shell } from '@pilot/core';
 import { type Approval, approvalsPath, checkApprovals, recordApproval } from '../state/approvals.ts';
 import { FIXTURES, PILOT as PILOT_SCRIPT, makeRepo, runScript } from '../testing/repo.ts';
 
@@ -18,14 +17,14 @@ test('signed approvals: a valid one counts; an unlisted key, a wrong role, no ke
   t.after(() => repo.cleanup());
   const key = async (name: string) => {
     const file = join(repo.root, '..', name);
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+    await shell()`ssh-keygen -q -t ed25519 -N ${''} -C ${name} -f ${file}`;
     return { file, pub: (await readFile(`${file}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ') };
   };
   const [alice, bob, carol] = [await key('alice'), await key('bob'), await key('carol')];
   const signers = [`alice@example.com namespaces="pilot-approval" ${alice.pub} roles=tech,business`, `carol@example.com namespaces="pilot-approval" ${carol.pub} roles=business`];
   await writeFile(join(repo.root, 'policies', 'allowed_signers'), `# approvers\n${signers.join('\n')}\n`);
-  await execa('git', ['add', 'policies/allowed_signers'], { cwd: repo.root });
-  await execa('git', ['commit', '-qm', 'approvers'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git add policies/allowed_signers`;
+  await shell({ cwd: repo.root })`git commit -qm approvers`;
   const staged = await runScript(PILOT, ['--json'], repo.root);
   assert.equal(staged.code, 0, staged.all);
   const version: string = JSON.parse(staged.stdout).release.version;
@@ -88,20 +87,20 @@ test('signed approvals through the ssh-agent: no --key (or --key with the public
     for (const close of closers.reverse()) await close();
   });
   const files = join(repo.root, '..');
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', join(files, 'alice')]);
+  await shell()`ssh-keygen -q -t ed25519 -N ${''} -C alice -f ${join(files, 'alice')}`;
   const pub = (await readFile(join(files, 'alice.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
   await writeFile(join(repo.root, 'policies', 'allowed_signers'), `alice@example.com namespaces="pilot-approval" ${pub} roles=tech\n`);
-  await execa('git', ['add', 'policies/allowed_signers'], { cwd: repo.root });
-  await execa('git', ['commit', '-qm', 'approvers'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git add policies/allowed_signers`;
+  await shell({ cwd: repo.root })`git commit -qm approvers`;
   const staged = await runScript(PILOT, ['--json'], repo.root);
   assert.equal(staged.code, 0, staged.all);
   const version: string = JSON.parse(staged.stdout).release.version;
 
   // A real agent on its own socket, in the foreground so the test owns (and ends) its process.
   const socket = join(files, 'agent.sock');
-  const agent = execa('ssh-agent', ['-D', '-a', socket], { reject: false, stdio: 'ignore' });
+  const agent = shell({ nothrow: true, stdio: 'ignore' })`ssh-agent -D -a ${socket}`;
   closers.push(async () => {
-    agent.kill('SIGTERM');
+    await agent.kill('SIGTERM');
     await agent;
   });
   for (const until = Date.now() + 5000; !existsSync(socket) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -112,7 +111,7 @@ test('signed approvals through the ssh-agent: no --key (or --key with the public
   assert.equal(empty.code, 2, empty.all);
   assert.match(empty.stderr, /the ssh-agent holds no key — `ssh-add ~\/\.ssh\/id_ed25519`, or pass --key/);
 
-  await execa('ssh-add', ['-q', join(files, 'alice')], { env: agentEnv });
+  await shell({ env: agentEnv })`ssh-add -q ${join(files, 'alice')}`;
   // Only the agent can sign now.
   await rm(join(files, 'alice'));
   const viaAgent = await approve();

@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '@pilot/core';
-import { execa } from 'execa';
+import { UsageError, shell } from '@pilot/core';
 
 /** The signature namespace: a signature made for git commits or anything else cannot pass as an approval. */
 export const APPROVAL_NAMESPACE = 'pilot-approval';
@@ -26,7 +25,7 @@ export async function signText(text: string, o: { key?: string; env?: NodeJS.Pro
     let key = o.key;
     if (!key) {
       if (!env.SSH_AUTH_SOCK) throw new UsageError('pilot approve: no signing key — pass --key ~/.ssh/id_ed25519, or start ssh-agent with your key (ssh-add)');
-      const listed = await execa('ssh-add', ['-L'], { env, reject: false });
+      const listed = await shell({ env, nothrow: true })`ssh-add -L`;
       const first = String(listed.stdout).split('\n').find((l) => l.startsWith('ssh-'));
       if (listed.exitCode !== 0 || !first) throw new UsageError('pilot approve: the ssh-agent holds no key — `ssh-add ~/.ssh/id_ed25519`, or pass --key');
       key = join(dir, 'agent.pub');
@@ -34,7 +33,7 @@ export async function signText(text: string, o: { key?: string; env?: NodeJS.Pro
     }
     const file = join(dir, 'statement');
     await writeFile(file, text);
-    const r = await execa('ssh-keygen', ['-Y', 'sign', '-f', key, '-n', APPROVAL_NAMESPACE, file], { env, reject: false, stdin: 'ignore' });
+    const r = await shell({ env, nothrow: true, stdio: ['ignore', 'pipe', 'pipe'] })`ssh-keygen -Y sign -f ${key} -n ${APPROVAL_NAMESPACE} ${file}`;
     if (r.exitCode !== 0) throw new UsageError(`--key ${o.key ?? '(ssh-agent)'}: ssh-keygen could not sign (${String(r.stderr).trim().split('\n').at(-1)}) — pass an unencrypted private key, or load it into ssh-agent`);
     return readFile(`${file}.sig`, 'utf8');
   });
@@ -45,10 +44,10 @@ export async function verifyText(text: string, signature: string, allowedSigners
   return withTemp(async (dir) => {
     const sig = join(dir, 'statement.sig');
     await writeFile(sig, signature);
-    const found = await execa('ssh-keygen', ['-Y', 'find-principals', '-s', sig, '-f', allowedSigners], { reject: false, stdin: 'ignore' });
+    const found = await shell({ nothrow: true, stdio: ['ignore', 'pipe', 'pipe'] })`ssh-keygen -Y find-principals -s ${sig} -f ${allowedSigners}`;
     const principals = String(found.stdout).split('\n').map((l) => l.trim()).filter(Boolean);
     if (found.exitCode !== 0 || principals.length === 0) return { ok: false, reason: 'signed with a key that is not in policies/allowed_signers' };
-    const check = await execa('ssh-keygen', ['-Y', 'verify', '-f', allowedSigners, '-I', principals[0], '-n', APPROVAL_NAMESPACE, '-s', sig], { reject: false, input: text });
+    const check = await shell({ nothrow: true })({ input: text })`ssh-keygen -Y verify -f ${allowedSigners} -I ${principals[0]} -n ${APPROVAL_NAMESPACE} -s ${sig}`;
     if (check.exitCode !== 0) return { ok: false, reason: `the signature of ${principals[0]} does not match the statement (altered after signing)` };
     return { ok: true, principals };
   });

@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJournal } from '@pilot/core';
+import { readJournal, shell } from '@pilot/core';
 import { startReceiver } from '@pilot/core/testing';
-import { execa } from 'execa';
 import { formatStatement } from '../approvals/statement.ts';
 import { signText } from '../approvals/ssh-signature.ts';
 import { recordApproval } from '../state/approvals.ts';
@@ -22,7 +21,7 @@ test('pilot with gate: true decides on the release it built: an approval signed 
   const repo = await makeRepo({ extraEnvs: { production: { backup: { enabled: false } } } });
   t.after(() => repo.cleanup());
   const files = join(repo.root, '..');
-  const git = (...args: string[]) => execa('git', args, { cwd: repo.root });
+  const git = (...args: string[]) => shell({ cwd: repo.root })`git ${args}`;
   const evidence = { PILOT_CI_RESULT: join(files, 'green.xml'), PILOT_AUDIT_REPORT: join(files, 'audit.json') };
   await writeFile(evidence.PILOT_CI_RESULT, JUNIT_GREEN);
   await writeFile(evidence.PILOT_AUDIT_REPORT, AUDIT_CLEAN);
@@ -34,7 +33,7 @@ test('pilot with gate: true decides on the release it built: an approval signed 
   }
   const drill = await runScript(PILOT, ['--env', 'production', '--drill', '--yes'], repo.root, { PILOT_SCRIPT: ROLLBACK });
   assert.equal(drill.code, 0, drill.all);
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice', '-f', join(files, 'alice')]);
+  await shell()`ssh-keygen -q -t ed25519 -N ${''} -C alice -f ${join(files, 'alice')}`;
   const alicePub = (await readFile(join(files, 'alice.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
   await writeFile(join(repo.root, 'policies', 'allowed_signers'), `alice@example.com namespaces="pilot-approval" ${alicePub} roles=tech\n`);
   const configFile = join(repo.root, 'pilot.config.ts');

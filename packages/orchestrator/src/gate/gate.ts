@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type EnvContext, JournalWriter, type Logger, UsageError, statePaths } from '@pilot/core';
+import { type EnvContext, JournalWriter, type Logger, UsageError, shell, statePaths } from '@pilot/core';
 import { listBackups, verifyBackup } from '@pilot/backup';
-import { execa } from 'execa';
 import { collaborators, strategyFor } from '../engine/setup.ts';
 import { baseUrlOf } from '../engine/urls.ts';
 import { planSteps } from '../engine/plan.ts';
@@ -78,7 +77,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
 
   criteria.push(await sloCriterion(ctx, version, policy.slo, now.getTime()));
 
-  const policyRun = await execa(process.execPath, [CLI, 'policy-check', '--json'], { cwd: ctx.root, reject: false, env: { NO_COLOR: '1' } });
+  const policyRun = await shell({ cwd: ctx.root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${CLI} policy-check --json`;
   let findings = '';
   try {
     const report = JSON.parse(String(policyRun.stdout)) as { findings?: { check?: string; message?: string; file?: string }[] };

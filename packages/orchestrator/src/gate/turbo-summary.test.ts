@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { shell } from '@pilot/core';
 import { FIXTURES, REPO_ROOT, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
@@ -14,7 +14,7 @@ const noTurbo = !existsSync(TURBO) && 'turbo is not installed (npx -y pnpm@10.34
 test('pilot gate without --ci-result: the tests criterion reads turbo run test --summarize of the release commit — none, a run of a changed tree, a failed run, a green run', { skip: noTurbo }, async (t) => {
   const repo = await makeRepo();
   t.after(() => repo.cleanup());
-  const { stdout: npmVersion } = await execa('npm', ['--version']);
+  const { stdout: npmVersion } = await shell()`npm --version`;
   // A one-package workspace whose test fails when UNIT_FAIL is set (passed through turbo's strict env mode).
   await writeFile(join(repo.root, 'package.json'), JSON.stringify({ name: 'ws', private: true, packageManager: `npm@${npmVersion.trim()}`, workspaces: ['pkgs/*'] }));
   await writeFile(join(repo.root, 'turbo.json'), JSON.stringify({ tasks: { test: { cache: false, passThroughEnv: ['UNIT_FAIL'] } } }));
@@ -27,7 +27,7 @@ test('pilot gate without --ci-result: the tests criterion reads turbo run test -
   assert.equal(deployed.code, 0, deployed.all);
   const { commit } = JSON.parse(deployed.stdout).release;
   const short = commit.slice(0, 12);
-  const turbo = (env: Record<string, string> = {}) => execa(TURBO, ['run', 'test', '--summarize'], { cwd: repo.root, reject: false, env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...env } });
+  const turbo = (env: Record<string, string> = {}) => shell({ cwd: repo.root, nothrow: true, env: { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', ...env } })`${TURBO} run test --summarize`;
   const testsLine = async () => {
     const gate = await runScript(PILOT, ['gate', '--env', 'staging'], repo.root);
     assert.ok(gate.code === 0 || gate.code === 1, gate.all);
@@ -40,7 +40,7 @@ test('pilot gate without --ci-result: the tests criterion reads turbo run test -
   await writeFile(join(repo.root, 'pkgs', 'unit', 'check.mjs'), '// edited, not committed\n');
   assert.equal((await turbo()).exitCode, 0);
   assert.match(await testsLine(), new RegExp(`✗ tests: the turbo runs of ${short} tested a changed work tree \\(pkgs/unit/check\\.mjs not as committed\\)`));
-  await execa('git', ['checkout', '--', 'pkgs/unit/check.mjs'], { cwd: repo.root });
+  await shell({ cwd: repo.root })`git checkout -- pkgs/unit/check.mjs`;
 
   const red = await turbo({ UNIT_FAIL: '1' });
   assert.notEqual(red.exitCode, 0, red.stdout);
