@@ -3,7 +3,7 @@ import { type EnvContext, type LockStatus, readLock, statePaths } from '@pilot/c
 import { type DeploymentView, listDeployments, readDeployment } from '../state/deployments.ts';
 import { currentLive, lastKnownGood, readHistory } from '../state/history.ts';
 import { type RouterView, routerView } from './router-view.ts';
-import { type ClusterView, clusterView } from '../targets/kubernetes/cluster-view.ts';
+import type { ClusterView } from '../targets/kubernetes/cluster-view.ts';
 
 export interface EnvStatus {
   env: string;
@@ -34,7 +34,8 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const live = currentLive(history)?.version;
   const status: EnvStatus = { env: ctx.envName, live, lastKnownGood: lastKnownGood(history)?.version, rollbackTo: live ? lastKnownGood(history, live)?.version : undefined, lock, open, recent };
   status.router = await routerView(ctx, status.live);
-  status.cluster = await clusterView(ctx, status.live);
+  // Only where Pilot has deployed (it reads its own objects), and loaded only then: status stays quick elsewhere.
+  if (ctx.env.target.kind === 'kubernetes' && (history.length > 0 || recent.length > 0)) status.cluster = await (await import('../targets/kubernetes/cluster-view.ts')).clusterView(ctx, status.live);
   status.notifications = await notificationsOf(ctx, open ?? recent[0]);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
   if (attested) status.attestation = { version: attested, ...(await attestationState(ctx.root, attested)) };
