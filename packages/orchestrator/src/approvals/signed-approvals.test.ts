@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJournal, shell } from '@pilot/core';
+import { onPath, readJournal, shell } from '@pilot/core';
 import { type Approval, approvalsPath, checkApprovals, recordApproval } from '../state/approvals.ts';
 import { FIXTURES, PILOT as PILOT_SCRIPT, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
-const noSshKeygen = spawnSync('sh', ['-c', 'command -v ssh-keygen'], { stdio: 'ignore' }).status !== 0 && 'ssh-keygen is not installed (Debian openssh-client)';
+const noSshKeygen = !onPath('ssh-keygen') && 'ssh-keygen is not installed (Debian openssh-client)';
 const PRODUCTION = { approvals: { count: 1, roles: ['tech'], signatures: true, expire: '24h' } };
 
 test('signed approvals: a valid one counts; an unlisted key, a wrong role, no key, another release, an expired and a tampered one do not — each says why', { skip: noSshKeygen }, async (t) => {
@@ -78,7 +77,7 @@ test('signed approvals: a valid one counts; an unlisted key, a wrong role, no ke
   assert.match(String(await reasonFor(version, { ...record, role: 'business' })), /its record does not match its signed statement/);
 });
 
-const noSshAgent = spawnSync('sh', ['-c', 'command -v ssh-agent && command -v ssh-add'], { stdio: 'ignore' }).status !== 0 && 'ssh-agent/ssh-add are not installed (Debian openssh-client)';
+const noSshAgent = !(onPath('ssh-agent') && onPath('ssh-add')) && 'ssh-agent/ssh-add are not installed (Debian openssh-client)';
 
 test('signed approvals through the ssh-agent: no --key (or --key with the public key) signs with the key the agent holds, its file gone; an empty agent is refused, saying how to load one', { skip: noSshKeygen || noSshAgent }, async (t) => {
   const repo = await makeRepo({ extraEnvs: { production: PRODUCTION } });

@@ -6,10 +6,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort } from '@pilot/core';
+import { freePort, shell } from '@pilot/core';
 import { missing, startPrometheus } from '@pilot/core/testing';
 import { type RunningDemo, startDemo } from '@pilot/demo-app/testing';
-import { execa } from 'execa';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
@@ -51,7 +50,7 @@ const READ_HEAP = `const ws = new WebSocket(process.argv[1]);
 ws.onopen = () => ['HeapProfiler.collectGarbage', 'Runtime.getHeapUsage'].forEach((method, id) => ws.send(JSON.stringify({ id, method })));
 ws.onmessage = (m) => { const r = JSON.parse(m.data); if (r.id === 1) { console.log(r.result.usedSize); ws.close(); } };`;
 async function serverHeap(inspector: string): Promise<number> {
-  return Number((await execa(process.execPath, ['--experimental-websocket', '-e', READ_HEAP, inspector], { timeout: 10_000 })).stdout) / 1e6;
+  return Number((await shell({ timeout: 10_000 })`${process.execPath} --experimental-websocket -e ${READ_HEAP} ${inspector}`).stdout) / 1e6;
 }
 
 // Prometheus adds `version` from the scrape target, as relabelling does for a pod: the demo's own counters carry none.

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJournal, shell } from '@pilot/core';
+import { onPath, readJournal, shell } from '@pilot/core';
 import { startReceiver } from '@pilot/core/testing';
 import { formatStatement } from '../approvals/statement.ts';
 import { signText } from '../approvals/ssh-signature.ts';
@@ -12,7 +11,7 @@ import { recordApproval } from '../state/approvals.ts';
 import { FIXTURES, PILOT as PILOT_SCRIPT, ROLLBACK, makeRepo, runScript } from '../testing/repo.ts';
 
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
-const noSshKeygen = spawnSync('sh', ['-c', 'command -v ssh-keygen'], { stdio: 'ignore' }).status !== 0 && 'ssh-keygen is not installed (Debian openssh-client)';
+const noSshKeygen = !onPath('ssh-keygen') && 'ssh-keygen is not installed (Debian openssh-client)';
 const JUNIT_GREEN = '<?xml version="1.0"?>\n<testsuites><testsuite name="unit" tests="1"><testcase name="a"/></testsuite></testsuites>\n';
 const AUDIT_CLEAN = JSON.stringify({ advisories: {}, metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0 } } });
 const GATED = { gate: true, approvals: { count: 1, roles: ['tech'], signatures: true, expire: '24h' } };

@@ -1,6 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { type Logger, PilotError, type PlanStep, type Release, type TargetConfig, type TargetDriver, type TargetStatus } from '@pilot/core';
-import { execa } from 'execa';
+import { type Logger, PilotError, type PlanStep, type Release, type TargetConfig, type TargetDriver, type TargetStatus, shell } from '@pilot/core';
 
 type CommandTargetConfig = Extract<TargetConfig, { kind: 'command' }>;
 type Phase = 'prepare' | 'shift' | 'promote' | 'rollback' | 'status' | 'dryRun';
@@ -41,13 +40,18 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
     o.log.info('target.command', `${phase}: ${argv.join(' ')}`, { phase });
     // A rollback is the clean-up after an interrupt: it must run to the end, so only forward phases are cancellable.
     const cancelSignal = phase === 'rollback' ? undefined : o.signal;
-    const r = await execa(argv[0], argv.slice(1), { cwd, reject: false, all: true, cancelSignal, env: { PILOT_ENV: o.envName, PILOT_PHASE: phase, ...(o.dataDir ? { PILOT_DATA_DIR: o.dataDir } : {}) } });
-    if (r.isCanceled) throw new PilotError(`${phase} command was interrupted: ${argv.join(' ')}`);
+    const interrupted = () => new PilotError(`${phase} command was interrupted: ${argv.join(' ')}`);
+    const env = { PILOT_ENV: o.envName, PILOT_PHASE: phase, ...(o.dataDir ? { PILOT_DATA_DIR: o.dataDir } : {}) };
+    const r = await shell({ cwd, nothrow: true, signal: cancelSignal, env })`${argv}`.catch((error: unknown) => {
+      if (cancelSignal?.aborted) throw interrupted();
+      throw error;
+    });
+    if (cancelSignal?.aborted) throw interrupted();
     if (r.exitCode !== 0) {
-      const tail = String(r.all ?? '').trim().split('\n').slice(-10).join('\n');
+      const tail = r.stdall.trim().split('\n').slice(-10).join('\n');
       throw new PilotError(`target ${phase} command failed (exit ${r.exitCode ?? r.signal}): ${argv.join(' ')}${tail ? `\n${tail}` : ''}`);
     }
-    return String(r.stdout ?? '');
+    return r.stdout;
   };
   return {
     kind: 'command',

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { onPath } from '@pilot/core';
 import { stringify } from 'yaml';
 import { type KubernetesConfig, layoutOf, renderRelease, routeWeightPatch, selectorPatch } from './derive.ts';
 import { kubectlArgv, runKubectl } from './kubectl.ts';
@@ -13,7 +14,7 @@ import { manifestFiles, readManifests } from './manifests.ts';
 // The real kubectl client (Debian: kubernetes-client) where it works without an API server: Pilot's patches must be
 // ones kubectl itself accepts and applies the way Pilot expects.
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const missing = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0 ? undefined : 'kubectl is not installed (apt-get install kubernetes-client)';
+const missing = onPath('kubectl') ? undefined : 'kubectl is not installed (apt-get install kubernetes-client)';
 const config: KubernetesConfig = { kind: 'kubernetes', context: 'stand-in', namespace: 'shop', manifests: 'manifests/*.yaml', image: 'ghcr.io/acme/api:{version}', service: 'api', port: 80, route: 'api', rolloutTimeout: '2m' };
 const vars = { version: 'v2-2b3c4d5', env: 'staging', digest: '', commit: '2b3c4d5' };
 

@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@pilot/core';
-import { execa } from 'execa';
+import { freePort, shell } from '@pilot/core';
 import { type TestRepo, makeRepo } from '../../testing/repo.ts';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -34,7 +33,7 @@ export async function makeClusterRepo(o: { strategy: Record<string, unknown>; ta
   await mkdir(manifests, { recursive: true });
   await cp(join(FIXTURES, 'manifests', 'api.yaml'), join(manifests, 'api.yaml'));
   if (o.route) await cp(join(FIXTURES, 'manifests', 'route.yaml'), join(manifests, 'route.yaml'));
-  const git = (...args: string[]) => execa('git', args, { cwd: repo.root });
+  const git = (...args: string[]) => shell({ cwd: repo.root })`git ${args}`;
   await git('add', '-A');
   await git('commit', '-q', '-m', 'kubernetes manifests');
   const store = join(dirname(repo.root), 'cluster.json');
