@@ -6,11 +6,20 @@ import { dryRunMigrations, formatDryRun, formatLintReport, lintMigrations } from
 
 const command = defineCommand({
   name: 'migration-dryrun',
-  summary: 'lint pending SQL migrations (file:line, why, safe alternative) and dry-run them in a transaction that is rolled back',
+  summary:
+    'lint pending SQL migrations (file:line, why, safe alternative) and dry-run them in a transaction that is rolled back',
   usage: ['migration-dryrun [--env E] [--dir DIR] [--lint-only] [--json]'],
   flags: {
-    env: { type: 'string', placeholder: 'E', description: 'environment whose database to dry-run against (default: staging)' },
-    dir: { type: 'string', placeholder: 'DIR', description: 'migrations folder (default: migrations.dir, "migrations")' },
+    env: {
+      type: 'string',
+      placeholder: 'E',
+      description: 'environment whose database to dry-run against (default: staging)',
+    },
+    dir: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'migrations folder (default: migrations.dir, "migrations")',
+    },
     'lint-only': { type: 'boolean', description: 'lint every file, no database needed' },
   },
   examples: ['pnpm migration-dryrun --env production', 'pnpm migration-dryrun --lint-only --dir db/migrations'],
@@ -23,8 +32,19 @@ const command = defineCommand({
       return lint.ok ? ExitCode.ok : ExitCode.failed;
     }
     const ctx = await openEnv(cwd, flags.env, log);
-    const dryRun = await dryRunMigrations({ root: ctx.root, config: ctx.config, envName: ctx.envName, env: ctx.env, dir, log, signal });
-    const lint = await lintMigrations({ dir: dir ?? join(ctx.root, ctx.config.migrations?.dir ?? 'migrations'), only: dryRun.pending });
+    const dryRun = await dryRunMigrations({
+      root: ctx.root,
+      config: ctx.config,
+      envName: ctx.envName,
+      env: ctx.env,
+      dir,
+      log,
+      signal,
+    });
+    const lint = await lintMigrations({
+      dir: dir ?? join(ctx.root, ctx.config.migrations?.dir ?? 'migrations'),
+      only: dryRun.pending,
+    });
     result({ lint, dryRun }, `${formatLintReport(lint)}\n\n${formatDryRun(dryRun)}`);
     return lint.ok && dryRun.ok ? ExitCode.ok : ExitCode.failed;
   },

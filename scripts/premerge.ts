@@ -12,15 +12,29 @@ await runCli(
     summary: 'run lint, typecheck, unit tests, policy-check, the e-tag ledger check and pnpm audit; one summary',
     usage: ['premerge [--skip STEP]… [--only STEP]… [--verbose] [--json]'],
     flags: {
-      skip: { type: 'string', multiple: true, placeholder: 'STEP', description: `leave a step out (${ids.join(', ')})` },
+      skip: {
+        type: 'string',
+        multiple: true,
+        placeholder: 'STEP',
+        description: `leave a step out (${ids.join(', ')})`,
+      },
       only: { type: 'string', multiple: true, placeholder: 'STEP', description: 'run only these steps' },
-      verbose: { type: 'boolean', description: "stream every step's output (default: only a failed step's last lines)" },
+      verbose: {
+        type: 'boolean',
+        description: "stream every step's output (default: only a failed step's last lines)",
+      },
     },
     examples: ['pnpm premerge', 'pnpm premerge --skip test', 'pnpm premerge --only policy-check --only etag'],
     async run({ flags, cwd, env, signal, result }) {
-      for (const [flag, values] of [['skip', flags.skip], ['only', flags.only]] as const) {
+      for (const [flag, values] of [
+        ['skip', flags.skip],
+        ['only', flags.only],
+      ] as const) {
         for (const value of values ?? []) {
-          if (!ids.includes(value)) throw new UsageError(`premerge: --${flag} ${JSON.stringify(value)} is not a step — steps: ${ids.join(', ')}`);
+          if (!ids.includes(value))
+            throw new UsageError(
+              `premerge: --${flag} ${JSON.stringify(value)} is not a step — steps: ${ids.join(', ')}`,
+            );
         }
       }
       const config = findConfigFile(cwd);

@@ -11,14 +11,23 @@ await runCli(
     summary: 'health, metrics, configured and dependency checks; exit 1 if any fails',
     usage: ['smoke-tests [--env E | --url URL] [--json] [--junit FILE]'],
     flags: {
-      env: { type: 'string', placeholder: 'E', description: 'environment: checks http://127.0.0.1:<its port> (default: staging)' },
+      env: {
+        type: 'string',
+        placeholder: 'E',
+        description: 'environment: checks http://127.0.0.1:<its port> (default: staging)',
+      },
       url: { type: 'string', placeholder: 'URL', description: 'check this base URL instead' },
       junit: { type: 'string', placeholder: 'FILE', description: 'also write JUnit XML for CI' },
-      deadline: { type: 'string', placeholder: 'DURATION', description: 'overall deadline, warm-up retries included (default: config, 60s)' },
+      deadline: {
+        type: 'string',
+        placeholder: 'DURATION',
+        description: 'overall deadline, warm-up retries included (default: config, 60s)',
+      },
     },
     examples: ['pnpm smoke-tests --env staging', 'pnpm smoke-tests --url http://127.0.0.1:8080 --junit smoke.xml'],
     async run({ flags, cwd, log, signal, result }) {
-      if (flags.url && !/^https?:\/\/[^/]+/.test(flags.url)) throw new UsageError(`--url ${JSON.stringify(flags.url)} is not an http(s) URL — e.g. http://127.0.0.1:8080`);
+      if (flags.url && !/^https?:\/\/[^/]+/.test(flags.url))
+        throw new UsageError(`--url ${JSON.stringify(flags.url)} is not an http(s) URL — e.g. http://127.0.0.1:8080`);
       const ctx = await openEnv(cwd, flags.env, log);
       const { checks, service } = ctx.config;
       const outcome = await runSmokeTests({
@@ -31,7 +40,9 @@ await runCli(
         signal,
       });
       if (flags.junit) await writeFile(flags.junit, junitXml('smoke-tests', outcome.results));
-      result(outcome, () => [...outcome.results.map(line), outcome.passed ? '✓ all smoke tests passed' : '✗ smoke tests failed'].join('\n'));
+      result(outcome, () =>
+        [...outcome.results.map(line), outcome.passed ? '✓ all smoke tests passed' : '✗ smoke tests failed'].join('\n'),
+      );
       return outcome.passed ? ExitCode.ok : ExitCode.failed;
     },
   }),

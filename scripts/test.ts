@@ -19,7 +19,10 @@ const count = (line: string) => {
 
 /** One turbo run, its output passed through and counted; resolves to its exit code. */
 function turbo(args: string[]): Promise<number> {
-  const child = spawn('turbo', ['run', ...args, ...OUTPUT], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn('turbo', ['run', ...args, ...OUTPUT], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
@@ -42,7 +45,9 @@ async function main(extra: string[]): Promise<number> {
   const built = await turbo(['build']);
   const [longest, rest] = await Promise.all([
     turbo(['test', `--filter=${LONGEST}`, '--only']),
-    turbo([...CHECKS, '--only', '--concurrency=1']).then(async (checks) => Math.max(checks, await turbo(['test', `--filter=!${LONGEST}`, '--only', '--concurrency=1']))),
+    turbo([...CHECKS, '--only', '--concurrency=1']).then(async (checks) =>
+      Math.max(checks, await turbo(['test', `--filter=!${LONGEST}`, '--only', '--concurrency=1'])),
+    ),
   ]);
   return Math.max(built, longest, rest);
 }

@@ -7,7 +7,9 @@ export function notBuiltYet(name: string, what: string) {
     summary: `${what} (not built yet)`,
     flags: {},
     async run() {
-      throw new UsageError(`${name} is not built yet — ${what} lands with its issue; see README.md#commands for what works today`);
+      throw new UsageError(
+        `${name} is not built yet — ${what} lands with its issue; see README.md#commands for what works today`,
+      );
     },
   });
 }

@@ -16,5 +16,8 @@ if (files.length === 0) {
   console.log('# tests 0\n# pass 0\n# fail 0');
   process.exit(0);
 }
-const result = await shell({ stdio: 'inherit', nothrow: true })`${process.execPath} --import tsx --test --test-reporter=spec ${process.argv.slice(2)} ${files}`;
+const result = await shell({
+  stdio: 'inherit',
+  nothrow: true,
+})`${process.execPath} --import tsx --test --test-reporter=spec ${process.argv.slice(2)} ${files}`;
 process.exit(result.exitCode ?? 1);

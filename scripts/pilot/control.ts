@@ -7,7 +7,10 @@ export const promoteCommand = defineCommand({
   name: 'pilot promote',
   summary: 'continue a paused deployment now (past a manual pause, a delay or an inconclusive analysis)',
   usage: ['pilot promote [--env E] [--full] [--json]'],
-  flags: { ...envFlag, full: { type: 'boolean', description: 'skip the remaining analysis steps and go straight to 100%' } },
+  flags: {
+    ...envFlag,
+    full: { type: 'boolean', description: 'skip the remaining analysis steps and go straight to 100%' },
+  },
   async run({ flags, cwd, log, signal, result }) {
     const ctx = await openEnv(cwd, flags.env, log);
     const outcome = await resumeDeployment({ ctx, log, signal, promote: true, full: flags.full });
@@ -18,9 +21,13 @@ export const promoteCommand = defineCommand({
 
 export const resumeCommand = defineCommand({
   name: 'pilot resume',
-  summary: 'continue a paused or interrupted deployment; --due continues every deployment whose delay has passed (for cron)',
+  summary:
+    'continue a paused or interrupted deployment; --due continues every deployment whose delay has passed (for cron)',
   usage: ['pilot resume [--env E] [--json]', 'pilot resume --due [--env E] [--json]'],
-  flags: { ...envFlag, due: { type: 'boolean', description: 'only deployments whose next step is due, in every environment (or --env)' } },
+  flags: {
+    ...envFlag,
+    due: { type: 'boolean', description: 'only deployments whose next step is due, in every environment (or --env)' },
+  },
   async run({ flags, cwd, log, signal, result }) {
     if (flags.due) {
       const names = flags.env ? [flags.env] : Object.keys((await loadConfig(cwd)).config.environments);
@@ -51,17 +58,29 @@ export const abortCommand = defineCommand({
 
 export const retryCommand = defineCommand({
   name: 'pilot retry',
-  summary: 'deploy again the release of the last deployment that was aborted, rolled back or failed (same version, same commit)',
+  summary:
+    'deploy again the release of the last deployment that was aborted, rolled back or failed (same version, same commit)',
   usage: ['pilot retry [--env E] [--strategy canary|blue-green|batch] [--force] [--json]'],
   flags: {
     ...envFlag,
-    strategy: { type: 'string', placeholder: 'S', description: 'override the strategy (default: the one the retried deployment ran with)', choices: ['canary', 'blue-green', 'batch'] },
+    strategy: {
+      type: 'string',
+      placeholder: 'S',
+      description: 'override the strategy (default: the one the retried deployment ran with)',
+      choices: ['canary', 'blue-green', 'batch'],
+    },
     force: { type: 'boolean', description: 'deploy outside the deploy window (recorded in the journal)' },
   },
   examples: ['pnpm pilot retry --env staging'],
   async run({ flags, cwd, log, signal, result }) {
     const ctx = await openEnv(cwd, flags.env, log);
-    const outcome = await retryDeployment({ ctx, log, signal, strategy: flags.strategy as 'canary' | 'blue-green' | 'batch' | undefined, force: flags.force });
+    const outcome = await retryDeployment({
+      ctx,
+      log,
+      signal,
+      strategy: flags.strategy as 'canary' | 'blue-green' | 'batch' | undefined,
+      force: flags.force,
+    });
     result(outcome, formatDeployResult(outcome));
     return outcome.exitCode;
   },

@@ -15,9 +15,15 @@ export const notifyCommand = defineCommand({
     const ctx = await openEnv(cwd, flags.env, log);
     const notify = ctx.config.notify;
     const defined = Object.keys(notify?.channels ?? {});
-    if (flags.channel && !defined.includes(flags.channel)) throw new UsageError(`--channel ${JSON.stringify(flags.channel)} is not in notify.channels of pilot.config.ts — it defines: ${defined.join(', ') || 'none'}`);
+    if (flags.channel && !defined.includes(flags.channel))
+      throw new UsageError(
+        `--channel ${JSON.stringify(flags.channel)} is not in notify.channels of pilot.config.ts — it defines: ${defined.join(', ') || 'none'}`,
+      );
     const names = flags.channel ? [flags.channel] : ctx.env.notify;
-    if (!notify || names.length === 0) throw new UsageError(`environment ${ctx.envName} names no notification channel — define notify.channels and add notify: ['<name>'] to environments.${ctx.envName} (README: Notifications)`);
+    if (!notify || names.length === 0)
+      throw new UsageError(
+        `environment ${ctx.envName} names no notification channel — define notify.channels and add notify: ['<name>'] to environments.${ctx.envName} (README: Notifications)`,
+      );
     const sample: NotifyMessage = {
       event: 'deployment.succeeded',
       env: ctx.envName,
@@ -31,9 +37,17 @@ export const notifyCommand = defineCommand({
       test: true,
     };
     const records: DeliveryRecord[] = await Promise.all(
-      names.map(async (name) => ({ channel: name, kind: notify.channels[name].kind, event: sample.event, ...(await deliver(notify.channels[name], notify, sample, process.env)) })),
+      names.map(async (name) => ({
+        channel: name,
+        kind: notify.channels[name].kind,
+        event: sample.event,
+        ...(await deliver(notify.channels[name], notify, sample, process.env)),
+      })),
     );
-    const line = (r: DeliveryRecord) => (r.ok ? `✓ ${r.channel} (${r.kind}): delivered${r.status ? ` (HTTP ${r.status})` : ''}` : `✗ ${r.channel} (${r.kind}): ${r.error}`);
+    const line = (r: DeliveryRecord) =>
+      r.ok
+        ? `✓ ${r.channel} (${r.kind}): delivered${r.status ? ` (HTTP ${r.status})` : ''}`
+        : `✗ ${r.channel} (${r.kind}): ${r.error}`;
     result(records, records.map(line).join('\n'));
     return records.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
   },

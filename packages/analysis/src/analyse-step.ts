@@ -1,6 +1,14 @@
 import { type EnvContext, type Logger, type Release, type TargetDriver, formatDuration } from '@pilot/core';
 import { type JudgeOptions, type Judgement, judgeCanary } from './judge/judge.ts';
-import { type Evidence, type SequentialOptions, addCountedLook, addLook, evidenceFor, judgeEvidence, newEvidence } from './judge/sequential/sequential-judge.ts';
+import {
+  type Evidence,
+  type SequentialOptions,
+  addCountedLook,
+  addLook,
+  evidenceFor,
+  judgeEvidence,
+  newEvidence,
+} from './judge/sequential/sequential-judge.ts';
 import { PrometheusLooks } from './prometheus-looks.ts';
 import { PrometheusVersionSource } from './providers/prometheus-versions.ts';
 import { type Finding, type Sample, percentile } from './rules/evaluate.ts';
@@ -51,9 +59,16 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
   const watch = new Watch({ ctx: o.ctx, rules, probeUrl: o.candidateUrl, subject: o.candidate.version });
   const end = Date.now() + o.holdMs;
   const sequential = o.judge && 'kind' in o.judge && o.judge.kind === 'sequential' && judged(o) ? o.judge : undefined;
-  const prometheus = sequential && o.stable && o.ctx.env.target.kind !== 'local' ? prometheusLooks(o, o.stable.version) : undefined;
-  let evidence = sequential && o.stable ? (evidenceFor(sequential.evidence, o.candidate.version, o.stable.version) ?? newEvidence(o.candidate.version, o.stable.version)) : undefined;
-  const stepStart = evidence ? { stable: evidence.sides.stable.requests, candidate: evidence.sides.candidate.requests } : undefined;
+  const prometheus =
+    sequential && o.stable && o.ctx.env.target.kind !== 'local' ? prometheusLooks(o, o.stable.version) : undefined;
+  let evidence =
+    sequential && o.stable
+      ? (evidenceFor(sequential.evidence, o.candidate.version, o.stable.version) ??
+        newEvidence(o.candidate.version, o.stable.version))
+      : undefined;
+  const stepStart = evidence
+    ? { stable: evidence.sides.stable.requests, candidate: evidence.sides.candidate.requests }
+    : undefined;
   let last: Finding[] = [];
   for (;;) {
     const { findings } = await watch.tick();
@@ -68,13 +83,24 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
       }
       const judgement = judgeEvidence(evidence, sequential);
       if (judgement.decision === 'fail') {
-        o.log.logMetrics('analysis.judge', { step: o.step.name, judge: 'sequential', decision: 'fail', looks: evidence.looks, stableSamples: judgement.samples.stable, candidateSamples: judgement.samples.candidate });
+        o.log.logMetrics('analysis.judge', {
+          step: o.step.name,
+          judge: 'sequential',
+          decision: 'fail',
+          looks: evidence.looks,
+          stableSamples: judgement.samples.stable,
+          candidateSamples: judgement.samples.candidate,
+        });
         o.log.progressDone();
         return verdictOf(judgement);
       }
     }
     for (const warning of findings.filter((f) => f.breached && f.severity === 'warning')) {
-      o.log.warn('analysis.warning', `${warning.rule}: ${warning.observed} against ${warning.threshold} (${warning.window})`, reasonOf(warning));
+      o.log.warn(
+        'analysis.warning',
+        `${warning.rule}: ${warning.observed} against ${warning.threshold} (${warning.window})`,
+        reasonOf(warning),
+      );
     }
     const left = end - Date.now();
     if (left <= 0 || o.signal.aborted) break;
@@ -84,8 +110,18 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
   o.log.progressDone();
   if (!judged(o) || !o.stable) return { decision: 'continue', reasons: last.filter((f) => !f.noData).map(reasonOf) };
   if (sequential && evidence && stepStart) return endOfWindow(o, sequential, evidence, stepStart, prometheus);
-  const judgement = judgeCanary(watch.samplesOf(o.stable.version), watch.samplesOf(o.candidate.version), o.judge as JudgeOptions | undefined);
-  o.log.logMetrics('analysis.judge', { step: o.step.name, decision: judgement.decision, score: judgement.score, stableSamples: judgement.samples.stable, candidateSamples: judgement.samples.candidate });
+  const judgement = judgeCanary(
+    watch.samplesOf(o.stable.version),
+    watch.samplesOf(o.candidate.version),
+    o.judge as JudgeOptions | undefined,
+  );
+  o.log.logMetrics('analysis.judge', {
+    step: o.step.name,
+    decision: judgement.decision,
+    score: judgement.score,
+    stableSamples: judgement.samples.stable,
+    candidateSamples: judgement.samples.candidate,
+  });
   return verdictOf(judgement);
 }
 
@@ -93,7 +129,9 @@ export async function analyseStep(o: AnalyseStepOptions): Promise<Verdict> {
 // judge) in the environment's Prometheus: the judge compares candidate and stable.
 function judged(o: AnalyseStepOptions): boolean {
   const weight = o.step.weight ?? 0;
-  const seen = o.ctx.env.target.kind === 'local' || (o.judge && 'kind' in o.judge && o.judge.kind === 'sequential' && Boolean(o.ctx.env.prometheus));
+  const seen =
+    o.ctx.env.target.kind === 'local' ||
+    (o.judge && 'kind' in o.judge && o.judge.kind === 'sequential' && Boolean(o.ctx.env.prometheus));
   return o.phase === 'canary' && Boolean(o.stable) && weight > 0 && weight < 100 && Boolean(seen);
 }
 
@@ -102,15 +140,25 @@ function prometheusLooks(o: AnalyseStepOptions, stable: string): PrometheusLooks
   const config = o.ctx.env.prometheus;
   if (!config) return undefined;
   const url = config.url ?? process.env.PILOT_PROMETHEUS_URL ?? '';
-  const looks = new PrometheusLooks(new PrometheusVersionSource(url, config, { env: o.ctx.envName }), o.candidate.version, stable);
+  const looks = new PrometheusLooks(
+    new PrometheusVersionSource(url, config, { env: o.ctx.envName }),
+    o.candidate.version,
+    stable,
+  );
   if (!url) looks.error = `no Prometheus URL: set environments.${o.ctx.envName}.prometheus.url or PILOT_PROMETHEUS_URL`;
   return looks;
 }
 
 // One look: each side's requests since the previous one (the router's samples, or Prometheus' counter increases);
 // journalled (onEvidence) before it is acted on.
-async function lookAgain(o: AnalyseStepOptions, judge: SequentialJudge, from: Watch | PrometheusLooks, evidence: Evidence): Promise<Evidence> {
-  const next = from instanceof PrometheusLooks ? await countedLook(judge, from, evidence) : sampledLook(o, judge, from, evidence);
+async function lookAgain(
+  o: AnalyseStepOptions,
+  judge: SequentialJudge,
+  from: Watch | PrometheusLooks,
+  evidence: Evidence,
+): Promise<Evidence> {
+  const next =
+    from instanceof PrometheusLooks ? await countedLook(judge, from, evidence) : sampledLook(o, judge, from, evidence);
   if (next !== evidence) await judge.onEvidence?.(next);
   return next;
 }
@@ -128,21 +176,63 @@ async function countedLook(judge: SequentialJudge, looks: PrometheusLooks, evide
 }
 
 // The window passed without a rejection: continue once this step saw enough requests on each side, else inconclusive.
-function endOfWindow(o: AnalyseStepOptions, judge: SequentialJudge, evidence: Evidence, start: { stable: number; candidate: number }, prometheus?: PrometheusLooks): Verdict {
+function endOfWindow(
+  o: AnalyseStepOptions,
+  judge: SequentialJudge,
+  evidence: Evidence,
+  start: { stable: number; candidate: number },
+  prometheus?: PrometheusLooks,
+): Verdict {
   const judgement = judgeEvidence(evidence, judge);
   const minSamples = judge.minSamples ?? 10;
-  const seen = { stable: evidence.sides.stable.requests - start.stable, candidate: evidence.sides.candidate.requests - start.candidate };
-  o.log.logMetrics('analysis.judge', { step: o.step.name, judge: 'sequential', decision: judgement.decision, looks: evidence.looks, stableSamples: seen.stable, candidateSamples: seen.candidate });
+  const seen = {
+    stable: evidence.sides.stable.requests - start.stable,
+    candidate: evidence.sides.candidate.requests - start.candidate,
+  };
+  o.log.logMetrics('analysis.judge', {
+    step: o.step.name,
+    judge: 'sequential',
+    decision: judgement.decision,
+    looks: evidence.looks,
+    stableSamples: seen.stable,
+    candidateSamples: seen.candidate,
+  });
   if (seen.stable >= minSamples && seen.candidate >= minSamples) return verdictOf(judgement);
-  const short = [seen.candidate < minSamples && `${seen.candidate} candidate`, seen.stable < minSamples && `${seen.stable} stable`].filter(Boolean);
+  const short = [
+    seen.candidate < minSamples && `${seen.candidate} candidate`,
+    seen.stable < minSamples && `${seen.stable} stable`,
+  ].filter(Boolean);
   const from = prometheus ? ` (from Prometheus${prometheus.error ? `: ${prometheus.error}` : ''})` : '';
   const detail = `${short.join(' and ')} requests in ${o.step.name}${from}, at least ${minSamples}${short.length > 1 ? ' each' : ''} needed`;
-  return { decision: 'inconclusive', reasons: [{ metric: 'error_rate', result: 'nodata', stable: seen.stable, candidate: seen.candidate, test: 'no-data policy', threshold: `≥ ${minSamples} requests per side in each step`, detail }] };
+  return {
+    decision: 'inconclusive',
+    reasons: [
+      {
+        metric: 'error_rate',
+        result: 'nodata',
+        stable: seen.stable,
+        candidate: seen.candidate,
+        test: 'no-data policy',
+        threshold: `≥ ${minSamples} requests per side in each step`,
+        detail,
+      },
+    ],
+  };
 }
 
 /** The step's verdict from the judge's comparison: each metric a reason, with its own sentence in `detail`. */
 export function verdictOf(j: Judgement): Verdict {
-  const reasons = j.metrics.map((m) => ({ metric: m.metric, result: m.result, observed: m.candidate, stable: m.stable, candidate: m.candidate, test: m.test, threshold: m.threshold, detail: m.detail, score: j.score }));
+  const reasons = j.metrics.map((m) => ({
+    metric: m.metric,
+    result: m.result,
+    observed: m.candidate,
+    stable: m.stable,
+    candidate: m.candidate,
+    test: m.test,
+    threshold: m.threshold,
+    detail: m.detail,
+    score: j.score,
+  }));
   if (j.decision === 'fail') return { decision: 'rollback', reasons: reasons.filter((r) => r.result === 'fail') };
   if (j.decision === 'pass') return { decision: 'continue', reasons };
   return { decision: 'inconclusive', reasons };
@@ -153,7 +243,9 @@ function windowLine(o: AnalyseStepOptions, watch: Watch, leftMs: number): string
   const candidate = watch.samplesOf(o.candidate.version);
   const stable = o.stable ? watch.samplesOf(o.stable.version) : [];
   const served = candidate.filter((s) => s[1] !== 0).map((s) => s[2]);
-  const sides = o.stable ? `${candidate.length} candidate / ${stable.length} stable requests` : `${candidate.length} requests`;
+  const sides = o.stable
+    ? `${candidate.length} candidate / ${stable.length} stable requests`
+    : `${candidate.length} requests`;
   const p95 = served.length ? ` · p95 ${Math.round(percentile(served, 0.95))} ms` : '';
   return `${o.step.name}: ${formatDuration(leftMs)} left · ${sides} · errors ${errorRate(candidate)}${p95}`;
 }
@@ -171,7 +263,14 @@ function errorRate(samples: Sample[]): string {
 }
 
 export function reasonOf(f: Finding): Record<string, unknown> {
-  return { rule: f.rule, severity: f.severity, observed: f.observed, threshold: f.threshold, window: f.window, ...(f.detail ? { detail: f.detail } : {}) };
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    observed: f.observed,
+    threshold: f.threshold,
+    window: f.window,
+    ...(f.detail ? { detail: f.detail } : {}),
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

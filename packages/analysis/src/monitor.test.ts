@@ -11,9 +11,15 @@ import { runMonitor } from './monitor.ts';
 
 async function repo(t: Parameters<typeof tempDir>[0], port: number) {
   const dir = await tempDir(t);
-  await writeFile(join(dir, 'pilot.config.ts'), `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: ${port}, target: { kind: 'command', shift: ['true'], rollback: ['true'] }, rules: ['watch'] } } };\n`);
+  await writeFile(
+    join(dir, 'pilot.config.ts'),
+    `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: ${port}, target: { kind: 'command', shift: ['true'], rollback: ['true'] }, rules: ['watch'] } } };\n`,
+  );
   await mkdir(join(dir, 'policies'));
-  await writeFile(join(dir, 'policies', 'rules.yaml'), 'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n  - { kind: success_rate, min: 0.7, minChecks: 5, severity: warning }\n');
+  await writeFile(
+    join(dir, 'policies', 'rules.yaml'),
+    'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n  - { kind: success_rate, min: 0.7, minChecks: 5, severity: warning }\n',
+  );
   return dir;
 }
 
@@ -23,7 +29,13 @@ test('a healthy service: the monitor runs for its duration and says so', async (
   const demo = await startDemo();
   t.after(() => demo.stop());
   const ctx = await openEnv(await repo(t, demo.port), 'staging');
-  const summary = await runMonitor({ ctx, log: quiet(), durationMs: 1200, intervalMs: 200, signal: new AbortController().signal });
+  const summary = await runMonitor({
+    ctx,
+    log: quiet(),
+    durationMs: 1200,
+    intervalMs: 200,
+    signal: new AbortController().signal,
+  });
   assert.equal(summary.verdict, 'healthy');
   assert.ok(summary.checks >= 5);
   assert.equal(summary.successRate, 1);
@@ -39,16 +51,28 @@ test('time to detect: a service that dies trips 3 consecutive failures within in
     killedAt = Date.now();
     demo.child.kill('SIGKILL');
   }, 500);
-  const summary = await runMonitor({ ctx, log: quiet(), durationMs: 20_000, intervalMs: 200, signal: controller.signal });
+  const summary = await runMonitor({
+    ctx,
+    log: quiet(),
+    durationMs: 20_000,
+    intervalMs: 200,
+    signal: controller.signal,
+  });
   const detectMs = Date.now() - killedAt;
   assert.equal(summary.verdict, 'rollback');
-  assert.deepEqual(summary.reasons.map((r) => [r.rule, r.observed, r.threshold]), [['consecutive_failures', 3, 3]]);
+  assert.deepEqual(
+    summary.reasons.map((r) => [r.rule, r.observed, r.threshold]),
+    [['consecutive_failures', 3, 3]],
+  );
   assert.ok(detectMs <= 200 * 3 + 1000, `detected in ${detectMs} ms`);
 });
 
 test('`pnpm monitor`: exit 1 with the rollback command on a critical breach; MONITOR_DURATION is honoured', async (t) => {
   const dir = await repo(t, 1);
-  const run = runScript('monitor', ['--env', 'staging', '--interval', '100ms'], { cwd: dir, env: { MONITOR_DURATION: '5' } });
+  const run = runScript('monitor', ['--env', 'staging', '--interval', '100ms'], {
+    cwd: dir,
+    env: { MONITOR_DURATION: '5' },
+  });
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stdout, /✗ critical consecutive_failures: observed 3, threshold 3/);
   assert.match(run.stdout, /roll back with: pnpm rollback --env staging/);
@@ -60,12 +84,16 @@ test('`pnpm monitor`: exit 1 with the rollback command on a critical breach; MON
 test('`pnpm monitor` over many checks: no MaxListenersExceededWarning (each wait removes its abort listener)', async (t) => {
   const demo = await startDemo();
   t.after(() => demo.stop());
-  const run = runScript('monitor', ['--env', 'staging', '--duration', '2s', '--interval', '50ms'], { cwd: await repo(t, demo.port) });
+  const run = runScript('monitor', ['--env', 'staging', '--duration', '2s', '--interval', '50ms'], {
+    cwd: await repo(t, demo.port),
+  });
   assert.equal(run.status, 0, run.stderr);
   assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
 });
 
-test('`pnpm monitor` at a terminal rewrites one status line per check; --json, NO_COLOR and piped output have none', { skip: !terminalAvailable && 'util-linux script is not installed' }, async (t) => {
+test('`pnpm monitor` at a terminal rewrites one status line per check; --json, NO_COLOR and piped output have none', {
+  skip: !terminalAvailable && 'util-linux script is not installed',
+}, async (t) => {
   const demo = await startDemo();
   t.after(() => demo.stop());
   const dir = await repo(t, demo.port);
@@ -98,7 +126,19 @@ test('an analysis window shows, at a terminal, the time left and the figures so 
   const stream = { write, isTTY: true } as unknown as NodeJS.WritableStream;
   const log = new Logger({ format: 'human', stream, color: true });
   const candidate = { version: 'v2', dir: ctx.root };
-  const verdict = await analyseStep({ phase: 'watch', step: { name: 'watch' }, candidate, baseUrl: demo.url, candidateUrl: demo.url, holdMs: 700, intervalMs: 200, signal: new AbortController().signal, root: ctx.root, ctx, log });
+  const verdict = await analyseStep({
+    phase: 'watch',
+    step: { name: 'watch' },
+    candidate,
+    baseUrl: demo.url,
+    candidateUrl: demo.url,
+    holdMs: 700,
+    intervalMs: 200,
+    signal: new AbortController().signal,
+    root: ctx.root,
+    ctx,
+    log,
+  });
   assert.equal(verdict.decision, 'continue');
   const lines = text.match(/\r\x1b\[Kwatch: [^\r]*/g) ?? [];
   assert.ok(lines.length >= 2, JSON.stringify(text));
@@ -108,21 +148,34 @@ test('an analysis window shows, at a terminal, the time left and the figures so 
 
 test('`pnpm monitor` on a critical breach tells the environment’s channels (monitor.alert with the evidence and the rollback command)', async (t) => {
   const receiver = await startReceiver(t);
-  const heard = () => receiver.received.map((r) => JSON.parse(r.body) as { event: string; rollbackCommand: string; evidence: { rule: string }[] });
+  const heard = () =>
+    receiver.received.map(
+      (r) => JSON.parse(r.body) as { event: string; rollbackCommand: string; evidence: { rule: string }[] },
+    );
   const dir = await tempDir(t);
   await mkdir(join(dir, 'policies'));
-  await writeFile(join(dir, 'policies', 'rules.yaml'), 'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n');
+  await writeFile(
+    join(dir, 'policies', 'rules.yaml'),
+    'watch:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n',
+  );
   await writeFile(
     join(dir, 'pilot.config.ts'),
     `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 1, rules: ['watch'], notify: ['audit'], target: { kind: 'command', shift: ['true'], rollback: ['true'] } } }, notify: { channels: { audit: { kind: 'webhook', urlEnv: 'AUDIT_HOOK' } } } };\n`,
   );
   // Async: the receiver answers from this process while the monitor runs.
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'cli.mjs'), 'monitor', '--env', 'staging', '--duration', '5s', '--interval', '100ms'], { cwd: dir, stdio: 'ignore', env: { ...process.env, AUDIT_HOOK: `${receiver.url}/hook` } });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'scripts', 'cli.mjs'), 'monitor', '--env', 'staging', '--duration', '5s', '--interval', '100ms'],
+      { cwd: dir, stdio: 'ignore', env: { ...process.env, AUDIT_HOOK: `${receiver.url}/hook` } },
+    );
     child.on('close', resolve);
   });
   assert.equal(code, 1);
-  assert.deepEqual(heard().map((m) => m.event), ['monitor.alert']);
+  assert.deepEqual(
+    heard().map((m) => m.event),
+    ['monitor.alert'],
+  );
   assert.equal(heard()[0].evidence[0].rule, 'consecutive_failures');
   assert.equal(heard()[0].rollbackCommand, 'pnpm rollback --env staging');
 });

@@ -39,12 +39,22 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
     const { findings } = await watch.tick();
     for (const warning of findings.filter((f) => f.breached && f.severity === 'warning')) {
       warnings.push(reasonOf(warning));
-      o.log.warn('monitor.warning', `${warning.rule}: ${warning.observed} against ${warning.threshold} (${warning.window})`, reasonOf(warning));
+      o.log.warn(
+        'monitor.warning',
+        `${warning.rule}: ${warning.observed} against ${warning.threshold} (${warning.window})`,
+        reasonOf(warning),
+      );
     }
     const critical = findings.filter((f) => f.breached && f.severity === 'critical');
     summary = summarise(o, watch, critical, warnings, critical.length ? 'rollback' : 'healthy');
     o.onTick?.(summary);
-    o.log.logMetrics('monitor.tick', { env: o.ctx.envName, checks: summary.checks, successRate: summary.successRate ?? -1, p95Ms: summary.p95Ms ?? -1, errorRate: summary.errorRate ?? -1 });
+    o.log.logMetrics('monitor.tick', {
+      env: o.ctx.envName,
+      checks: summary.checks,
+      successRate: summary.successRate ?? -1,
+      p95Ms: summary.p95Ms ?? -1,
+      errorRate: summary.errorRate ?? -1,
+    });
     if (critical.length) return summary;
     const left = end - Date.now();
     if (left <= 0) return summary;
@@ -52,7 +62,13 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorSummary> {
   }
 }
 
-function summarise(o: MonitorOptions, watch: Watch, critical: Finding[], warnings: Record<string, unknown>[], verdict: MonitorSummary['verdict']): MonitorSummary {
+function summarise(
+  o: MonitorOptions,
+  watch: Watch,
+  critical: Finding[],
+  warnings: Record<string, unknown>[],
+  verdict: MonitorSummary['verdict'],
+): MonitorSummary {
   const samples = watch.samplesOf(undefined);
   const served = samples.filter((s) => s[1] !== 0).map((s) => s[2]);
   const ok = watch.checks.filter((c) => c.ok).length;

@@ -1,4 +1,10 @@
-import { type PrometheusVersionSource, type VersionIncrease, type VersionTotals, increaseBetween, unseenErrorsMetric } from './providers/prometheus-versions.ts';
+import {
+  type PrometheusVersionSource,
+  type VersionIncrease,
+  type VersionTotals,
+  increaseBetween,
+  unseenErrorsMetric,
+} from './providers/prometheus-versions.ts';
 
 /**
  * The sequential judge's looks on a target whose traffic Pilot does not see: what each release served between reads of
@@ -24,7 +30,10 @@ export class PrometheusLooks {
     if (!this.source.url) return undefined;
     let now: { stable: VersionTotals; candidate: VersionTotals };
     try {
-      const [stable, candidate] = await Promise.all([this.source.totals(this.stable), this.source.totals(this.candidate)]);
+      const [stable, candidate] = await Promise.all([
+        this.source.totals(this.stable),
+        this.source.totals(this.candidate),
+      ]);
       now = { stable, candidate };
       this.error = undefined;
     } catch (error) {
@@ -34,7 +43,8 @@ export class PrometheusLooks {
     if (!this.#since) {
       this.#since = now;
       const unseen = await unseenErrorsMetric(this.source.url, this.source.selectors).catch(() => undefined);
-      if (unseen) this.warning = `Prometheus has no series of ${unseen} (the errors selector) for any release: errors count as 0 — if the name is misspelt, the judge cannot see failures`;
+      if (unseen)
+        this.warning = `Prometheus has no series of ${unseen} (the errors selector) for any release: errors count as 0 — if the name is misspelt, the judge cannot see failures`;
       return undefined;
     }
     const stable = increaseBetween(this.#since.stable, now.stable);

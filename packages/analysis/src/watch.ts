@@ -39,13 +39,19 @@ export class Watch {
 
   constructor(o: WatchOptions) {
     this.#o = o;
-    if (o.ctx.env.target.kind === 'local') this.#router = routerClient(routerDirOf(o.ctx.root, o.ctx.envName), adminPortOf(o.ctx.env));
+    if (o.ctx.env.target.kind === 'local')
+      this.#router = routerClient(routerDirOf(o.ctx.root, o.ctx.envName), adminPortOf(o.ctx.env));
   }
 
   async tick(): Promise<{ findings: Finding[]; observation: Observation }> {
     const ready = this.#o.ctx.config.service.health.ready;
     const probe = await httpAttempt(`${this.#o.probeUrl.replace(/\/$/, '')}${ready}`, {}, 5000);
-    this.checks.push({ ts: Date.now(), ok: !probe.error && probe.status >= 200 && probe.status < 300, ms: probe.ms, error: probe.error ?? (probe.status >= 300 ? `status ${probe.status}` : undefined) });
+    this.checks.push({
+      ts: Date.now(),
+      ok: !probe.error && probe.status >= 200 && probe.status < 300,
+      ms: probe.ms,
+      error: probe.error ?? (probe.status >= 300 ? `status ${probe.status}` : undefined),
+    });
     const observation: Observation = { checks: this.checks, samples: [], windowMs: Date.now() - this.started };
     if (this.#router) {
       const since = this.#o.since ?? this.started;
@@ -53,7 +59,9 @@ export class Watch {
       this.#routerSamples = data?.releases ?? {};
       this.#routerNow = data?.now;
       observation.samples = this.samplesOf(this.#o.subject);
-      const status = await this.#router.get<{ releases: { version: string; pid?: number }[]; stable: { version: string } | null }>('/admin/status').catch(() => undefined);
+      const status = await this.#router
+        .get<{ releases: { version: string; pid?: number }[]; stable: { version: string } | null }>('/admin/status')
+        .catch(() => undefined);
       const subject = this.#o.subject ?? status?.stable?.version;
       const pid = status?.releases.find((r) => r.version === subject)?.pid;
       const usage = pid ? await this.#usage.read(pid) : undefined;
@@ -65,7 +73,9 @@ export class Watch {
       const url = this.#o.prometheusUrl ?? process.env.PILOT_PROMETHEUS_URL;
       observation.prometheus = {};
       for (const rule of promRules) {
-        observation.prometheus[rule.name] = url ? await queryPrometheus(url, rule.query).catch((error: Error) => error.message) : 'no Prometheus URL (set PILOT_PROMETHEUS_URL)';
+        observation.prometheus[rule.name] = url
+          ? await queryPrometheus(url, rule.query).catch((error: Error) => error.message)
+          : 'no Prometheus URL (set PILOT_PROMETHEUS_URL)';
       }
     }
     return { findings: evaluateRules(this.#o.rules, observation), observation };

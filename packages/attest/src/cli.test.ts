@@ -12,7 +12,15 @@ const TSX = import.meta.resolve('tsx');
 
 /** `pnpm attest …` as a detached process (the way pilot starts it in the background), without blocking the test. */
 async function spawnAttest(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
-  const r = await shell({ cwd, env: { ...env, NO_COLOR: '1' }, inheritEnv: false, nothrow: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
+  const r = await shell({
+    cwd,
+    env: { ...env, NO_COLOR: '1' },
+    inheritEnv: false,
+    nothrow: true,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
   return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,19 +30,39 @@ test('pnpm attest end to end for @pilot/demo-app: two concurrent detached runs, 
   const dir = await tempDir(t);
   const state = join(dir, 'state');
   const env = { ...process.env, PILOT_STATE_DIR: state, COSIGN_PASSWORD: 'pw' };
-  const { archive } = await makeRelease(state, 'v1', { 'package.json': '{"name":"@pilot/demo-app","version":"1.0.0"}\n', 'server.js': 'console.log("hi")\n' });
+  const { archive } = await makeRelease(state, 'v1', {
+    'package.json': '{"name":"@pilot/demo-app","version":"1.0.0"}\n',
+    'server.js': 'console.log("hi")\n',
+  });
   const key = join(dir, 'cosign');
   assert.equal((await spawnAttest(['keygen', '--output-key-prefix', key], env)).status, 0);
 
-  const runs = await Promise.all([spawnAttest(['--key', `${key}.key`], env), spawnAttest(['--release', 'v1', '--key', `${key}.key`], env)]);
-  assert.deepEqual(runs.map((r) => r.status), [0, 0], runs.map((r) => r.stderr).join('\n'));
+  const runs = await Promise.all([
+    spawnAttest(['--key', `${key}.key`], env),
+    spawnAttest(['--release', 'v1', '--key', `${key}.key`], env),
+  ]);
+  assert.deepEqual(
+    runs.map((r) => r.status),
+    [0, 0],
+    runs.map((r) => r.stderr).join('\n'),
+  );
   const outputs = runs.map((r) => r.stdout).sort();
   assert.match(outputs.join('\n'), /release v1 \(sha256:[0-9a-f]{64}\) is already attested \(signed\)/);
   assert.match(outputs.join('\n'), /✓ release v1 signed/);
 
   const out = join(state, 'attestations', 'v1');
-  assert.deepEqual((await readdir(out)).sort(), ['manifest.json', 'provenance.intoto.jsonl', 'release.bundle.json', 'release.sig', 'sbom-pilot-demo-app.cdx.json']);
-  assert.deepEqual((await readdir(join(state, 'attestations'))).sort(), ['.locks', 'v1'], 'no temp folder or failure record left');
+  assert.deepEqual((await readdir(out)).sort(), [
+    'manifest.json',
+    'provenance.intoto.jsonl',
+    'release.bundle.json',
+    'release.sig',
+    'sbom-pilot-demo-app.cdx.json',
+  ]);
+  assert.deepEqual(
+    (await readdir(join(state, 'attestations'))).sort(),
+    ['.locks', 'v1'],
+    'no temp folder or failure record left',
+  );
   assert.deepEqual(await readdir(join(state, 'attestations', '.locks')), [], 'lock released');
   const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.status, 'signed');
@@ -43,8 +71,15 @@ test('pnpm attest end to end for @pilot/demo-app: two concurrent detached runs, 
 
   const verify = () => spawnAttest(['verify', '--release', 'v1', '--key', `${key}.pub`], env);
   // verify, and the single-file verbs on what `pnpm attest` wrote.
-  const checks = [['verify-blob', '--signature', join(out, 'release.sig')], ['verify-blob', '--bundle', join(out, 'release.bundle.json')], ['verify-blob-attestation', '--signature', join(out, 'provenance.intoto.jsonl')]];
-  const results = await Promise.all([verify(), ...checks.map((args) => spawnAttest([args[0], '--key', `${key}.pub`, ...args.slice(1), archive], env))]);
+  const checks = [
+    ['verify-blob', '--signature', join(out, 'release.sig')],
+    ['verify-blob', '--bundle', join(out, 'release.bundle.json')],
+    ['verify-blob-attestation', '--signature', join(out, 'provenance.intoto.jsonl')],
+  ];
+  const results = await Promise.all([
+    verify(),
+    ...checks.map((args) => spawnAttest([args[0], '--key', `${key}.pub`, ...args.slice(1), archive], env)),
+  ]);
   for (const r of results) assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
 
   const original = await readFile(archive);
@@ -65,7 +100,11 @@ test('pnpm attest sign-blob / verify-blob round trip on the CLI; bad input is ex
   await writeFile(join(dir, 'blob'), 'hello');
   await writeFile(join(dir, 'other'), 'hellO');
   assert.equal((await run(['keygen'])).status, 0);
-  assert.equal((await run(['sign-blob', '--key', 'cosign.key', '--bundle', 'b.json', '--output-signature', 'b.sig', 'blob'])).status, 0);
+  assert.equal(
+    (await run(['sign-blob', '--key', 'cosign.key', '--bundle', 'b.json', '--output-signature', 'b.sig', 'blob']))
+      .status,
+    0,
+  );
   const [ok, bad, wrong, missing, neither] = await Promise.all([
     run(['verify-blob', '--key', 'cosign.pub', '--bundle', 'b.json', 'blob']),
     run(['verify-blob', '--key', 'cosign.pub', '--bundle', 'b.json', 'other']),

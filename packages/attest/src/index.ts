@@ -1,7 +1,12 @@
 export { attestRelease, type AttestOptions, type AttestationResult } from './store/attest-release.ts';
 export { verifyAttestation, type VerifyOptions, type VerifyResult } from './store/verify.ts';
 export { signKeyless, type KeylessSigned } from './keyless/sign-keyless.ts';
-export { verifyArchiveBundle, verifyProvenanceBundle, type KeylessCheck, type KeylessIdentity } from './keyless/verify-keyless.ts';
+export {
+  verifyArchiveBundle,
+  verifyProvenanceBundle,
+  type KeylessCheck,
+  type KeylessIdentity,
+} from './keyless/verify-keyless.ts';
 export { loadTrustedRoot, publicGoodTrustedRoot } from './keyless/trusted-root.ts';
 export { attestationState, type AttestationState } from './store/state.ts';
 export type { AttestationManifest } from './store/manifest.ts';

@@ -37,20 +37,39 @@ exit 1
 `,
   );
   await chmod(join(bin, 'cosign'), 0o755);
-  const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, PILOT_STATE_DIR: state, SIGSTORE_ID_TOKEN: PLANTED, NO_COLOR: '1' };
-  const run = (args: string[]) => shell({ cwd: dir, env, inheritEnv: false, nothrow: true, timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
+  const env = {
+    ...process.env,
+    PATH: `${bin}${delimiter}${process.env.PATH}`,
+    PILOT_STATE_DIR: state,
+    SIGSTORE_ID_TOKEN: PLANTED,
+    NO_COLOR: '1',
+  };
+  const run = (args: string[]) =>
+    shell({
+      cwd: dir,
+      env,
+      inheritEnv: false,
+      nothrow: true,
+      timeout: 120_000,
+    })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
 
   for (const args of [[], ['--json']]) {
     const r = await run(args);
     assert.equal(r.exitCode, 1, `${r.stdout}${r.stderr}`);
     const output = `${r.stdout}${r.stderr}`;
-    assert.match(output, /cosign 2\.4\.1 sign-blob failed \(exit 1\): error: signing: identity token \[REDACTED\] was rejected/);
+    assert.match(
+      output,
+      /cosign 2\.4\.1 sign-blob failed \(exit 1\): error: signing: identity token \[REDACTED\] was rejected/,
+    );
     assert.ok(!output.includes(PLANTED), output);
   }
   // The failure record `pilot status` reads, and anything else attest left in the state dir.
   const attestations = join(state, 'attestations');
   const files = (await readdir(attestations, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-  assert.ok(files.some((f) => f.name === 'v1.failed.json'), `files: ${files.map((f) => f.name)}`);
+  assert.ok(
+    files.some((f) => f.name === 'v1.failed.json'),
+    `files: ${files.map((f) => f.name)}`,
+  );
   for (const file of files) {
     const text = await readFile(join(file.parentPath, file.name), 'utf8');
     assert.ok(!text.includes(PLANTED), `${file.name}: ${text}`);
@@ -60,9 +79,18 @@ exit 1
   // Started by a deployment (PILOT_ENV), a failed attestation is news for the environment's channels (issue 16).
   const receiver = await startReceiver(t);
   const url = `${receiver.url}/hook`;
-  const told = await shell({ cwd: dir, env: { ...env, PILOT_ENV: 'staging', AUDIT_HOOK: url }, inheritEnv: false, nothrow: true, timeout: 120_000 })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} --release v1`;
+  const told = await shell({
+    cwd: dir,
+    env: { ...env, PILOT_ENV: 'staging', AUDIT_HOOK: url },
+    inheritEnv: false,
+    nothrow: true,
+    timeout: 120_000,
+  })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} --release v1`;
   assert.equal(told.exitCode, 1, told.stderr);
   const heard = receiver.received.map((r) => JSON.parse(r.body) as { event: string; reason: string; version: string });
-  assert.deepEqual(heard.map((m) => [m.event, m.version]), [['attestation.failed', 'v1']]);
+  assert.deepEqual(
+    heard.map((m) => [m.event, m.version]),
+    [['attestation.failed', 'v1']],
+  );
   assert.match(heard[0].reason, /sign-blob failed .* identity token \[REDACTED\] was rejected/);
 });

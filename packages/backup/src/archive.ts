@@ -30,7 +30,11 @@ export interface WriteArchiveOptions {
  * Streams a reproducible tar (sorted, mtime 0, owner 0/0, git-style modes) through parallel gzip into the file `fd`.
  * `entries` may be produced lazily (walkSources): each is used once and dropped.
  */
-export async function writeArchive(entries: Iterable<Source>, fd: number, o: WriteArchiveOptions = {}): Promise<ArchiveStats> {
+export async function writeArchive(
+  entries: Iterable<Source>,
+  fd: number,
+  o: WriteArchiveOptions = {},
+): Promise<ArchiveStats> {
   const gzip = new ParallelGzip(fd, o.level);
   try {
     return await writeEntries(entries, gzip, o.signal);
@@ -40,7 +44,11 @@ export async function writeArchive(entries: Iterable<Source>, fd: number, o: Wri
   }
 }
 
-async function writeEntries(entries: Iterable<Source>, gzip: ParallelGzip, signal: AbortSignal | undefined): Promise<ArchiveStats> {
+async function writeEntries(
+  entries: Iterable<Source>,
+  gzip: ParallelGzip,
+  signal: AbortSignal | undefined,
+): Promise<ArchiveStats> {
   const tarHash = createHash('sha256');
   const put = async (data: Buffer) => {
     tarHash.update(data);
@@ -73,7 +81,8 @@ async function writeEntries(entries: Iterable<Source>, gzip: ParallelGzip, signa
         const read = readSync(file, chunk, 0, READ_CHUNK, null);
         if (read === 0) break;
         seen += read;
-        if (seen > entry.size) throw new Error(`${entry.abs} grew while it was being backed up — retry when it is not being written`);
+        if (seen > entry.size)
+          throw new Error(`${entry.abs} grew while it was being backed up — retry when it is not being written`);
         const data = chunk.subarray(0, read);
         content.update(data);
         await put(data);
@@ -82,13 +91,28 @@ async function writeEntries(entries: Iterable<Source>, gzip: ParallelGzip, signa
     } finally {
       closeSync(file);
     }
-    if (seen !== entry.size) throw new Error(`${entry.abs} changed size while it was being backed up (${entry.size} → ${seen} bytes)`);
-    if (!inGit(entry.path)) etag.add({ path: entry.path, type: 'file', exec: entry.mode === 0o755, sha256: content.digest('hex'), size: seen });
+    if (seen !== entry.size)
+      throw new Error(`${entry.abs} changed size while it was being backed up (${entry.size} → ${seen} bytes)`);
+    if (!inGit(entry.path))
+      etag.add({
+        path: entry.path,
+        type: 'file',
+        exec: entry.mode === 0o755,
+        sha256: content.digest('hex'),
+        size: seen,
+      });
     bytes += seen;
     await put(ZEROS.subarray(0, padding(seen)));
   }
   checkSignal();
   await put(END_OF_ARCHIVE);
   const sha256 = await gzip.end();
-  return { sha256, tarSha256: tarHash.digest('hex'), files, bytes, compressedBytes: gzip.compressedBytes, etag: etag.digest() };
+  return {
+    sha256,
+    tarSha256: tarHash.digest('hex'),
+    files,
+    bytes,
+    compressedBytes: gzip.compressedBytes,
+    etag: etag.digest(),
+  };
 }

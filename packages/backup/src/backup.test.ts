@@ -20,7 +20,14 @@ async function tree(dir: string) {
   await writeFile(join(dir, 'src', 'a.txt'), 'hello\n');
   await writeFile(join(dir, 'src', 'bin', 'start.sh'), '#!/bin/sh\necho started\n');
   await chmod(join(dir, 'src', 'bin', 'start.sh'), 0o755);
-  await writeFile(join(dir, 'src', 'ünïcode-and-a-very-long-name-that-does-not-fit-the-hundred-bytes-of-a-ustar-header-field-at-all.txt'), 'long');
+  await writeFile(
+    join(
+      dir,
+      'src',
+      'ünïcode-and-a-very-long-name-that-does-not-fit-the-hundred-bytes-of-a-ustar-header-field-at-all.txt',
+    ),
+    'long',
+  );
   await symlink('a.txt', join(dir, 'src', 'link'));
 }
 
@@ -33,7 +40,10 @@ test('the same content gives the same bytes; GNU tar and sha256sum -c --strict a
   const two = await createBackup({ root: dir, paths: ['src'], out: join(dir, 'out2'), name: 'x' });
   assert.equal(one.digest, two.digest);
   assert.deepEqual(await readFile(one.path), await readFile(two.path));
-  const check = await shell({ cwd: join(dir, 'out1'), nothrow: true })`sha256sum -c --strict ${`${one.id}.tar.gz.sha256`}`;
+  const check = await shell({
+    cwd: join(dir, 'out1'),
+    nothrow: true,
+  })`sha256sum -c --strict ${`${one.id}.tar.gz.sha256`}`;
   assert.equal(check.exitCode, 0, check.stderr);
   const list = await shell({ nothrow: true })`tar -tvzf ${one.path}`;
   assert.equal(list.exitCode, 0, list.stderr);
@@ -61,7 +71,11 @@ test('restore brings back content, modes and links; what it replaces goes to an 
   assert.equal((await verifyBackup(restored.emergencyBackup!)).ok, true);
   const gnu = await shell()`tar -xzf ${restored.emergencyBackup!} -O old.txt`;
   assert.equal(gnu.stdout, 'previous data');
-  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.restore-')), [], 'no temp folder left');
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes('.restore-')),
+    [],
+    'no temp folder left',
+  );
 });
 
 test('verify catches a flipped byte, truncation, a tampered checksum or metadata, and a missing sidecar', async (t) => {
@@ -72,26 +86,41 @@ test('verify catches a flipped byte, truncation, a tampered checksum or metadata
     await change(b.path);
     return (await verifyBackup(b.path)).problem;
   };
-  assert.match((await damage('flip', async (p) => {
-    const h = await open(p, 'r+');
-    const byte = Buffer.alloc(1);
-    await h.read(byte, 0, 1, 40);
-    byte[0] ^= 0xff;
-    await h.write(byte, 0, 1, 40);
-    await h.close();
-  }))!, /does not match its checksum/);
-  assert.match((await damage('truncate', async (p) => {
-    const size = (await stat(p)).size;
-    const h = await open(p, 'r+');
-    await h.truncate(size - 30);
-    await h.close();
-  }))!, /does not match its checksum/);
-  assert.match((await damage('checksum', async (p) => writeFile(`${p}.sha256`, `${'0'.repeat(64)}  ${p.split('/').pop()}\n`)))!, /disagree about the archive digest/);
-  assert.match((await damage('meta', async (p) => {
-    const meta = JSON.parse(await readFile(`${p}.json`, 'utf8'));
-    await writeFile(`${p}.json`, JSON.stringify({ ...meta, files: 99 }));
-  }))!, /holds 3 files .* the metadata says 99/);
-  assert.match((await damage('sidecar', async (p) => import('node:fs/promises').then((fs) => fs.rm(`${p}.sha256`))))!, /\.sha256 is missing/);
+  assert.match(
+    (await damage('flip', async (p) => {
+      const h = await open(p, 'r+');
+      const byte = Buffer.alloc(1);
+      await h.read(byte, 0, 1, 40);
+      byte[0] ^= 0xff;
+      await h.write(byte, 0, 1, 40);
+      await h.close();
+    }))!,
+    /does not match its checksum/,
+  );
+  assert.match(
+    (await damage('truncate', async (p) => {
+      const size = (await stat(p)).size;
+      const h = await open(p, 'r+');
+      await h.truncate(size - 30);
+      await h.close();
+    }))!,
+    /does not match its checksum/,
+  );
+  assert.match(
+    (await damage('checksum', async (p) => writeFile(`${p}.sha256`, `${'0'.repeat(64)}  ${p.split('/').pop()}\n`)))!,
+    /disagree about the archive digest/,
+  );
+  assert.match(
+    (await damage('meta', async (p) => {
+      const meta = JSON.parse(await readFile(`${p}.json`, 'utf8'));
+      await writeFile(`${p}.json`, JSON.stringify({ ...meta, files: 99 }));
+    }))!,
+    /holds 3 files .* the metadata says 99/,
+  );
+  assert.match(
+    (await damage('sidecar', async (p) => import('node:fs/promises').then((fs) => fs.rm(`${p}.sha256`))))!,
+    /\.sha256 is missing/,
+  );
 });
 
 test('verify reads the whole archive: a consistent but corrupt gzip (checksum recomputed) still fails', async (t) => {
@@ -113,16 +142,22 @@ test('a backup killed with SIGKILL mid-way leaves nothing that list or verify ac
   const src = join(dir, 'src');
   await mkdir(src);
   // ~60 MB of incompressible data so the kill lands mid-write.
-  for (let i = 0; i < 6; i++) await writeFile(join(src, `blob${i}`), (await import('node:crypto')).randomBytes(10 * 2 ** 20));
+  for (let i = 0; i < 6; i++)
+    await writeFile(join(src, `blob${i}`), (await import('node:crypto')).randomBytes(10 * 2 ** 20));
   const out = join(dir, 'out');
-  const child = spawn(process.execPath, ['--import', 'tsx', KILL_FIXTURE, src, out], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', KILL_FIXTURE, src, out], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await once(child.stdout, 'data');
   await new Promise((resolve) => setTimeout(resolve, 150));
   child.kill('SIGKILL');
   await once(child, 'exit');
   assert.deepEqual(await listBackups(out), []);
   const names = await readdir(out);
-  assert.ok(names.every((n) => n.startsWith('.') && n.endsWith('.partial')), `only a temp file is left: ${names}`);
+  assert.ok(
+    names.every((n) => n.startsWith('.') && n.endsWith('.partial')),
+    `only a temp file is left: ${names}`,
+  );
   const partial = join(out, names[0].slice(1, -'.partial'.length));
   assert.equal((await verifyBackup(partial)).ok, false);
 });
@@ -137,6 +172,9 @@ test('prune keeps N and never deletes the newest verified backup', async (t) => 
   await writeFile(made[3].path, 'garbage');
   const { removed, keptVerified } = await pruneBackups(out, 1);
   assert.equal(keptVerified, made[2].path);
-  assert.deepEqual((await listBackups(out)).map((b) => b.path), [made[3].path, made[2].path]);
+  assert.deepEqual(
+    (await listBackups(out)).map((b) => b.path),
+    [made[3].path, made[2].path],
+  );
   assert.equal(removed.length, 2);
 });

@@ -8,7 +8,10 @@ test('`pnpm backup-dhash`: config sources, list, verify (exit 1 when damaged), r
   const dir = await tempDir(t);
   await mkdir(join(dir, 'data'));
   await writeFile(join(dir, 'data', 'db.json'), '{"users":1}');
-  await writeFile(join(dir, 'pilot.config.ts'), `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 18999, backup: { paths: ['data'], keep: 2 } } } };\n`);
+  await writeFile(
+    join(dir, 'pilot.config.ts'),
+    `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 18999, backup: { paths: ['data'], keep: 2 } } } };\n`,
+  );
   const made = runScript('backup-dhash', ['--env', 'staging', '--json'], { cwd: dir });
   assert.equal(made.status, 0, made.stderr);
   const archive = JSON.parse(made.stdout).path as string;
@@ -23,7 +26,11 @@ test('`pnpm backup-dhash`: config sources, list, verify (exit 1 when damaged), r
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /metadata sidecar .* is not valid JSON/);
   assert.equal(runScript('backup-dhash', ['restore', archive], { cwd: dir }).status, 2);
-  assert.equal(runScript('backup-dhash', ['restore', archive, '--to', join(dir, 'x')], { cwd: dir }).status, 1, 'a damaged backup is never restored');
+  assert.equal(
+    runScript('backup-dhash', ['restore', archive, '--to', join(dir, 'x')], { cwd: dir }).status,
+    1,
+    'a damaged backup is never restored',
+  );
   assert.equal(runScript('backup-dhash', ['nothing-here'], { cwd: dir }).status, 2);
   assert.equal(runScript('backup-dhash', ['prune', '--keep', 'zero'], { cwd: dir }).status, 2);
 });

@@ -38,18 +38,27 @@ export function stamp(date = new Date()): string {
  * a temp name and renamed last, after the sidecars: a killed backup never leaves an archive that list or verify accept.
  */
 export async function createBackup(o: CreateBackupOptions): Promise<BackupResult> {
-  if (o.paths.length === 0) throw new UsageError('backup-dhash: nothing to back up — pass PATH arguments or set environments.<env>.backup.paths in pilot.config.ts');
+  if (o.paths.length === 0)
+    throw new UsageError(
+      'backup-dhash: nothing to back up — pass PATH arguments or set environments.<env>.backup.paths in pilot.config.ts',
+    );
   const name = o.name ?? o.envName ?? 'backup';
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(name)) throw new UsageError(`--name ${JSON.stringify(name)} must be letters, digits, . _ -`);
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(name))
+    throw new UsageError(`--name ${JSON.stringify(name)} must be letters, digits, . _ -`);
   await mkdir(o.out, { recursive: true });
   const archiveName = `${name}_${stamp()}.tar.gz`;
   const final = join(o.out, archiveName);
   const temp = join(o.out, `.${archiveName}.partial`);
   // The sources are walked while they are archived (nothing held per file); a missing source fails here, before any write.
-  const entries = walkSources(o.root, o.paths, [o.out], (path) => o.log?.warn('backup.skipped', `skipped ${path}: not a file, folder or symlink`, { path }));
+  const entries = walkSources(o.root, o.paths, [o.out], (path) =>
+    o.log?.warn('backup.skipped', `skipped ${path}: not a file, folder or symlink`, { path }),
+  );
   const interrupted = (cause?: unknown) => {
     const reason = o.signal?.reason;
-    return new InterruptedError(`backup interrupted${typeof reason === 'string' ? ` (${reason})` : ''}: its partial archive was removed, nothing was kept`, { cause });
+    return new InterruptedError(
+      `backup interrupted${typeof reason === 'string' ? ` (${reason})` : ''}: its partial archive was removed, nothing was kept`,
+      { cause },
+    );
   };
   if (o.signal?.aborted) throw interrupted();
   o.log?.info('backup.started', `backing up ${o.paths.join(', ')} to ${final}`, { sources: o.paths });
@@ -82,6 +91,10 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupResult
   await writeFileAtomic(`${final}.sha256`, sha256Line(stats.sha256, archiveName));
   await rename(temp, final);
   await fsyncDir(o.out);
-  o.log?.info('backup.completed', `backup ${archiveName}: ${stats.files} files, ${stats.bytes} bytes → ${stats.compressedBytes} bytes`, { archive: final, sha256: stats.sha256 });
+  o.log?.info(
+    'backup.completed',
+    `backup ${archiveName}: ${stats.files} files, ${stats.bytes} bytes → ${stats.compressedBytes} bytes`,
+    { archive: final, sha256: stats.sha256 },
+  );
   return { id: basename(final, '.tar.gz'), path: final, digest: stats.sha256, meta };
 }

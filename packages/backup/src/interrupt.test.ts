@@ -28,11 +28,14 @@ test('an aborted createBackup stops promptly with InterruptedError and leaves no
     abortedAt = performance.now();
     controller.abort('SIGINT');
   }, 300);
-  await assert.rejects(createBackup({ root: src, paths: ['.'], out, name: 'big', level: 9, signal: controller.signal }), (error: unknown) => {
-    assert.ok(error instanceof InterruptedError, String(error));
-    assert.match(error.message, /interrupted \(SIGINT\).*nothing was kept/);
-    return true;
-  });
+  await assert.rejects(
+    createBackup({ root: src, paths: ['.'], out, name: 'big', level: 9, signal: controller.signal }),
+    (error: unknown) => {
+      assert.ok(error instanceof InterruptedError, String(error));
+      assert.match(error.message, /interrupted \(SIGINT\).*nothing was kept/);
+      return true;
+    },
+  );
   const stopped = performance.now() - abortedAt;
   assert.ok(abortedAt > 0, 'the backup was still running when it was aborted');
   assert.ok(stopped < 1000, `stopped ${stopped.toFixed(0)} ms after the abort`);
@@ -43,13 +46,29 @@ test('an aborted createBackup stops promptly with InterruptedError and leaves no
 test('Ctrl-C on `pnpm backup-dhash` exits 130 promptly and leaves nothing in the backup folder', async (t) => {
   const dir = await tempDir(t);
   const src = await bigTree(dir);
-  await writeFile(join(dir, 'pilot.config.ts'), `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 18998 } } };\n`);
+  await writeFile(
+    join(dir, 'pilot.config.ts'),
+    `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 18998 } } };\n`,
+  );
   const out = join(dir, 'out');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'scripts', 'backup-dhash.ts'), src, '--out', out, '--name', 'big'], {
-    cwd: dir,
-    env: { ...process.env, PILOT_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      import.meta.resolve('tsx'),
+      join(repoRoot, 'scripts', 'backup-dhash.ts'),
+      src,
+      '--out',
+      out,
+      '--name',
+      'big',
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, PILOT_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stdout.resume();

@@ -11,11 +11,21 @@ export interface ListedBackup {
 /** Complete backups in a folder, newest first: an archive with both sidecars. Temp files and orphans are not listed. */
 export async function listBackups(dir: string): Promise<ListedBackup[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const archives = names.filter((n) => n.endsWith('.tar.gz') && !n.startsWith('.') && names.includes(`${n}.sha256`) && names.includes(`${n}.json`));
-  const listed = await Promise.all(
-    archives.map(async (name) => ({ path: join(dir, name), meta: await readFile(join(dir, `${name}.json`), 'utf8').then((t) => JSON.parse(t) as BackupMeta, () => undefined) })),
+  const archives = names.filter(
+    (n) => n.endsWith('.tar.gz') && !n.startsWith('.') && names.includes(`${n}.sha256`) && names.includes(`${n}.json`),
   );
-  return listed.sort((a, b) => (b.meta?.created ?? '').localeCompare(a.meta?.created ?? '') || b.path.localeCompare(a.path));
+  const listed = await Promise.all(
+    archives.map(async (name) => ({
+      path: join(dir, name),
+      meta: await readFile(join(dir, `${name}.json`), 'utf8').then(
+        (t) => JSON.parse(t) as BackupMeta,
+        () => undefined,
+      ),
+    })),
+  );
+  return listed.sort(
+    (a, b) => (b.meta?.created ?? '').localeCompare(a.meta?.created ?? '') || b.path.localeCompare(a.path),
+  );
 }
 
 /**
@@ -40,7 +50,9 @@ export async function pruneBackups(dir: string, keep: number): Promise<{ removed
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const path = join(dir, name);
-    const orphan = (name.endsWith('.tar.gz.json') || name.endsWith('.tar.gz.sha256')) && !names.includes(name.replace(/\.(json|sha256)$/, ''));
+    const orphan =
+      (name.endsWith('.tar.gz.json') || name.endsWith('.tar.gz.sha256')) &&
+      !names.includes(name.replace(/\.(json|sha256)$/, ''));
     const staleTemp = name.endsWith('.partial') && Date.now() - (await stat(path)).mtimeMs > 3_600_000;
     if (orphan || staleTemp) {
       await rm(path, { force: true });

@@ -27,8 +27,16 @@ export interface BackupMeta {
 }
 
 export async function gitInfo(cwd: string): Promise<BackupMeta['git']> {
-  const git = (args: string[]) => run('git', args, { cwd }).then((r) => r.stdout.trim() || undefined, () => undefined);
-  const [commit, branch, tag] = await Promise.all([git(['rev-parse', 'HEAD']), git(['rev-parse', '--abbrev-ref', 'HEAD']), git(['describe', '--tags', '--exact-match'])]);
+  const git = (args: string[]) =>
+    run('git', args, { cwd }).then(
+      (r) => r.stdout.trim() || undefined,
+      () => undefined,
+    );
+  const [commit, branch, tag] = await Promise.all([
+    git(['rev-parse', 'HEAD']),
+    git(['rev-parse', '--abbrev-ref', 'HEAD']),
+    git(['describe', '--tags', '--exact-match']),
+  ]);
   return { commit, branch: branch === 'HEAD' ? undefined : branch, tag };
 }
 

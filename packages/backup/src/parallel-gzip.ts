@@ -80,7 +80,10 @@ export class ParallelGzip {
       this.#flushing = true;
       const previous = this.#flushed;
       this.#flushed = fdatasyncAsync(this.#fd)
-        .then(() => previous, (error: unknown) => error)
+        .then(
+          () => previous,
+          (error: unknown) => error,
+        )
         .finally(() => {
           this.#flushing = false;
         });

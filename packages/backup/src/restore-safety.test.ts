@@ -6,13 +6,20 @@ import { tempDir } from '@pilot/core/testing';
 import { restoreBackup } from './restore.ts';
 import { craftBackup } from './testing/craft.ts';
 
-async function attempt(t: Parameters<typeof tempDir>[0], entries: Parameters<typeof craftBackup>[2], limits: { maxRatio?: number; maxBytes?: number } = {}) {
+async function attempt(
+  t: Parameters<typeof tempDir>[0],
+  entries: Parameters<typeof craftBackup>[2],
+  limits: { maxRatio?: number; maxBytes?: number } = {},
+) {
   const dir = await tempDir(t);
   const box = join(dir, 'box');
   await mkdir(box);
   const archive = await craftBackup(dir, 'evil', entries);
   const to = join(box, 'restore-here');
-  const error = await restoreBackup({ archive, to, ...limits }).then(() => undefined, (e: Error) => e);
+  const error = await restoreBackup({ archive, to, ...limits }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   // Nothing outside --to: the sandbox folder holds no new files, and no temp folder is left.
   const left = await readdir(box);
   const outside = await readdir(dir);
@@ -69,7 +76,12 @@ test('stops a decompression bomb by ratio and by total size', async (t) => {
 
 test('a benign crafted archive restores (the checks are not refusing everything)', async (t) => {
   const dir = await tempDir(t);
-  const archive = await craftBackup(dir, 'fine', [{ name: 'd', typeflag: '5' }, file('d/a.txt', 'A'), { name: 'd/l', typeflag: '2', linkname: 'a.txt' }, { name: 'd/h', typeflag: '1', linkname: 'd/a.txt' }]);
+  const archive = await craftBackup(dir, 'fine', [
+    { name: 'd', typeflag: '5' },
+    file('d/a.txt', 'A'),
+    { name: 'd/l', typeflag: '2', linkname: 'a.txt' },
+    { name: 'd/h', typeflag: '1', linkname: 'd/a.txt' },
+  ]);
   await writeFile(join(dir, 'unrelated'), '');
   const restored = await restoreBackup({ archive, to: join(dir, 'out') });
   assert.equal(restored.files, 1);

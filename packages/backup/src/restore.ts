@@ -31,7 +31,8 @@ export interface RestoreResult {
 /** Refuses a path that is absolute, empty or climbs out with `..`; returns it normalised. */
 function safeRelative(path: string, what: string): string {
   const clean = path.replace(/\/+$/, '');
-  if (!clean || clean.startsWith('/') || /^[a-zA-Z]:/.test(clean) || clean.split('/').includes('..')) throw new FailedError(`refusing ${what} ${JSON.stringify(path)}: absolute or outside the restore folder`);
+  if (!clean || clean.startsWith('/') || /^[a-zA-Z]:/.test(clean) || clean.split('/').includes('..'))
+    throw new FailedError(`refusing ${what} ${JSON.stringify(path)}: absolute or outside the restore folder`);
   return posix.normalize(clean);
 }
 
@@ -57,7 +58,8 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
       const rel = safeRelative(entry.path, 'entry');
       // Nothing may be written through a symlink the archive itself created.
       for (let parent = posix.dirname(rel); parent !== '.'; parent = posix.dirname(parent)) {
-        if (linkPaths.has(parent)) throw new FailedError(`refusing entry ${JSON.stringify(entry.path)}: it goes through the symlink ${parent}`);
+        if (linkPaths.has(parent))
+          throw new FailedError(`refusing entry ${JSON.stringify(entry.path)}: it goes through the symlink ${parent}`);
       }
       const dest = join(temp, rel);
       switch (entry.type) {
@@ -66,8 +68,13 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
           return;
         case 'symlink': {
           const linkname = entry.linkname ?? '';
-          if (linkname.startsWith('/') || posix.normalize(posix.join(posix.dirname(rel), linkname)).split('/')[0] === '..') {
-            throw new FailedError(`refusing symlink ${JSON.stringify(entry.path)} → ${JSON.stringify(linkname)}: it points outside the restore folder`);
+          if (
+            linkname.startsWith('/') ||
+            posix.normalize(posix.join(posix.dirname(rel), linkname)).split('/')[0] === '..'
+          ) {
+            throw new FailedError(
+              `refusing symlink ${JSON.stringify(entry.path)} → ${JSON.stringify(linkname)}: it points outside the restore folder`,
+            );
           }
           symlinks.push({ path: rel, linkname });
           linkPaths.add(rel);
@@ -75,7 +82,10 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
         }
         case 'hardlink': {
           const targetRel = safeRelative(entry.linkname ?? '', `hardlink target of ${entry.path}`);
-          if (!regular.has(targetRel)) throw new FailedError(`refusing hardlink ${JSON.stringify(entry.path)} → ${JSON.stringify(entry.linkname)}: not a file restored from this archive`);
+          if (!regular.has(targetRel))
+            throw new FailedError(
+              `refusing hardlink ${JSON.stringify(entry.path)} → ${JSON.stringify(entry.linkname)}: not a file restored from this archive`,
+            );
           await mkdir(dirname(dest), { recursive: true });
           await link(join(temp, targetRel), dest);
           return;
@@ -86,8 +96,14 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
           try {
             for await (const chunk of content) {
               bytes += chunk.length;
-              if (bytes > maxBytes) throw new FailedError(`refusing to restore: more than ${maxBytes} bytes (limit maxBytes) — a decompression bomb?`);
-              if (bytes > 2 ** 20 && bytes / compressed > maxRatio) throw new FailedError(`refusing to restore: expands more than ${maxRatio}× (limit maxRatio) — a decompression bomb?`);
+              if (bytes > maxBytes)
+                throw new FailedError(
+                  `refusing to restore: more than ${maxBytes} bytes (limit maxBytes) — a decompression bomb?`,
+                );
+              if (bytes > 2 ** 20 && bytes / compressed > maxRatio)
+                throw new FailedError(
+                  `refusing to restore: expands more than ${maxRatio}× (limit maxRatio) — a decompression bomb?`,
+                );
               await handle.write(chunk);
             }
             await handle.sync();
@@ -99,7 +115,9 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
           return;
         }
         default:
-          throw new FailedError(`refusing entry ${JSON.stringify(entry.path)}: type ${JSON.stringify(entry.typeflag)} (device, FIFO or unknown) is never restored`);
+          throw new FailedError(
+            `refusing entry ${JSON.stringify(entry.path)}: type ${JSON.stringify(entry.typeflag)} (device, FIFO or unknown) is never restored`,
+          );
       }
     });
     for (const s of symlinks) {
@@ -113,7 +131,14 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   let emergencyBackup: string | undefined;
   const existing = await readdir(target).catch(() => undefined);
   if (existing && existing.length > 0) {
-    const emergency = await createBackup({ root: target, paths: ['.'], out: o.emergencyDir ?? dirname(o.archive), name: `emergency-${basename(target).replace(/[^a-zA-Z0-9._-]/g, '_') || 'data'}`, reason: `before restoring ${basename(o.archive)}`, log: o.log });
+    const emergency = await createBackup({
+      root: target,
+      paths: ['.'],
+      out: o.emergencyDir ?? dirname(o.archive),
+      name: `emergency-${basename(target).replace(/[^a-zA-Z0-9._-]/g, '_') || 'data'}`,
+      reason: `before restoring ${basename(o.archive)}`,
+      log: o.log,
+    });
     emergencyBackup = emergency.path;
   }
   const old = `${temp}.old`;

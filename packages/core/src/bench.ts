@@ -24,7 +24,16 @@ export function median(values: number[]): number {
 /** Writes a benchmark result with machine info to `<repoRoot>/bench/results/<name>.json` and returns the path. */
 export async function writeBenchResult(repoRoot: string, result: BenchResult): Promise<string> {
   const file = join(repoRoot, 'bench', 'results', `${result.name}.json`);
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
-  await writeFileAtomic(file, `${JSON.stringify({ ...result, machine, measuredAt: new Date().toISOString() }, null, 2)}\n`);
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+  };
+  await writeFileAtomic(
+    file,
+    `${JSON.stringify({ ...result, machine, measuredAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   return file;
 }

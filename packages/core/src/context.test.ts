@@ -13,7 +13,12 @@ test('learnSecrets masks the config’s secrets and the database URLs its checks
     migrations: {},
     secrets: ['API_KEY_VALUE'],
   });
-  const env = { API_KEY_VALUE: 'key-1234-abcd', CACHE_URL: 'redis://:cache-pw@cache:6379', STAGING_DB: 'postgres://u:stage-pw@db/s', DATABASE_URL: 'postgres://u:main-pw@db/m' };
+  const env = {
+    API_KEY_VALUE: 'key-1234-abcd',
+    CACHE_URL: 'redis://:cache-pw@cache:6379',
+    STAGING_DB: 'postgres://u:stage-pw@db/s',
+    DATABASE_URL: 'postgres://u:main-pw@db/m',
+  };
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk) => (text += chunk));

@@ -6,7 +6,10 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 export function parseDuration(value: string | number, what = 'duration'): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value * 1000;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(String(value).trim());
-  if (!match) throw new UsageError(`${what}: ${JSON.stringify(value)} is not a duration — use e.g. 30s, 15m, 6h or a number of seconds`);
+  if (!match)
+    throw new UsageError(
+      `${what}: ${JSON.stringify(value)} is not a duration — use e.g. 30s, 15m, 6h or a number of seconds`,
+    );
   return Math.round(Number(match[1]) * UNIT_MS[match[2] ?? 's']);
 }
 

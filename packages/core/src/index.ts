@@ -26,5 +26,14 @@ export * from './bench.ts';
 export { freePort } from './net.ts';
 export { pgBin } from './pg-bin.ts';
 export { acquireFileLock, breakStaleLock, readFileLock, type FileLockOptions } from './lock/file-lock.ts';
-export { shell, dryShell, commandLine, redactCommand, ProcessOutput, type ProcessPromise, type Shell, type ShellOptions } from './exec/shell.ts';
+export {
+  shell,
+  dryShell,
+  commandLine,
+  redactCommand,
+  ProcessOutput,
+  type ProcessPromise,
+  type Shell,
+  type ShellOptions,
+} from './exec/shell.ts';
 export { onPath } from './exec/on-path.ts';

@@ -28,6 +28,11 @@ export function statePaths(state: string) {
  * `<state>/data/<env>/`): given to every release as PILOT_DATA_DIR and `{dataDir}`, kept across deployments and
  * rollbacks, and included in the pre-deploy backup.
  */
-export function serviceDataDir(root: string, dataDir: string | undefined, envName: string, env: NodeJS.ProcessEnv = process.env): string {
+export function serviceDataDir(
+  root: string,
+  dataDir: string | undefined,
+  envName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return dataDir ? resolve(root, dataDir.replaceAll('{env}', envName)) : statePaths(stateDir(root, env)).data(envName);
 }

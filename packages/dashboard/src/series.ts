@@ -76,7 +76,11 @@ export class SeriesWindow {
       added[version] = points;
     }
     for (const [version, kept] of this.#points) {
-      if (!(version in samples)) this.#points.set(version, kept.filter((p) => p.t >= to - SPAN_MS));
+      if (!(version in samples))
+        this.#points.set(
+          version,
+          kept.filter((p) => p.t >= to - SPAN_MS),
+        );
       if (!this.#points.get(version)?.some((p) => p.n > 0)) this.#points.delete(version);
     }
     this.#edge = to;

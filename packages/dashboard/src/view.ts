@@ -48,7 +48,15 @@ export interface RouterView {
   stable: { version: string; healthy?: boolean; weight: number } | null;
   candidate: { version: string; healthy?: boolean; weight: number } | null;
   maintenance: { message: string } | null;
-  releases: { version: string; state: string; pid?: number; port?: number; retiring?: boolean; restarts?: number; inFlight?: number }[];
+  releases: {
+    version: string;
+    state: string;
+    pid?: number;
+    port?: number;
+    retiring?: boolean;
+    restarts?: number;
+    inFlight?: number;
+  }[];
   /** Where the routes shown come from, when it is not a router (shown under the table). */
   source?: string;
 }

@@ -31,7 +31,8 @@ export class DemoMetrics {
       '# HELP demo_http_request_duration_seconds Time to answer HTTP requests.',
       '# TYPE demo_http_request_duration_seconds histogram',
     );
-    for (const [i, le] of BUCKETS.entries()) lines.push(`demo_http_request_duration_seconds_bucket{le="${le}"} ${this.#bucketCounts[i]}`);
+    for (const [i, le] of BUCKETS.entries())
+      lines.push(`demo_http_request_duration_seconds_bucket{le="${le}"} ${this.#bucketCounts[i]}`);
     lines.push(
       `demo_http_request_duration_seconds_bucket{le="+Inf"} ${this.#count}`,
       `demo_http_request_duration_seconds_sum ${this.#sum}`,

@@ -12,7 +12,11 @@ const get = async (url: string) => {
 test('answers health, readiness, metrics and /api/hello with its version in X-Release', async (t) => {
   const demo = await startDemo({ PILOT_RELEASE: 'v7' });
   t.after(() => demo.stop());
-  assert.deepEqual(await get(`${demo.url}/health/live`), { status: 200, release: 'v7', body: '{"status":"ok","version":"v7"}' });
+  assert.deepEqual(await get(`${demo.url}/health/live`), {
+    status: 200,
+    release: 'v7',
+    body: '{"status":"ok","version":"v7"}',
+  });
   assert.equal((await get(`${demo.url}/health/ready`)).status, 200);
   const hello = await get(`${demo.url}/api/hello`);
   assert.equal(hello.status, 200);
@@ -67,7 +71,10 @@ test('SIGTERM finishes the in-flight request before exiting 0', async () => {
 test('a bad fault-injection value is refused with its name and exit code 2', () => {
   const server = fileURLToPath(new URL('./server.ts', import.meta.url));
   // Not the core shell: the demo service depends on no @pilot package (it is what releases ship); a one-shot run.
-  const run = spawnSync(process.execPath, ['--import', 'tsx', server], { env: { ...process.env, PORT: '0', ERROR_RATE: 'lots' }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', server], {
+    env: { ...process.env, PORT: '0', ERROR_RATE: 'lots' },
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 2);
   assert.match(run.stderr, /ERROR_RATE="lots" is invalid — expected a number from 0 to 1/);
 });

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createDemoApp } from './app.ts';
 import { readOptions } from './options.ts';
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 let options: ReturnType<typeof readOptions>;
 try {
@@ -17,7 +19,9 @@ const app = createDemoApp(options);
 app.server.listen(options.port, options.host, () => {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  console.log(JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'listening', port, version: options.version }));
+  console.log(
+    JSON.stringify({ ts: new Date().toISOString(), level: 'info', event: 'listening', port, version: options.version }),
+  );
 });
 app.server.on('error', (error) => {
   console.error(`demo-app: cannot listen on ${options.host}:${options.port}: ${error.message}`);
@@ -26,7 +30,9 @@ app.server.on('error', (error) => {
 
 if (options.crashAfterMs !== undefined) {
   setTimeout(() => {
-    console.error(JSON.stringify({ ts: new Date().toISOString(), level: 'error', event: 'crash', reason: 'CRASH_AFTER_MS' }));
+    console.error(
+      JSON.stringify({ ts: new Date().toISOString(), level: 'error', event: 'crash', reason: 'CRASH_AFTER_MS' }),
+    );
     process.exit(1);
   }, options.crashAfterMs).unref();
 }

@@ -14,7 +14,11 @@ const config = `export default {
 `;
 
 async function run(cwd: string, ...args: string[]) {
-  const result = await shell({ cwd, env: { NO_COLOR: '1' }, nothrow: true })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
+  const result = await shell({
+    cwd,
+    env: { NO_COLOR: '1' },
+    nothrow: true,
+  })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -48,9 +52,19 @@ test('generate-etag CLI: tags paths, records, checks (exit 1 on a stale ledger),
   await writeFile(join(dir, 'app/index.js'), 'console.log(2)\n');
   const stale = await run(dir, '--check', '--json');
   assert.equal(stale.code, 1);
-  assert.deepEqual(JSON.parse(stale.stdout).problems.map((p: { kind: string }) => p.kind), ['stale']);
+  assert.deepEqual(
+    JSON.parse(stale.stdout).problems.map((p: { kind: string }) => p.kind),
+    ['stale'],
+  );
 
-  for (const args of [['--record', '--check'], ['--check', 'app'], ['--bogus'], [], ['nope'], ['app', '--base', 'main']]) {
+  for (const args of [
+    ['--record', '--check'],
+    ['--check', 'app'],
+    ['--bogus'],
+    [],
+    ['nope'],
+    ['app', '--base', 'main'],
+  ]) {
     const bad = await run(dir, ...args);
     assert.equal(bad.code, 2, `${args.join(' ')} → ${bad.code} ${bad.stderr}`);
     assert.match(bad.stderr, /generate-etag|--/);

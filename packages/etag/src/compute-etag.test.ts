@@ -37,7 +37,8 @@ const base: Spec = {
   'empty.txt': '',
 };
 
-const tag = async (dir: string, options = {}) => (await computeEtag(['.'], { cwd: dir, gitignore: false, ...options })).etag;
+const tag = async (dir: string, options = {}) =>
+  (await computeEtag(['.'], { cwd: dir, gitignore: false, ...options })).etag;
 
 test('same content built in different orders, with different mtimes and modes other than exec, gives one tag', async (t) => {
   const one = await tempDir(t);
@@ -70,7 +71,11 @@ test('the encoding is pinned: a known tree gives a tag computed from the documen
   const dir = await tempDir(t);
   await build(dir, { 'b.txt': 'b', 'a.sh': { content: 'a', exec: true }, l: { link: 'b.txt' } });
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  const records = [`file\x001\x00a.sh\x00${sha('a')}\x00`, `file\x000\x00b.txt\x00${sha('b')}\x00`, 'symlink\x000\x00l\x00b.txt\x00'];
+  const records = [
+    `file\x001\x00a.sh\x00${sha('a')}\x00`,
+    `file\x000\x00b.txt\x00${sha('b')}\x00`,
+    'symlink\x000\x00l\x00b.txt\x00',
+  ];
   const expected = `"sha256-${sha(`pilot-etag/1\x00${records.join('')}`)}"`;
   assert.equal(await tag(dir), expected);
 });
@@ -133,10 +138,17 @@ test('.gitignore files (nested, with negation) and config patterns are obeyed; .
   assert.equal(after.etag, expected);
   assert.equal(after.files, 3);
   await build(dir, { 'sub/important.log': 'x' });
-  assert.notEqual((await computeEtag(['.'], { cwd: dir, ignore: ['node_modules'] })).etag, expected, 'the nested !pattern re-includes sub/important.log');
+  assert.notEqual(
+    (await computeEtag(['.'], { cwd: dir, ignore: ['node_modules'] })).etag,
+    expected,
+    'the nested !pattern re-includes sub/important.log',
+  );
   await build(dir, { 'sub/.gitignore': '!important.log\n!node_modules/\n' });
   const reincluded = await computeEtag(['.'], { cwd: dir, ignore: ['node_modules'], manifest: true });
-  assert.ok(!reincluded.entries?.some((e) => e.path.includes('node_modules')), 'a .gitignore cannot re-include a config pattern');
+  assert.ok(
+    !reincluded.entries?.some((e) => e.path.includes('node_modules')),
+    'a .gitignore cannot re-include a config pattern',
+  );
 });
 
 test('a .gitignore above the tagged folder (up to the git top) applies to it', async (t) => {
@@ -158,17 +170,34 @@ test('many files (worker pool) give the same tag as hashing on one thread, and t
   assert.equal(pooled.etag, inline.etag);
   assert.equal(pooled.files, 701);
   const paths = pooled.entries!.map((e) => e.path);
-  assert.deepEqual(paths, [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
-  assert.equal(pooled.entries!.find((e) => e.path === 'big.bin')?.sha256, createHash('sha256').update('x'.repeat(3 * 1024 * 1024 + 7)).digest('hex'));
+  assert.deepEqual(
+    paths,
+    [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+  );
+  assert.equal(
+    pooled.entries!.find((e) => e.path === 'big.bin')?.sha256,
+    createHash('sha256')
+      .update('x'.repeat(3 * 1024 * 1024 + 7))
+      .digest('hex'),
+  );
 });
 
 test('explicit paths are relative to cwd; a path outside it or missing is a usage error (exit 2)', async (t) => {
   const dir = await tempDir(t);
   await build(dir, base);
   const both = await computeEtag(['a.txt', 'src'], { cwd: dir, gitignore: false, manifest: true });
-  assert.deepEqual(both.entries!.map((e) => e.path), ['a.txt', 'src/deep/x.json', 'src/index.ts']);
+  assert.deepEqual(
+    both.entries!.map((e) => e.path),
+    ['a.txt', 'src/deep/x.json', 'src/index.ts'],
+  );
   const overlapping = await computeEtag(['.', 'src'], { cwd: dir, gitignore: false });
   assert.equal(overlapping.files, 6);
-  await assert.rejects(computeEtag(['../x'], { cwd: dir }), (error: Error & { exitCode?: number }) => error.exitCode === 2 && /outside the root/.test(error.message));
-  await assert.rejects(computeEtag(['nope'], { cwd: dir }), (error: Error & { exitCode?: number }) => error.exitCode === 2 && /does not exist/.test(error.message));
+  await assert.rejects(
+    computeEtag(['../x'], { cwd: dir }),
+    (error: Error & { exitCode?: number }) => error.exitCode === 2 && /outside the root/.test(error.message),
+  );
+  await assert.rejects(
+    computeEtag(['nope'], { cwd: dir }),
+    (error: Error & { exitCode?: number }) => error.exitCode === 2 && /does not exist/.test(error.message),
+  );
 });

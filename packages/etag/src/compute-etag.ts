@@ -34,7 +34,8 @@ export interface EtagResult {
 /** Computes the e-tag of files and folders: same content, names and modes → same tag on any machine. */
 export async function computeEtag(paths: readonly string[], options: ComputeEtagOptions = {}): Promise<EtagResult> {
   const root = resolve(options.cwd ?? process.cwd());
-  if (paths.length === 0) throw new UsageError('computeEtag: no paths given — pass at least one file or folder (e.g. ["."])');
+  if (paths.length === 0)
+    throw new UsageError('computeEtag: no paths given — pass at least one file or folder (e.g. ["."])');
   const gitignore = options.gitignore ?? true;
   const rules = new IgnoreRules();
   rules.addPatterns(options.ignore ?? []);
@@ -59,19 +60,28 @@ export async function computeEtag(paths: readonly string[], options: ComputeEtag
       return { path: entry.rel, type: 'symlink', exec: false, sha256: sha256Text(target), size: 0, target };
     }
     const hash = byPath.get(entry.rel)!;
-    if ('error' in hash) throw new FailedError(`cannot read ${entry.rel}: ${hash.error} — was it changed while the tag was computed?`);
+    if ('error' in hash)
+      throw new FailedError(`cannot read ${entry.rel}: ${hash.error} — was it changed while the tag was computed?`);
     bytes += hash.size;
     return { path: entry.rel, type: 'file', exec: hash.exec, sha256: hash.sha256, size: hash.size };
   });
   const { etag, sorted } = digestEntries(entries);
-  return { etag, files: entries.length, bytes, skipped: found.skipped.sort(), ...(options.manifest ? { entries: sorted } : {}) };
+  return {
+    etag,
+    files: entries.length,
+    bytes,
+    skipped: found.skipped.sort(),
+    ...(options.manifest ? { entries: sorted } : {}),
+  };
 }
 
 function relativeTo(root: string, path: string): string {
   const abs = resolve(root, path);
   const rel = relative(root, abs);
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UsageError(`computeEtag: path ${JSON.stringify(path)} is outside the root ${root} — tag paths inside it, or pass a cwd that contains them`);
+    throw new UsageError(
+      `computeEtag: path ${JSON.stringify(path)} is outside the root ${root} — tag paths inside it, or pass a cwd that contains them`,
+    );
   }
   if (!existsSync(abs)) throw new UsageError(`computeEtag: path ${JSON.stringify(path)} does not exist under ${root}`);
   return rel.split(sep).join('/');

@@ -29,7 +29,10 @@ export class EtagDigest {
 
   add(entry: EtagEntry): void {
     const key = Buffer.from(entry.path, 'utf8');
-    if (this.#previous && Buffer.compare(this.#previous, key) >= 0) throw new Error(`EtagDigest: ${JSON.stringify(entry.path)} comes after or equals the previous path; add entries sorted by path bytes, each once`);
+    if (this.#previous && Buffer.compare(this.#previous, key) >= 0)
+      throw new Error(
+        `EtagDigest: ${JSON.stringify(entry.path)} comes after or equals the previous path; add entries sorted by path bytes, each once`,
+      );
     this.#previous = key;
     const value = entry.type === 'symlink' ? (entry.target ?? '') : entry.sha256;
     this.#hash.update(`${entry.type}\0${entry.exec ? '1' : '0'}\0${entry.path}\0${value}\0`, 'utf8');

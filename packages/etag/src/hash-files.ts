@@ -18,7 +18,7 @@ const BATCH = 64;
 export async function hashFiles(paths: string[], options: HashOptions = {}): Promise<FileHash[]> {
   const wanted = options.workers ?? Math.min(availableParallelism(), 8);
   const count = Math.min(wanted, Math.ceil(paths.length / BATCH));
-  if (count <= 0 || paths.length < INLINE_LIMIT && options.workers === undefined) return paths.map(hashFileSync);
+  if (count <= 0 || (paths.length < INLINE_LIMIT && options.workers === undefined)) return paths.map(hashFileSync);
   return hashInWorkers(paths, count);
 }
 
@@ -26,7 +26,10 @@ async function hashInWorkers(paths: string[], count: number): Promise<FileHash[]
   const results: FileHash[] = new Array(paths.length);
   const url = new URL('./hash-worker.mjs', import.meta.url);
   // No execArgv: the worker is plain JS and need not load the TypeScript loader again.
-  const workers = Array.from({ length: count }, () => new Worker(url, { workerData: { pilotEtagWorker: true }, execArgv: [] }));
+  const workers = Array.from(
+    { length: count },
+    () => new Worker(url, { workerData: { pilotEtagWorker: true }, execArgv: [] }),
+  );
   let next = 0;
   try {
     await Promise.all(

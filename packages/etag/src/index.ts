@@ -1,6 +1,13 @@
 export { computeEtag, type ComputeEtagOptions, type EtagResult } from './compute-etag.ts';
 export { type EtagEntry, digestEntries, formatEtag, isEtag } from './encode.ts';
-export { LEDGER_FILE, type Ledger, type LedgerEntry, readLedger, parseLedger, formatLedger } from './ledger/ledger-file.ts';
+export {
+  LEDGER_FILE,
+  type Ledger,
+  type LedgerEntry,
+  readLedger,
+  parseLedger,
+  formatLedger,
+} from './ledger/ledger-file.ts';
 export type { BaseLedger } from './ledger/git-base.ts';
 export {
   checkEtags,

@@ -45,12 +45,18 @@ test('Slack: a Block Kit message (header, text, fields, rollback command, monito
   assert.deepEqual([header.type, header.text.type], ['header', 'plain_text']);
   assert.ok(header.text.text.length <= 150);
   assert.equal(section.text.type, 'mrkdwn');
-  assert.match(section.text.text, /Rolled back at canary 25% \(25%\): error_rate above threshold\nerror_rate: observed 7\.5%, allowed ≤ 1%\nTraffic is on v41/);
+  assert.match(
+    section.text.text,
+    /Rolled back at canary 25% \(25%\): error_rate above threshold\nerror_rate: observed 7\.5%, allowed ≤ 1%\nTraffic is on v41/,
+  );
   assert.ok(fields.fields.some((f: { text: string }) => f.text === '*Previous*\nv41'));
   assert.equal(context.elements[0].text, 'Roll back: `pnpm rollback --env staging`');
   assert.deepEqual([actions.elements[0].type, actions.elements[0].url], ['button', rolledBack.monitoringUrl]);
   assert.ok(!slack.received[0].body.includes(TOKEN));
-  assert.deepEqual(journal.map(([event]) => event), ['notify.sent']);
+  assert.deepEqual(
+    journal.map(([event]) => event),
+    ['notify.sent'],
+  );
   assert.ok(!output().includes(TOKEN));
 });
 
@@ -60,7 +66,12 @@ test('Teams: a Workflows message envelope with one Adaptive Card; an Office 365 
     res.end();
   });
   const config = configWith({ channels: { team: { kind: 'teams', urlEnv: 'TEAMS_URL' } } }, ['team']);
-  const notifier = createNotifier({ config, envName: 'staging', log: recordingLogger().log, env: { TEAMS_URL: `${teams.url}/workflows/${TOKEN}` } });
+  const notifier = createNotifier({
+    config,
+    envName: 'staging',
+    log: recordingLogger().log,
+    env: { TEAMS_URL: `${teams.url}/workflows/${TOKEN}` },
+  });
   notifier.notify(rolledBack);
   assert.equal((await notifier.flush())[0].ok, true);
   const body = JSON.parse(teams.received[0].body);
@@ -68,13 +79,30 @@ test('Teams: a Workflows message envelope with one Adaptive Card; an Office 365 
   assert.equal(body.attachments.length, 1);
   assert.equal(body.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive');
   const card = body.attachments[0].content;
-  assert.deepEqual([card.type, card.version, card.$schema], ['AdaptiveCard', '1.4', 'http://adaptivecards.io/schemas/adaptive-card.json']);
+  assert.deepEqual(
+    [card.type, card.version, card.$schema],
+    ['AdaptiveCard', '1.4', 'http://adaptivecards.io/schemas/adaptive-card.json'],
+  );
   assert.match(card.body[0].text, /ROLLED BACK/);
-  assert.ok(card.body.some((b: { type: string; facts?: { title: string; value: string }[] }) => b.type === 'FactSet' && b.facts?.some((f) => f.title === 'Version' && f.value === 'v42')));
-  assert.deepEqual(card.actions[0], { type: 'Action.OpenUrl', title: 'Open monitoring', url: rolledBack.monitoringUrl });
+  assert.ok(
+    card.body.some(
+      (b: { type: string; facts?: { title: string; value: string }[] }) =>
+        b.type === 'FactSet' && b.facts?.some((f) => f.title === 'Version' && f.value === 'v42'),
+    ),
+  );
+  assert.deepEqual(card.actions[0], {
+    type: 'Action.OpenUrl',
+    title: 'Open monitoring',
+    url: rolledBack.monitoringUrl,
+  });
 
   const { log, output } = recordingLogger();
-  const retired = createNotifier({ config, envName: 'staging', log, env: { TEAMS_URL: `https://acme.webhook.office.com/webhookb2/${TOKEN}` } });
+  const retired = createNotifier({
+    config,
+    envName: 'staging',
+    log,
+    env: { TEAMS_URL: `https://acme.webhook.office.com/webhookb2/${TOKEN}` },
+  });
   retired.notify(rolledBack);
   const [refused] = await retired.flush();
   assert.equal(refused.ok, false);
@@ -93,7 +121,9 @@ test('generic webhook: versioned payload, HMAC-SHA256 signature a receiver can v
   });
   const secret = 'whsec-0123456789';
   const notifier = createNotifier({
-    config: configWith({ channels: { audit: { kind: 'webhook', urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET' } } }, ['audit']),
+    config: configWith({ channels: { audit: { kind: 'webhook', urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET' } } }, [
+      'audit',
+    ]),
     envName: 'staging',
     log: recordingLogger().log,
     env: { HOOK_URL: `${hook.url}/pilot`, HOOK_SECRET: secret },
@@ -129,7 +159,12 @@ test('never in the way: refused, failing and hanging channels cost at most the t
     config: configWith(
       {
         timeout: '800ms',
-        channels: { a: { kind: 'webhook', urlEnv: 'A' }, b: { kind: 'slack', urlEnv: 'B' }, c: { kind: 'teams', urlEnv: 'C' }, d: { kind: 'webhook', urlEnv: 'UNSET' } },
+        channels: {
+          a: { kind: 'webhook', urlEnv: 'A' },
+          b: { kind: 'slack', urlEnv: 'B' },
+          c: { kind: 'teams', urlEnv: 'C' },
+          d: { kind: 'webhook', urlEnv: 'UNSET' },
+        },
       },
       ['a', 'b', 'c', 'd'],
     ),
@@ -181,7 +216,12 @@ test('a secret the command knows (an env value, a token in a failure reason) is 
   const hook = await startReceiver(t);
   const { log } = recordingLogger();
   log.redactor.add(['db-pa55-known-secret']);
-  const notifier = createNotifier({ config: configWith({ channels: { audit: { kind: 'webhook', urlEnv: 'HOOK_URL' } } }, ['audit']), envName: 'staging', log, env: { HOOK_URL: hook.url } });
+  const notifier = createNotifier({
+    config: configWith({ channels: { audit: { kind: 'webhook', urlEnv: 'HOOK_URL' } } }, ['audit']),
+    envName: 'staging',
+    log,
+    env: { HOOK_URL: hook.url },
+  });
   notifier.notify({ ...rolledBack, reason: 'migration failed: could not connect with password db-pa55-known-secret' });
   await notifier.flush();
   assert.ok(!hook.received[0].body.includes('db-pa55-known-secret'), hook.received[0].body);

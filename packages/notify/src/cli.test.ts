@@ -7,8 +7,16 @@ import { repoRoot, tempDir } from '@pilot/core/testing';
 import { startReceiver } from './testing/receivers.ts';
 
 // Async: the receivers answer from this process while the command runs.
-async function pilot(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const r = await shell({ cwd, env: { NO_COLOR: '1', ...env }, nothrow: true })`${process.execPath} ${join(repoRoot, 'scripts', 'cli.mjs')} pilot ${args}`;
+async function pilot(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const r = await shell({
+    cwd,
+    env: { NO_COLOR: '1', ...env },
+    nothrow: true,
+  })`${process.execPath} ${join(repoRoot, 'scripts', 'cli.mjs')} pilot ${args}`;
   return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,7 +45,10 @@ test('pnpm pilot notify test: one line per channel, delivered or the error; exit
 
   const one = await pilot(['notify', 'test', '--channel', 'ops', '--json'], dir, env);
   assert.equal(one.status, 0, one.stderr);
-  assert.deepEqual(JSON.parse(one.stdout).map((r: { channel: string; ok: boolean }) => [r.channel, r.ok]), [['ops', true]]);
+  assert.deepEqual(
+    JSON.parse(one.stdout).map((r: { channel: string; ok: boolean }) => [r.channel, r.ok]),
+    [['ops', true]],
+  );
 
   const unknown = await pilot(['notify', 'test', '--channel', 'pager'], dir, env);
   assert.equal(unknown.status, 2);

@@ -15,7 +15,9 @@ import { configWith, recordingLogger } from './testing/receivers.ts';
 const PASSWORD = 'smtp-Pa55word-7c1e';
 const openssl = existsSync('/usr/bin/openssl');
 
-test(`e-mail over SMTP with STARTTLS and AUTH: plain-text and HTML parts, headers, rollback command, no secret${openssl ? '' : ' (SKIPPED: no /usr/bin/openssl to make a throwaway certificate)'}`, { skip: !openssl }, async (t) => {
+test(`e-mail over SMTP with STARTTLS and AUTH: plain-text and HTML parts, headers, rollback command, no secret${openssl ? '' : ' (SKIPPED: no /usr/bin/openssl to make a throwaway certificate)'}`, {
+  skip: !openssl,
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'pilot-smtp-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   // A throwaway self-signed certificate for localhost; the channel trusts it through caFile.
@@ -42,9 +44,24 @@ test(`e-mail over SMTP with STARTTLS and AUTH: plain-text and HTML parts, header
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const port = (server.server.address() as AddressInfo).port;
 
-  const channel = { kind: 'email', host: '127.0.0.1', port, userEnv: 'SMTP_USER', passwordEnv: 'SMTP_PASSWORD', caFile: join(dir, 'cert.pem'), from: 'pilot@shop.test', to: ['oncall@shop.test'], cc: ['lead@shop.test'] };
+  const channel = {
+    kind: 'email',
+    host: '127.0.0.1',
+    port,
+    userEnv: 'SMTP_USER',
+    passwordEnv: 'SMTP_PASSWORD',
+    caFile: join(dir, 'cert.pem'),
+    from: 'pilot@shop.test',
+    to: ['oncall@shop.test'],
+    cc: ['lead@shop.test'],
+  };
   const { log, output } = recordingLogger();
-  const notifier = createNotifier({ config: configWith({ channels: { mail: channel } }, ['mail']), envName: 'staging', log, env: { SMTP_USER: 'pilot', SMTP_PASSWORD: PASSWORD } });
+  const notifier = createNotifier({
+    config: configWith({ channels: { mail: channel } }, ['mail']),
+    envName: 'staging',
+    log,
+    env: { SMTP_USER: 'pilot', SMTP_PASSWORD: PASSWORD },
+  });
   const message: NotifyMessage = {
     event: 'deployment.rolled_back',
     env: 'staging',
@@ -78,7 +95,12 @@ test(`e-mail over SMTP with STARTTLS and AUTH: plain-text and HTML parts, header
   assert.ok(!output().includes(PASSWORD));
 
   // Wrong password: the channel fails with the server's answer, the deployment would go on.
-  const wrong = createNotifier({ config: configWith({ channels: { mail: channel } }, ['mail']), envName: 'staging', log, env: { SMTP_USER: 'pilot', SMTP_PASSWORD: 'nope' } });
+  const wrong = createNotifier({
+    config: configWith({ channels: { mail: channel } }, ['mail']),
+    envName: 'staging',
+    log,
+    env: { SMTP_USER: 'pilot', SMTP_PASSWORD: 'nope' },
+  });
   wrong.notify(message);
   const [failed] = await wrong.flush();
   assert.equal(failed.ok, false);

@@ -22,10 +22,17 @@ export async function post(url: string, body: string, o: PostOptions): Promise<D
   let error = '';
   for (let attempt = 1; ; attempt++) {
     const left = deadline - Date.now();
-    if (left <= 0) return { ok: false, attempts: attempt - 1, error: `${error || 'no answer'} (gave up after ${o.timeoutMs} ms)` };
+    if (left <= 0)
+      return { ok: false, attempts: attempt - 1, error: `${error || 'no answer'} (gave up after ${o.timeoutMs} ms)` };
     let wait = 250 * 2 ** (attempt - 1);
     try {
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...o.headers }, signal: AbortSignal.timeout(left), redirect: 'error' });
+      const res = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...o.headers },
+        signal: AbortSignal.timeout(left),
+        redirect: 'error',
+      });
       const text = await res.text();
       if (res.ok) return { ok: true, status: res.status, attempts: attempt };
       error = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;

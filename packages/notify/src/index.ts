@@ -1,4 +1,11 @@
-export { createNotifier, channelsFor, deliver, type Notifier, type NotifierOptions, type DeliveryRecord } from './notifier.ts';
+export {
+  createNotifier,
+  channelsFor,
+  deliver,
+  type Notifier,
+  type NotifierOptions,
+  type DeliveryRecord,
+} from './notifier.ts';
 export type { NotifyMessage, Evidence } from './message.ts';
 export { renderMessage } from './templates.ts';
 export { slackPayload } from './channels/slack.ts';

@@ -32,14 +32,23 @@ export interface Notifier {
 }
 
 /** The channels of `names` (all of the environment's by default) that an event triggers. */
-export function channelsFor(notify: NotifyConfig | undefined, envChannels: string[], event: NotifyMessage['event']): string[] {
+export function channelsFor(
+  notify: NotifyConfig | undefined,
+  envChannels: string[],
+  event: NotifyMessage['event'],
+): string[] {
   if (!notify) return [];
   const triggered = notify.triggers ? (notify.triggers[event] ?? []) : envChannels;
   return envChannels.filter((name) => triggered.includes(name));
 }
 
 /** Sends one message to one channel, within the channel timeout. */
-export async function deliver(channel: ChannelConfig, notify: NotifyConfig, message: NotifyMessage, env: NodeJS.ProcessEnv): Promise<Delivery> {
+export async function deliver(
+  channel: ChannelConfig,
+  notify: NotifyConfig,
+  message: NotifyMessage,
+  env: NodeJS.ProcessEnv,
+): Promise<Delivery> {
   const { title, text } = renderMessage(message, notify.templates);
   const timeoutMs = parseDuration(notify.timeout);
   if (channel.kind === 'email') return sendEmail(channel, emailParts(message, title, text), env, timeoutMs);
@@ -49,10 +58,13 @@ export async function deliver(channel: ChannelConfig, notify: NotifyConfig, mess
   if (channel.kind === 'slack') return post(url, JSON.stringify(slackPayload(message, title, text)), options);
   if (channel.kind === 'teams') {
     const retired = checkTeamsUrl(url);
-    return retired ? { ok: false, attempts: 0, error: retired } : post(url, JSON.stringify(teamsPayload(message, title, text)), options);
+    return retired
+      ? { ok: false, attempts: 0, error: retired }
+      : post(url, JSON.stringify(teamsPayload(message, title, text)), options);
   }
   const secret = channel.secretEnv ? env[channel.secretEnv] : undefined;
-  if (channel.secretEnv && !secret) return { ok: false, attempts: 0, error: `${channel.secretEnv} is not set (the webhook's signing secret)` };
+  if (channel.secretEnv && !secret)
+    return { ok: false, attempts: 0, error: `${channel.secretEnv} is not set (the webhook's signing secret)` };
   const request = webhookRequest(message, title, text, secret);
   return post(url, request.body, { ...options, headers: request.headers });
 }
@@ -71,17 +83,31 @@ export function createNotifier(o: NotifierOptions): Notifier {
     const channel = notify!.channels[name];
     // A reason or an output line may quote a credential: messages are masked like every log line.
     const masked = o.log.redactor.value(message) as NotifyMessage;
-    const delivery = await deliver(channel, notify!, masked, o.env ?? process.env).catch((error: Error): Delivery => ({ ok: false, attempts: 0, error: error.message }));
+    const delivery = await deliver(channel, notify!, masked, o.env ?? process.env).catch(
+      (error: Error): Delivery => ({ ok: false, attempts: 0, error: error.message }),
+    );
     const record: DeliveryRecord = { channel: name, kind: channel.kind, event: message.event, ...delivery };
     deliveries.push(record);
-    const fields = { channel: name, kind: channel.kind, message: message.event, attempts: record.attempts, ...(record.status ? { status: record.status } : {}) };
+    const fields = {
+      channel: name,
+      kind: channel.kind,
+      message: message.event,
+      attempts: record.attempts,
+      ...(record.status ? { status: record.status } : {}),
+    };
     if (record.ok) {
       o.log.debug('notify.sent', `${message.event} sent to ${name}`, fields);
     } else if (!warned.has(name)) {
       warned.add(name);
-      o.log.warn('notify.failed', `notification channel ${name} (${channel.kind}) failed: ${record.error} — the deployment goes on`, fields);
+      o.log.warn(
+        'notify.failed',
+        `notification channel ${name} (${channel.kind}) failed: ${record.error} — the deployment goes on`,
+        fields,
+      );
     }
-    await o.journal?.(record.ok ? 'notify.sent' : 'notify.failed', record.ok ? fields : { ...fields, error: record.error }).catch(() => {});
+    await o
+      .journal?.(record.ok ? 'notify.sent' : 'notify.failed', record.ok ? fields : { ...fields, error: record.error })
+      .catch(() => {});
     return record;
   };
   return {

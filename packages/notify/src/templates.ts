@@ -9,17 +9,44 @@ interface Template {
 
 // Built-in wording per event. A team overrides any title or text from `notify.templates` (mustache, logic-less: no eval).
 const BUILT_IN: Record<NotifyEventName, Template> = {
-  'deployment.started': { title: '{{service}} {{version}} → {{env}}: deployment started', text: 'Deploying {{version}} over {{previous}}{{^previous}}nothing (first release){{/previous}} ({{deploymentId}}).' },
-  'step.reached': { title: '{{service}} {{version}} on {{env}}: {{weight}}% of traffic', text: '{{version}} now serves {{weight}}% ({{step}}).' },
-  'deployment.paused': { title: '{{service}} {{version}} on {{env}}: paused', text: 'Paused at {{step}}: {{reason}}{{#nextCommand}}\nContinue with: {{nextCommand}}{{/nextCommand}}' },
-  'deployment.succeeded': { title: '{{service}} {{version}} is live on {{env}}', text: '{{version}} replaced {{previous}}{{^previous}}nothing{{/previous}} in {{duration}}.' },
-  'deployment.rolled_back': { title: '{{service}} {{version}} on {{env}}: ROLLED BACK', text: 'Rolled back at {{step}}{{#weight}} ({{weight}}%){{/weight}}: {{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}\nTraffic is on {{previous}}.' },
+  'deployment.started': {
+    title: '{{service}} {{version}} → {{env}}: deployment started',
+    text: 'Deploying {{version}} over {{previous}}{{^previous}}nothing (first release){{/previous}} ({{deploymentId}}).',
+  },
+  'step.reached': {
+    title: '{{service}} {{version}} on {{env}}: {{weight}}% of traffic',
+    text: '{{version}} now serves {{weight}}% ({{step}}).',
+  },
+  'deployment.paused': {
+    title: '{{service}} {{version}} on {{env}}: paused',
+    text: 'Paused at {{step}}: {{reason}}{{#nextCommand}}\nContinue with: {{nextCommand}}{{/nextCommand}}',
+  },
+  'deployment.succeeded': {
+    title: '{{service}} {{version}} is live on {{env}}',
+    text: '{{version}} replaced {{previous}}{{^previous}}nothing{{/previous}} in {{duration}}.',
+  },
+  'deployment.rolled_back': {
+    title: '{{service}} {{version}} on {{env}}: ROLLED BACK',
+    text: 'Rolled back at {{step}}{{#weight}} ({{weight}}%){{/weight}}: {{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}\nTraffic is on {{previous}}.',
+  },
   'deployment.failed': { title: '{{service}} {{version}} on {{env}}: FAILED', text: '{{reason}}' },
   'deployment.interrupted': { title: '{{service}} {{version}} on {{env}}: interrupted', text: '{{reason}}' },
-  'approval.needed': { title: '{{service}} {{version}} → {{env}}: approval needed', text: '{{reason}}{{#nextCommand}}\nApprove with: {{nextCommand}}{{/nextCommand}}' },
-  'monitor.alert': { title: '{{service}} on {{env}}: monitor alert', text: '{{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}' },
-  'monitor.rolled_back': { title: '{{service}} on {{env}}: monitor rolled back {{version}}', text: '{{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}\nTraffic is on {{previous}}.' },
-  'rollback.manual': { title: '{{service}} on {{env}}: rolled back by hand to {{version}}', text: '{{actor}} rolled {{env}} back from {{previous}} to {{version}}{{#reason}}: {{reason}}{{/reason}}.' },
+  'approval.needed': {
+    title: '{{service}} {{version}} → {{env}}: approval needed',
+    text: '{{reason}}{{#nextCommand}}\nApprove with: {{nextCommand}}{{/nextCommand}}',
+  },
+  'monitor.alert': {
+    title: '{{service}} on {{env}}: monitor alert',
+    text: '{{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}',
+  },
+  'monitor.rolled_back': {
+    title: '{{service}} on {{env}}: monitor rolled back {{version}}',
+    text: '{{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}\nTraffic is on {{previous}}.',
+  },
+  'rollback.manual': {
+    title: '{{service}} on {{env}}: rolled back by hand to {{version}}',
+    text: '{{actor}} rolled {{env}} back from {{previous}} to {{version}}{{#reason}}: {{reason}}{{/reason}}.',
+  },
   'attestation.failed': { title: '{{service}} {{version}}: attestation failed', text: '{{reason}}' },
   'backup.failed': { title: '{{service}} on {{env}}: backup failed', text: '{{reason}}' },
 };

@@ -8,7 +8,14 @@ export { rollback, type RollbackOptions, type RollbackResult } from './commands/
 export { environmentStatus, deploymentLogs, type EnvStatus } from './commands/status.ts';
 export { appLogFile, followJournal, streamFile } from './commands/logs.ts';
 export { approveRelease } from './commands/approve.ts';
-export { type ApprovalCheck, type ApprovalVerdict, allowedSignersPath, checkApprovals, releaseDigest, signatureContext } from './state/approvals.ts';
+export {
+  type ApprovalCheck,
+  type ApprovalVerdict,
+  allowedSignersPath,
+  checkApprovals,
+  releaseDigest,
+  signatureContext,
+} from './state/approvals.ts';
 export { formatDeployResult, formatDeploymentLine } from './commands/format.ts';
 export { createCommandTarget, expandArgv } from './targets/command.ts';
 export { createTarget } from './targets/create.ts';

@@ -18,8 +18,10 @@ export const RULES = {
   'workflow/timeout': 'Every job declares timeout-minutes.',
   'workflow/concurrency': 'Deploy and attestation workflows declare a concurrency group.',
   'workflow/pinned-action': 'Actions are pinned to a full 40-hex commit SHA (docker images to a sha256 digest).',
-  'workflow/permissions': 'permissions are declared at the top level (read-only) and write scopes only where policies/workflow-rules.yaml allows them.',
-  'workflow/unknown-task': 'Every `turbo run X` and `pnpm X` a workflow calls exists in turbo.json or the root package.json.',
+  'workflow/permissions':
+    'permissions are declared at the top level (read-only) and write scopes only where policies/workflow-rules.yaml allows them.',
+  'workflow/unknown-task':
+    'Every `turbo run X` and `pnpm X` a workflow calls exists in turbo.json or the root package.json.',
   'workflow/actionlint': 'actionlint finds no error in the workflow.',
   'workflow/parse': 'The workflow file is valid YAML with jobs.',
   'required-files/missing': 'A required file (policies/required-files.yaml) is missing.',
@@ -32,7 +34,11 @@ export type RuleId = keyof typeof RULES;
 /** Sorts findings by file, line and rule so every output is stable. */
 export function sortFindings(findings: Finding[]): Finding[] {
   return [...findings].sort(
-    (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message),
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.rule.localeCompare(b.rule) ||
+      a.message.localeCompare(b.message),
   );
 }
 

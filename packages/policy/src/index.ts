@@ -1,4 +1,10 @@
-export { runPolicyCheck, CHECK_NAMES, type CheckName, type CheckSummary, type PolicyReport } from './run-policy-check.ts';
+export {
+  runPolicyCheck,
+  CHECK_NAMES,
+  type CheckName,
+  type CheckSummary,
+  type PolicyReport,
+} from './run-policy-check.ts';
 export { type Finding, RULES, type RuleId } from './finding.ts';
 export { toSarif } from './report/sarif.ts';
 export { renderHuman } from './report/human.ts';
@@ -9,4 +15,10 @@ export { readWorkflows, type WorkflowFile } from './checks/workflow-files.ts';
 export { checkActionlint } from './checks/actionlint.ts';
 export { scanText, fingerprint } from './secrets/scan.ts';
 export { PREMERGE_STEPS, type PremergeStep } from './premerge/steps.ts';
-export { runPremerge, renderSummary, type PremergeOptions, type StepResult, type StepStatus } from './premerge/run-premerge.ts';
+export {
+  runPremerge,
+  renderSummary,
+  type PremergeOptions,
+  type StepResult,
+  type StepStatus,
+} from './premerge/run-premerge.ts';

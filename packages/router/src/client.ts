@@ -22,10 +22,17 @@ export function routerClient(routerDir: string, adminPort: number): RouterClient
         signal: AbortSignal.timeout(120_000),
       });
     } catch (error) {
-      throw new PilotError(`the router's admin API on 127.0.0.1:${adminPort} does not answer — is the router running? (\`pnpm pilot router status\`)`, 1, { cause: error });
+      throw new PilotError(
+        `the router's admin API on 127.0.0.1:${adminPort} does not answer — is the router running? (\`pnpm pilot router status\`)`,
+        1,
+        { cause: error },
+      );
     }
     if (!res.ok) {
-      const detail = await res.json().then((j: { error?: string }) => j.error, () => res.statusText);
+      const detail = await res.json().then(
+        (j: { error?: string }) => j.error,
+        () => res.statusText,
+      );
       throw new PilotError(`router: ${detail}`);
     }
     return res;

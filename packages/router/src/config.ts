@@ -30,7 +30,10 @@ export interface RouterSettings {
  * What a release is started and supervised with. Each release keeps the settings it was prepared with (persisted with
  * it, restored after a router restart): a changed readiness path or timeout applies from the next deployment on.
  */
-export type ReleaseSettings = Pick<RouterSettings, 'readyPath' | 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs' | 'responseTimeoutMs' | 'dataDir'>;
+export type ReleaseSettings = Pick<
+  RouterSettings,
+  'readyPath' | 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs' | 'responseTimeoutMs' | 'dataDir'
+>;
 
 export function releaseSettingsOf(s: RouterSettings | ReleaseSettings): ReleaseSettings {
   const { readyPath, readyProbes, drainTimeoutMs, stopGraceMs, readyTimeoutMs, responseTimeoutMs, dataDir } = s;

@@ -1,5 +1,13 @@
 export { createLocalTarget, type AdminStatus, type LocalTargetOptions } from './local-target.ts';
-export { startRouter, stopRouter, routerRunning, routerDirOf, adminPortOf, type OrphanRelease, type RouterLocation } from './control.ts';
+export {
+  startRouter,
+  stopRouter,
+  routerRunning,
+  routerDirOf,
+  adminPortOf,
+  type OrphanRelease,
+  type RouterLocation,
+} from './control.ts';
 export { superviseRouter } from './supervise/foreground.ts';
 export { installRouterUnit, routerUnitOptions, routerUnitName, type InstallResult } from './supervise/systemd-unit.ts';
 export { routerClient, type RouterClient } from './client.ts';

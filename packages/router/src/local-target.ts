@@ -21,7 +21,14 @@ export interface AdminStatus {
   candidate: { version: string; healthy: boolean; weight: number } | null;
   maintenance: { message: string } | null;
   /** `retiring`: kept warm or draining (the router stops it by itself). */
-  releases: { version: string; state: string; pid?: number; port?: number; retiring?: boolean; probesPassed?: number }[];
+  releases: {
+    version: string;
+    state: string;
+    pid?: number;
+    port?: number;
+    retiring?: boolean;
+    probesPassed?: number;
+  }[];
 }
 
 // How often a pending prepare asks the router how far the release's readiness probes have got.
@@ -33,7 +40,10 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
   const router = async () => {
     if (client) return client;
     const started = await startRouter({ root: o.root, envName: o.envName, env: o.env, readyPath: o.readyPath });
-    if (started.started) o.log.info('router.started', `router for ${o.envName} started on 127.0.0.1:${o.env.port} (pid ${started.pid})`, { pid: started.pid });
+    if (started.started)
+      o.log.info('router.started', `router for ${o.envName} started on 127.0.0.1:${o.env.port} (pid ${started.pid})`, {
+        pid: started.pid,
+      });
     client = started.client;
     return client;
   };
@@ -47,14 +57,35 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
       // A dry run plans a release it has not built (no digest yet): only a built one must be on disk.
       if (candidate.digest) {
         await access(dirname(candidate.dir)).catch(() => {
-          throw new PilotError(`release ${candidate.version}: ${dirname(candidate.dir)} does not exist — build the release first`, 2);
+          throw new PilotError(
+            `release ${candidate.version}: ${dirname(candidate.dir)} does not exist — build the release first`,
+            2,
+          );
         });
       }
-      const steps: PlanStep[] = [{ action: 'prepare', description: `start ${candidate.version} beside stable, wait for its readiness probes`, command: ['POST', `${admin}/admin/prepare`, JSON.stringify({ version: candidate.version, appDir: candidate.dir })] }];
+      const steps: PlanStep[] = [
+        {
+          action: 'prepare',
+          description: `start ${candidate.version} beside stable, wait for its readiness probes`,
+          command: [
+            'POST',
+            `${admin}/admin/prepare`,
+            JSON.stringify({ version: candidate.version, appDir: candidate.dir }),
+          ],
+        },
+      ];
       for (const weight of weights) {
-        steps.push({ action: 'shift', description: `send ${weight}% of traffic to ${candidate.version}`, command: ['POST', `${admin}/admin/shift`, JSON.stringify({ version: candidate.version, weight })] });
+        steps.push({
+          action: 'shift',
+          description: `send ${weight}% of traffic to ${candidate.version}`,
+          command: ['POST', `${admin}/admin/shift`, JSON.stringify({ version: candidate.version, weight })],
+        });
       }
-      steps.push({ action: 'promote', description: `make ${candidate.version} stable; the old release drains`, command: ['POST', `${admin}/admin/promote`, JSON.stringify({ version: candidate.version })] });
+      steps.push({
+        action: 'promote',
+        description: `make ${candidate.version} stable; the old release drains`,
+        command: ['POST', `${admin}/admin/promote`, JSON.stringify({ version: candidate.version })],
+      });
       return steps;
     },
     async prepare(candidate) {
@@ -67,7 +98,10 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
           (status) => {
             const probes = status.releases.find((r) => r.version === candidate.version)?.probesPassed ?? 0;
             const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-            if (pending) o.log.progress(`waiting for ${candidate.version} to be ready: ${probes}/${s.readyProbes} probes passed, ${left}s left`);
+            if (pending)
+              o.log.progress(
+                `waiting for ${candidate.version} to be ready: ${probes}/${s.readyProbes} probes passed, ${left}s left`,
+              );
           },
           () => {},
         );
@@ -85,10 +119,16 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
       await (await router()).post('/admin/shift', { version: candidate.version, weight });
     },
     async promote(candidate) {
-      await (await router()).post<AdminStatus>('/admin/promote', { version: candidate.version, ...(o.keepWarmMs === undefined ? {} : { keepWarmMs: o.keepWarmMs }) });
+      await (await router()).post<AdminStatus>('/admin/promote', {
+        version: candidate.version,
+        ...(o.keepWarmMs === undefined ? {} : { keepWarmMs: o.keepWarmMs }),
+      });
     },
     async rollback(to?: Release) {
-      await (await router()).post('/admin/rollback', to ? { to: to.version, appDir: to.dir, settings: await settings() } : {});
+      await (await router()).post(
+        '/admin/rollback',
+        to ? { to: to.version, appDir: to.dir, settings: await settings() } : {},
+      );
     },
     async withdraw(candidate) {
       await (await router()).post('/admin/withdraw', { version: candidate.version });
@@ -97,7 +137,9 @@ export function createLocalTarget(o: LocalTargetOptions): TargetDriver & { stop(
       const s = await (await router()).get<AdminStatus>('/admin/status');
       return {
         stable: s.stable ? { version: s.stable.version, healthy: s.stable.healthy } : undefined,
-        candidate: s.candidate ? { version: s.candidate.version, weight: s.candidate.weight, healthy: s.candidate.healthy } : undefined,
+        candidate: s.candidate
+          ? { version: s.candidate.version, weight: s.candidate.weight, healthy: s.candidate.healthy }
+          : undefined,
         maintenance: Boolean(s.maintenance),
         details: { releases: s.releases },
       };

@@ -16,7 +16,11 @@ const execFileP = promisify(execFile);
 /** `pnpm pilot …` in `cwd` as a user runs it: exit code and output. */
 async function pilot(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileP(process.execPath, [CLI, 'pilot', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+    const { stdout, stderr } = await execFileP(process.execPath, [CLI, 'pilot', ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 120_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -36,7 +40,11 @@ function alive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await fn();
@@ -48,7 +56,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 
 async function releasePids(routerDir: string): Promise<Record<string, number>> {
   const running = await routerRunning(routerDir);
-  const status = (await running?.client.get<AdminStatus & { releases: { version: string; pid: number }[] }>('/admin/status')) ?? { releases: [] };
+  const status = (await running?.client.get<AdminStatus & { releases: { version: string; pid: number }[] }>(
+    '/admin/status',
+  )) ?? { releases: [] };
   return Object.fromEntries(status.releases.map((r) => [r.version, r.pid] as [string, number]));
 }
 
@@ -85,7 +95,12 @@ test('pid reuse: router start leaves alone an unrelated process whose pid state.
 });
 
 test('a release gets a clean environment: no COSIGN_PASSWORD, GH_TOKEN or other operator variables in /proc/<pid>/environ; service.env values and { fromEnv } pass-throughs are there', async (t) => {
-  const planted = { COSIGN_PASSWORD: 'cosign-pw-planted', GH_TOKEN: 'ghp_planted', SOME_SECRET: 'planted', SERVICE_DB_URL: 'postgres://app:pw@127.0.0.1/app' };
+  const planted = {
+    COSIGN_PASSWORD: 'cosign-pw-planted',
+    GH_TOKEN: 'ghp_planted',
+    SOME_SECRET: 'planted',
+    SERVICE_DB_URL: 'postgres://app:pw@127.0.0.1/app',
+  };
   const saved = Object.fromEntries(Object.keys(planted).map((k) => [k, process.env[k]]));
   Object.assign(process.env, planted);
   t.after(() => {
@@ -109,16 +124,28 @@ test('a release gets a clean environment: no COSIGN_PASSWORD, GH_TOKEN or other 
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
   const env = environ(`/proc/${pid}/environ`);
-  const base = Object.keys(env).filter((name) => ['PATH', 'HOME', 'LANG', 'TZ'].includes(name) || name.startsWith('LC_'));
-  assert.deepEqual(Object.keys(env).sort(), [...base, 'DATABASE_URL', 'GREETING', 'PILOT_DATA_DIR', 'PILOT_ENV', 'PILOT_RELEASE', 'PORT'].sort());
+  const base = Object.keys(env).filter(
+    (name) => ['PATH', 'HOME', 'LANG', 'TZ'].includes(name) || name.startsWith('LC_'),
+  );
+  assert.deepEqual(
+    Object.keys(env).sort(),
+    [...base, 'DATABASE_URL', 'GREETING', 'PILOT_DATA_DIR', 'PILOT_ENV', 'PILOT_RELEASE', 'PORT'].sort(),
+  );
   assert.equal(env.PATH, process.env.PATH);
-  assert.deepEqual({ db: env.DATABASE_URL, greeting: env.GREETING, release: env.PILOT_RELEASE, pilotEnv: env.PILOT_ENV }, { db: planted.SERVICE_DB_URL, greeting: 'hello', release: 'v1', pilotEnv: 'test' });
+  assert.deepEqual(
+    { db: env.DATABASE_URL, greeting: env.GREETING, release: env.PILOT_RELEASE, pilotEnv: env.PILOT_ENV },
+    { db: planted.SERVICE_DB_URL, greeting: 'hello', release: 'v1', pilotEnv: 'test' },
+  );
   // The router daemon itself holds only what its releases may need, not the operator's tokens.
   const routerEnv = environ(`/proc/${(await routerRunning(f.routerDir))!.pid}/environ`);
-  for (const name of ['COSIGN_PASSWORD', 'GH_TOKEN', 'SOME_SECRET']) assert.equal(routerEnv[name], undefined, `${name} in the router's environment`);
+  for (const name of ['COSIGN_PASSWORD', 'GH_TOKEN', 'SOME_SECRET'])
+    assert.equal(routerEnv[name], undefined, `${name} in the router's environment`);
   // A pass-through variable the router does not have: the release is refused with the variable's name and what to do.
   const v2 = await f.release('v2', { API_KEY: { fromEnv: 'NOT_SET_ANYWHERE' } });
-  await assert.rejects(f.driver.prepare(v2), /service\.env\.API_KEY passes through NOT_SET_ANYWHERE, which is not set in the router's environment/);
+  await assert.rejects(
+    f.driver.prepare(v2),
+    /service\.env\.API_KEY passes through NOT_SET_ANYWHERE, which is not set in the router's environment/,
+  );
 });
 
 test('router stop after the router was killed (-9): finds and stops the release processes it left running, and says so', async (t) => {
@@ -134,10 +161,18 @@ test('router stop after the router was killed (-9): finds and stops the release 
   assert.ok(alive(pid), 'the release outlived its router');
   const stopped = await pilot(f.root, ['router', 'stop', '--env', 'test']);
   assert.equal(stopped.code, 0, stopped.stderr);
-  assert.match(stopped.stdout, new RegExp(`router for test was not running; stopped 1 release process its router had left running \\(v1 pid ${pid}\\)`));
+  assert.match(
+    stopped.stdout,
+    new RegExp(
+      `router for test was not running; stopped 1 release process its router had left running \\(v1 pid ${pid}\\)`,
+    ),
+  );
   assert.equal(alive(pid), false, 'the orphaned release is stopped');
   // Nothing left to stop the second time.
-  assert.match((await pilot(f.root, ['router', 'stop', '--env', 'test'])).stdout, /^router for test was not running\n$/);
+  assert.match(
+    (await pilot(f.root, ['router', 'stop', '--env', 'test'])).stdout,
+    /^router for test was not running\n$/,
+  );
 });
 
 test('a release restarted after a crash is recorded under its new pid, so a restarted router takes it over (not left running unrouted)', async (t) => {
@@ -156,7 +191,10 @@ test('a release restarted after a crash is recorded under its new pid, so a rest
     const pid = (await releasePids(f.routerDir)).v1;
     return pid !== first && alive(pid) ? pid : undefined;
   });
-  await until('state.json to name the new process', async () => JSON.parse(await readFile(join(f.routerDir, 'state.json'), 'utf8')).releases[0].pid === second);
+  await until(
+    'state.json to name the new process',
+    async () => JSON.parse(await readFile(join(f.routerDir, 'state.json'), 'utf8')).releases[0].pid === second,
+  );
   const router = (await routerRunning(f.routerDir))!;
   process.kill(router.pid, 'SIGKILL');
   await until('the router to die', () => !alive(router.pid));
@@ -171,11 +209,26 @@ test('router install: --dry-run prints the systemd unit and writes nothing; inst
   const unitFile = join(f.routerDir, 'pilot-router-test.service');
   const dry = await pilot(f.root, ['router', 'install', '--env', 'test', '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
-  for (const line of ['Restart=always', 'KillMode=process', `WorkingDirectory=${f.root}`, `Environment=PILOT_STATE_DIR=${join(f.root, '.pilot')}`, `EnvironmentFile=-${join(f.routerDir, 'router.env')}`, 'WantedBy=default.target']) {
+  for (const line of [
+    'Restart=always',
+    'KillMode=process',
+    `WorkingDirectory=${f.root}`,
+    `Environment=PILOT_STATE_DIR=${join(f.root, '.pilot')}`,
+    `EnvironmentFile=-${join(f.routerDir, 'router.env')}`,
+    'WantedBy=default.target',
+  ]) {
     assert.ok(dry.stdout.includes(`\n${line}\n`), `${line} in:\n${dry.stdout}`);
   }
-  assert.match(dry.stdout, new RegExp(`\\nExecStart=${process.execPath.replaceAll('/', '\\/')} \\S+/scripts/cli\\.mjs pilot router start --foreground --env test\\n`));
-  assert.match(dry.stdout, /Dry run: nothing written\. It would be written to .*pilot-router-test\.service, then enabled with:\n {2}systemctl --user link .*\n {2}systemctl --user enable --now pilot-router-test\.service/);
+  assert.match(
+    dry.stdout,
+    new RegExp(
+      `\\nExecStart=${process.execPath.replaceAll('/', '\\/')} \\S+/scripts/cli\\.mjs pilot router start --foreground --env test\\n`,
+    ),
+  );
+  assert.match(
+    dry.stdout,
+    /Dry run: nothing written\. It would be written to .*pilot-router-test\.service, then enabled with:\n {2}systemctl --user link .*\n {2}systemctl --user enable --now pilot-router-test\.service/,
+  );
   assert.equal(await readFile(unitFile, 'utf8').catch(() => 'absent'), 'absent');
   const system = await pilot(f.root, ['router', 'install', '--env', 'test', '--dry-run', '--system']);
   assert.match(system.stdout, /\nUser=\S+\n[\s\S]*WantedBy=multi-user.target/);
@@ -188,7 +241,10 @@ test('router install: --dry-run prints the systemd unit and writes nothing; inst
     assert.equal((await pilot(f.root, ['router', 'install', '--env', 'test', '--system'])).code, 0);
     const verified = await execFileP('systemd-analyze', ['verify', unitFile]).then(
       ({ stdout, stderr }) => ({ code: 0, output: `${stdout}${stderr}` }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, output: `${error.stdout}${error.stderr}` }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        output: `${error.stdout}${error.stderr}`,
+      }),
     );
     assert.deepEqual(verified, { code: 0, output: '' }, 'systemd-analyze verify');
   } else {
@@ -204,7 +260,10 @@ test('router install: --dry-run prints the systemd unit and writes nothing; inst
     t.after(() => execFileP('systemctl', ['--user', 'disable', '--now', 'pilot-router-test.service']).catch(() => {}));
   } else {
     assert.equal(enable.code, 3, enable.stderr);
-    assert.match(enable.stderr, /cannot enable pilot-router-test\.service: (systemctl is not installed here|systemctl --user cannot reach your user service manager \(.+\)) — the unit is written to /);
+    assert.match(
+      enable.stderr,
+      /cannot enable pilot-router-test\.service: (systemctl is not installed here|systemctl --user cannot reach your user service manager \(.+\)) — the unit is written to /,
+    );
   }
   const misplaced = await pilot(f.root, ['router', 'stop', '--env', 'test', '--enable']);
   assert.equal(misplaced.code, 2);
@@ -220,7 +279,11 @@ test('supervised (`pilot router start --foreground` under a loop that restarts i
   const supervise = () => {
     // What systemd sets for a user unit's process (the router reports it, and router stop defers to systemctl).
     const env = { ...process.env, INVOCATION_ID: 'test-invocation', MANAGERPID: String(process.pid) };
-    current = spawn(process.execPath, [CLI, 'pilot', 'router', 'start', '--foreground', '--env', 'test'], { cwd: f.root, stdio: 'ignore', env });
+    current = spawn(process.execPath, [CLI, 'pilot', 'router', 'start', '--foreground', '--env', 'test'], {
+      cwd: f.root,
+      stdio: 'ignore',
+      env,
+    });
     current.once('exit', () => {
       if (!supervising) return;
       outerRestarts += 1;
@@ -262,7 +325,8 @@ test('supervised (`pilot router start --foreground` under a loop that restarts i
     await load;
   });
   /** The longest time without a successful answer around `at`. */
-  const gapAround = (at: number) => Math.min(...answered.filter((a) => a > at)) - Math.max(...answered.filter((a) => a <= at));
+  const gapAround = (at: number) =>
+    Math.min(...answered.filter((a) => a > at)) - Math.max(...answered.filter((a) => a <= at));
   await sleep(1000);
   const routerPid = (await routerRunning(f.routerDir))!.pid;
   const killedAt = Date.now();
@@ -283,10 +347,18 @@ test('supervised (`pilot router start --foreground` under a loop that restarts i
   t.diagnostic(`kill -9 of the foreground command: ${gapAround(foregroundKilledAt)} ms without a successful answer`);
   assert.ok(gapAround(foregroundKilledAt) < 2000);
   assert.equal((await routerRunning(f.routerDir))!.pid, restarted, 'the same router serves on');
-  assert.match((await pilot(f.root, ['router', 'status', '--env', 'test'])).stdout, new RegExp(`^router for test: pid ${restarted}, 127\\.0\\.0\\.1:${f.port}, supervised by systemd \\(pilot-router-test\\.service\\)\n`));
+  assert.match(
+    (await pilot(f.root, ['router', 'status', '--env', 'test'])).stdout,
+    new RegExp(
+      `^router for test: pid ${restarted}, 127\\.0\\.0\\.1:${f.port}, supervised by systemd \\(pilot-router-test\\.service\\)\n`,
+    ),
+  );
   const stop = await pilot(f.root, ['router', 'stop', '--env', 'test']);
   assert.equal(stop.code, 3, stop.stderr);
-  assert.match(stop.stderr, /the router for test runs under systemd \(pid \d+\), which would start it again — `systemctl --user stop pilot-router-test` stops it with its releases/);
+  assert.match(
+    stop.stderr,
+    /the router for test runs under systemd \(pid \d+\), which would start it again — `systemctl --user stop pilot-router-test` stops it with its releases/,
+  );
   loading = false;
   await load;
   assert.equal(await stopSupervised(), 0, 'the foreground command exits 0 on SIGTERM');

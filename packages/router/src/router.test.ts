@@ -15,7 +15,10 @@ import { countReleases, routerFixture } from './testing/fixture.ts';
 const silentLog = new Logger({ format: 'json', stream: { write: () => true } as unknown as NodeJS.WritableStream });
 
 /** A GET through node:http, which (unlike fetch) lets the test send hop-by-hop headers. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     request(url, { headers, agent: false }, (res) => {
       let body = '';
@@ -52,7 +55,9 @@ test('proxies to the stable release with forwarded headers, then splits 25% to a
   assert.deepEqual(status.candidate, { version: 'v2', weight: 25, healthy: true });
   await f.driver.promote(v2);
   assert.deepEqual(await countReleases(`${f.url}/api/hello`, 20), { v2: 20 });
-  const metrics = await routerClient(f.routerDir, f.env.target.kind === 'local' ? f.env.target.adminPort! : 0).getText('/admin/metrics');
+  const metrics = await routerClient(f.routerDir, f.env.target.kind === 'local' ? f.env.target.adminPort! : 0).getText(
+    '/admin/metrics',
+  );
   assert.match(metrics, /pilot_router_requests_total\{release="v2",code="200"\} \d+/);
 });
 
@@ -61,13 +66,21 @@ test('X-Forwarded-* are set and hop-by-hop headers are not passed on', async (t)
   // A release that echoes the headers it received.
   const echoServer = join(f.root, 'echo.mjs');
   await import('node:fs/promises').then((fs) =>
-    fs.writeFile(echoServer, "import http from 'node:http'; http.createServer((q, s) => { s.setHeader('x-release', 'echo'); s.setHeader('keep-alive', 'timeout=5'); s.setHeader('x-upstream-private', '1'); s.setHeader('connection', 'keep-alive, x-upstream-private'); s.end(JSON.stringify(q.headers)); }).listen(process.env.PORT, '127.0.0.1');"),
+    fs.writeFile(
+      echoServer,
+      "import http from 'node:http'; http.createServer((q, s) => { s.setHeader('x-release', 'echo'); s.setHeader('keep-alive', 'timeout=5'); s.setHeader('x-upstream-private', '1'); s.setHeader('connection', 'keep-alive, x-upstream-private'); s.end(JSON.stringify(q.headers)); }).listen(process.env.PORT, '127.0.0.1');",
+    ),
   );
   const echo = await f.release('echo', {}, [process.execPath, echoServer]);
   await f.driver.prepare(echo).catch(() => {});
   // The echo server has no readiness path other than "/": any path answers 200.
   await f.driver.promote(echo);
-  const res = await rawGet(`${f.url}/x`, { 'x-drop-me': 'secret', connection: 'x-drop-me', 'x-keep': 'yes', 'x-forwarded-for': '10.0.0.9' });
+  const res = await rawGet(`${f.url}/x`, {
+    'x-drop-me': 'secret',
+    connection: 'x-drop-me',
+    'x-keep': 'yes',
+    'x-forwarded-for': '10.0.0.9',
+  });
   // The router's own connection may carry Keep-Alive; the release's (timeout=5) and the fields its Connection names must not pass.
   assert.notEqual(res.headers['keep-alive'], 'timeout=5');
   assert.equal(res.headers['x-upstream-private'], undefined);
@@ -99,7 +112,10 @@ test('a release that never becomes ready is refused and stable keeps serving', a
   await f.driver.promote(v1);
   const stuck = await f.release('stuck', { READY: 'false' });
   assert.equal(JSON.parse(await readFile(join(f.routerDir, 'router.json'), 'utf8')).readyTimeoutMs, 2000);
-  await assert.rejects(f.driver.prepare(stuck), /release stuck did not become ready within 2000 ms \(2 healthy probes of \/health\/ready needed\)/);
+  await assert.rejects(
+    f.driver.prepare(stuck),
+    /release stuck did not become ready within 2000 ms \(2 healthy probes of \/health\/ready needed\)/,
+  );
   await assert.rejects(f.driver.shift(stuck, 10), /not running and ready/);
   assert.deepEqual(await countReleases(`${f.url}/api/hello`, 10), { v1: 10 });
 });
@@ -113,7 +129,13 @@ test('a pending prepare shows, at a terminal, the release being probed, the prob
     return true;
   };
   const stream = { write, isTTY: true } as unknown as NodeJS.WritableStream;
-  const driver = createLocalTarget({ root: f.root, envName: 'test', env: f.env, log: new Logger({ format: 'human', stream, color: true }), readyPath: '/health/ready' });
+  const driver = createLocalTarget({
+    root: f.root,
+    envName: 'test',
+    env: f.env,
+    log: new Logger({ format: 'human', stream, color: true }),
+    readyPath: '/health/ready',
+  });
   await driver.prepare(await f.release('v1'));
   const lines = text.match(/\r\x1b\[Kwaiting for v1 to be ready: \d\/5 probes passed, \d+s left/g) ?? [];
   assert.ok(lines.length >= 1, JSON.stringify(text));
@@ -123,12 +145,28 @@ test('a pending prepare shows, at a terminal, the release being probed, the prob
 
 test('a start command that exits at once is reported with its log, and a built release whose folder is missing is refused', async (t) => {
   const f = await routerFixture(t);
-  const broken = await f.release('broken', {}, [process.execPath, '-e', "console.error('boom: missing DATABASE_URL'); process.exit(3)"]);
-  await assert.rejects(f.driver.prepare(broken), /exited 3 times before becoming ready \(exited with code 3\).*boom: missing DATABASE_URL/s);
-  await assert.rejects(f.driver.prepare({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app') }), /release ghost: cannot read .*manifest\.json .* build the release first/);
+  const broken = await f.release('broken', {}, [
+    process.execPath,
+    '-e',
+    "console.error('boom: missing DATABASE_URL'); process.exit(3)",
+  ]);
+  await assert.rejects(
+    f.driver.prepare(broken),
+    /exited 3 times before becoming ready \(exited with code 3\).*boom: missing DATABASE_URL/s,
+  );
+  await assert.rejects(
+    f.driver.prepare({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app') }),
+    /release ghost: cannot read .*manifest\.json .* build the release first/,
+  );
   // A built release (it has a digest) whose folder is gone; one not built yet is planned without it (a dry run).
-  await assert.rejects(f.driver.plan({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app'), digest: 'sha256:00' }, [5]), /does not exist — build the release first/);
-  assert.equal((await f.driver.plan({ version: 'next', dir: join(f.root, '.pilot/releases/next/app') }, [5])).length, 3);
+  await assert.rejects(
+    f.driver.plan({ version: 'ghost', dir: join(f.root, '.pilot/releases/ghost/app'), digest: 'sha256:00' }, [5]),
+    /does not exist — build the release first/,
+  );
+  assert.equal(
+    (await f.driver.plan({ version: 'next', dir: join(f.root, '.pilot/releases/next/app') }, [5])).length,
+    3,
+  );
 });
 
 test('a crashed release is restarted with back-off and serves again', async (t) => {
@@ -161,7 +199,10 @@ test('maintenance answers 503 with the message; the router health path still ans
   await f.driver.promote(v1);
   const adminPort = (f.env.target as { adminPort: number }).adminPort;
   assert.equal((await fetch(`http://127.0.0.1:${adminPort}/admin/status`)).status, 401);
-  assert.equal((await fetch(`http://127.0.0.1:${adminPort}/admin/status`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+  assert.equal(
+    (await fetch(`http://127.0.0.1:${adminPort}/admin/status`, { headers: { authorization: 'Bearer wrong' } })).status,
+    401,
+  );
   assert.equal((await stat(join(f.routerDir, 'admin.token'))).mode & 0o777, 0o600);
   await routerClient(f.routerDir, adminPort).post('/admin/maintenance', { on: true, message: 'Back at 14:00' });
   const res = await fetch(`${f.url}/api/hello`);
@@ -198,15 +239,26 @@ test('responseTimeout: a release slower than it gets the request a 504, and the 
   assert.match(await answer.text(), /gateway timeout: release stuck sent nothing for 1 s/);
   assert.ok(Date.now() - started < 3_000, 'well before the release would have answered');
   const client = routerClient(f.routerDir, (f.env.target as { adminPort: number }).adminPort);
-  const { releases } = (await client.get('/admin/samples')) as { releases: Record<string, { samples: [number, number, number][] }> };
-  assert.deepEqual(releases.stuck.samples.map((s) => s[1]), [0]);
+  const { releases } = (await client.get('/admin/samples')) as {
+    releases: Record<string, { samples: [number, number, number][] }>;
+  };
+  assert.deepEqual(
+    releases.stuck.samples.map((s) => s[1]),
+    [0],
+  );
 });
 
 test('responseTimeout applies per release: a release prepared after the setting changed uses it, the running router keeps its own', async (t) => {
   const f = await routerFixture(t, { responseTimeout: '60s' });
   const stuck = await f.release('stuck', { LATENCY_MS: '4000' });
   // The team lowers target.responseTimeout; the next release prepared gets it, with no router restart.
-  const lowered = createLocalTarget({ root: f.root, envName: 'test', env: environmentSchema.parse({ ...f.env, target: { ...f.env.target, responseTimeout: '1s' } }), log: silentLog, readyPath: '/health/ready' });
+  const lowered = createLocalTarget({
+    root: f.root,
+    envName: 'test',
+    env: environmentSchema.parse({ ...f.env, target: { ...f.env.target, responseTimeout: '1s' } }),
+    log: silentLog,
+    readyPath: '/health/ready',
+  });
   await lowered.prepare(stuck);
   await lowered.promote(stuck);
   const started = Date.now();
@@ -220,11 +272,17 @@ test('the traffic port in use: start is refused with exit code 3 and a clear mes
   const blocker = createServer().listen(f.port, '127.0.0.1');
   t.after(() => blocker.close());
   await new Promise((resolve) => blocker.once('listening', resolve));
-  await assert.rejects(startRouter({ root: f.root, envName: 'test', env: f.env, readyPath: '/health/ready' }), (error: Error & { exitCode: number }) => {
-    assert.equal(error.exitCode, 3);
-    assert.match(error.message, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${f.port} for traffic: the port is in use`));
-    return true;
-  });
+  await assert.rejects(
+    startRouter({ root: f.root, envName: 'test', env: f.env, readyPath: '/health/ready' }),
+    (error: Error & { exitCode: number }) => {
+      assert.equal(error.exitCode, 3);
+      assert.match(
+        error.message,
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${f.port} for traffic: the port is in use`),
+      );
+      return true;
+    },
+  );
   assert.equal(await routerRunning(f.routerDir), undefined);
 });
 
@@ -238,13 +296,20 @@ test('router killed with -9 and restarted: routes come back, its releases are ta
   );
   const gates = { v1: join(f.root, 'v1.ready'), v2: join(f.root, 'v2.ready') };
   for (const gate of Object.values(gates)) await writeFile(gate, '');
-  const [v1, v2] = [await f.release('v1', { GATE: gates.v1 }, [process.execPath, gateServer]), await f.release('v2', { GATE: gates.v2 }, [process.execPath, gateServer])];
+  const [v1, v2] = [
+    await f.release('v1', { GATE: gates.v1 }, [process.execPath, gateServer]),
+    await f.release('v2', { GATE: gates.v2 }, [process.execPath, gateServer]),
+  ];
   await f.driver.prepare(v1);
   await f.driver.promote(v1);
   await f.driver.prepare(v2);
   await f.driver.shift(v2, 50);
   const running = await routerRunning(f.routerDir);
-  type Status = { stable: { version: string }; candidate: { version: string; weight: number }; releases: { version: string; state: string; pid: number }[] };
+  type Status = {
+    stable: { version: string };
+    candidate: { version: string; weight: number };
+    releases: { version: string; state: string; pid: number }[];
+  };
   const pids = ((await running!.client.get('/admin/status')) as Status).releases.map((r) => [r.version, r.pid]);
   process.kill(running!.pid, 'SIGKILL');
   // While no router runs, the releases stop being ready.
@@ -253,8 +318,16 @@ test('router killed with -9 and restarted: routes come back, its releases are ta
   const started = await startRouter({ root: f.root, envName: 'test', env: f.env, readyPath: '/health/ready' });
   assert.equal(started.started, true);
   const status = (await started.client.get('/admin/status')) as Status;
-  assert.deepEqual(status.releases.map((r) => [r.version, r.pid]), pids, 'the same processes, taken over');
-  assert.deepEqual(status.releases.map((r) => r.state), ['starting', 'starting'], 'restored releases are re-probed first');
+  assert.deepEqual(
+    status.releases.map((r) => [r.version, r.pid]),
+    pids,
+    'the same processes, taken over',
+  );
+  assert.deepEqual(
+    status.releases.map((r) => r.state),
+    ['starting', 'starting'],
+    'restored releases are re-probed first',
+  );
   const early = await fetch(`${f.url}/api/hello`);
   assert.equal(early.status, 503, 'no traffic to a release that has not passed its probes');
   assert.equal(status.stable.version, 'v1');
@@ -276,7 +349,13 @@ test('each release keeps the readiness path it was prepared with, across two rou
   await f.driver.prepare(v1);
   await f.driver.promote(v1);
   // The team changes its readiness path; v2 answers 503 on the old one (READY=false) and 200 on the new one.
-  const changed = createLocalTarget({ root: f.root, envName: 'test', env: f.env, log: silentLog, readyPath: '/health/live' });
+  const changed = createLocalTarget({
+    root: f.root,
+    envName: 'test',
+    env: f.env,
+    log: silentLog,
+    readyPath: '/health/live',
+  });
   const v2 = await f.release('v2', { READY: 'false' });
   await changed.prepare(v2);
   await changed.promote(v2);

@@ -15,12 +15,18 @@ export interface CommandProblem {
  * and every flag it passes appears in that command's `--help`. Help texts are asked once per command.
  */
 export async function checkCommands(repoRoot: string, commands: RunbookCommand[]): Promise<CommandProblem[]> {
-  const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const scripts = (
+    JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
   const helpCache = new Map<string, { status: number | null; text: string }>();
   const help = async (words: string[]) => {
     const key = words.join(' ');
     if (!helpCache.has(key)) {
-      const run = await shell({ cwd: repoRoot, env: { NO_COLOR: '1' }, nothrow: true })`${process.execPath} ${join(repoRoot, 'scripts', 'cli.mjs')} ${words} --help`;
+      const run = await shell({
+        cwd: repoRoot,
+        env: { NO_COLOR: '1' },
+        nothrow: true,
+      })`${process.execPath} ${join(repoRoot, 'scripts', 'cli.mjs')} ${words} --help`;
       helpCache.set(key, { status: run.exitCode, text: run.stdout });
     }
     return helpCache.get(key)!;
@@ -36,15 +42,25 @@ export async function checkCommands(repoRoot: string, commands: RunbookCommand[]
     }
     const top = await help([script]);
     // A subcommand is the second word when the top-level help lists it under Commands.
-    const sub = maybeSub && !maybeSub.startsWith('-') && new RegExp(`^ {2}${escapeRegExp(maybeSub)} `, 'm').test(top.text) ? maybeSub : undefined;
+    const sub =
+      maybeSub && !maybeSub.startsWith('-') && new RegExp(`^ {2}${escapeRegExp(maybeSub)} `, 'm').test(top.text)
+        ? maybeSub
+        : undefined;
     const target = sub ? await help([script, sub]) : top;
     if (target.status !== 0) {
-      problems.push({ command, problem: `\`pnpm ${[script, sub].filter(Boolean).join(' ')} --help\` exited ${target.status} (not built yet?)` });
+      problems.push({
+        command,
+        problem: `\`pnpm ${[script, sub].filter(Boolean).join(' ')} --help\` exited ${target.status} (not built yet?)`,
+      });
       continue;
     }
     for (const word of command.argv) {
       const flag = /^(--[a-z][a-z0-9-]*)/.exec(word)?.[1];
-      if (flag && !new RegExp(`${escapeRegExp(flag)}\\b`).test(target.text)) problems.push({ command, problem: `flag ${flag} is not accepted by ${[script, sub].filter(Boolean).join(' ')}` });
+      if (flag && !new RegExp(`${escapeRegExp(flag)}\\b`).test(target.text))
+        problems.push({
+          command,
+          problem: `flag ${flag} is not accepted by ${[script, sub].filter(Boolean).join(' ')}`,
+        });
     }
   }
   return problems;

@@ -20,7 +20,10 @@ export function quickCommands(config: PilotConfig, env: string): QuickCommandGro
     {
       title: 'Deploy',
       commands: [
-        { command: `pnpm pilot ${e}`, what: `deploy HEAD (${config.environments[env]?.strategy?.kind ?? config.strategy.kind})` },
+        {
+          command: `pnpm pilot ${e}`,
+          what: `deploy HEAD (${config.environments[env]?.strategy?.kind ?? config.strategy.kind})`,
+        },
         { command: `pnpm pilot promote ${e}`, what: 'continue a paused deployment' },
         { command: `pnpm pilot abort ${e}`, what: 'roll back the open deployment' },
       ],
@@ -35,22 +38,34 @@ export function quickCommands(config: PilotConfig, env: string): QuickCommandGro
     {
       title: 'Decide',
       commands: [
-        { command: `pnpm pilot gate ${e} --ci-result junit.xml --audit-report audit.json`, what: 'Go/No-Go: every criterion with its evidence, and the sign-off report' },
-        { command: `pnpm pilot approve ${e} --release V --role R --key ~/.ssh/id_ed25519`, what: 'approve a release, signed with your SSH key' },
+        {
+          command: `pnpm pilot gate ${e} --ci-result junit.xml --audit-report audit.json`,
+          what: 'Go/No-Go: every criterion with its evidence, and the sign-off report',
+        },
+        {
+          command: `pnpm pilot approve ${e} --release V --role R --key ~/.ssh/id_ed25519`,
+          what: 'approve a release, signed with your SSH key',
+        },
       ],
     },
     {
       title: 'Back out',
       commands: [
         { command: `pnpm rollback ${e}`, what: 'back to the last known-good release' },
-        { command: `pnpm pilot maintenance on ${e} --message "Back shortly"`, what: 'emergency stop: 503 with a message' },
+        {
+          command: `pnpm pilot maintenance on ${e} --message "Back shortly"`,
+          what: 'emergency stop: 503 with a message',
+        },
         { command: `pnpm backup-dhash list ${e}`, what: 'backups to restore from' },
       ],
     },
     {
       title: 'Incident',
       commands: [
-        { command: `pnpm pilot lock hold ${e} --reason "incident"`, what: 'freeze: refuse every deployment until released' },
+        {
+          command: `pnpm pilot lock hold ${e} --reason "incident"`,
+          what: 'freeze: refuse every deployment until released',
+        },
         { command: `pnpm pilot lock release ${e}`, what: 'lift the freeze' },
         { command: `pnpm pilot notify test ${e}`, what: "check the environment's channels reach people" },
         { command: `pnpm lcm-export ${e} --since 24h`, what: 'the lifecycle export of the last day, verifiable' },
@@ -61,5 +76,7 @@ export function quickCommands(config: PilotConfig, env: string): QuickCommandGro
 
 export function renderQuickCommands(groups: QuickCommandGroup[]): string {
   const width = Math.max(...groups.flatMap((g) => g.commands.map((c) => c.command.length)));
-  return groups.map((g) => [`${g.title}:`, ...g.commands.map((c) => `  ${c.command.padEnd(width)}  # ${c.what}`)].join('\n')).join('\n\n');
+  return groups
+    .map((g) => [`${g.title}:`, ...g.commands.map((c) => `  ${c.command.padEnd(width)}  # ${c.what}`)].join('\n'))
+    .join('\n\n');
 }

@@ -28,11 +28,21 @@ export async function measureLiveRollback(rps = 50): Promise<LiveRollback> {
   const base = await mkdtemp(join(tmpdir(), 'pilot-bench-live-'));
   const root = join(base, 'repo');
   const [port, adminPort] = [await freePort(), await freePort()];
-  const pilot = (...args: string[]) => shell({ cwd: root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${CLI} pilot ${args}`;
-  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=bench@example.com -c user.name=bench -c commit.gpgsign=false ${args}`;
+  const pilot = (...args: string[]) =>
+    shell({ cwd: root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${CLI} pilot ${args}`;
+  const git = (...args: string[]) =>
+    shell({ cwd: root })`git -c user.email=bench@example.com -c user.name=bench -c commit.gpgsign=false ${args}`;
   const config = (env: Record<string, string>) => ({
     service: { name: 'demo', dir: 'svc', start: [process.execPath, '--import', TSX, DEMO_SERVER], env },
-    environments: { staging: { port, branch: 'main', rules: ['judge-only'], watch: '0s', target: { kind: 'local', adminPort, readyProbes: 1, drainTimeout: '1s', stopGrace: '2s' } } },
+    environments: {
+      staging: {
+        port,
+        branch: 'main',
+        rules: ['judge-only'],
+        watch: '0s',
+        target: { kind: 'local', adminPort, readyProbes: 1, drainTimeout: '1s', stopGrace: '2s' },
+      },
+    },
     strategy: { kind: 'canary', steps: [5, 25, 50, 100], analysisWindow: '30s', interval: '1s' },
     checks: { smoke: [{ name: 'live', path: '/health/live' }] },
     attest: { onDeploy: false },
@@ -48,7 +58,10 @@ export async function measureLiveRollback(rps = 50): Promise<LiveRollback> {
     await writeFile(join(root, 'svc', 'README'), 'the demo service, started from packages/demo-app\n');
     await writeFile(join(root, '.gitignore'), '.pilot/\n');
     // Only a rule that cannot fire on errors: a rollback has to be the judge's.
-    await writeFile(join(root, 'policies', 'rules.yaml'), 'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n');
+    await writeFile(
+      join(root, 'policies', 'rules.yaml'),
+      'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n',
+    );
     await writeFile(join(root, 'pilot.config.ts'), '');
     await git('init', '-q', '-b', 'main');
     await git('add', '-A');
@@ -56,12 +69,25 @@ export async function measureLiveRollback(rps = 50): Promise<LiveRollback> {
     await pilot('--json', '--version', 'v1');
     await commit('v2: fails half of its requests', { ERROR_RATE: '0.5' });
     const { stdout } = await pilot('--json', '--version', 'v2');
-    const { deploymentId, outcome } = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { deploymentId: string; outcome: string };
-    const journal = (await readFile(join(root, '.pilot', 'deployments', `${deploymentId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string; ts: string; reason?: string });
+    const { deploymentId, outcome } = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+      deploymentId: string;
+      outcome: string;
+    };
+    const journal = (await readFile(join(root, '.pilot', 'deployments', `${deploymentId}.jsonl`), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; ts: string; reason?: string });
     const rolledBack = journal.find((e) => e.event === 'deployment.rolled_back');
     const v2 = load.seen.v2;
-    if (!rolledBack || !v2) throw new Error(`the faulty release was not rolled back under traffic: ${outcome}, ${JSON.stringify(load.seen)}`);
-    return { outcome, reason: rolledBack.reason ?? '', seconds: Math.round((Date.parse(rolledBack.ts) - v2.first) / 100) / 10, served: v2.count, failed: v2.failed };
+    if (!rolledBack || !v2)
+      throw new Error(`the faulty release was not rolled back under traffic: ${outcome}, ${JSON.stringify(load.seen)}`);
+    return {
+      outcome,
+      reason: rolledBack.reason ?? '',
+      seconds: Math.round((Date.parse(rolledBack.ts) - v2.first) / 100) / 10,
+      served: v2.count,
+      failed: v2.failed,
+    };
   } finally {
     await load.stop();
     await pilot('router', 'stop', '--env', 'staging');

@@ -21,7 +21,12 @@ const REGRESSION_MS = 40;
 const PREVIOUS: JudgeOptions = { latencyDeltaMs: 5, latencyRatio: 1.1 };
 
 /** Sends `rps` requests a second, each to the candidate with probability `weight`%, for `ms`; returns both sides' samples. */
-async function window(stable: string, candidate: string, weight: number, ms: number): Promise<{ stable: Sample[]; candidate: Sample[] }> {
+async function window(
+  stable: string,
+  candidate: string,
+  weight: number,
+  ms: number,
+): Promise<{ stable: Sample[]; candidate: Sample[] }> {
   const out = { stable: [] as Sample[], candidate: [] as Sample[] };
   const end = Date.now() + ms;
   const worker = async () => {
@@ -73,7 +78,11 @@ interface Judged {
 }
 
 /** Judges 1 s windows until `count` of them had enough requests on both sides for a verdict (at most 3 × count windows). */
-async function judgeWindows(stable: RunningDemo, candidate: RunningDemo, count: number): Promise<{ judged: Judged[]; noData: number }> {
+async function judgeWindows(
+  stable: RunningDemo,
+  candidate: RunningDemo,
+  count: number,
+): Promise<{ judged: Judged[]; noData: number }> {
   const judged: Judged[] = [];
   let noData = 0;
   for (let i = 0; judged.length < count && i < 3 * count; i++) {
@@ -87,7 +96,15 @@ async function judgeWindows(stable: RunningDemo, candidate: RunningDemo, count: 
     }
     const previous = judgeCanary(w.stable, w.candidate, PREVIOUS).decision;
     const p = /p=([\d.e-]+)/.exec(latency.test)?.[1] ?? '?';
-    judged.push({ decision: j.decision, previous, stableMedian: latency.stable, candidateMedian: latency.candidate, weight, candidateRequests: w.candidate.length, p });
+    judged.push({
+      decision: j.decision,
+      previous,
+      stableMedian: latency.stable,
+      candidateMedian: latency.candidate,
+      weight,
+      candidateRequests: w.candidate.length,
+      p,
+    });
   }
   return { judged, noData };
 }
@@ -98,7 +115,8 @@ let slow: RunningDemo | undefined;
 let hogs: ChildProcess[] = [];
 // A Ctrl-C or a crash must not leave busy loops (or the demo processes) behind on a shared machine.
 const killAll = () => {
-  for (const child of [...hogs, stable?.child, candidate?.child, slow?.child]) if (child && child.exitCode === null) child.kill('SIGKILL');
+  for (const child of [...hogs, stable?.child, candidate?.child, slow?.child])
+    if (child && child.exitCode === null) child.kill('SIGKILL');
 };
 process.once('exit', killAll);
 process.once('SIGINT', () => process.exit(130));
@@ -127,13 +145,16 @@ const falseRollbacks = judged.filter((j) => j.decision === 'fail').length;
 const previousFalseRollbacks = judged.filter((j) => j.previous === 'fail').length;
 const rate = n ? falseRollbacks / n : 0;
 const deltas = judged.map((j) => j.candidateMedian - j.stableMedian).sort((a, b) => a - b);
-const at = (q: number) => (deltas.length ? deltas[Math.min(deltas.length - 1, Math.floor(q * deltas.length))] : Number.NaN);
+const at = (q: number) =>
+  deltas.length ? deltas[Math.min(deltas.length - 1, Math.floor(q * deltas.length))] : Number.NaN;
 const detected = regression.judged.filter((j) => j.decision === 'fail').length;
 const detectedPrevious = regression.judged.filter((j) => j.previous === 'fail').length;
 const round = (v: number) => Math.round(v * 100) / 100;
 // Wilson score upper bound (95%) on the true rate, from the windows judged.
 const z = 1.96;
-const upper = n ? (rate + (z * z) / (2 * n) + z * Math.sqrt((rate * (1 - rate)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n) : 1;
+const upper = n
+  ? (rate + (z * z) / (2 * n) + z * Math.sqrt((rate * (1 - rate)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n)
+  : 1;
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const stableMedian = round(median(judged.map((j) => j.stableMedian)));
 
@@ -144,12 +165,18 @@ console.log(
     `+${REGRESSION_MS} ms regression caught in ${detected}/${regression.judged.length} windows (previous floor ${detectedPrevious})`,
 );
 // The windows closest to the floor, so a reader sees the margin.
-const widest = [...judged].sort((a, b) => b.candidateMedian - b.stableMedian - (a.candidateMedian - a.stableMedian)).slice(0, 3);
+const widest = [...judged]
+  .sort((a, b) => b.candidateMedian - b.stableMedian - (a.candidateMedian - a.stableMedian))
+  .slice(0, 3);
 for (const j of widest) {
-  console.log(`  widest: ${round(j.candidateMedian)} vs ${round(j.stableMedian)} ms at ${j.weight}% (${j.candidateRequests} candidate requests), p=${j.p}: ${j.decision} (previous floor: ${j.previous})`);
+  console.log(
+    `  widest: ${round(j.candidateMedian)} vs ${round(j.stableMedian)} ms at ${j.weight}% (${j.candidateRequests} candidate requests), p=${j.p}: ${j.decision} (previous floor: ${j.previous})`,
+  );
 }
 for (const j of regression.judged.filter((r) => r.decision !== 'fail')) {
-  console.log(`  regression missed: ${round(j.candidateMedian)} vs ${round(j.stableMedian)} ms at ${j.weight}% (${j.candidateRequests} candidate requests), p=${j.p} (previous floor: ${j.previous})`);
+  console.log(
+    `  regression missed: ${round(j.candidateMedian)} vs ${round(j.stableMedian)} ms at ${j.weight}% (${j.candidateRequests} candidate requests), p=${j.p} (previous floor: ${j.previous})`,
+  );
 }
 await writeBenchResult(REPO, {
   name: 'analysis-loaded-host',
@@ -172,7 +199,12 @@ await writeBenchResult(REPO, {
   },
   ratios: {},
   targets: [
-    { name: 'false rollbacks of identical releases, loaded 2-core host, 1 s windows', target: '≤ 2%', actual: `${falseRollbacks}/${n} (${pct(rate)}; 95% upper bound ${pct(upper)})`, met: rate <= 0.02 },
+    {
+      name: 'false rollbacks of identical releases, loaded 2-core host, 1 s windows',
+      target: '≤ 2%',
+      actual: `${falseRollbacks}/${n} (${pct(rate)}; 95% upper bound ${pct(upper)})`,
+      met: rate <= 0.02,
+    },
     // A window the latency test finds no significant difference in (few candidate requests, heavy noise) is missed by
     // either floor; what the new floor must not do is miss more.
     {

@@ -20,7 +20,10 @@ function gaussian(): number {
 }
 // Latency: log-normal around 100 ms (sigma 0.3, a typical web service); errors: Bernoulli.
 function side(medianMs: number, errorRate: number): Sample[] {
-  return Array.from({ length: N }, (_, i) => [i, Math.random() < errorRate ? 500 : 200, medianMs * Math.exp(0.3 * gaussian())] as Sample);
+  return Array.from(
+    { length: N },
+    (_, i) => [i, Math.random() < errorRate ? 500 : 200, medianMs * Math.exp(0.3 * gaussian())] as Sample,
+  );
 }
 function rate(stable: () => Sample[], candidate: () => Sample[], detected: (d: string) => boolean): number {
   let hits = 0;
@@ -30,10 +33,24 @@ function rate(stable: () => Sample[], candidate: () => Sample[], detected: (d: s
 
 const notPass = (d: string) => d !== 'pass';
 const BASELINES = [0, 0.005, 0.01, 0.02, 0.05];
-const falsePositives = BASELINES.map((r) => rate(() => side(100, r), () => side(100, r), notPass));
+const falsePositives = BASELINES.map((r) =>
+  rate(
+    () => side(100, r),
+    () => side(100, r),
+    notPass,
+  ),
+);
 // +40%: clearly past the judge's minimum effect at 100 ms (max(1.1×, +25 ms), the floor host noise needs).
-const latencyPower = rate(() => side(100, 0.01), () => side(140, 0.01), notPass);
-const errorPower = rate(() => side(100, 0.01), () => side(100, 0.05), notPass);
+const latencyPower = rate(
+  () => side(100, 0.01),
+  () => side(140, 0.01),
+  notPass,
+);
+const errorPower = rate(
+  () => side(100, 0.01),
+  () => side(100, 0.05),
+  notPass,
+);
 
 // The error test exactly, with the judge's defaults (its share of the 0.02 budget, increase ≥ 0.01), and the best any
 // test can do at n = 200 with the whole budget.
@@ -56,9 +73,15 @@ while (enough - few > 10) {
 // Time to detect: a real demo service killed while the monitor watches it every second (3 consecutive failures).
 const demo = await startDemo();
 const dir = await mkdtemp(join(tmpdir(), 'pilot-bench-'));
-await writeFile(join(dir, 'pilot.config.ts'), `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { bench: { port: ${demo.port}, target: { kind: 'command', shift: ['true'], rollback: ['true'] }, rules: ['detect'] } } };\n`);
+await writeFile(
+  join(dir, 'pilot.config.ts'),
+  `export default { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { bench: { port: ${demo.port}, target: { kind: 'command', shift: ['true'], rollback: ['true'] }, rules: ['detect'] } } };\n`,
+);
 await mkdir(join(dir, 'policies'));
-await writeFile(join(dir, 'policies', 'rules.yaml'), 'detect:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n');
+await writeFile(
+  join(dir, 'policies', 'rules.yaml'),
+  'detect:\n  - { kind: consecutive_failures, max: 3, severity: critical }\n',
+);
 const ctx = await openEnv(dir, 'bench');
 let killedAt = 0;
 setTimeout(() => {
@@ -66,7 +89,13 @@ setTimeout(() => {
   demo.child.kill('SIGKILL');
 }, 1500);
 const quiet = new Logger({ format: 'json', stream: new Writable({ write: (_chunk, _enc, done) => done() }) });
-const summary = await runMonitor({ ctx, log: quiet, durationMs: 30_000, intervalMs: 1000, signal: new AbortController().signal });
+const summary = await runMonitor({
+  ctx,
+  log: quiet,
+  durationMs: 30_000,
+  intervalMs: 1000,
+  signal: new AbortController().signal,
+});
 const detectMs = Date.now() - killedAt;
 await demo.stop();
 await rm(dir, { recursive: true, force: true });
@@ -74,8 +103,12 @@ await rm(dir, { recursive: true, force: true });
 const pct = (v: number, digits = 1) => `${(v * 100).toFixed(digits)}%`;
 const worstFalsePositive = Math.max(...falsePositives);
 const byBaseline = BASELINES.map((r, i) => `${pct(falsePositives[i])} at ${pct(r)} errors`).join(', ');
-console.log(`judge over ${TRIALS} trials, n=${N} per side: false positives ${byBaseline}; power +40% latency ${pct(latencyPower)}, power 1%→5% errors ${pct(errorPower)}`);
-console.log(`error test, exact: power 1%→5% ${pct(exactErrorPower, 2)}, best possible for any test with ≤ 2% false positives at every baseline ${pct(bestErrorPower, 2)}, worst false-positive rate ${pct(worstErrorFalsePositive, 2)} (judge ≤ ${pct(falsePositiveBound, 2)}); 95% power needs ${enough} requests per side`);
+console.log(
+  `judge over ${TRIALS} trials, n=${N} per side: false positives ${byBaseline}; power +40% latency ${pct(latencyPower)}, power 1%→5% errors ${pct(errorPower)}`,
+);
+console.log(
+  `error test, exact: power 1%→5% ${pct(exactErrorPower, 2)}, best possible for any test with ≤ 2% false positives at every baseline ${pct(bestErrorPower, 2)}, worst false-positive rate ${pct(worstErrorFalsePositive, 2)} (judge ≤ ${pct(falsePositiveBound, 2)}); 95% power needs ${enough} requests per side`,
+);
 console.log(`time to detect (1 s interval, 3 consecutive failures): ${detectMs} ms, verdict ${summary.verdict}`);
 await writeBenchResult(REPO, {
   name: 'analysis',
@@ -101,13 +134,23 @@ await writeBenchResult(REPO, {
       actual: `≤ ${pct(falsePositiveBound, 2)} exactly; simulated, worst of the baselines ${pct(worstFalsePositive)} ± ${pct(1.96 * Math.sqrt((worstFalsePositive * (1 - worstFalsePositive)) / TRIALS))}`,
       met: falsePositiveBound <= 0.02,
     },
-    { name: 'power, +40% latency (100 → 140 ms)', target: '≥ 95%', actual: pct(latencyPower), met: latencyPower >= 0.95 },
+    {
+      name: 'power, +40% latency (100 → 140 ms)',
+      target: '≥ 95%',
+      actual: pct(latencyPower),
+      met: latencyPower >= 0.95,
+    },
     {
       name: 'power, 1% → 5% errors',
       target: '≥ 95%',
       actual: `${pct(errorPower)} (exactly ${pct(exactErrorPower, 2)}; no test with ≤ 2% false positives at every baseline exceeds ${pct(bestErrorPower, 2)} at n=${N}; this one reaches 95% at n=${enough})`,
       met: errorPower >= 0.95,
     },
-    { name: 'time to detect, 1 s interval × 3 failures', target: '≤ 4000 ms', actual: `${detectMs} ms`, met: detectMs <= 4000 },
+    {
+      name: 'time to detect, 1 s interval × 3 failures',
+      target: '≤ 4000 ms',
+      actual: `${detectMs} ms`,
+      met: detectMs <= 4000,
+    },
   ],
 });

@@ -1,7 +1,13 @@
 // Whole canary deployments simulated second by second, judged by the real judges: the sequential one at every look,
 // the fixed-window one at the end of each step's window.
 import { judgeCanary } from '../judge/judge.ts';
-import { type SequentialOptions, addLook, newEvidence, rejectsErrors, rejectsLatency } from '../judge/sequential/sequential-judge.ts';
+import {
+  type SequentialOptions,
+  addLook,
+  newEvidence,
+  rejectsErrors,
+  rejectsLatency,
+} from '../judge/sequential/sequential-judge.ts';
 import type { Sample } from '../rules/evaluate.ts';
 
 export interface Scenario {
@@ -33,7 +39,13 @@ export function seededRandom(seed: number): () => number {
 }
 
 // Latency log-normal around the median (sigma 0.3), errors Bernoulli; each request goes to the candidate with chance weight.
-function look(random: () => number, s: Scenario, weight: number, startMs: number, lookMs: number): { stable: Sample[]; candidate: Sample[] } {
+function look(
+  random: () => number,
+  s: Scenario,
+  weight: number,
+  startMs: number,
+  lookMs: number,
+): { stable: Sample[]; candidate: Sample[] } {
   const stable: Sample[] = [];
   const candidate: Sample[] = [];
   const n = Math.round((s.rate * lookMs) / 1000);
@@ -41,14 +53,23 @@ function look(random: () => number, s: Scenario, weight: number, startMs: number
     const toCandidate = random() * 100 < weight;
     const side = toCandidate ? s.candidate : s.stable;
     const z = Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
-    const sample: Sample = [startMs + (i * lookMs) / n, random() < side.errorRate ? 500 : 200, side.medianMs * Math.exp(0.3 * z)];
+    const sample: Sample = [
+      startMs + (i * lookMs) / n,
+      random() < side.errorRate ? 500 : 200,
+      side.medianMs * Math.exp(0.3 * z),
+    ];
     (toCandidate ? candidate : stable).push(sample);
   }
   return { stable, candidate };
 }
 
 /** One deployment with both judges on the same simulated traffic. */
-export function simulateDeployment(s: Scenario, seed: number, o: SequentialOptions = {}, withFixed = true): { sequential: Outcome; fixed: Outcome } {
+export function simulateDeployment(
+  s: Scenario,
+  seed: number,
+  o: SequentialOptions = {},
+  withFixed = true,
+): { sequential: Outcome; fixed: Outcome } {
   const random = seededRandom(seed);
   const weights = s.weights ?? [5, 25, 50];
   const windowS = s.windowS ?? 30;
@@ -69,7 +90,8 @@ export function simulateDeployment(s: Scenario, seed: number, o: SequentialOptio
         for (const x of batch.candidate) window.candidate.push(x);
       }
     }
-    if (withFixed && fixed.rollbackS === undefined && judgeCanary(window.stable, window.candidate).decision === 'fail') fixed.rollbackS = (step + 1) * windowS;
+    if (withFixed && fixed.rollbackS === undefined && judgeCanary(window.stable, window.candidate).decision === 'fail')
+      fixed.rollbackS = (step + 1) * windowS;
     if (sequential.rollbackS !== undefined && (!withFixed || fixed.rollbackS !== undefined)) break;
   }
   return { sequential, fixed };
@@ -78,5 +100,8 @@ export function simulateDeployment(s: Scenario, seed: number, o: SequentialOptio
 /** Share of deployments rolled back and the median time to rollback (of those rolled back), over `runs` seeds. */
 export function summarise(outcomes: Outcome[]): { rolledBack: number; medianS?: number } {
   const times = outcomes.flatMap((o) => (o.rollbackS === undefined ? [] : [o.rollbackS])).sort((a, b) => a - b);
-  return { rolledBack: times.length / outcomes.length, medianS: times.length ? times[Math.floor((times.length - 1) / 2)] : undefined };
+  return {
+    rolledBack: times.length / outcomes.length,
+    medianS: times.length ? times[Math.floor((times.length - 1) / 2)] : undefined,
+  };
 }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Sample } from '../rules/evaluate.ts';
-import { bestPossiblePower, chanceOfFailing, failBoundary, worstFalsePositiveRate } from '../bench/error-test-limits.ts';
+import {
+  bestPossiblePower,
+  chanceOfFailing,
+  failBoundary,
+  worstFalsePositiveRate,
+} from '../bench/error-test-limits.ts';
 import { alphasOf, judgeCanary } from './judge.ts';
 import { mannWhitneyGreater } from './tests.ts';
 import { twoProportionGreater } from './two-proportion.ts';
@@ -71,7 +76,8 @@ test('identical releases pass; every metric explains itself', () => {
   const j = judgeCanary(samples(200, 100, 0.01, 1), samples(200, 100, 0.01, 2));
   assert.equal(j.decision, 'pass');
   assert.equal(j.score, 100);
-  for (const m of j.metrics) assert.ok(m.test && m.threshold && m.detail && m.stable !== undefined && m.candidate !== undefined);
+  for (const m of j.metrics)
+    assert.ok(m.test && m.threshold && m.detail && m.stable !== undefined && m.candidate !== undefined);
 });
 
 test('a slower candidate fails on latency, a failing one on errors', () => {
@@ -104,7 +110,11 @@ test('identical releases with a few ms of host noise never fail the latency test
     const shift = (seed % 9) - 0.5;
     const n = [12, 50, 200][seed % 3];
     const j = judgeCanary(noisy(n * 4, 6, 0, 2 * seed + 1), noisy(n, 6, shift, 2 * seed + 2));
-    assert.equal(j.metrics.find((m) => m.metric === 'latency')!.result, 'pass', `seed ${seed}: ${j.metrics.find((m) => m.metric === 'latency')!.detail}`);
+    assert.equal(
+      j.metrics.find((m) => m.metric === 'latency')!.result,
+      'pass',
+      `seed ${seed}: ${j.metrics.find((m) => m.metric === 'latency')!.detail}`,
+    );
   }
 });
 
@@ -118,7 +128,13 @@ test('a real regression still fails on a noisy host: +50% at 80 ms (+40 ms), and
 });
 
 test('the latency floors are both needed: 24 ms slower on a 6 ms service, or 9% slower on a 500 ms one, passes', () => {
-  assert.equal(judgeCanary(samples(500, 6, 0, 31), samples(500, 6, 0, 32).map(([t, s, ms]) => [t, s, ms + 24] as Sample)).decision, 'pass');
+  assert.equal(
+    judgeCanary(
+      samples(500, 6, 0, 31),
+      samples(500, 6, 0, 32).map(([t, s, ms]) => [t, s, ms + 24] as Sample),
+    ).decision,
+    'pass',
+  );
   assert.equal(judgeCanary(samples(500, 500, 0, 33), samples(500, 545, 0, 34)).decision, 'pass');
   assert.equal(judgeCanary(samples(500, 500, 0, 35), samples(500, 600, 0, 36)).decision, 'fail');
 });

@@ -71,16 +71,39 @@ export function judgeCanary(stable: Sample[], candidate: Sample[], options: Judg
   const samples = { stable: stable.length, candidate: candidate.length };
   if (stable.length < minSamples || candidate.length < minSamples) {
     // Counts as counts, only the side(s) short of data: "5 candidate requests, at least 10 needed".
-    const short = [candidate.length < minSamples && `${candidate.length} candidate`, stable.length < minSamples && `${stable.length} stable`].filter(Boolean);
+    const short = [
+      candidate.length < minSamples && `${candidate.length} candidate`,
+      stable.length < minSamples && `${stable.length} stable`,
+    ].filter(Boolean);
     const why = `${short.join(' and ')} requests, at least ${minSamples}${short.length > 1 ? ' each' : ''} needed`;
     return {
       decision: 'nodata',
       score: 0,
       samples,
-      metrics: [{ metric: 'error_rate', critical: true, result: 'nodata', stable: stable.length, candidate: candidate.length, test: 'no-data policy', threshold: `≥ ${minSamples} requests per side`, detail: why }],
+      metrics: [
+        {
+          metric: 'error_rate',
+          critical: true,
+          result: 'nodata',
+          stable: stable.length,
+          candidate: candidate.length,
+          test: 'no-data policy',
+          threshold: `≥ ${minSamples} requests per side`,
+          detail: why,
+        },
+      ],
     };
   }
-  const metrics = [judgeErrorRate(stable.filter(isError).length, stable.length, candidate.filter(isError).length, candidate.length, errorAlpha, errorIncrease)];
+  const metrics = [
+    judgeErrorRate(
+      stable.filter(isError).length,
+      stable.length,
+      candidate.filter(isError).length,
+      candidate.length,
+      errorAlpha,
+      errorIncrease,
+    ),
+  ];
   const latS = stable.filter((s) => s[1] !== 0).map((s) => s[2]);
   const latC = candidate.filter((s) => s[1] !== 0).map((s) => s[2]);
   if (latS.length >= minSamples && latC.length >= minSamples) {
@@ -100,12 +123,31 @@ export function judgeCanary(stable: Sample[], candidate: Sample[], options: Judg
       detail: `median latency ${round(mw.medianCandidate)} ms vs ${round(mw.medianStable)} ms (×${round(ratio)})`,
     });
   } else {
-    metrics.push({ metric: 'latency', critical: true, result: 'nodata', stable: latS.length, candidate: latC.length, test: 'no-data policy', threshold: `≥ ${minSamples} answered requests per side`, detail: 'too few answered requests to compare latency' });
+    metrics.push({
+      metric: 'latency',
+      critical: true,
+      result: 'nodata',
+      stable: latS.length,
+      candidate: latC.length,
+      test: 'no-data policy',
+      threshold: `≥ ${minSamples} answered requests per side`,
+      detail: 'too few answered requests to compare latency',
+    });
   }
   const judged = metrics.filter((m) => m.result !== 'nodata');
-  const score = judged.length ? Math.round((100 * judged.filter((m) => m.result === 'pass').length) / judged.length) : 0;
+  const score = judged.length
+    ? Math.round((100 * judged.filter((m) => m.result === 'pass').length) / judged.length)
+    : 0;
   const criticalFail = metrics.some((m) => m.critical && m.result === 'fail');
-  const decision = criticalFail ? 'fail' : metrics.some((m) => m.result === 'nodata') ? 'nodata' : score >= (options.passScore ?? 95) ? 'pass' : score >= (options.marginalScore ?? 75) ? 'marginal' : 'fail';
+  const decision = criticalFail
+    ? 'fail'
+    : metrics.some((m) => m.result === 'nodata')
+      ? 'nodata'
+      : score >= (options.passScore ?? 95)
+        ? 'pass'
+        : score >= (options.marginalScore ?? 75)
+          ? 'marginal'
+          : 'fail';
   return { decision, score, metrics, samples };
 }
 
@@ -117,7 +159,14 @@ export function alphasOf(options: JudgeOptions): { latencyAlpha: number; errorAl
 }
 
 /** The error-rate metric: fails when the exact one-sided test finds the candidate worse (p < alpha) by at least `increase`. */
-export function judgeErrorRate(errorsStable: number, nStable: number, errorsCandidate: number, nCandidate: number, alpha: number, increase: number): MetricJudgement {
+export function judgeErrorRate(
+  errorsStable: number,
+  nStable: number,
+  errorsCandidate: number,
+  nCandidate: number,
+  alpha: number,
+  increase: number,
+): MetricJudgement {
   const prop = twoProportionGreater(errorsStable, nStable, errorsCandidate, nCandidate);
   const fail = prop.p < alpha && prop.rateCandidate - prop.rateStable >= increase;
   return {

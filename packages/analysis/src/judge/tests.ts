@@ -15,7 +15,9 @@ export interface MannWhitney {
 export function mannWhitneyGreater(stable: number[], candidate: number[]): MannWhitney {
   const n1 = candidate.length;
   const n2 = stable.length;
-  const all = [...candidate.map((v) => ({ v, c: true })), ...stable.map((v) => ({ v, c: false }))].sort((a, b) => a.v - b.v);
+  const all = [...candidate.map((v) => ({ v, c: true })), ...stable.map((v) => ({ v, c: false }))].sort(
+    (a, b) => a.v - b.v,
+  );
   let rankSumCandidate = 0;
   let tieTerm = 0;
   for (let i = 0; i < all.length; ) {

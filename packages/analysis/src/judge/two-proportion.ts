@@ -14,7 +14,12 @@ export interface TwoProportion {
  * fail more often than stable? Unlike the normal approximation its false-positive rate stays within the p threshold
  * at every sample size and every baseline error rate, since the p-value is maximised over the unknown common rate.
  */
-export function twoProportionGreater(errorsStable: number, nStable: number, errorsCandidate: number, nCandidate: number): TwoProportion {
+export function twoProportionGreater(
+  errorsStable: number,
+  nStable: number,
+  errorsCandidate: number,
+  nCandidate: number,
+): TwoProportion {
   const z = pooledZ(errorsStable, nStable, errorsCandidate, nCandidate);
   const rates = { rateStable: errorsStable / nStable, rateCandidate: errorsCandidate / nCandidate };
   // As the common rate nears 0, no errors on either side (z = 0) becomes certain: for any z ≤ 0 the largest chance is 1.
@@ -65,7 +70,8 @@ export function binomialMass(n: number): (rate: number) => Float64Array {
     // Farther than 12 standard deviations (plus a margin for small counts) from the mean the masses are below 1e-30: left at 0.
     const spread = 12 * Math.sqrt(n * rate * (1 - rate)) + 30;
     const to = Math.min(n, Math.ceil(n * rate + spread));
-    for (let x = Math.max(0, Math.floor(n * rate - spread)); x <= to; x++) mass[x] = Math.exp(logChoose[x] + x * logRate + (n - x) * logRest);
+    for (let x = Math.max(0, Math.floor(n * rate - spread)); x <= to; x++)
+      mass[x] = Math.exp(logChoose[x] + x * logRate + (n - x) * logRest);
     return mass;
   };
 }

@@ -12,7 +12,10 @@ export class ProcessUsage {
     let stat: string;
     let status: string;
     try {
-      [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
+      [stat, status] = await Promise.all([
+        readFile(`/proc/${pid}/stat`, 'utf8'),
+        readFile(`/proc/${pid}/status`, 'utf8'),
+      ]);
     } catch {
       return undefined;
     }
@@ -22,7 +25,10 @@ export class ProcessUsage {
     const now = Date.now();
     const previous = this.#last;
     this.#last = { ticks, at: now };
-    const cpuPercent = previous && now > previous.at ? ((ticks - previous.ticks) / TICKS_PER_SECOND / ((now - previous.at) / 1000)) * 100 : undefined;
+    const cpuPercent =
+      previous && now > previous.at
+        ? ((ticks - previous.ticks) / TICKS_PER_SECOND / ((now - previous.at) / 1000)) * 100
+        : undefined;
     return { cpuPercent, memoryPercent: ((rssKb * 1024) / totalmem()) * 100 };
   }
 }

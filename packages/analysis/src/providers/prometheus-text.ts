@@ -14,8 +14,10 @@ export function parsePrometheusText(text: string): MetricSample[] {
     const line = raw.trim();
     if (!line) return;
     if (line.startsWith('#')) {
-      if (/^# (HELP|TYPE) /.test(line) && !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]*( |$)/.test(line)) fail(index, raw, 'bad metric name in # HELP/# TYPE');
-      if (/^# TYPE /.test(line) && !/ (counter|gauge|histogram|summary|untyped)$/.test(line)) fail(index, raw, 'unknown metric type');
+      if (/^# (HELP|TYPE) /.test(line) && !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]*( |$)/.test(line))
+        fail(index, raw, 'bad metric name in # HELP/# TYPE');
+      if (/^# TYPE /.test(line) && !/ (counter|gauge|histogram|summary|untyped)$/.test(line))
+        fail(index, raw, 'unknown metric type');
       return;
     }
     const name = NAME.exec(line)?.[0];
@@ -29,7 +31,8 @@ export function parsePrometheusText(text: string): MetricSample[] {
     }
     const [valueText, timestamp, extra] = rest.trim().split(/\s+/);
     const value = parseValue(valueText);
-    if (value === undefined || extra !== undefined || (timestamp !== undefined && !/^-?\d+$/.test(timestamp))) fail(index, raw, 'expected a value and an optional integer timestamp');
+    if (value === undefined || extra !== undefined || (timestamp !== undefined && !/^-?\d+$/.test(timestamp)))
+      fail(index, raw, 'expected a value and an optional integer timestamp');
     samples.push({ name: name!, labels, value: value! });
   });
   return samples;

@@ -51,8 +51,18 @@ export class PrometheusVersionSource {
       queryPrometheus(this.url, `sum(${q(errors)})`),
       latency ? queryPrometheusVector(this.url, `sum by (le) (${q(latency)})`) : [],
     ]);
-    const byLe = buckets.filter((b) => b.labels.le !== undefined).map((b): [number, number] => [b.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(b.labels.le) * 1000, b.value]);
-    return { at, requests: requestsTotal, errors: Number.isNaN(errorsTotal) ? 0 : errorsTotal, buckets: byLe.sort((a, b) => a[0] - b[0]) };
+    const byLe = buckets
+      .filter((b) => b.labels.le !== undefined)
+      .map((b): [number, number] => [
+        b.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(b.labels.le) * 1000,
+        b.value,
+      ]);
+    return {
+      at,
+      requests: requestsTotal,
+      errors: Number.isNaN(errorsTotal) ? 0 : errorsTotal,
+      buckets: byLe.sort((a, b) => a[0] - b[0]),
+    };
   }
 }
 
@@ -60,7 +70,10 @@ export class PrometheusVersionSource {
  * The metric the errors selector names when Prometheus has no series of it at all, for any release: a misspelt name
  * reads as "no errors", so the caller warns. Undefined when it has series, or the selector is an expression.
  */
-export async function unseenErrorsMetric(url: string, selectors: PrometheusVersionSelectors): Promise<string | undefined> {
+export async function unseenErrorsMetric(
+  url: string,
+  selectors: PrometheusVersionSelectors,
+): Promise<string | undefined> {
   const name = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{|$)/.exec(selectors.errors)?.[1];
   if (!name) return undefined;
   const series = await queryPrometheus(url, `count({__name__="${name}"})`);
@@ -74,7 +87,8 @@ export async function unseenErrorsMetric(url: string, selectors: PrometheusVersi
  */
 export function increaseBetween(before: VersionTotals, after: VersionTotals): VersionIncrease | undefined {
   if (Number.isNaN(after.requests)) return undefined;
-  if (Number.isNaN(before.requests)) return increaseBetween({ at: before.at, requests: 0, errors: 0, buckets: [] }, after);
+  if (Number.isNaN(before.requests))
+    return increaseBetween({ at: before.at, requests: 0, errors: 0, buckets: [] }, after);
   const grew = (a: number, b: number) => (b >= a ? b - a : b);
   const requests = grew(before.requests, after.requests);
   const earlier = new Map(before.buckets);
@@ -90,5 +104,7 @@ export function increaseBetween(before: VersionTotals, after: VersionTotals): Ve
 
 // A value inside a PromQL string literal: backslashes and quotes escaped.
 function substitute(query: string, vars: Record<string, string>): string {
-  return query.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? vars[name].replace(/[\\"']/g, (c) => `\\${c}`) : whole));
+  return query.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in vars ? vars[name].replace(/[\\"']/g, (c) => `\\${c}`) : whole,
+  );
 }

@@ -7,7 +7,9 @@ import { queryPrometheus, queryPrometheusRange } from './prometheus-api.ts';
 import { parsePrometheusText } from './prometheus-text.ts';
 
 test('the text parser reads the demo service and router formats, labels with escapes included', () => {
-  const samples = parsePrometheusText('# HELP x A thing.\n# TYPE x counter\nx{a="1",b="q\\"uote"} 3 1700000000000\ny +Inf\nz NaN\n');
+  const samples = parsePrometheusText(
+    '# HELP x A thing.\n# TYPE x counter\nx{a="1",b="q\\"uote"} 3 1700000000000\ny +Inf\nz NaN\n',
+  );
   assert.deepEqual(samples.slice(0, 2), [
     { name: 'x', labels: { a: '1', b: 'q"uote' }, value: 3 },
     { name: 'y', labels: {}, value: Number.POSITIVE_INFINITY },
@@ -16,7 +18,9 @@ test('the text parser reads the demo service and router formats, labels with esc
   assert.throws(() => parsePrometheusText('x 1 2 3\n'), /line 1: expected a value and an optional integer timestamp/);
 });
 
-test(`PromQL instant and range queries against a real Prometheus scraping the demo${missing.prometheus ? ` (skipped: ${missing.prometheus})` : ''}`, { skip: Boolean(missing.prometheus) }, async (t) => {
+test(`PromQL instant and range queries against a real Prometheus scraping the demo${missing.prometheus ? ` (skipped: ${missing.prometheus})` : ''}`, {
+  skip: Boolean(missing.prometheus),
+}, async (t) => {
   const demo = await startDemo({ PILOT_RELEASE: 'v9' });
   const prom = await startPrometheus([`127.0.0.1:${demo.port}`]);
   t.after(() => Promise.all([prom.stop(), demo.stop()]));
@@ -33,5 +37,8 @@ test(`PromQL instant and range queries against a real Prometheus scraping the de
   assert.ok(range.length > 0 && range.every(([, v]) => v === 1));
   assert.ok(Number.isNaN(await queryPrometheus(prom.url, 'no_such_metric')), 'no data is NaN, not 0');
   await assert.rejects(queryPrometheus(prom.url, 'sum(('), /Prometheus rejected the query: bad_data: .*parse error/);
-  await assert.rejects(queryPrometheus(`http://127.0.0.1:${await freePort()}`, 'up'), /Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)/);
+  await assert.rejects(
+    queryPrometheus(`http://127.0.0.1:${await freePort()}`, 'up'),
+    /Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)/,
+  );
 });

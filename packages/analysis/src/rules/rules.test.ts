@@ -10,9 +10,15 @@ const ok = (n: number): Sample[] => Array.from({ length: n }, (_, i) => [i, 200,
 
 test("the repository's rule sets load: the brief's production and canary defaults", async () => {
   const production = await loadRuleSets(repoRoot, ['production']);
-  assert.deepEqual(production.map((r) => r.kind), ['consecutive_failures', 'success_rate', 'p95_latency', 'error_rate', 'cpu_percent', 'memory_percent']);
+  assert.deepEqual(
+    production.map((r) => r.kind),
+    ['consecutive_failures', 'success_rate', 'p95_latency', 'error_rate', 'cpu_percent', 'memory_percent'],
+  );
   const canary = await loadRuleSets(repoRoot, ['canary']);
-  assert.deepEqual(canary.map((r) => r.kind), ['error_rate', 'p95_latency', 'availability', 'failing_for', 'cpu_percent', 'memory_percent']);
+  assert.deepEqual(
+    canary.map((r) => r.kind),
+    ['error_rate', 'p95_latency', 'availability', 'failing_for', 'cpu_percent', 'memory_percent'],
+  );
 });
 
 test('a bad rule or an unknown set is a config error naming it', async (t) => {
@@ -40,12 +46,23 @@ test('each rule kind trips on its threshold and says what it saw', async () => {
     failing_for: true,
   });
   const errorRate = findings.find((f) => f.rule === 'error_rate')!;
-  assert.deepEqual({ observed: errorRate.observed, threshold: errorRate.threshold, window: errorRate.window, severity: errorRate.severity }, { observed: 0.1, threshold: 0.05, window: '300s', severity: 'critical' });
+  assert.deepEqual(
+    {
+      observed: errorRate.observed,
+      threshold: errorRate.threshold,
+      window: errorRate.window,
+      severity: errorRate.severity,
+    },
+    { observed: 0.1, threshold: 0.05, window: '300s', severity: 'critical' },
+  );
 });
 
 test('zero traffic is "no data", never a breach or a pass by accident', async () => {
   const rules = await loadRuleSets(repoRoot, ['canary']);
   const findings = evaluateRules(rules, { checks: [], samples: [], windowMs: 1000 });
   assert.ok(findings.every((f) => !f.breached));
-  assert.deepEqual(findings.filter((f) => f.noData).map((f) => f.rule), ['error_rate', 'p95_latency', 'availability', 'cpu_percent', 'memory_percent']);
+  assert.deepEqual(
+    findings.filter((f) => f.noData).map((f) => f.rule),
+    ['error_rate', 'p95_latency', 'availability', 'cpu_percent', 'memory_percent'],
+  );
 });

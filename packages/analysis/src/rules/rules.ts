@@ -9,14 +9,41 @@ const severity = z.enum(['warning', 'critical']).default('critical');
 /** The rule kinds of policies/rules.yaml. */
 export const ruleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('consecutive_failures'), max: z.number().int().min(1), severity }),
-  z.strictObject({ kind: z.literal('success_rate'), min: z.number().min(0).max(1), minChecks: z.number().int().min(1).default(5), severity }),
-  z.strictObject({ kind: z.literal('p95_latency'), maxMs: z.number().positive(), minSamples: z.number().int().min(1).default(5), severity }),
-  z.strictObject({ kind: z.literal('error_rate'), max: z.number().min(0).max(1), minSamples: z.number().int().min(1).default(10), severity }),
-  z.strictObject({ kind: z.literal('availability'), min: z.number().min(0).max(1), minSamples: z.number().int().min(1).default(5), severity }),
+  z.strictObject({
+    kind: z.literal('success_rate'),
+    min: z.number().min(0).max(1),
+    minChecks: z.number().int().min(1).default(5),
+    severity,
+  }),
+  z.strictObject({
+    kind: z.literal('p95_latency'),
+    maxMs: z.number().positive(),
+    minSamples: z.number().int().min(1).default(5),
+    severity,
+  }),
+  z.strictObject({
+    kind: z.literal('error_rate'),
+    max: z.number().min(0).max(1),
+    minSamples: z.number().int().min(1).default(10),
+    severity,
+  }),
+  z.strictObject({
+    kind: z.literal('availability'),
+    min: z.number().min(0).max(1),
+    minSamples: z.number().int().min(1).default(5),
+    severity,
+  }),
   z.strictObject({ kind: z.literal('failing_for'), maxMs: z.number().positive(), severity }),
   z.strictObject({ kind: z.literal('cpu_percent'), max: z.number().positive(), severity }),
   z.strictObject({ kind: z.literal('memory_percent'), max: z.number().positive().max(100), severity }),
-  z.strictObject({ kind: z.literal('prometheus'), name: z.string().min(1), query: z.string().min(1), min: z.number().optional(), max: z.number().optional(), severity }),
+  z.strictObject({
+    kind: z.literal('prometheus'),
+    name: z.string().min(1),
+    query: z.string().min(1),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    severity,
+  }),
 ]);
 export type Rule = z.output<typeof ruleSchema>;
 
@@ -32,10 +59,16 @@ export async function loadRuleSets(root: string, names: readonly string[]): Prom
   const rules: Rule[] = [];
   for (const name of names) {
     const set = doc[name];
-    if (!Array.isArray(set)) throw new ConfigError(`${file}: no rule set ${JSON.stringify(name)} — it defines: ${Object.keys(doc).join(', ')}`);
+    if (!Array.isArray(set))
+      throw new ConfigError(
+        `${file}: no rule set ${JSON.stringify(name)} — it defines: ${Object.keys(doc).join(', ')}`,
+      );
     set.forEach((raw, index) => {
       const parsed = ruleSchema.safeParse(raw);
-      if (!parsed.success) throw new ConfigError(`${file}: ${name}[${index}] ${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'rule'}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new ConfigError(
+          `${file}: ${name}[${index}] ${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'rule'}: ${i.message}`).join('; ')}`,
+        );
       rules.push(parsed.data);
     });
   }

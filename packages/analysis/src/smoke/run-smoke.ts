@@ -38,7 +38,10 @@ export interface SmokeResult {
 export function describeSmokeFailures(results: SmokeResult[]): string {
   return results
     .filter((r) => !r.passed)
-    .map((r) => `${r.name}${r.url ? ` (${r.url})` : ''}: ${r.error ?? 'failed'}${r.excerpt ? ` — body ${JSON.stringify(r.excerpt)}` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)
+    .map(
+      (r) =>
+        `${r.name}${r.url ? ` (${r.url})` : ''}: ${r.error ?? 'failed'}${r.excerpt ? ` — body ${JSON.stringify(r.excerpt)}` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`,
+    )
     .join('; ');
 }
 
@@ -81,7 +84,13 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
   const results: SmokeResult[] = [];
   let ready = Boolean(o.readyPassed);
   for (const spec of specs) {
-    const result = await retry(spec.name, deadline, o, () => runHttpCheck(base, spec, timeoutMs, o.signal), () => ready);
+    const result = await retry(
+      spec.name,
+      deadline,
+      o,
+      () => runHttpCheck(base, spec, timeoutMs, o.signal),
+      () => ready,
+    );
     if (spec === readySpec && result.passed) ready = true;
     results.push(result);
   }
@@ -89,7 +98,13 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
     const name = dep.name ?? dep.kind;
     const url = (o.env ?? process.env)[dep.urlEnv];
     if (!url) {
-      results.push({ name, passed: false, attempts: 0, ms: 0, error: `environment variable ${dep.urlEnv} is not set (it holds the ${dep.kind} URL)` });
+      results.push({
+        name,
+        passed: false,
+        attempts: 0,
+        ms: 0,
+        error: `environment variable ${dep.urlEnv} is not set (it holds the ${dep.kind} URL)`,
+      });
       continue;
     }
     results.push(
@@ -110,7 +125,13 @@ export async function runSmokeTests(o: SmokeOptions): Promise<{ passed: boolean;
 /** `definite`: the service answered, and the answer was wrong (not a missing or slow answer, which warm-up explains). */
 type Attempt = { ms: number; url?: string; status?: number; error?: string; excerpt?: string; definite?: boolean };
 
-async function retry(name: string, deadline: number, o: Pick<SmokeOptions, 'signal' | 'onRetry'>, once: () => Promise<Attempt>, ready: () => boolean = () => false): Promise<SmokeResult> {
+async function retry(
+  name: string,
+  deadline: number,
+  o: Pick<SmokeOptions, 'signal' | 'onRetry'>,
+  once: () => Promise<Attempt>,
+  ready: () => boolean = () => false,
+): Promise<SmokeResult> {
   let attempts = 0;
   let delay = 200;
   for (;;) {
@@ -129,10 +150,19 @@ async function retry(name: string, deadline: number, o: Pick<SmokeOptions, 'sign
 
 const EXCERPT_CHARS = 120;
 
-async function runHttpCheck(base: string, spec: SmokeCheckSpec, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
+async function runHttpCheck(
+  base: string,
+  spec: SmokeCheckSpec,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Attempt> {
   const url = `${base}${spec.path}`;
   const count = spec.concurrency ?? 1;
-  const attempts = await Promise.all(Array.from({ length: count }, () => httpAttempt(url, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body }, timeoutMs, signal)));
+  const attempts = await Promise.all(
+    Array.from({ length: count }, () =>
+      httpAttempt(url, { method: spec.method ?? 'GET', headers: spec.headers, body: spec.body }, timeoutMs, signal),
+    ),
+  );
   const ms = Math.max(...attempts.map((a) => a.ms));
   for (const attempt of attempts) {
     const wrong = judgeAttempt(spec, attempt);
@@ -158,7 +188,8 @@ function judgeAttempt(spec: SmokeCheckSpec, a: HttpAttempt): { error: string; de
 }
 
 function wrongBody(spec: SmokeCheckSpec, a: HttpAttempt): string | undefined {
-  if (spec.expect?.contains && !a.body.includes(spec.expect.contains)) return `body does not contain ${JSON.stringify(spec.expect.contains)}`;
+  if (spec.expect?.contains && !a.body.includes(spec.expect.contains))
+    return `body does not contain ${JSON.stringify(spec.expect.contains)}`;
   if (spec.expect?.json) {
     let parsed: unknown;
     try {
@@ -167,7 +198,8 @@ function wrongBody(spec: SmokeCheckSpec, a: HttpAttempt): string | undefined {
       return 'body is not JSON';
     }
     const actual = jsonPath(parsed, spec.expect.json.path);
-    if (JSON.stringify(actual) !== JSON.stringify(spec.expect.json.equals)) return `JSON ${spec.expect.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(spec.expect.json.equals)}`;
+    if (JSON.stringify(actual) !== JSON.stringify(spec.expect.json.equals))
+      return `JSON ${spec.expect.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(spec.expect.json.equals)}`;
   }
   if (spec.name === 'metrics') {
     try {

@@ -13,7 +13,16 @@ export interface SignBlobArgs {
 export function signBlobArgs(major: number, o: SignBlobArgs): string[] {
   const common = ['sign-blob', '--yes', '--bundle', o.bundle];
   if (!o.key) return major >= 3 ? [...common, o.file] : [...common, '--new-bundle-format=true', o.file];
-  if (major >= 3) return [...common, '--key', o.key, '--new-bundle-format=true', '--use-signing-config=false', '--tlog-upload=false', o.file];
+  if (major >= 3)
+    return [
+      ...common,
+      '--key',
+      o.key,
+      '--new-bundle-format=true',
+      '--use-signing-config=false',
+      '--tlog-upload=false',
+      o.file,
+    ];
   return [...common, '--key', o.key, '--new-bundle-format=true', '--tlog-upload=false', o.file];
 }
 
@@ -32,6 +41,12 @@ export function verifyBlobArgs(major: number, o: VerifyBlobArgs): string[] {
   if (o.key) args.push('--key', o.key, '--insecure-ignore-tlog=true');
   if (o.signature) args.push('--signature', o.signature, ...(major >= 3 ? ['--new-bundle-format=false'] : []));
   if (o.bundle) args.push('--bundle', o.bundle, '--new-bundle-format=true');
-  if (o.identity) args.push('--certificate-identity-regexp', o.identity.identityRegexp, '--certificate-oidc-issuer', o.identity.issuer);
+  if (o.identity)
+    args.push(
+      '--certificate-identity-regexp',
+      o.identity.identityRegexp,
+      '--certificate-oidc-issuer',
+      o.identity.issuer,
+    );
   return [...args, o.file];
 }

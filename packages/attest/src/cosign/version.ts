@@ -13,12 +13,22 @@ export const COSIGN_INSTALL_HINT =
 
 /** Runs `cosign version`; undefined when cosign is not on PATH. */
 export async function detectCosign(env: NodeJS.ProcessEnv = process.env): Promise<CosignInfo | undefined> {
-  const r = await execa('cosign', ['version'], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 15_000 });
+  const r = await execa('cosign', ['version'], {
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: 15_000,
+  });
   // No exit code means it never ran (ENOENT: not on PATH).
   if (r.exitCode === undefined) return undefined;
   // `cosign version` prints a table: "GitVersion:    v2.4.1"; older builds print just the version.
-  const match = /GitVersion:\s*v?(\d+)\.(\d+)\.(\d+)/.exec(r.stdout) ?? /v?(\d+)\.(\d+)\.(\d+)/.exec(`${r.stdout}\n${r.stderr}`);
-  if (!match) throw new FailedError(`cannot tell the cosign version from \`cosign version\` (exit ${r.exitCode}): ${r.stdout.split('\n')[0] || r.stderr.split('\n')[0]}`);
+  const match =
+    /GitVersion:\s*v?(\d+)\.(\d+)\.(\d+)/.exec(r.stdout) ?? /v?(\d+)\.(\d+)\.(\d+)/.exec(`${r.stdout}\n${r.stderr}`);
+  if (!match)
+    throw new FailedError(
+      `cannot tell the cosign version from \`cosign version\` (exit ${r.exitCode}): ${r.stdout.split('\n')[0] || r.stderr.split('\n')[0]}`,
+    );
   return { version: `${match[1]}.${match[2]}.${match[3]}`, major: Number(match[1]) };
 }
 
@@ -26,6 +36,7 @@ export async function detectCosign(env: NodeJS.ProcessEnv = process.env): Promis
 export async function requireCosign(env: NodeJS.ProcessEnv = process.env, why = 'this signer'): Promise<CosignInfo> {
   const info = await detectCosign(env);
   if (!info) throw new FailedError(`cosign is not installed (needed for ${why}) — ${COSIGN_INSTALL_HINT}`);
-  if (info.major < 2) throw new FailedError(`cosign ${info.version} is too old (2.x or 3.x needed) — ${COSIGN_INSTALL_HINT}`);
+  if (info.major < 2)
+    throw new FailedError(`cosign ${info.version} is too old (2.x or 3.x needed) — ${COSIGN_INSTALL_HINT}`);
   return info;
 }

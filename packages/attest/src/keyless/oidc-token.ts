@@ -5,17 +5,25 @@ import { CIContextProvider, type IdentityProvider } from '@sigstore/sign';
  * The OIDC token Fulcio certifies: SIGSTORE_ID_TOKEN when given, else the CI's own (GitHub Actions with
  * `id-token: write`, audience "sigstore"). The token is a credential: it is only ever handed to Fulcio.
  */
-export function identityProviderFrom(env: NodeJS.ProcessEnv, onToken: (token: string) => void = () => undefined): IdentityProvider {
+export function identityProviderFrom(
+  env: NodeJS.ProcessEnv,
+  onToken: (token: string) => void = () => undefined,
+): IdentityProvider {
   return {
     async getToken() {
       const given = env.SIGSTORE_ID_TOKEN;
       if (given) return given;
       if (!env.ACTIONS_ID_TOKEN_REQUEST_URL) {
-        throw new FailedError('keyless signing needs an OIDC token: run it in GitHub Actions with `permissions: id-token: write`, or set SIGSTORE_ID_TOKEN — or sign with a key (`pnpm attest keygen`, attest.key)');
+        throw new FailedError(
+          'keyless signing needs an OIDC token: run it in GitHub Actions with `permissions: id-token: write`, or set SIGSTORE_ID_TOKEN — or sign with a key (`pnpm attest keygen`, attest.key)',
+        );
       }
       // CIContextProvider reads ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN from process.env.
       const token = await withEnv(env, () => new CIContextProvider('sigstore').getToken()).catch((error: Error) => {
-        throw new FailedError(`could not get an OIDC token from GitHub Actions (${error.message}) — does the job have \`permissions: id-token: write\`?`, { cause: error });
+        throw new FailedError(
+          `could not get an OIDC token from GitHub Actions (${error.message}) — does the job have \`permissions: id-token: write\`?`,
+          { cause: error },
+        );
       });
       onToken(token);
       return token;

@@ -24,16 +24,26 @@ export function publicGoodTrustedRoot(): unknown {
 
 /** A trusted root JSON file (protobuf-specs TrustedRoot), or the public-good one shipped with the library. */
 export async function loadTrustedRoot(file?: string, flag = 'attest.sigstore.trustedRoot'): Promise<LoadedTrustedRoot> {
-  if (!file) return { source: `Sigstore public-good trusted root (shipped with @sigstore/tuf)`, material: toTrustMaterial(TrustedRoot.fromJSON(publicGoodTrustedRoot())) };
+  if (!file)
+    return {
+      source: `Sigstore public-good trusted root (shipped with @sigstore/tuf)`,
+      material: toTrustMaterial(TrustedRoot.fromJSON(publicGoodTrustedRoot())),
+    };
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot read it as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}) — pass a Sigstore trusted_root.json, or leave it unset for the public-good root`, { cause: error });
+    throw new UsageError(
+      `${flag} ${JSON.stringify(file)}: cannot read it as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}) — pass a Sigstore trusted_root.json, or leave it unset for the public-good root`,
+      { cause: error },
+    );
   }
   try {
     return { source: file, material: toTrustMaterial(TrustedRoot.fromJSON(json)) };
   } catch (error) {
-    throw new UsageError(`${flag} ${JSON.stringify(file)}: not a Sigstore trusted root (${(error as Error).message}) — pass a trusted_root.json (application/vnd.dev.sigstore.trustedroot+json)`, { cause: error });
+    throw new UsageError(
+      `${flag} ${JSON.stringify(file)}: not a Sigstore trusted root (${(error as Error).message}) — pass a trusted_root.json (application/vnd.dev.sigstore.trustedroot+json)`,
+      { cause: error },
+    );
   }
 }

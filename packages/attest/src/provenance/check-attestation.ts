@@ -16,10 +16,15 @@ export function parseEnvelope(text: string): DsseEnvelope | undefined {
 }
 
 /** Verifies a DSSE in-toto attestation for `blob`: signature by `key`, and a subject whose sha256 is the blob's. */
-export function checkAttestation(envelopeText: string, blob: Buffer, key: KeyObject): { statement?: Statement; problem?: string } {
+export function checkAttestation(
+  envelopeText: string,
+  blob: Buffer,
+  key: KeyObject,
+): { statement?: Statement; problem?: string } {
   const envelope = parseEnvelope(envelopeText);
   if (!envelope) return { problem: 'the signature file is not JSON (expected a DSSE envelope)' };
-  if (envelope.payloadType !== 'application/vnd.in-toto+json') return { problem: `payloadType ${JSON.stringify(envelope.payloadType)} is not application/vnd.in-toto+json` };
+  if (envelope.payloadType !== 'application/vnd.in-toto+json')
+    return { problem: `payloadType ${JSON.stringify(envelope.payloadType)} is not application/vnd.in-toto+json` };
   const opened = openEnvelope(envelope, key);
   if ('problem' in opened) return { problem: opened.problem };
   let statement: Statement;
@@ -28,7 +33,8 @@ export function checkAttestation(envelopeText: string, blob: Buffer, key: KeyObj
   } catch {
     return { problem: 'the envelope’s payload is not an in-toto statement (not JSON)' };
   }
-  if (!/^https:\/\/in-toto\.io\/Statement\/v(0\.1|1)$/.test(statement._type)) return { problem: `unknown statement type ${JSON.stringify(statement._type)}` };
+  if (!/^https:\/\/in-toto\.io\/Statement\/v(0\.1|1)$/.test(statement._type))
+    return { problem: `unknown statement type ${JSON.stringify(statement._type)}` };
   const sha256 = createHash('sha256').update(blob).digest('hex');
   if (!statement.subject?.some((s) => s.digest?.sha256 === sha256)) {
     const names = (statement.subject ?? []).map((s) => `${s.name} sha256:${s.digest?.sha256}`).join(', ');

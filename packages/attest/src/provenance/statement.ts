@@ -31,7 +31,10 @@ export interface ProvenanceInput {
 export function builderOf(env: NodeJS.ProcessEnv = process.env): { id: string; invocationId?: string } {
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_WORKFLOW_REF) {
     const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    return { id: `${server}/${env.GITHUB_WORKFLOW_REF}`, invocationId: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT ?? '1'}` };
+    return {
+      id: `${server}/${env.GITHUB_WORKFLOW_REF}`,
+      invocationId: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT ?? '1'}`,
+    };
   }
   return { id: `urn:pilot:local-builder:${hostname()}` };
 }
@@ -46,13 +49,23 @@ export function createProvenance(o: ProvenanceInput): Statement {
     predicate: {
       buildDefinition: {
         buildType: PILOT_BUILD_TYPE,
-        externalParameters: { version: o.version, service: o.service.name, package: o.service.package, build: o.service.build, source: { uri: o.sourceUri, commit: o.commit } },
+        externalParameters: {
+          version: o.version,
+          service: o.service.name,
+          package: o.service.package,
+          build: o.service.build,
+          source: { uri: o.sourceUri, commit: o.commit },
+        },
         internalParameters: o.configHash ? { configHash: o.configHash } : {},
         resolvedDependencies: [{ uri: `git+${o.sourceUri}@${o.commit}`, digest: { gitCommit: o.commit } }],
       },
       runDetails: {
         builder: { id: builder.id },
-        metadata: { ...(builder.invocationId ? { invocationId: builder.invocationId } : {}), ...(o.startedOn ? { startedOn: o.startedOn } : {}), finishedOn: new Date().toISOString() },
+        metadata: {
+          ...(builder.invocationId ? { invocationId: builder.invocationId } : {}),
+          ...(o.startedOn ? { startedOn: o.startedOn } : {}),
+          finishedOn: new Date().toISOString(),
+        },
         byproducts: o.byproducts.map((b) => ({ name: b.name, digest: { sha256: b.sha256 } })),
       },
     },

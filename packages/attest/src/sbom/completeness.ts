@@ -19,13 +19,20 @@ interface PnpmNode {
 
 /** Every production dependency of `pkg` (transitively) as `pnpm list --prod` reports it; workspace links get their package.json version. */
 export async function listProdDependencies(root: string, pkg: string, signal?: AbortSignal): Promise<PackageRef[]> {
-  const out = await runTool([...pnpmCommand(), 'list', '--prod', '--json', '--depth', 'Infinity', '--filter', pkg], { cwd: root, signal, what: `listing the production dependencies of ${pkg}` });
+  const out = await runTool([...pnpmCommand(), 'list', '--prod', '--json', '--depth', 'Infinity', '--filter', pkg], {
+    cwd: root,
+    signal,
+    what: `listing the production dependencies of ${pkg}`,
+  });
   const projects = JSON.parse(out || '[]') as PnpmNode[];
   const found = new Map<string, PackageRef>();
   const visit = async (name: string, node: PnpmNode) => {
     let version = node.version ?? '';
     // Workspace packages are listed as links ("link:../core"): their version lives in their package.json.
-    if (/^(link|file|workspace):/.test(version) && node.path) version = (JSON.parse(await readFile(join(node.path, 'package.json'), 'utf8')) as { version?: string }).version ?? version;
+    if (/^(link|file|workspace):/.test(version) && node.path)
+      version =
+        (JSON.parse(await readFile(join(node.path, 'package.json'), 'utf8')) as { version?: string }).version ??
+        version;
     const key = `${name}@${version}`;
     if (found.has(key)) return;
     found.set(key, { name, version });
@@ -40,7 +47,11 @@ export async function listProdDependencies(root: string, pkg: string, signal?: A
 // An optional dependency for another platform (esbuild's @esbuild/darwin-arm64 on Linux) is listed, with a path
 // where it would be, but never installed: only what is on disk ships.
 function childrenOf(node: PnpmNode): Record<string, PnpmNode> {
-  return Object.fromEntries(Object.entries({ ...node.dependencies, ...node.optionalDependencies }).filter(([, sub]) => !sub.path || existsSync(sub.path)));
+  return Object.fromEntries(
+    Object.entries({ ...node.dependencies, ...node.optionalDependencies }).filter(
+      ([, sub]) => !sub.path || existsSync(sub.path),
+    ),
+  );
 }
 
 interface CdxComponent {

@@ -7,12 +7,24 @@ export function envWithoutPnpm(env: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 }
 
 /** Runs a command (argument array), returns stdout; a failure names the command and the end of its output. */
-export async function runTool(argv: string[], o: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; what: string }): Promise<string> {
-  const r = await shell({ cwd: o.cwd, env: o.env ?? process.env, inheritEnv: false, nothrow: true, signal: o.signal, stdio: ['ignore', 'pipe', 'pipe'] })`${argv}`;
+export async function runTool(
+  argv: string[],
+  o: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; what: string },
+): Promise<string> {
+  const r = await shell({
+    cwd: o.cwd,
+    env: o.env ?? process.env,
+    inheritEnv: false,
+    nothrow: true,
+    signal: o.signal,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })`${argv}`;
   if (o.signal?.aborted) throw new FailedError(`${o.what} was interrupted`);
   if (r.exitCode !== 0) {
     const tail = `${r.stderr}\n${r.stdout}`.trim().split('\n').slice(-12).join('\n');
-    throw new FailedError(`${o.what} failed: \`${argv.join(' ')}\` exited ${r.exitCode ?? r.signal} in ${o.cwd}:\n${tail}`);
+    throw new FailedError(
+      `${o.what} failed: \`${argv.join(' ')}\` exited ${r.exitCode ?? r.signal} in ${o.cwd}:\n${tail}`,
+    );
   }
   return r.stdout;
 }

@@ -16,7 +16,10 @@ test('SBOM of a workspace package: valid CycloneDX 1.6, complete against pnpm li
   assert.deepEqual(await validateSbom(sbom.json), []);
   const deps = await listProdDependencies(repoRoot, '@pilot/backup');
   const names = deps.map((d) => d.name);
-  assert.ok(names.includes('@pilot/core') && names.includes('@pilot/etag') && names.includes('zod'), `pnpm list found ${names.join(', ')}`);
+  assert.ok(
+    names.includes('@pilot/core') && names.includes('@pilot/etag') && names.includes('zod'),
+    `pnpm list found ${names.join(', ')}`,
+  );
   assert.deepEqual(findMissing(bom, deps), []);
   assert.equal(bom.serialNumber, undefined, 'reproducible output has no random serial number');
 
@@ -27,10 +30,17 @@ test('SBOM of a workspace package: valid CycloneDX 1.6, complete against pnpm li
 
   // Completeness: remove zod from the SBOM and the check names it.
   const zod = deps.find((d) => d.name === 'zod')!;
-  const pruned = { ...bom, components: bom.components.filter((c: { name: string }) => c.name !== 'zod'), dependencies: undefined };
+  const pruned = {
+    ...bom,
+    components: bom.components.filter((c: { name: string }) => c.name !== 'zod'),
+    dependencies: undefined,
+  };
   await assert.rejects(checkSbom(JSON.stringify(pruned), '@pilot/backup', deps), (error: Error) => {
     assert.ok(error instanceof FailedError);
-    assert.match(error.message, new RegExp(`misses production dependencies that pnpm list reports: zod@${zod.version.replaceAll('.', '\\.')}`));
+    assert.match(
+      error.message,
+      new RegExp(`misses production dependencies that pnpm list reports: zod@${zod.version.replaceAll('.', '\\.')}`),
+    );
     return true;
   });
 });
@@ -38,6 +48,8 @@ test('SBOM of a workspace package: valid CycloneDX 1.6, complete against pnpm li
 test('the SBOM describes the locked dependency versions, not newer ones published since the lockfile was written', async (t) => {
   const { root } = await makeLockedWorkspace(t);
   const sbom = await generateSbom({ root, pkg: 'svc', log });
-  const components = (JSON.parse(sbom.json).components as { name: string; group?: string; version: string }[]).map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`);
+  const components = (JSON.parse(sbom.json).components as { name: string; group?: string; version: string }[]).map(
+    (c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`,
+  );
   assert.deepEqual(components.sort(), ['@shop/dep@1.0.0', 'lib@1.0.0']);
 });

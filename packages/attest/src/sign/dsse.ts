@@ -18,7 +18,11 @@ export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
 
 /** Signs a payload into an envelope. keyid is empty, as in cosign's envelopes: verifiers match by key, not by id. */
 export function signEnvelope(payload: Buffer, key: KeyObject, payloadType = IN_TOTO_PAYLOAD_TYPE): DsseEnvelope {
-  return { payloadType, payload: payload.toString('base64'), signatures: [{ keyid: '', sig: signBlob(preAuthEncoding(payloadType, payload), key) }] };
+  return {
+    payloadType,
+    payload: payload.toString('base64'),
+    signatures: [{ keyid: '', sig: signBlob(preAuthEncoding(payloadType, payload), key) }],
+  };
 }
 
 /** Verifies an envelope (any of its signatures with `key`); returns the payload, or the reason it fails. */
@@ -31,7 +35,9 @@ export function openEnvelope(envelope: unknown, key: KeyObject): { payload: Buff
   const pae = preAuthEncoding(e.payloadType, payload);
   if (e.signatures.length === 0) return { problem: 'the envelope has no signatures (unsigned)' };
   if (!e.signatures.some((s) => typeof s?.sig === 'string' && verifyBlob(pae, s.sig, key))) {
-    return { problem: 'no signature in the envelope verifies with this public key (wrong key, or the payload was changed)' };
+    return {
+      problem: 'no signature in the envelope verifies with this public key (wrong key, or the payload was changed)',
+    };
   }
   return { payload };
 }

@@ -8,14 +8,20 @@ async function readKeyFile(file: string, flag: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`${flag} ${JSON.stringify(file)}: cannot read it (${(error as NodeJS.ErrnoException).code}) — pass an existing key file, or create one with \`pnpm attest keygen\``, { cause: error });
+    throw new UsageError(
+      `${flag} ${JSON.stringify(file)}: cannot read it (${(error as NodeJS.ErrnoException).code}) — pass an existing key file, or create one with \`pnpm attest keygen\``,
+      { cause: error },
+    );
   }
 }
 
 /** The password cosign would use: COSIGN_PASSWORD (may be empty). Missing → UsageError, never a prompt. */
 export function passwordFrom(env: NodeJS.ProcessEnv, file: string, password?: string): string {
   const value = password ?? env.COSIGN_PASSWORD;
-  if (value === undefined) throw new UsageError(`COSIGN_PASSWORD is not set: it is the password of ${file} — export COSIGN_PASSWORD (empty if the key has none)`);
+  if (value === undefined)
+    throw new UsageError(
+      `COSIGN_PASSWORD is not set: it is the password of ${file} — export COSIGN_PASSWORD (empty if the key has none)`,
+    );
   return value;
 }
 
@@ -29,13 +35,18 @@ export async function loadPublicKey(file: string, flag = '--key', password?: str
   const text = await readKeyFile(file, flag);
   const block = decodePem(text, file);
   if ((ENCRYPTED_KEY_LABELS as readonly string[]).includes(block.label)) {
-    if (password === undefined) throw new UsageError(`${flag} ${file} is a private key: pass the public key (cosign.pub), or set COSIGN_PASSWORD to use the private key`);
+    if (password === undefined)
+      throw new UsageError(
+        `${flag} ${file} is a private key: pass the public key (cosign.pub), or set COSIGN_PASSWORD to use the private key`,
+      );
     return createPublicKey(decryptPrivateKey(text, password, file));
   }
   try {
     return createPublicKey({ key: text, format: 'pem' });
   } catch (error) {
-    throw new UsageError(`${flag} ${file}: not a public key (${block.label}) — pass the PEM public key (cosign.pub)`, { cause: error });
+    throw new UsageError(`${flag} ${file}: not a public key (${block.label}) — pass the PEM public key (cosign.pub)`, {
+      cause: error,
+    });
   }
 }
 
@@ -46,7 +57,9 @@ export function publicKeyPem(key: KeyObject): string {
 
 /** sha256 of the SPKI DER: names a key without showing it. */
 export function keyFingerprint(key: KeyObject): string {
-  return `sha256:${createHash('sha256').update(spkiOf(key).export({ format: 'der', type: 'spki' })).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(spkiOf(key).export({ format: 'der', type: 'spki' }))
+    .digest('hex')}`;
 }
 
 /** The public half of a key (Node 20's createPublicKey refuses a public KeyObject). */

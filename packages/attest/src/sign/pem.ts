@@ -9,7 +9,10 @@ export interface PemBlock {
 /** Reads the first PEM block of `text`; `source` names the file in the error. */
 export function decodePem(text: string, source: string): PemBlock {
   const match = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
-  if (!match) throw new UsageError(`${source} is not a PEM file (no -----BEGIN …----- block) — pass a cosign key file (cosign.key or cosign.pub)`);
+  if (!match)
+    throw new UsageError(
+      `${source} is not a PEM file (no -----BEGIN …----- block) — pass a cosign key file (cosign.key or cosign.pub)`,
+    );
   return { label: match[1], der: Buffer.from(match[2].replace(/\s+/g, ''), 'base64') };
 }
 

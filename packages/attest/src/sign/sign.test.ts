@@ -14,7 +14,11 @@ import { keyFingerprint, loadPrivateKey, loadPublicKey, publicKeyPem } from './k
 const VECTORS = new URL('../../../../../shared/testdata/cosign/', import.meta.url).pathname;
 
 test('decrypts cosign’s own encrypted key (testdata, password "hello") to a P-256 key', async () => {
-  const key = decryptPrivateKey(await readFile(join(VECTORS, 'cosign-sigstore.key'), 'utf8'), 'hello', 'cosign-sigstore.key');
+  const key = decryptPrivateKey(
+    await readFile(join(VECTORS, 'cosign-sigstore.key'), 'utf8'),
+    'hello',
+    'cosign-sigstore.key',
+  );
   assert.equal(key.asymmetricKeyType, 'ec');
   assert.equal(key.asymmetricKeyDetails?.namedCurve, 'prime256v1');
   // A signature made with it verifies with its own public half.
@@ -24,12 +28,15 @@ test('decrypts cosign’s own encrypted key (testdata, password "hello") to a P-
 
 test('wrong password → a clear UsageError naming the key and COSIGN_PASSWORD', async () => {
   const pem = await readFile(join(VECTORS, 'cosign-sigstore.key'), 'utf8');
-  assert.throws(() => decryptPrivateKey(pem, 'nope', 'cosign-sigstore.key'), (error: Error) => {
-    assert.ok(error instanceof UsageError);
-    assert.match(error.message, /wrong password for cosign-sigstore\.key \(COSIGN_PASSWORD\)/);
-    assert.doesNotMatch(error.message, /nope/);
-    return true;
-  });
+  assert.throws(
+    () => decryptPrivateKey(pem, 'nope', 'cosign-sigstore.key'),
+    (error: Error) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /wrong password for cosign-sigstore\.key \(COSIGN_PASSWORD\)/);
+      assert.doesNotMatch(error.message, /nope/);
+      return true;
+    },
+  );
 });
 
 test('keygen output decrypts with our reader and its public key matches cosign.pub written beside it', async (t) => {
@@ -57,7 +64,11 @@ test('sign/verify round trip with a signature and with a bundle; tampering fails
   const sig = signBlob(blob, key);
   assert.ok(verifyBlob(blob, sig, pub));
   assert.equal(verifyBlob(Buffer.from('release bytez'), sig, pub), false, 'tampered blob');
-  assert.equal(verifyBlob(blob, Buffer.from(sig, 'base64').reverse().toString('base64'), pub), false, 'tampered signature');
+  assert.equal(
+    verifyBlob(blob, Buffer.from(sig, 'base64').reverse().toString('base64'), pub),
+    false,
+    'tampered signature',
+  );
   assert.equal(verifyBlob(blob, sig, other), false, 'another key');
   const bundle = createBundle(blob, sig, key);
   assert.equal(bundle.mediaType, 'application/vnd.dev.sigstore.bundle.v0.3+json');

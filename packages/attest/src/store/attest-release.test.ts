@@ -14,7 +14,10 @@ import { verifyAttestation } from './verify.ts';
 
 const log = new Logger({ stream: { write: () => true } as unknown as NodeJS.WritableStream });
 // No service.package: no SBOM step, so these tests stay fast; the SBOM is covered by sbom.test.ts and the CLI test.
-const config = configSchema.parse({ service: { name: 'svc', dir: '.', start: ['node', 'x.js'] }, environments: { staging: { port: 18080 } } });
+const config = configSchema.parse({
+  service: { name: 'svc', dir: '.', start: ['node', 'x.js'] },
+  environments: { staging: { port: 18080 } },
+});
 
 async function setup(t: { after(fn: () => unknown): void }) {
   const root = await tempDir(t);
@@ -28,7 +31,10 @@ test('without a key: SBOM-less unsigned attestation, verify says unsigned and ho
   const r = await attestRelease({ root, config, version: 'v1', log, env });
   assert.equal(r.status, 'unsigned');
   assert.deepEqual(Object.keys(r.files), ['provenance.intoto.jsonl']);
-  assert.deepEqual(await attestationState(root, 'v1', env), { state: 'unsigned', detail: (await attestationState(root, 'v1', env)).detail });
+  assert.deepEqual(await attestationState(root, 'v1', env), {
+    state: 'unsigned',
+    detail: (await attestationState(root, 'v1', env)).detail,
+  });
   const v = await verifyAttestation({ root, version: 'v1', env });
   assert.equal(v.ok, false);
   assert.match(v.problems.join('\n'), /unsigned — sign it: `pnpm attest keygen`/);
@@ -44,14 +50,24 @@ test('without a key: SBOM-less unsigned attestation, verify says unsigned and ho
 test('a failed run leaves a failure record for status; a wrong password says so; success clears the record', async (t) => {
   const { root, env, attestations } = await setup(t);
   const keys = await generateKeyFiles(join(root, 'k'), 'pw');
-  await assert.rejects(attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'nope', log, env }), /wrong password for .*k\.key \(COSIGN_PASSWORD\)/);
+  await assert.rejects(
+    attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'nope', log, env }),
+    /wrong password for .*k\.key \(COSIGN_PASSWORD\)/,
+  );
   const state = await attestationState(root, 'v1', env);
   assert.equal(state.state, 'failed');
   assert.match(state.detail!, /wrong password/);
-  assert.deepEqual((await readdir(attestations)).filter((n) => !n.startsWith('.locks')), ['v1.failed.json'], 'no half-written attestation folder');
+  assert.deepEqual(
+    (await readdir(attestations)).filter((n) => !n.startsWith('.locks')),
+    ['v1.failed.json'],
+    'no half-written attestation folder',
+  );
   // COSIGN_PASSWORD unset (a background run started without it): a failure record saying so, not "absent".
   const noPassword: NodeJS.ProcessEnv = { ...env, COSIGN_PASSWORD: undefined };
-  await assert.rejects(attestRelease({ root, config, version: 'v1', key: keys.privateKey, log, env: noPassword }), /COSIGN_PASSWORD is not set/);
+  await assert.rejects(
+    attestRelease({ root, config, version: 'v1', key: keys.privateKey, log, env: noPassword }),
+    /COSIGN_PASSWORD is not set/,
+  );
   assert.match((await attestationState(root, 'v1', env)).detail!, /COSIGN_PASSWORD is not set/);
   await attestRelease({ root, config, version: 'v1', key: keys.privateKey, password: 'pw', log, env });
   assert.equal(existsSync(join(attestations, 'v1.failed.json')), false);
@@ -63,7 +79,10 @@ test('digest lock: a live holder means running (and --no-wait refuses); a dead h
   await mkdir(join(attestations, '.locks'), { recursive: true });
   await writeFile(lock, JSON.stringify({ ...currentActor('other run'), version: 'v1', digest }));
   assert.equal((await attestationState(root, 'v1', env)).state, 'running');
-  await assert.rejects(attestRelease({ root, config, version: 'v1', wait: false, log, env }), (error: Error) => error instanceof RefusedError && /being attested by pid/.test(error.message));
+  await assert.rejects(
+    attestRelease({ root, config, version: 'v1', wait: false, log, env }),
+    (error: Error) => error instanceof RefusedError && /being attested by pid/.test(error.message),
+  );
   await writeFile(lock, JSON.stringify({ ...currentActor('killed run'), pid: 2 ** 22 + 1, version: 'v1', digest }));
   assert.equal((await attestRelease({ root, config, version: 'v1', wait: false, log, env })).status, 'unsigned');
   assert.equal(existsSync(lock), false, 'lock released');

@@ -6,7 +6,13 @@ import { createProvenance } from '../provenance/statement.ts';
 import { generateSbom } from '../sbom/generate.ts';
 import { assertSameDependencies } from '../sbom/same-dependencies.ts';
 import { acquireDigestLock, digestLockPath } from './lock.ts';
-import { type AttestationManifest, MANIFEST_FILE, clearFailureRecord, readAttestationManifest, writeFailureRecord } from './manifest.ts';
+import {
+  type AttestationManifest,
+  MANIFEST_FILE,
+  clearFailureRecord,
+  readAttestationManifest,
+  writeFailureRecord,
+} from './manifest.ts';
 import { findRelease, newestRelease } from './release.ts';
 import { signRelease } from './sign-release.ts';
 
@@ -48,7 +54,9 @@ export async function attestRelease(o: AttestOptions): Promise<AttestationResult
     // Left for `pilot status`: a background run has no terminal to report to. A refusal (another run holds the lock) is no failure.
     if (!version || error instanceof RefusedError) throw error;
     const message = o.log.redactor.text(error instanceof Error ? error.message : String(error));
-    await writeFailureRecord(root, { version, error: message, at: new Date().toISOString(), pid: process.pid }).catch(() => undefined);
+    await writeFailureRecord(root, { version, error: message, at: new Date().toISOString(), pid: process.pid }).catch(
+      () => undefined,
+    );
     throw error;
   }
 }
@@ -64,11 +72,28 @@ async function attestLocked(o: AttestOptions, attestationsRoot: string): Promise
     const m = await readAttestationManifest(dir);
     return m?.release.digest === release.digest && (m.status === 'signed' || (!key && !keyless)) ? m : undefined;
   };
-  const lock = await acquireDigestLock({ path: digestLockPath(attestationsRoot, release.digest), version: release.version, digest: release.digest, wait: o.wait ?? true, isDone: async () => Boolean(await existing()), signal: o.signal });
+  const lock = await acquireDigestLock({
+    path: digestLockPath(attestationsRoot, release.digest),
+    version: release.version,
+    digest: release.digest,
+    wait: o.wait ?? true,
+    isDone: async () => Boolean(await existing()),
+    signal: o.signal,
+  });
   if (lock === 'done') {
     const manifest = (await existing())!;
-    o.log.info('attest.already', `release ${release.version} (${release.digest}) is already attested (${manifest.status}) in ${dir}`);
-    return { status: 'already-attested', version: release.version, dir, digest: release.digest, files: manifest.files, manifest };
+    o.log.info(
+      'attest.already',
+      `release ${release.version} (${release.digest}) is already attested (${manifest.status}) in ${dir}`,
+    );
+    return {
+      status: 'already-attested',
+      version: release.version,
+      dir,
+      digest: release.digest,
+      files: manifest.files,
+      manifest,
+    };
   }
   const stage = join(attestationsRoot, `.${release.version}.${process.pid}.tmp`);
   try {
@@ -76,8 +101,16 @@ async function attestLocked(o: AttestOptions, attestationsRoot: string): Promise
     await mkdir(join(stage, '.work'), { recursive: true });
     const files: Record<string, string> = {};
     const sboms: AttestationManifest['sboms'] = [];
-    const packages = o.config.attest.packages.length ? o.config.attest.packages : o.config.service.package ? [o.config.service.package] : [];
-    if (!packages.length) o.log.warn('attest.no_packages', 'no package to describe: set service.package or attest.packages in pilot.config.ts — no SBOM written');
+    const packages = o.config.attest.packages.length
+      ? o.config.attest.packages
+      : o.config.service.package
+        ? [o.config.service.package]
+        : [];
+    if (!packages.length)
+      o.log.warn(
+        'attest.no_packages',
+        'no package to describe: set service.package or attest.packages in pilot.config.ts — no SBOM written',
+      );
     if (packages.length) await assertSameDependencies(o.root, release.manifest.commit, o.log);
     for (const pkg of packages) {
       const sbom = await generateSbom({ root: o.root, pkg, log: o.log, signal: o.signal });
@@ -91,13 +124,32 @@ async function attestLocked(o: AttestOptions, attestationsRoot: string): Promise
       commit: release.manifest.commit,
       service: { name: o.config.service.name, package: o.config.service.package, build: o.config.service.build },
       configHash: release.manifest.configHash,
-      sourceUri: env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}` : `file://${resolve(o.root)}`,
+      sourceUri: env.GITHUB_REPOSITORY
+        ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}`
+        : `file://${resolve(o.root)}`,
       startedOn: release.manifest.created,
       byproducts: Object.entries(files).map(([name, text]) => ({ name, sha256: sha256(text).slice(7) })),
       env,
     });
-    o.log.info('attest.sign', key || keyless ? `signing release ${release.version} (${keyless ? `keyless, ${o.config.attest.signer === 'cosign' ? 'cosign' : 'sigstore-js'}` : `${o.config.attest.signer} signer, key ${key}`})` : `no key: release ${release.version} stays unsigned`);
-    const signed = await signRelease({ archive: release.archive, statement: Buffer.from(JSON.stringify(statement)), key, keyless, signer: o.config.attest.signer, sigstore: o.config.attest.sigstore, onToken: (token) => o.log.redactor.add([token]), password: o.password, work: join(stage, '.work'), env, signal: o.signal });
+    o.log.info(
+      'attest.sign',
+      key || keyless
+        ? `signing release ${release.version} (${keyless ? `keyless, ${o.config.attest.signer === 'cosign' ? 'cosign' : 'sigstore-js'}` : `${o.config.attest.signer} signer, key ${key}`})`
+        : `no key: release ${release.version} stays unsigned`,
+    );
+    const signed = await signRelease({
+      archive: release.archive,
+      statement: Buffer.from(JSON.stringify(statement)),
+      key,
+      keyless,
+      signer: o.config.attest.signer,
+      sigstore: o.config.attest.sigstore,
+      onToken: (token) => o.log.redactor.add([token]),
+      password: o.password,
+      work: join(stage, '.work'),
+      env,
+      signal: o.signal,
+    });
     Object.assign(files, signed.files);
     await rm(join(stage, '.work'), { recursive: true, force: true });
     for (const [name, text] of Object.entries(files)) await writeFile(join(stage, name), text);
@@ -116,7 +168,14 @@ async function attestLocked(o: AttestOptions, attestationsRoot: string): Promise
     await publish(stage, dir);
     await clearFailureRecord(attestationsRoot, release.version);
     o.log.info('attest.done', `release ${release.version} attested (${manifest.status}) in ${dir}`);
-    return { status: manifest.status, version: release.version, dir, digest: release.digest, files: manifest.files, manifest };
+    return {
+      status: manifest.status,
+      version: release.version,
+      dir,
+      digest: release.digest,
+      files: manifest.files,
+      manifest,
+    };
   } finally {
     await rm(stage, { recursive: true, force: true });
     await lock();

@@ -21,10 +21,19 @@ export const readDigestLock = (path: string) => readFileLock<DigestLockRecord>(p
  * Takes the digest lock. While another live run holds it: waits (polling; `isDone` lets the caller stop once that
  * run has finished the work) or refuses. Returns 'done' when `isDone` says the work exists, else a release function.
  */
-export function acquireDigestLock(o: { path: string; version: string; digest: string; wait: boolean; isDone: () => Promise<boolean>; signal?: AbortSignal; pollMs?: number }): Promise<'done' | (() => Promise<void>)> {
+export function acquireDigestLock(o: {
+  path: string;
+  version: string;
+  digest: string;
+  wait: boolean;
+  isDone: () => Promise<boolean>;
+  signal?: AbortSignal;
+  pollMs?: number;
+}): Promise<'done' | (() => Promise<void>)> {
   return acquireFileLock<DigestLockRecord>({
     ...o,
     record: { ...currentActor(), version: o.version, digest: o.digest },
-    busy: (holder) => `release ${holder.version} (${o.digest}) is being attested by pid ${holder.pid} (${holder.command}) — wait for it, or run again with --wait`,
+    busy: (holder) =>
+      `release ${holder.version} (${o.digest}) is being attested by pid ${holder.pid} (${holder.command}) — wait for it, or run again with --wait`,
   });
 }

@@ -41,8 +41,14 @@ async function readReleaseManifest(dir: string): Promise<ReleaseManifest | undef
 /** The newest complete release (by manifest `created`), or undefined. */
 export async function newestRelease(root: string): Promise<string | undefined> {
   const dir = statePaths(stateDir(root)).releases;
-  const names = existsSync(dir) ? (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name) : [];
-  const manifests = (await Promise.all(names.map((n) => readReleaseManifest(join(dir, n))))).filter((m) => m !== undefined);
+  const names = existsSync(dir)
+    ? (await readdir(dir, { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+    : [];
+  const manifests = (await Promise.all(names.map((n) => readReleaseManifest(join(dir, n))))).filter(
+    (m) => m !== undefined,
+  );
   return manifests.sort((a, b) => b.created.localeCompare(a.created))[0]?.version;
 }
 
@@ -50,14 +56,25 @@ export async function newestRelease(root: string): Promise<string | undefined> {
 export async function findRelease(root: string, version?: string): Promise<ReleaseRef> {
   const paths = statePaths(stateDir(root));
   const chosen = version ?? (await newestRelease(root));
-  if (!chosen) throw new UsageError(`no release under ${paths.releases} — build one first (\`pnpm pilot deploy\` builds it), or pass --release V`);
+  if (!chosen)
+    throw new UsageError(
+      `no release under ${paths.releases} — build one first (\`pnpm pilot deploy\` builds it), or pass --release V`,
+    );
   const manifest = await readReleaseManifest(paths.release(chosen));
-  if (!manifest) throw new UsageError(`--release ${JSON.stringify(chosen)}: no release at ${paths.release(chosen)} (no manifest.json) — pick one of: ${(await readdir(paths.releases).catch(() => [])).filter((n) => !n.endsWith('.tar.gz') && !n.startsWith('.')).join(', ') || 'none'}`);
+  if (!manifest)
+    throw new UsageError(
+      `--release ${JSON.stringify(chosen)}: no release at ${paths.release(chosen)} (no manifest.json) — pick one of: ${(await readdir(paths.releases).catch(() => [])).filter((n) => !n.endsWith('.tar.gz') && !n.startsWith('.')).join(', ') || 'none'}`,
+    );
   const archive = join(paths.releases, `${chosen}.tar.gz`);
-  if (!existsSync(archive)) throw new FailedError(`release ${chosen} has no archive ${archive} — only releases built with an archive can be attested; rebuild it`);
+  if (!existsSync(archive))
+    throw new FailedError(
+      `release ${chosen} has no archive ${archive} — only releases built with an archive can be attested; rebuild it`,
+    );
   const digest = await sha256File(archive);
   if (manifest.digest && manifest.digest !== digest) {
-    throw new FailedError(`release ${chosen}: its archive hashes to ${digest}, but the release was built as ${manifest.digest} — the archive changed after the build; rebuild the release`);
+    throw new FailedError(
+      `release ${chosen}: its archive hashes to ${digest}, but the release was built as ${manifest.digest} — the archive changed after the build; rebuild the release`,
+    );
   }
   return { version: chosen, manifest, archive, digest };
 }

@@ -46,26 +46,44 @@ export async function verifyAttestation(o: VerifyOptions): Promise<VerifyResult>
   const result: VerifyResult = { ok: false, version: o.version, problems: [], checked: [] };
   const manifest = await readAttestationManifest(dir);
   if (!manifest) {
-    result.problems.push(`no attestation for release ${o.version} (${join(dir, MANIFEST_FILE)} missing) — run \`pnpm attest --release ${o.version}\``);
+    result.problems.push(
+      `no attestation for release ${o.version} (${join(dir, MANIFEST_FILE)} missing) — run \`pnpm attest --release ${o.version}\``,
+    );
     return result;
   }
   Object.assign(result, { status: manifest.status, digest: manifest.release.digest });
   const archive = join(paths.releases, manifest.release.archive);
   const archiveDigest = existsSync(archive) ? await sha256File(archive) : undefined;
   if (!archiveDigest) result.problems.push(`release archive ${archive} is missing`);
-  else if (archiveDigest !== manifest.release.digest) result.problems.push(`release archive ${archive} hashes to ${archiveDigest}, not the attested ${manifest.release.digest} (the archive was changed)`);
+  else if (archiveDigest !== manifest.release.digest)
+    result.problems.push(
+      `release archive ${archive} hashes to ${archiveDigest}, not the attested ${manifest.release.digest} (the archive was changed)`,
+    );
   else result.checked.push(`archive digest ${archiveDigest}`);
   for (const [name, digest] of Object.entries(manifest.files)) {
     const file = join(dir, name);
     const actual = existsSync(file) ? await sha256File(file) : undefined;
-    if (actual !== digest) result.problems.push(actual ? `${name} hashes to ${actual}, not ${digest} (changed after attestation)` : `${name} is missing`);
+    if (actual !== digest)
+      result.problems.push(
+        actual ? `${name} hashes to ${actual}, not ${digest} (changed after attestation)` : `${name} is missing`,
+      );
   }
   const extra = (await readdir(dir)).filter((n) => n !== MANIFEST_FILE && !(n in manifest.files));
   if (extra.length) result.problems.push(`files not in the manifest: ${extra.join(', ')}`);
-  if (!result.problems.length) result.checked.push(`${Object.keys(manifest.files).length} attestation files match the manifest`);
-  if (manifest.status !== 'signed') result.problems.push('the attestation is unsigned — sign it: `pnpm attest keygen`, set attest.key in pilot.config.ts and COSIGN_PASSWORD, then `pnpm attest`');
-  else if (manifest.signer.kind === 'cosign-keyless') result.problems.push('keyless signatures are checked by cosign against the signer identity: `cosign verify-blob --bundle release.bundle.json --certificate-identity-regexp … --certificate-oidc-issuer … <archive>`');
-  else if (o.identity && manifest.signer.kind !== 'sigstore-keyless') result.problems.push(`signed by ${manifest.signer.kind} (${manifest.publicKeyFingerprint ?? 'no key recorded'}), but a keyless signature by ${o.identity.subject} (issuer ${o.identity.issuer}) is required — attest it with attest.keyless in CI`);
+  if (!result.problems.length)
+    result.checked.push(`${Object.keys(manifest.files).length} attestation files match the manifest`);
+  if (manifest.status !== 'signed')
+    result.problems.push(
+      'the attestation is unsigned — sign it: `pnpm attest keygen`, set attest.key in pilot.config.ts and COSIGN_PASSWORD, then `pnpm attest`',
+    );
+  else if (manifest.signer.kind === 'cosign-keyless')
+    result.problems.push(
+      'keyless signatures are checked by cosign against the signer identity: `cosign verify-blob --bundle release.bundle.json --certificate-identity-regexp … --certificate-oidc-issuer … <archive>`',
+    );
+  else if (o.identity && manifest.signer.kind !== 'sigstore-keyless')
+    result.problems.push(
+      `signed by ${manifest.signer.kind} (${manifest.publicKeyFingerprint ?? 'no key recorded'}), but a keyless signature by ${o.identity.subject} (issuer ${o.identity.issuer}) is required — attest it with attest.keyless in CI`,
+    );
   else if (manifest.signer.kind === 'sigstore-keyless') {
     if (archiveDigest) await checkKeyless(result, { dir, archive, identity: o.identity, trustedRoot: o.trustedRoot });
   } else if (archiveDigest) await checkSignatures(result, { dir, archive, manifest, publicKey: o.publicKey });
@@ -73,8 +91,15 @@ export async function verifyAttestation(o: VerifyOptions): Promise<VerifyResult>
   return result;
 }
 
-async function checkSignatures(result: VerifyResult, o: { dir: string; archive: string; manifest: AttestationManifest; publicKey?: string }): Promise<void> {
-  const key = o.publicKey ? await loadPublicKey(o.publicKey, '--key') : o.manifest.publicKey ? createPublicKey(o.manifest.publicKey) : undefined;
+async function checkSignatures(
+  result: VerifyResult,
+  o: { dir: string; archive: string; manifest: AttestationManifest; publicKey?: string },
+): Promise<void> {
+  const key = o.publicKey
+    ? await loadPublicKey(o.publicKey, '--key')
+    : o.manifest.publicKey
+      ? createPublicKey(o.manifest.publicKey)
+      : undefined;
   if (!key) {
     result.problems.push('no public key: pass --key cosign.pub');
     return;
@@ -84,7 +109,8 @@ async function checkSignatures(result: VerifyResult, o: { dir: string; archive: 
   const data = await readFile(o.archive);
   const read = (name: string) => readFile(join(o.dir, name), 'utf8').catch(() => undefined);
   const sig = await read('release.sig');
-  if (sig === undefined || !verifyBlob(data, sig, key)) result.problems.push('release.sig does not verify for the archive with this public key');
+  if (sig === undefined || !verifyBlob(data, sig, key))
+    result.problems.push('release.sig does not verify for the archive with this public key');
   else result.checked.push('release.sig');
   const bundleText = await read('release.bundle.json');
   let bundle: unknown;
@@ -110,16 +136,32 @@ const readJson = async (file: string): Promise<unknown> => {
 };
 
 /** Keyless: both bundles against the trusted root (signature, certificate chain, Rekor entry), the identity, and the provenance subject = the archive. */
-async function checkKeyless(result: VerifyResult, o: { dir: string; archive: string; identity?: KeylessIdentity; trustedRoot?: string }): Promise<void> {
+async function checkKeyless(
+  result: VerifyResult,
+  o: { dir: string; archive: string; identity?: KeylessIdentity; trustedRoot?: string },
+): Promise<void> {
   const trust = await loadTrustedRoot(o.trustedRoot);
   result.trustedRoot = trust.source;
   const data = await readFile(o.archive);
-  const archive = verifyArchiveBundle(await readJson(join(o.dir, 'release.bundle.json')), data, trust.material, o.identity);
+  const archive = verifyArchiveBundle(
+    await readJson(join(o.dir, 'release.bundle.json')),
+    data,
+    trust.material,
+    o.identity,
+  );
   result.signerIdentity = archive.signer;
   if (archive.problem) result.problems.push(`release.bundle.json: ${archive.problem}`);
-  else result.checked.push(`release.bundle.json (keyless signature, Rekor entry, signed by ${o.identity?.subject} via ${o.identity?.issuer})`);
+  else
+    result.checked.push(
+      `release.bundle.json (keyless signature, Rekor entry, signed by ${o.identity?.subject} via ${o.identity?.issuer})`,
+    );
   const sha256 = createHash('sha256').update(data).digest('hex');
-  const provenance = verifyProvenanceBundle(await readJson(join(o.dir, 'provenance.bundle.json')), sha256, trust.material, o.identity);
+  const provenance = verifyProvenanceBundle(
+    await readJson(join(o.dir, 'provenance.bundle.json')),
+    sha256,
+    trust.material,
+    o.identity,
+  );
   if (provenance.problem) result.problems.push(`provenance.bundle.json: ${provenance.problem}`);
   else result.checked.push('provenance.bundle.json (DSSE, Rekor entry, same identity, subject = archive)');
 }

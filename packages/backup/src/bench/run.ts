@@ -12,7 +12,9 @@ const SMALL = Number(process.env.BENCH_SMALL_FILES ?? 20_000);
 // One run each is at the mercy of whatever else the machine does meanwhile (and of which tool ran first).
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // What `pnpm backup-dhash` runs (the root package.json script line, flags included), so that is what is measured.
-const SCRIPT_LINE = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['backup-dhash'];
+const SCRIPT_LINE = (
+  JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['backup-dhash'];
 const work = await mkdtemp(join(tmpdir(), 'pilot-backup-bench-'));
 const src = join(work, 'tree');
 const out = join(work, 'out');
@@ -29,28 +31,54 @@ try {
     for (let f = 0; f < 500; f++) await writeFile(join(src, `dir${d}`, `file${f}.txt`), `line ${d}/${f} `.repeat(300));
   }
   for (let i = 0; i < 3; i++) await writeFile(join(src, `random${i}.bin`), randomBytes(150 * 2 ** 20));
-  await writeFile(join(src, 'text.log'), Buffer.from('2026-11-22T00:00:00Z INFO request served in 12ms path=/api/hello\n'.repeat(2_700_000)));
+  await writeFile(
+    join(src, 'text.log'),
+    Buffer.from('2026-11-22T00:00:00Z INFO request served in 12ms path=/api/hello\n'.repeat(2_700_000)),
+  );
   const mb = Number((await shell()`du -sb ${src}`).stdout.split('\t')[0]) / 1e6;
-  console.log(`tree: ${mb.toFixed(0)} MB, ${SMALL + 4} files; ours is \`${SCRIPT_LINE}\`; ${ROUNDS} interleaved rounds`);
+  console.log(
+    `tree: ${mb.toFixed(0)} MB, ${SMALL + 4} files; ours is \`${SCRIPT_LINE}\`; ${ROUNDS} interleaved rounds`,
+  );
   await shell()`sync`;
 
   // Each process of a command under /usr/bin/time; peak RSS is the sum of their peaks (a pipeline's stages run together).
   const rssFile = join(work, 'rss');
   const t = ['/usr/bin/time', '-a', '-o', rssFile, '-f', '%M'];
   // Streamed, not kept: the stages pass hundreds of MB to each other.
-  const $$ = shell({ cwd: REPO, buffer: false, env: { PATH: `${join(REPO, 'node_modules', '.bin')}:${process.env.PATH}` } });
+  const $$ = shell({
+    cwd: REPO,
+    buffer: false,
+    env: { PATH: `${join(REPO, 'node_modules', '.bin')}:${process.env.PATH}` },
+  });
   const timed = async (label: string, run: () => Promise<unknown>): Promise<Run> => {
     const started = performance.now();
     await run().catch((error: { exitCode?: number; stderr?: string }) => {
       throw new Error(`${label} failed (exit ${error.exitCode}): ${error.stderr}`);
     });
     const seconds = (performance.now() - started) / 1000;
-    const rssMB = (await readFile(rssFile, 'utf8')).trim().split('\n').reduce((sum, kb) => sum + Number(kb), 0) / 1024;
+    const rssMB =
+      (await readFile(rssFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .reduce((sum, kb) => sum + Number(kb), 0) / 1024;
     await rm(rssFile);
     console.log(`${label.padEnd(28)} ${seconds.toFixed(2)} s  peak RSS ${rssMB.toFixed(0)} MB`);
     return { seconds, rssMB };
   };
-  const tar = [...t, 'tar', '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', src, '-cf', '-', '.'];
+  const tar = [
+    ...t,
+    'tar',
+    '--sort=name',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '--mtime=@0',
+    '-C',
+    src,
+    '-cf',
+    '-',
+    '.',
+  ];
   // `node --max-semi-space-size=1 scripts/cli.mjs backup-dhash`: words without quotes, so a split is exact.
   const pilotBackup = SCRIPT_LINE.split(' ');
   const tools: Record<string, () => Promise<Run>> = {
@@ -62,17 +90,20 @@ try {
     // through this process (tar | pigz -p2 | sha256sum of 450 MB here: 25.6 s against 19.1 s, medians of 3, and ~2 s
     // of this process's CPU), which would slow down what Pilot is compared with.
     gzip: () => timed('tar | gzip -n | sha256sum', () => $$`${tar} | ${t} gzip -n -6 | ${t} sha256sum`),
-    ...(onPath('pigz') ? { pigz: () => timed('tar | pigz -p2 | sha256sum', () => $$`${tar} | ${t} pigz -p2 -n -6 | ${t} sha256sum`) } : {}),
+    ...(onPath('pigz')
+      ? { pigz: () => timed('tar | pigz -p2 | sha256sum', () => $$`${tar} | ${t} pigz -p2 -n -6 | ${t} sha256sum`) }
+      : {}),
   };
   const backups = await interleave(tools);
   const archive = join(out, (await readdir(out)).find((n) => n.endsWith('.tar.gz'))!);
   const sidecars = (await readdir(out)).filter((n) => n.endsWith('.sha256'));
   const verifies = await interleave({
     ours: () => timed('pilot verify', () => $$`${t} ${pilotBackup} verify ${archive}`),
-    reference: () => timed('sha256sum -c + gzip -t', async () => {
-      await $$({ cwd: out })`${t} sha256sum -c --strict ${sidecars}`;
-      await $$`${t} gzip -t ${archive}`;
-    }),
+    reference: () =>
+      timed('sha256sum -c + gzip -t', async () => {
+        await $$({ cwd: out })`${t} sha256sum -c --strict ${sidecars}`;
+        await $$`${t} gzip -t ${archive}`;
+      }),
   });
 
   const ours = medianRun(backups.ours);
@@ -83,7 +114,9 @@ try {
   const verifyOurs = medianRun(verifies.ours).seconds;
   const verifyRef = medianRun(verifies.reference).seconds;
   const runs = (list: Run[], key: keyof Run) => list.map((r) => r[key].toFixed(key === 'seconds' ? 2 : 0)).join(', ');
-  console.log(`medians of ${ROUNDS}: ours ${ours.seconds.toFixed(2)} s / ${ours.rssMB.toFixed(0)} MB (max ${oursRssMax.toFixed(0)} MB); ours/pigz ${ratioPigz.toFixed(2)}×, ours/gzip ${(ours.seconds / gzipRef.seconds).toFixed(2)}×; verify ${(mb / verifyOurs).toFixed(0)} MB/s vs ${(mb / verifyRef).toFixed(0)} MB/s`);
+  console.log(
+    `medians of ${ROUNDS}: ours ${ours.seconds.toFixed(2)} s / ${ours.rssMB.toFixed(0)} MB (max ${oursRssMax.toFixed(0)} MB); ours/pigz ${ratioPigz.toFixed(2)}×, ours/gzip ${(ours.seconds / gzipRef.seconds).toFixed(2)}×; verify ${(mb / verifyOurs).toFixed(0)} MB/s vs ${(mb / verifyRef).toFixed(0)} MB/s`,
+  );
   await writeBenchResult(REPO, {
     name: 'backup',
     description: `backup of a generated ${mb.toFixed(0)} MB tree (${SMALL} small files, 450 MB incompressible, 170 MB text) by \`${SCRIPT_LINE}\` against tar|gzip and tar|pigz -p2, and verify against sha256sum -c + gzip -t: medians of ${ROUNDS} interleaved rounds (order alternating); a pipeline's peak RSS is the sum of its processes' peaks`,
@@ -102,10 +135,28 @@ try {
       verifyOursMBps: Math.round(mb / verifyOurs),
       verifyReferenceMBps: Math.round(mb / verifyRef),
     },
-    ratios: { 'ours/tar|gzip time': ours.seconds / gzipRef.seconds, ...(pigzRef ? { 'ours/tar|pigz -p2 time': ratioPigz } : {}), 'verify ours/reference time': verifyOurs / verifyRef },
+    ratios: {
+      'ours/tar|gzip time': ours.seconds / gzipRef.seconds,
+      ...(pigzRef ? { 'ours/tar|pigz -p2 time': ratioPigz } : {}),
+      'verify ours/reference time': verifyOurs / verifyRef,
+    },
     targets: [
-      ...(pigzRef ? [{ name: 'backup time vs the pigz pipeline (medians)', target: '≤ 1.2×', actual: `${ratioPigz.toFixed(2)}×`, met: ratioPigz <= 1.2 }] : []),
-      { name: 'peak RSS (highest of the rounds)', target: '< 150 MB', actual: `${oursRssMax.toFixed(0)} MB`, met: oursRssMax < 150 },
+      ...(pigzRef
+        ? [
+            {
+              name: 'backup time vs the pigz pipeline (medians)',
+              target: '≤ 1.2×',
+              actual: `${ratioPigz.toFixed(2)}×`,
+              met: ratioPigz <= 1.2,
+            },
+          ]
+        : []),
+      {
+        name: 'peak RSS (highest of the rounds)',
+        target: '< 150 MB',
+        actual: `${oursRssMax.toFixed(0)} MB`,
+        met: oursRssMax < 150,
+      },
     ],
   });
 } finally {

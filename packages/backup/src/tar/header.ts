@@ -13,7 +13,12 @@ export interface TarEntry {
   typeflag?: string;
 }
 
-const TYPEFLAG: Record<Exclude<EntryType, 'other'>, string> = { file: '0', directory: '5', symlink: '2', hardlink: '1' };
+const TYPEFLAG: Record<Exclude<EntryType, 'other'>, string> = {
+  file: '0',
+  directory: '5',
+  symlink: '2',
+  hardlink: '1',
+};
 
 function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, '0')}\0`;
@@ -40,7 +45,8 @@ export function rawHeader(name: string, typeflag: string, mode: number, size: nu
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   let length = Buffer.byteLength(body) + 1;
-  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  while (String(length).length + Buffer.byteLength(body) !== length)
+    length = String(length).length + Buffer.byteLength(body);
   return `${length}${body}`;
 }
 
@@ -49,11 +55,24 @@ const fitsUstar = (text: string) => Buffer.byteLength(text) <= 99 && /^[\x20-\x7
 /** The header block(s) of one entry: a pax header first when the path or link target does not fit ustar. */
 export function encodeHeader(entry: TarEntry): Buffer {
   if (entry.type === 'other') throw new Error(`cannot archive ${entry.path}: not a file, folder or symlink`);
-  const records = (fitsUstar(entry.path) ? '' : paxRecord('path', entry.path)) + (entry.linkname && !fitsUstar(entry.linkname) ? paxRecord('linkpath', entry.linkname) : '');
-  const main = rawHeader(fitsUstar(entry.path) ? entry.path : 'pax-long-name', TYPEFLAG[entry.type], entry.mode, entry.size, entry.linkname && fitsUstar(entry.linkname) ? entry.linkname : '');
+  const records =
+    (fitsUstar(entry.path) ? '' : paxRecord('path', entry.path)) +
+    (entry.linkname && !fitsUstar(entry.linkname) ? paxRecord('linkpath', entry.linkname) : '');
+  const main = rawHeader(
+    fitsUstar(entry.path) ? entry.path : 'pax-long-name',
+    TYPEFLAG[entry.type],
+    entry.mode,
+    entry.size,
+    entry.linkname && fitsUstar(entry.linkname) ? entry.linkname : '',
+  );
   if (!records) return main;
   const data = Buffer.from(records, 'utf8');
-  return Buffer.concat([rawHeader('PaxHeader', 'x', 0o644, data.length), data, Buffer.alloc(padding(data.length)), main]);
+  return Buffer.concat([
+    rawHeader('PaxHeader', 'x', 0o644, data.length),
+    data,
+    Buffer.alloc(padding(data.length)),
+    main,
+  ]);
 }
 
 export function padding(size: number): number {
@@ -64,7 +83,9 @@ export function padding(size: number): number {
 export const END_OF_ARCHIVE = Buffer.alloc(BLOCK * 2);
 
 /** Parses one 512-byte header; undefined for a zero block. Checks the checksum. */
-export function decodeHeader(block: Buffer): { name: string; typeflag: string; mode: number; size: number; linkname: string; prefix: string } | undefined {
+export function decodeHeader(
+  block: Buffer,
+): { name: string; typeflag: string; mode: number; size: number; linkname: string; prefix: string } | undefined {
   if (block.every((byte) => byte === 0)) return undefined;
   const stored = parseOctal(block.subarray(148, 156));
   let sum = 0;
@@ -82,7 +103,10 @@ export function decodeHeader(block: Buffer): { name: string; typeflag: string; m
 }
 
 function parseOctal(field: Buffer): number {
-  const text = field.toString('binary').replace(/[\0 ]+$/, '').trim();
+  const text = field
+    .toString('binary')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (!/^[0-7]*$/.test(text)) throw new Error(`tar header has a bad number field ${JSON.stringify(text)}`);
   return text ? Number.parseInt(text, 8) : 0;
 }

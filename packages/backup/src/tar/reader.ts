@@ -31,18 +31,29 @@ class ByteReader {
   }
   async rest(): Promise<Buffer> {
     const chunks: Buffer[] = [this.#buffer];
-    for (let next = await this.#iterator.next(); !next.done; next = await this.#iterator.next()) chunks.push(next.value);
+    for (let next = await this.#iterator.next(); !next.done; next = await this.#iterator.next())
+      chunks.push(next.value);
     return Buffer.concat(chunks);
   }
 }
 
-const TYPES: Record<string, TarEntry['type']> = { '0': 'file', '\0': 'file', '7': 'file', '5': 'directory', '2': 'symlink', '1': 'hardlink' };
+const TYPES: Record<string, TarEntry['type']> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '5': 'directory',
+  '2': 'symlink',
+  '1': 'hardlink',
+};
 
 /**
  * Reads a tar stream entry by entry. `onEntry` gets each entry and an async iterator of its content chunks,
  * which it must consume (or not: unread content is skipped).
  */
-export async function readTar(source: AsyncIterable<Buffer>, onEntry: (entry: TarEntry, content: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+export async function readTar(
+  source: AsyncIterable<Buffer>,
+  onEntry: (entry: TarEntry, content: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<void> {
   const reader = new ByteReader(source);
   let pax: Record<string, string> = {};
   let longName: string | undefined;
@@ -65,7 +76,14 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: (entry: Ta
     }
     const path = pax.path ?? longName ?? (header.prefix ? `${header.prefix}/${header.name}` : header.name);
     const size = pax.size ? Number(pax.size) : header.size;
-    const entry: TarEntry = { path, type: TYPES[header.typeflag] ?? 'other', mode: header.mode & 0o7777, size, linkname: pax.linkpath ?? longLink ?? (header.linkname || undefined), typeflag: header.typeflag };
+    const entry: TarEntry = {
+      path,
+      type: TYPES[header.typeflag] ?? 'other',
+      mode: header.mode & 0o7777,
+      size,
+      linkname: pax.linkpath ?? longLink ?? (header.linkname || undefined),
+      typeflag: header.typeflag,
+    };
     pax = {};
     longName = longLink = undefined;
     let remaining = entry.type === 'file' || entry.type === 'other' ? size : 0;

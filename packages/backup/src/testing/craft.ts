@@ -21,7 +21,11 @@ export async function craftBackup(dir: string, name: string, entries: CraftedEnt
   let bytes = 0;
   for (const e of entries) {
     const data = e.data ?? Buffer.alloc(0);
-    parts.push(rawHeader(e.name, e.typeflag, e.mode ?? 0o644, data.length, e.linkname ?? ''), data, Buffer.alloc(padding(data.length)));
+    parts.push(
+      rawHeader(e.name, e.typeflag, e.mode ?? 0o644, data.length, e.linkname ?? ''),
+      data,
+      Buffer.alloc(padding(data.length)),
+    );
     if (e.typeflag === '0') {
       files += 1;
       bytes += data.length;

@@ -23,7 +23,10 @@ export function renderHelp(spec: HelpSpec): string {
   const labels = Object.entries(all).map(([name, flag]) => {
     const short = flag.short ? `-${flag.short}, ` : '';
     const value = flag.type === 'string' ? ` ${flag.placeholder ?? name.toUpperCase()}` : '';
-    return [`${short}--${name}${value}`, flag.description + (flag.choices ? ` (${flag.choices.join('|')})` : '')] as const;
+    return [
+      `${short}--${name}${value}`,
+      flag.description + (flag.choices ? ` (${flag.choices.join('|')})` : ''),
+    ] as const;
   });
   const width = Math.max(...labels.map(([label]) => label.length));
   lines.push('', 'Flags:');

@@ -35,18 +35,27 @@ export function parseFlags<F extends FlagSpecs>(
   const all: FlagSpecs = { ...commonFlags, ...flags };
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(all)) {
-    options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError(`${commandName}: ${describeParseError(error)} — run \`${commandName} --help\` for the flags it takes`, { cause: error });
+    throw new UsageError(
+      `${commandName}: ${describeParseError(error)} — run \`${commandName} --help\` for the flags it takes`,
+      { cause: error },
+    );
   }
   for (const [name, spec] of Object.entries(all)) {
     const value = parsed.values[name];
     if (spec.choices && typeof value === 'string' && !spec.choices.includes(value)) {
-      throw new UsageError(`${commandName}: --${name} ${JSON.stringify(value)} is not one of ${spec.choices.join(', ')}`);
+      throw new UsageError(
+        `${commandName}: --${name} ${JSON.stringify(value)} is not one of ${spec.choices.join(', ')}`,
+      );
     }
   }
   return { flags: parsed.values as ParsedFlags<F>, positionals: parsed.positionals };

@@ -20,7 +20,13 @@ await runCli(defineCommand({ name: 'stuck', summary: 'waits forever', flags: {},
 } }));
 `,
   );
-  const r = await shell({ env: { NO_COLOR: '1' }, nothrow: true })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script}`;
+  const r = await shell({
+    env: { NO_COLOR: '1' },
+    nothrow: true,
+  })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script}`;
   assert.equal(r.exitCode, 1);
-  assert.match(r.stderr, /pilot bug: the command ended while it still awaited a promise that can never settle \(last event: archive\.writing: writing the release archive\)/);
+  assert.match(
+    r.stderr,
+    /pilot bug: the command ended while it still awaited a promise that can never settle \(last event: archive\.writing: writing the release archive\)/,
+  );
 });

@@ -68,9 +68,15 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
   let detached = false;
   const onHangup = () => {
     // The terminal is gone: a write to it fails (EIO/EPIPE) and must not kill the clean-up or the detached run.
-    for (const stream of [process.stdout, process.stderr]) if (stream.listenerCount('error') === 0) stream.on('error', () => {});
+    for (const stream of [process.stdout, process.stderr])
+      if (stream.listenerCount('error') === 0) stream.on('error', () => {});
     if (hangupMode(process.env) === 'detach' && !controller.signal.aborted) {
-      if (!detached) log.warn('process.detached', 'terminal hung up (SIGHUP): carrying on in the background (PILOT_ON_HANGUP=detach) — `pnpm pilot status` follows it', { pid: process.pid });
+      if (!detached)
+        log.warn(
+          'process.detached',
+          'terminal hung up (SIGHUP): carrying on in the background (PILOT_ON_HANGUP=detach) — `pnpm pilot status` follows it',
+          { pid: process.pid },
+        );
       detached = true;
       return;
     }
@@ -88,7 +94,9 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
   const onEmptyLoop = () => {
     if (settled) return;
     settled = true;
-    process.stderr.write(`pilot bug: the command ended while it still awaited a promise that can never settle (last event: ${log.redactor.text(lastEvent) || 'none'}). Nothing else will happen in this process — \`pnpm pilot status\` shows what it left; please report this with the output above.\n`);
+    process.stderr.write(
+      `pilot bug: the command ended while it still awaited a promise that can never settle (last event: ${log.redactor.text(lastEvent) || 'none'}). Nothing else will happen in this process — \`pnpm pilot status\` shows what it left; please report this with the output above.\n`,
+    );
     process.exitCode = ExitCode.failed;
   };
   process.on('beforeExit', onEmptyLoop);
@@ -96,9 +104,12 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
     hangupMode(process.env);
     const { command, args } = await pickCommand(def, argv);
     const { flags, positionals } = parseFlags(args, command.flags, command.name);
-    if ('commands' in def && command === def.default && !command.operands && positionals.length > 0) throw strayWord(def, positionals[0]);
+    if ('commands' in def && command === def.default && !command.operands && positionals.length > 0)
+      throw strayWord(def, positionals[0]);
     if (flags.help) {
-      process.stdout.write(renderHelp(command === def || !('commands' in def) ? command : withSubcommands(def, command)));
+      process.stdout.write(
+        renderHelp(command === def || !('commands' in def) ? command : withSubcommands(def, command)),
+      );
       process.exitCode = ExitCode.ok;
       return;
     }
@@ -116,7 +127,8 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
     const code = exitCodeOf(error);
     const message = error instanceof Error ? error.message : String(error);
     log.error('command.failed', message, log.format === 'json' ? { exitCode: code } : {});
-    if (process.env.PILOT_DEBUG && error instanceof Error) process.stderr.write(`${log.redactor.text(error.stack ?? '')}\n`);
+    if (process.env.PILOT_DEBUG && error instanceof Error)
+      process.stderr.write(`${log.redactor.text(error.stack ?? '')}\n`);
     process.exitCode = code;
   } finally {
     log.progressDone();
@@ -131,11 +143,17 @@ export async function runCli(def: CliDef | CommandDef<any>, argv = process.argv.
 /** What SIGHUP does: `abort` (default: roll back and release the lock, like SIGTERM) or `detach` (keep going). */
 export function hangupMode(env: NodeJS.ProcessEnv): 'abort' | 'detach' {
   const value = env.PILOT_ON_HANGUP ?? 'abort';
-  if (value !== 'abort' && value !== 'detach') throw new UsageError(`PILOT_ON_HANGUP=${JSON.stringify(value)} is not abort or detach — unset it (SIGHUP rolls back like SIGTERM) or set detach (carry on in the background)`);
+  if (value !== 'abort' && value !== 'detach')
+    throw new UsageError(
+      `PILOT_ON_HANGUP=${JSON.stringify(value)} is not abort or detach — unset it (SIGHUP rolls back like SIGTERM) or set detach (carry on in the background)`,
+    );
   return value;
 }
 
-async function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): Promise<{ command: CommandDef<any>; args: string[] }> {
+async function pickCommand(
+  def: CliDef | CommandDef<any>,
+  argv: string[],
+): Promise<{ command: CommandDef<any>; args: string[] }> {
   if (!('commands' in def)) return { command: def, args: argv };
   const [first, ...rest] = argv;
   if (first && Object.hasOwn(def.commands, first)) {
@@ -144,7 +162,13 @@ async function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): Promi
   }
   // Only flags, or no word at all, run the default; a word runs it only as an operand that is no typo of a command.
   const word = first !== undefined && !first.startsWith('-');
-  if (def.default && (!word || (def.default.operands && !closestWord(first, Object.keys(def.commands)) && !Object.hasOwn(def.elsewhere ?? {}, first)))) {
+  if (
+    def.default &&
+    (!word ||
+      (def.default.operands &&
+        !closestWord(first, Object.keys(def.commands)) &&
+        !Object.hasOwn(def.elsewhere ?? {}, first)))
+  ) {
     return { command: def.default, args: argv };
   }
   if (first === '--help' || first === '-h') return { command: helpOnly(def), args: [] };
@@ -157,7 +181,10 @@ async function pickCommand(def: CliDef | CommandDef<any>, argv: string[]): Promi
 
 // A word after flags (`pilot --env staging stauts`): a command put last, or a typo of one.
 function strayWord(def: CliDef, word: string): UsageError {
-  if (Object.hasOwn(def.commands, word)) return new UsageError(`${def.name}: '${word}' is a command — put it first: \`${def.name} ${word} [flags]\`; nothing was done`);
+  if (Object.hasOwn(def.commands, word))
+    return new UsageError(
+      `${def.name}: '${word}' is a command — put it first: \`${def.name} ${word} [flags]\`; nothing was done`,
+    );
   return unknownWordError(def.name, 'command', word, Object.keys(def.commands), def.elsewhere);
 }
 
@@ -181,11 +208,22 @@ function summaries(def: CliDef): Record<string, { summary: string }> {
 }
 
 function renderCliHelp(def: CliDef): string {
-  return renderHelp({ name: def.name, summary: def.summary, usage: [`${def.name} <command> [flags]`], flags: {}, subcommands: summaries(def), examples: def.examples });
+  return renderHelp({
+    name: def.name,
+    summary: def.summary,
+    usage: [`${def.name} <command> [flags]`],
+    flags: {},
+    subcommands: summaries(def),
+    examples: def.examples,
+  });
 }
 
 function printResult(log: Logger, json: boolean, data: unknown, human?: string | ((data: unknown) => string)): void {
-  const text = json ? JSON.stringify(log.redactor.value(data), null, 2) : typeof human === 'function' ? human(data) : (human ?? '');
+  const text = json
+    ? JSON.stringify(log.redactor.value(data), null, 2)
+    : typeof human === 'function'
+      ? human(data)
+      : (human ?? '');
   // A progress line left on the terminal (stderr) would run into the result's first line.
   log.progressDone();
   if (text) process.stdout.write(`${json ? text : log.redactor.text(text)}\n`);

@@ -11,13 +11,24 @@ import { compiled, importCompiled } from './compiled.mjs';
 test('a compiled entry is reused until a source it imports changes, and keeps its own import.meta.url', async (t) => {
   const dir = await tempDir(t);
   const cacheDir = join(dir, 'cache');
-  await writeFile(join(dir, 'main.ts'), "import { value } from './value.ts';\nexport const answer: number = value;\nexport const here = import.meta.url;\n");
+  await writeFile(
+    join(dir, 'main.ts'),
+    "import { value } from './value.ts';\nexport const answer: number = value;\nexport const here = import.meta.url;\n",
+  );
   await writeFile(join(dir, 'value.ts'), 'export const value = 1;\n');
   const [first] = await compiled({ entries: [join(dir, 'main.ts')], cacheDir });
   const module = await import(pathToFileURL(first).href);
   assert.equal(module.answer, 1);
-  assert.equal(module.here, pathToFileURL(join(dir, 'main.ts')).href, 'paths next to a source still resolve from the source');
-  assert.deepEqual(await compiled({ entries: [join(dir, 'main.ts')], cacheDir }), [first], 'unchanged sources: no rebuild');
+  assert.equal(
+    module.here,
+    pathToFileURL(join(dir, 'main.ts')).href,
+    'paths next to a source still resolve from the source',
+  );
+  assert.deepEqual(
+    await compiled({ entries: [join(dir, 'main.ts')], cacheDir }),
+    [first],
+    'unchanged sources: no rebuild',
+  );
 
   await writeFile(join(dir, 'value.ts'), 'export const value = 2;\n'); // same size: the modification time tells
   const second = await importCompiled(join(dir, 'main.ts'), { cacheDir });

@@ -24,7 +24,10 @@ export async function importConfigModule(file: string): Promise<Record<string, u
 // Configs of temp repositories (tests, trials) come and go: drop the copies of files that no longer exist.
 async function forgetRemovedConfigs(): Promise<void> {
   for (const key of await readdir(CACHE).catch(() => [])) {
-    const meta = await readFile(join(CACHE, key, 'build.json'), 'utf8').then((text) => JSON.parse(text) as { entries: string[] }, () => undefined);
+    const meta = await readFile(join(CACHE, key, 'build.json'), 'utf8').then(
+      (text) => JSON.parse(text) as { entries: string[] },
+      () => undefined,
+    );
     if (meta && !existsSync(meta.entries[0])) await rm(join(CACHE, key), { recursive: true, force: true });
   }
 }

@@ -27,13 +27,23 @@ test('no pilot.config.ts: exit 2 and a pointer to `pnpm pilot init`', async (t) 
 });
 
 test('a config that is not valid TypeScript: exit 2 naming the file, line and column, with the line', async (t) => {
-  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, "export default {\n  service: { name: 'svc',, },\n};\n") });
+  const run = runScript('pilot', ['lock', 'status'], {
+    cwd: await repoWith(t, "export default {\n  service: { name: 'svc',, },\n};\n"),
+  });
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /pilot\.config\.ts:2:25: syntax error: Expected identifier but found "," — fix the file \(it must be valid TypeScript\)\n {4}2 \| {3}service: \{ name: 'svc',, \},/);
+  assert.match(
+    run.stderr,
+    /pilot\.config\.ts:2:25: syntax error: Expected identifier but found "," — fix the file \(it must be valid TypeScript\)\n {4}2 \| {3}service: \{ name: 'svc',, \},/,
+  );
 });
 
 test('a config that throws while it loads: exit 2 naming the file, line and column', async (t) => {
-  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, "const port = Number(process.env.PORT);\nconst broken = undefinedThing.port;\nexport default {};\n") });
+  const run = runScript('pilot', ['lock', 'status'], {
+    cwd: await repoWith(
+      t,
+      'const port = Number(process.env.PORT);\nconst broken = undefinedThing.port;\nexport default {};\n',
+    ),
+  });
   assert.equal(run.status, 2);
   assert.match(run.stderr, /pilot\.config\.ts:2:16: undefinedThing is not defined — fix the file/);
 });
@@ -42,12 +52,17 @@ test('an invalid field: exit 2 naming the path, the value and what was expected'
   const bad = VALID.replace('port: 18081', "port: 'eighty'").replace("name: 'svc'", "name: 'My Service'");
   const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, bad) });
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /environments\.staging\.port: got "eighty" — Invalid input: expected number, received string/);
+  assert.match(
+    run.stderr,
+    /environments\.staging\.port: got "eighty" — Invalid input: expected number, received string/,
+  );
   assert.match(run.stderr, /service\.name: got "My Service" — expected a lower-case name/);
 });
 
 test('an unknown field is refused rather than silently ignored', async (t) => {
-  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, VALID.replace("dir: '.'", "dir: '.', strt: []")) });
+  const run = runScript('pilot', ['lock', 'status'], {
+    cwd: await repoWith(t, VALID.replace("dir: '.'", "dir: '.', strt: []")),
+  });
   assert.equal(run.status, 2);
   assert.match(run.stderr, /service: got .* — Unrecognized key: "strt"/);
 });
@@ -65,13 +80,38 @@ test('a credential in a refused config value is masked: exit 2 naming the field 
     smoke: [{ path: '/', hedaers: { auth: 'Bearer lit-Qw12-literal-bearer' } }, { path: '/', hedaers: { authorization: process.env.API_TOKEN } }],
   },
   environments: { staging: { port: process.env.DEPLOY_PASSWORD } },`;
-  const run = runScript('pilot', ['lock', 'status'], { cwd: await repoWith(t, VALID.replace('environments: { staging: { port: 18081 }, production: { port: 19081 } },', checks)), env });
+  const run = runScript('pilot', ['lock', 'status'], {
+    cwd: await repoWith(
+      t,
+      VALID.replace('environments: { staging: { port: 18081 }, production: { port: 19081 } },', checks),
+    ),
+    env,
+  });
   assert.equal(run.status, 2, run.stderr);
-  for (const secret of ['pw-Zq81-database', 'pw-Kx27-redis', 'tok-Hd93-api-token-value', 'pw-Lm55-deploy', 'lit-Qw12-literal-bearer']) assert.ok(!run.stderr.includes(secret), `${secret} printed:\n${run.stderr}`);
-  assert.match(run.stderr, /checks\.dependencies\.0: got \{"kind":"postgres","url":"postgres:\/\/app:\*\*\*@db\.internal:\.\.\. — Unrecognized key: "url" — name the variable instead \(urlEnv: 'DATABASE_URL'\)/);
-  assert.match(run.stderr, /checks\.dependencies\.1\.urlEnv: got "redis:\/\/:\*\*\*@cache\.internal:6379" — expected the name of the environment variable holding the URL/);
-  assert.match(run.stderr, /checks\.smoke\.0: got \{"path":"\/","hedaers":\{"auth":"Bearer \*\*\*"\}\} — Unrecognized key: "hedaers"/);
-  assert.match(run.stderr, /checks\.smoke\.1: got \{"path":"\/","hedaers":\{"authorization":"\*\*\*"\}\} — Unrecognized key: "hedaers"/);
+  for (const secret of [
+    'pw-Zq81-database',
+    'pw-Kx27-redis',
+    'tok-Hd93-api-token-value',
+    'pw-Lm55-deploy',
+    'lit-Qw12-literal-bearer',
+  ])
+    assert.ok(!run.stderr.includes(secret), `${secret} printed:\n${run.stderr}`);
+  assert.match(
+    run.stderr,
+    /checks\.dependencies\.0: got \{"kind":"postgres","url":"postgres:\/\/app:\*\*\*@db\.internal:\.\.\. — Unrecognized key: "url" — name the variable instead \(urlEnv: 'DATABASE_URL'\)/,
+  );
+  assert.match(
+    run.stderr,
+    /checks\.dependencies\.1\.urlEnv: got "redis:\/\/:\*\*\*@cache\.internal:6379" — expected the name of the environment variable holding the URL/,
+  );
+  assert.match(
+    run.stderr,
+    /checks\.smoke\.0: got \{"path":"\/","hedaers":\{"auth":"Bearer \*\*\*"\}\} — Unrecognized key: "hedaers"/,
+  );
+  assert.match(
+    run.stderr,
+    /checks\.smoke\.1: got \{"path":"\/","hedaers":\{"authorization":"\*\*\*"\}\} — Unrecognized key: "hedaers"/,
+  );
   assert.match(run.stderr, /environments\.staging\.port: got "\*\*\*" — Invalid input: expected number/);
 });
 
@@ -81,7 +121,10 @@ test('a rule set name that policies/rules.yaml lacks is refused', async (t) => {
   await writeFile(join(dir, 'policies', 'rules.yaml'), 'canary: []\n');
   const run = runScript('pilot', ['lock', 'status'], { cwd: dir });
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /environments\.staging\.rules\.0: got "nope" — expected a rule set in policies\/rules\.yaml \(canary\)/);
+  assert.match(
+    run.stderr,
+    /environments\.staging\.rules\.0: got "nope" — expected a rule set in policies\/rules\.yaml \(canary\)/,
+  );
 });
 
 test('an unknown environment: exit 2 listing the defined ones', async (t) => {
@@ -120,7 +163,19 @@ test('a bad flag value exits 2 naming the flag, the value and the fix (lcm-expor
 test('a stale lock (holder killed) is reported as interrupted by `pilot lock status`, released only with --force', async (t) => {
   const cwd = await repoWith(t, VALID);
   const holderScript = fileURLToPath(new URL('../lock/fixtures/hold-lock.ts', import.meta.url));
-  const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, join(cwd, '.pilot/locks/staging.lock'), join(cwd, '.pilot/audit.jsonl'), 'staging', 'dep-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      holderScript,
+      join(cwd, '.pilot/locks/staging.lock'),
+      join(cwd, '.pilot/audit.jsonl'),
+      'staging',
+      'dep-1',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await once(holder.stdout, 'data');
   holder.kill('SIGKILL');
   await once(holder, 'exit');

@@ -58,7 +58,8 @@ export default defineConfig({
 /** Writes a commented starter pilot.config.ts; refuses to overwrite an existing one unless forced. */
 export async function writeStarterConfig(dir: string, force = false): Promise<string> {
   const file = join(dir, CONFIG_FILE);
-  if (existsSync(file) && !force) throw new RefusedError(`${file} already exists — edit it, or pass --force to overwrite it`);
+  if (existsSync(file) && !force)
+    throw new RefusedError(`${file} already exists — edit it, or pass --force to overwrite it`);
   await writeFileAtomic(file, STARTER);
   return file;
 }

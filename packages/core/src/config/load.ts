@@ -32,18 +32,26 @@ export function findConfigFile(cwd: string): string | undefined {
 }
 
 /** Loads and validates pilot.config.ts; any problem is a ConfigError (exit 2) naming the field, the value and what was expected. */
-export async function loadConfig(cwd: string = process.cwd(), file = process.env.PILOT_CONFIG ?? findConfigFile(cwd)): Promise<LoadedConfig> {
+export async function loadConfig(
+  cwd: string = process.cwd(),
+  file = process.env.PILOT_CONFIG ?? findConfigFile(cwd),
+): Promise<LoadedConfig> {
   if (!file || !existsSync(file)) {
-    throw new ConfigError(`no ${CONFIG_FILE} found in ${resolve(cwd)} or its parents — run \`pnpm pilot init\` to write a starter config`);
+    throw new ConfigError(
+      `no ${CONFIG_FILE} found in ${resolve(cwd)} or its parents — run \`pnpm pilot init\` to write a starter config`,
+    );
   }
   let exported: unknown;
   try {
     exported = (await importConfigModule(resolve(file))).default;
   } catch (error) {
     const { where, excerpt } = await describeLoadError(file, error);
-    throw new ConfigError(maskCredentials(`${where} — fix the file (it must be valid TypeScript)${excerpt}`), { cause: error });
+    throw new ConfigError(maskCredentials(`${where} — fix the file (it must be valid TypeScript)${excerpt}`), {
+      cause: error,
+    });
   }
-  if (exported === undefined) throw new ConfigError(`${file}: has no default export — end it with \`export default defineConfig({ … })\``);
+  if (exported === undefined)
+    throw new ConfigError(`${file}: has no default export — end it with \`export default defineConfig({ … })\``);
   const parsed = configSchema.safeParse(exported);
   if (!parsed.success) throw new ConfigError(formatIssues(file, exported, parsed.error));
   const root = dirname(resolve(file));
@@ -52,11 +60,17 @@ export async function loadConfig(cwd: string = process.cwd(), file = process.env
 }
 
 /** Picks an environment by name; an unknown name lists the ones the config defines. */
-export function resolveEnvironment(config: PilotConfig, name: string | undefined): { name: string; env: EnvironmentConfig } {
+export function resolveEnvironment(
+  config: PilotConfig,
+  name: string | undefined,
+): { name: string; env: EnvironmentConfig } {
   const names = Object.keys(config.environments);
   const chosen = name ?? (names.includes('staging') ? 'staging' : names[0]);
   const env = config.environments[chosen];
-  if (!env) throw new UsageError(`--env ${JSON.stringify(chosen)} is not an environment in ${CONFIG_FILE} — it defines: ${names.join(', ')}`);
+  if (!env)
+    throw new UsageError(
+      `--env ${JSON.stringify(chosen)} is not an environment in ${CONFIG_FILE} — it defines: ${names.join(', ')}`,
+    );
   return { name: chosen, env };
 }
 
@@ -64,8 +78,20 @@ export function resolveEnvironment(config: PilotConfig, name: string | undefined
 async function describeLoadError(file: string, error: unknown): Promise<{ where: string; excerpt: string }> {
   const message = error instanceof Error ? error.message : String(error);
   const syntax = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(message);
-  const thrown = syntax ? undefined : new RegExp(`${escapeRegExp(resolve(file))}:(\\d+):(\\d+)`).exec(error instanceof Error ? (error.stack ?? '') : '');
-  const [line, column, what] = syntax ? [syntax[2], syntax[3], syntax[4].startsWith('Could not resolve') ? `cannot import: ${syntax[4]}` : `syntax error: ${syntax[4]}`] : thrown ? [thrown[1], thrown[2], message.split('\n')[0]] : [];
+  const thrown = syntax
+    ? undefined
+    : new RegExp(`${escapeRegExp(resolve(file))}:(\\d+):(\\d+)`).exec(
+        error instanceof Error ? (error.stack ?? '') : '',
+      );
+  const [line, column, what] = syntax
+    ? [
+        syntax[2],
+        syntax[3],
+        syntax[4].startsWith('Could not resolve') ? `cannot import: ${syntax[4]}` : `syntax error: ${syntax[4]}`,
+      ]
+    : thrown
+      ? [thrown[1], thrown[2], message.split('\n')[0]]
+      : [];
   if (!line) return { where: `${file}: cannot be loaded: ${message.split('\n')[0]}`, excerpt: '' };
   const text = (await readFile(file, 'utf8').catch(() => '')).split('\n')[Number(line) - 1];
   return { where: `${file}:${line}:${column}: ${what}`, excerpt: text === undefined ? '' : `\n    ${line} | ${text}` };
@@ -78,11 +104,16 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 // (`url: process.env.DATABASE_URL`) would print its password.
 function formatIssues(file: string, input: unknown, error: z.ZodError, env: NodeJS.ProcessEnv = process.env): string {
   const named = valueAt(input, ['secrets']);
-  const known = Array.isArray(named) ? named.flatMap((name) => (typeof name === 'string' && env[name] ? [env[name]] : [])) : [];
+  const known = Array.isArray(named)
+    ? named.flatMap((name) => (typeof name === 'string' && env[name] ? [env[name]] : []))
+    : [];
   const lines = error.issues.slice(0, 10).map((issue) => {
     const path = issue.path.map(String).join('.') || '(root)';
     const value = valueAt(input, issue.path);
-    const got = value === undefined ? 'missing' : `got ${preview(maskCredentialValue(value, env, known, String(issue.path.at(-1) ?? '')))}`;
+    const got =
+      value === undefined
+        ? 'missing'
+        : `got ${preview(maskCredentialValue(value, env, known, String(issue.path.at(-1) ?? '')))}`;
     return `  ${path}: ${got} — ${maskCredentials(issue.message, env, known)}`;
   });
   return `${file} is invalid:\n${lines.join('\n')}`;

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { duration } from './duration-schema.ts';
 
 const envVar = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
-const argv = z.array(z.string().min(1)).min(1, 'expected a command as an argument array, e.g. ["./scripts/warm-cache.sh"]');
+const argv = z
+  .array(z.string().min(1))
+  .min(1, 'expected a command as an argument array, e.g. ["./scripts/warm-cache.sh"]');
 
 /** What Pilot tells people about: each deployment, monitor and manual-rollback event a channel can be triggered by. */
 export const NOTIFY_EVENTS = [
@@ -25,16 +27,29 @@ export type NotifyEventName = (typeof NOTIFY_EVENTS)[number];
 // A webhook URL carries its credential in the path: it may only come from an environment variable.
 const noLiteralUrl = (channel: { url?: unknown }, ctx: z.RefinementCtx) => {
   if (channel.url !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'a webhook URL is a secret (its path is the token): put it in an environment variable and name that variable with urlEnv' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message:
+        'a webhook URL is a secret (its path is the token): put it in an environment variable and name that variable with urlEnv',
+    });
   }
 };
-const webhookish = <K extends string>(kind: K) => z.strictObject({ kind: z.literal(kind), urlEnv: envVar, url: z.unknown().optional() }).superRefine(noLiteralUrl);
+const webhookish = <K extends string>(kind: K) =>
+  z.strictObject({ kind: z.literal(kind), urlEnv: envVar, url: z.unknown().optional() }).superRefine(noLiteralUrl);
 
 export const channelSchema = z.discriminatedUnion('kind', [
   webhookish('slack'),
   webhookish('teams'),
   /** Pilot's own JSON payload; with secretEnv, signed HMAC-SHA256 over the raw body (X-Pilot-Signature-256). */
-  z.strictObject({ kind: z.literal('webhook'), urlEnv: envVar, url: z.unknown().optional(), secretEnv: envVar.optional() }).superRefine(noLiteralUrl),
+  z
+    .strictObject({
+      kind: z.literal('webhook'),
+      urlEnv: envVar,
+      url: z.unknown().optional(),
+      secretEnv: envVar.optional(),
+    })
+    .superRefine(noLiteralUrl),
   z.strictObject({
     kind: z.literal('email'),
     host: z.string().min(1),
@@ -57,7 +72,9 @@ export const notifySchema = z.strictObject({
   /** Event → channel names. Without it, every event goes to every channel the environment names. */
   triggers: z.partialRecord(z.enum(NOTIFY_EVENTS), z.array(z.string())).optional(),
   /** Per event, a mustache template for the title and/or the text replacing the built-in one. */
-  templates: z.partialRecord(z.enum(NOTIFY_EVENTS), z.strictObject({ title: z.string().optional(), text: z.string().optional() })).default({}),
+  templates: z
+    .partialRecord(z.enum(NOTIFY_EVENTS), z.strictObject({ title: z.string().optional(), text: z.string().optional() }))
+    .default({}),
   /** Per channel and message; a slow or dead channel never holds a deployment longer than this. */
   timeout: duration.default('5s'),
   /** Retries on 429/5xx and network errors, with back-off (Retry-After honoured), within the timeout. */
@@ -66,7 +83,12 @@ export const notifySchema = z.strictObject({
 
 const hookCommand = z.strictObject({ run: argv, timeout: duration.default('60s') });
 const gate = z
-  .strictObject({ url: z.string().url().optional(), urlEnv: envVar.optional(), secretEnv: envVar.optional(), timeout: duration.default('10s') })
+  .strictObject({
+    url: z.string().url().optional(),
+    urlEnv: envVar.optional(),
+    secretEnv: envVar.optional(),
+    timeout: duration.default('10s'),
+  })
   .refine((g) => (g.url === undefined) !== (g.urlEnv === undefined), 'expected exactly one of url or urlEnv');
 
 /** The team's own steps (commands, never a shell string) and webhook gates, per environment. */
@@ -85,7 +107,10 @@ export type ChannelConfig = z.output<typeof channelSchema>;
 export type HooksConfig = z.output<typeof hooksSchema>;
 
 /** Environment variables whose values are secrets because notify and hooks read credentials from them. */
-export function notifySecretNames(config: { notify?: NotifyConfig; environments: Record<string, { hooks: HooksConfig }> }): string[] {
+export function notifySecretNames(config: {
+  notify?: NotifyConfig;
+  environments: Record<string, { hooks: HooksConfig }>;
+}): string[] {
   const names: (string | undefined)[] = [];
   for (const channel of Object.values(config.notify?.channels ?? {})) {
     if (channel.kind === 'email') names.push(channel.userEnv, channel.passwordEnv);

@@ -5,12 +5,18 @@ import { duration } from './duration-schema.ts';
 const selector = z
   .string()
   .min(1)
-  .refine((s) => s.includes('{version}'), 'expected a PromQL series selector naming the release with {version}, e.g. http_requests_total{version="{version}"}');
+  .refine(
+    (s) => s.includes('{version}'),
+    'expected a PromQL series selector naming the release with {version}, e.g. http_requests_total{version="{version}"}',
+  );
 
 /** Where an environment's per-release traffic is in Prometheus: what the monitoring page charts for a target without a router. */
 export const prometheusSchema = z.strictObject({
   /** Prometheus' base URL (default: $PILOT_PROMETHEUS_URL). */
-  url: z.string().regex(/^https?:\/\/\S+$/, 'expected an http:// or https:// URL, e.g. http://127.0.0.1:9090').optional(),
+  url: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'expected an http:// or https:// URL, e.g. http://127.0.0.1:9090')
+    .optional(),
   /** Counter of the release's requests. */
   requests: selector,
   /** Counter of its failed requests (5xx). */

@@ -27,7 +27,17 @@ export const serviceSchema = z.strictObject({
    * The release's environment besides PATH, HOME, LANG, LC_* and TZ, PORT and PILOT_* (nothing else is passed on): a value,
    * or `{ fromEnv: 'NAME' }` to pass the variable NAME through from the router's own environment when the release starts.
    */
-  env: z.record(z.string(), z.union([z.string(), z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') })])).default({}),
+  env: z
+    .record(
+      z.string(),
+      z.union([
+        z.string(),
+        z.strictObject({
+          fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'),
+        }),
+      ]),
+    )
+    .default({}),
   /** Data that outlives releases (`{env}` substituted; default `.pilot/data/<env>/`), passed as PILOT_DATA_DIR. */
   dataDir: z.string().min(1).optional(),
 });
@@ -50,10 +60,17 @@ const checkSchema = z.strictObject({
 });
 
 // The URL holds a password: the config names the variable, never its value (which would land in the journal).
-const urlEnv = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the name of the environment variable holding the URL (urlEnv: 'DATABASE_URL'), not its value");
+const urlEnv = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    "expected the name of the environment variable holding the URL (urlEnv: 'DATABASE_URL'), not its value",
+  );
 const urlByName = {
   error: (issue: { code?: string; keys?: string[] }) =>
-    issue.code === 'unrecognized_keys' && issue.keys?.includes('url') ? `Unrecognized key: "url" — name the variable instead (urlEnv: 'DATABASE_URL'): its value holds a password` : undefined,
+    issue.code === 'unrecognized_keys' && issue.keys?.includes('url')
+      ? `Unrecognized key: "url" — name the variable instead (urlEnv: 'DATABASE_URL'): its value holds a password`
+      : undefined,
 };
 const dependencySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('postgres'), name: z.string().default('postgres'), urlEnv }, urlByName),
@@ -124,7 +141,11 @@ const localTargetSchema = z.strictObject({
   sticky: z.strictObject({ cookie: z.string().optional(), header: z.string().optional() }).optional(),
 });
 
-export const targetSchema = z.discriminatedUnion('kind', [localTargetSchema, commandTargetSchema, kubernetesTargetSchema]);
+export const targetSchema = z.discriminatedUnion('kind', [
+  localTargetSchema,
+  commandTargetSchema,
+  kubernetesTargetSchema,
+]);
 
 const windowSchema = z.strictObject({
   days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1),
@@ -151,7 +172,13 @@ export const environmentSchema = z.strictObject({
       signatures: z.boolean().default(false),
     })
     .prefault({}),
-  backup: z.strictObject({ enabled: z.boolean().default(true), paths: z.array(z.string()).default([]), keep: z.number().int().min(1).default(10) }).prefault({}),
+  backup: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      paths: z.array(z.string()).default([]),
+      keep: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
   watch: duration.default('15m'),
   monitoringUrl: z.string().optional(),
   /** Per-release metrics in Prometheus (`{version}` in each selector): the monitoring page's charts on the `command` target. */
@@ -161,7 +188,15 @@ export const environmentSchema = z.strictObject({
   /** The final promotion step waits for the release's attestation and refuses an unverified one. */
   requireAttestation: z.boolean().default(false),
   /** Run the migrate step here (when `migrations` is configured), optionally with this environment's database URL variable. */
-  migrate: z.strictObject({ enabled: z.boolean().default(true), databaseUrlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').optional() }).prefault({}),
+  migrate: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      databaseUrlEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+        .optional(),
+    })
+    .prefault({}),
   /** Channels (names from `notify.channels`) told about this environment's deployments. */
   notify: z.array(z.string().min(1)).default([]),
   hooks: hooksSchema.prefault({}),
@@ -179,9 +214,15 @@ export const migrationsSchema = z.strictObject({
   /** Folder of `*.sql` migrations, applied in file-name order. */
   dir: z.string().min(1).default('migrations'),
   /** Name of the environment variable that holds the database URL (its value is a secret: masked everywhere). */
-  databaseUrlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').default('DATABASE_URL'),
+  databaseUrlEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+    .default('DATABASE_URL'),
   /** Table that records applied migrations. */
-  table: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier').default('pilot_migrations'),
+  table: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lower-case SQL identifier')
+    .default('pilot_migrations'),
   lockTimeout: duration.default('5s'),
   statementTimeout: duration.default('60s'),
   /** Retries of a migration that hit lock_timeout (SQLSTATE 55P03), with doubling back-off from `retryBackoff`. */
@@ -202,9 +243,26 @@ export const attestSchema = z.strictObject({
   /** Sign keylessly with sigstore-js: a Fulcio certificate for the CI's OIDC token, a Rekor entry (no key, no cosign binary). */
   keyless: z.boolean().default(false),
   /** Who must have signed keylessly: the certificate's OIDC issuer and its subject (the workflow identity URI). */
-  identity: z.strictObject({ issuer: z.string().regex(/^https:\/\/\S+$/, 'expected an https:// OIDC issuer URL'), subject: z.string().min(1) }).optional(),
+  identity: z
+    .strictObject({
+      issuer: z.string().regex(/^https:\/\/\S+$/, 'expected an https:// OIDC issuer URL'),
+      subject: z.string().min(1),
+    })
+    .optional(),
   /** Sigstore services for keyless signing (default: the public-good Fulcio and Rekor) and the trusted root verification uses (default: the one shipped with @sigstore/tuf). */
-  sigstore: z.strictObject({ fulcioUrl: z.string().regex(/^https?:\/\/\S+$/, 'expected a URL').optional(), rekorUrl: z.string().regex(/^https?:\/\/\S+$/, 'expected a URL').optional(), trustedRoot: z.string().min(1).optional() }).prefault({}),
+  sigstore: z
+    .strictObject({
+      fulcioUrl: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'expected a URL')
+        .optional(),
+      rekorUrl: z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'expected a URL')
+        .optional(),
+      trustedRoot: z.string().min(1).optional(),
+    })
+    .prefault({}),
   /** `builtin` signs on node:crypto (cosign-compatible files); `cosign` calls the cosign binary. */
   signer: z.enum(['builtin', 'cosign']).default('builtin'),
   /** pilot starts `attest` in the background right after the release is built. */
@@ -219,50 +277,68 @@ export const attestSchema = z.strictObject({
 export const judgeSchema = z.strictObject({
   kind: z.enum(['sequential', 'fixed']).default('sequential'),
   /** Chance of rolling back a release no worse than stable, over the whole deployment (every step, metric and look). */
-  alpha: z.number().gt(0, 'expected a probability above 0').max(0.2, 'expected at most 0.2 (a false rollback in 1 of 5 deployments)').default(0.02),
+  alpha: z
+    .number()
+    .gt(0, 'expected a probability above 0')
+    .max(0.2, 'expected at most 0.2 (a false rollback in 1 of 5 deployments)')
+    .default(0.02),
 });
 
-export const configSchema = z.strictObject({
-  service: serviceSchema,
-  environments: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case environment name'), environmentSchema)
-    .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment'),
-  strategy: strategySchema.prefault({ kind: 'canary' }),
-  checks: checksSchema,
-  /** Names of environment variables whose values are secrets: masked in every log, journal and report. */
-  secrets: z.array(z.string()).default([]),
-  migrations: migrationsSchema.optional(),
-  attest: attestSchema.prefault({}),
-  judge: judgeSchema.prefault({}),
-  notify: notifySchema.optional(),
-  etag: z.strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) }).prefault({}),
-  git: z
-    .strictObject({
-      tagPattern: z.string().default('{service}-{env}-{version}'),
-      remote: z.string().optional(),
-      /** GitHub integration: preflight needs `gh` and `gh auth status`. */
-      github: z.boolean().default(false),
-      /** A migration log that must have no uncommitted changes before a deployment (e.g. `.async-migration-log`). */
-      migrationLog: z.string().optional(),
-      /** Paths that may be dirty in the work tree without failing preflight (`.pilot/` always may). */
-      allowDirty: z.array(z.string()).default([]),
-    })
-    .prefault({}),
-}).superRefine((config, ctx) => {
-  // Every channel an environment or a trigger names must be defined, so a typo is caught before a deployment is silent.
-  const defined = Object.keys(config.notify?.channels ?? {});
-  const unknown = (name: string) => !defined.includes(name);
-  for (const [env, { notify }] of Object.entries(config.environments)) {
-    notify.forEach((name, i) => {
-      if (unknown(name)) ctx.addIssue({ code: 'custom', path: ['environments', env, 'notify', i], message: `no channel "${name}" in notify.channels (defined: ${defined.join(', ') || 'none'})` });
-    });
-  }
-  for (const [event, names] of Object.entries(config.notify?.triggers ?? {})) {
-    (names ?? []).forEach((name, i) => {
-      if (unknown(name)) ctx.addIssue({ code: 'custom', path: ['notify', 'triggers', event, i], message: `no channel "${name}" in notify.channels (defined: ${defined.join(', ') || 'none'})` });
-    });
-  }
-});
+export const configSchema = z
+  .strictObject({
+    service: serviceSchema,
+    environments: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case environment name'), environmentSchema)
+      .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment'),
+    strategy: strategySchema.prefault({ kind: 'canary' }),
+    checks: checksSchema,
+    /** Names of environment variables whose values are secrets: masked in every log, journal and report. */
+    secrets: z.array(z.string()).default([]),
+    migrations: migrationsSchema.optional(),
+    attest: attestSchema.prefault({}),
+    judge: judgeSchema.prefault({}),
+    notify: notifySchema.optional(),
+    etag: z
+      .strictObject({ folders: z.array(z.string()).default([]), ignore: z.array(z.string()).default([]) })
+      .prefault({}),
+    git: z
+      .strictObject({
+        tagPattern: z.string().default('{service}-{env}-{version}'),
+        remote: z.string().optional(),
+        /** GitHub integration: preflight needs `gh` and `gh auth status`. */
+        github: z.boolean().default(false),
+        /** A migration log that must have no uncommitted changes before a deployment (e.g. `.async-migration-log`). */
+        migrationLog: z.string().optional(),
+        /** Paths that may be dirty in the work tree without failing preflight (`.pilot/` always may). */
+        allowDirty: z.array(z.string()).default([]),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // Every channel an environment or a trigger names must be defined, so a typo is caught before a deployment is silent.
+    const defined = Object.keys(config.notify?.channels ?? {});
+    const unknown = (name: string) => !defined.includes(name);
+    for (const [env, { notify }] of Object.entries(config.environments)) {
+      notify.forEach((name, i) => {
+        if (unknown(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', env, 'notify', i],
+            message: `no channel "${name}" in notify.channels (defined: ${defined.join(', ') || 'none'})`,
+          });
+      });
+    }
+    for (const [event, names] of Object.entries(config.notify?.triggers ?? {})) {
+      (names ?? []).forEach((name, i) => {
+        if (unknown(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['notify', 'triggers', event, i],
+            message: `no channel "${name}" in notify.channels (defined: ${defined.join(', ') || 'none'})`,
+          });
+      });
+    }
+  });
 
 /** What a team writes in pilot.config.ts (defaults may be left out). */
 export type PilotConfigInput = z.input<typeof configSchema>;

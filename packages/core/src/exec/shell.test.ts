@@ -9,7 +9,20 @@ import { createRedactor } from '../log/redact.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { ProcessOutput, commandLine, dryShell, shell } from './shell.ts';
 
-const HOSTILE = ['$(id)', '`id`', 'a; touch pwned', 'two\nlines', '-rf', '--help', `it's "quoted"`, '*', '', 'a b', '$HOME', '> pwned'];
+const HOSTILE = [
+  '$(id)',
+  '`id`',
+  'a; touch pwned',
+  'two\nlines',
+  '-rf',
+  '--help',
+  `it's "quoted"`,
+  '*',
+  '',
+  'a b',
+  '$HOME',
+  '> pwned',
+];
 const PRINT_ARGV = 'process.stdout.write(JSON.stringify(process.argv.slice(1)))';
 
 function capture() {
@@ -31,7 +44,10 @@ function alive(pid: number): boolean {
 // A child that records its pid, then waits: the tests check it is gone afterwards.
 async function sleeper(dir: string): Promise<{ script: string; pid: () => Promise<number> }> {
   const script = join(dir, 'sleep.mjs');
-  await writeFile(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(join(dir, 'pid'))}, String(process.pid));\nsetTimeout(() => {}, 30_000);\n`);
+  await writeFile(
+    script,
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(join(dir, 'pid'))}, String(process.pid));\nsetTimeout(() => {}, 30_000);\n`,
+  );
   return { script, pid: async () => Number(await readFile(join(dir, 'pid'), 'utf8')) };
 }
 
@@ -53,18 +69,27 @@ test('one hostile value interpolated alone stays one argument', async (t) => {
 
 test('cwd, and env added to the inherited environment', async (t) => {
   const dir = await tempDir(t);
-  const out = await shell({ cwd: dir, env: { PILOT_SHELL_TEST: 'x y' } })`node -e ${'process.stdout.write(JSON.stringify([process.cwd(), process.env.PILOT_SHELL_TEST, Boolean(process.env.PATH)]))'}`;
+  const out = await shell({
+    cwd: dir,
+    env: { PILOT_SHELL_TEST: 'x y' },
+  })`node -e ${'process.stdout.write(JSON.stringify([process.cwd(), process.env.PILOT_SHELL_TEST, Boolean(process.env.PATH)]))'}`;
   assert.deepEqual(JSON.parse(out.stdout), [dir, 'x y', true]);
 });
 
 test('inheritEnv: false gives the command exactly the env passed', async () => {
-  const out = await shell({ inheritEnv: false, env: { PATH: process.env.PATH, ONLY: 'this' } })`node -e ${'process.stdout.write(JSON.stringify(Object.keys(process.env).filter((k) => k === "ONLY" || k === "HOME")))'}`;
+  const out = await shell({
+    inheritEnv: false,
+    env: { PATH: process.env.PATH, ONLY: 'this' },
+  })`node -e ${'process.stdout.write(JSON.stringify(Object.keys(process.env).filter((k) => k === "ONLY" || k === "HOME")))'}`;
   assert.deepEqual(JSON.parse(out.stdout), ['ONLY']);
 });
 
 test('a non-zero exit throws with its code; with nothrow it resolves for the caller to inspect', async () => {
   const failing = 'process.stderr.write("nope"); process.exit(3)';
-  await assert.rejects(shell()`node -e ${failing}`, (error: unknown) => error instanceof ProcessOutput && error.exitCode === 3 && error.stderr === 'nope');
+  await assert.rejects(
+    shell()`node -e ${failing}`,
+    (error: unknown) => error instanceof ProcessOutput && error.exitCode === 3 && error.stderr === 'nope',
+  );
   const out = await shell({ nothrow: true })`node -e ${failing}`;
   assert.equal(out.exitCode, 3);
 });
@@ -102,7 +127,8 @@ test('the printed command is redacted: configured secrets, URL passwords, secret
   assert.match(printed, /exec\.command/);
   assert.match(printed, /--password=\[REDACTED\]/);
   assert.match(printed, /postgres:\/\/app:\*\*\*@127\.0\.0\.1/);
-  for (const secret of ['hunter2-configured', 's3cret-pw', 'tok-from-env-42']) assert.equal(printed.includes(secret), false, `${secret} was printed`);
+  for (const secret of ['hunter2-configured', 's3cret-pw', 'tok-from-env-42'])
+    assert.equal(printed.includes(secret), false, `${secret} was printed`);
 });
 
 test('quiet below debug: nothing is printed, not even output', async () => {
@@ -121,7 +147,9 @@ test('dry run: prints the exact command zx would run, redacted, and runs nothing
   const out = await dry`touch ${marker} ${'--token=hunter2-configured'}`;
   assert.equal(out.exitCode, 0);
   assert.equal(existsSync(marker), false, 'the dry run started nothing');
-  assert.deepEqual(lines, [`$ ${commandLine`touch ${marker} ${'--token=hunter2-configured'}`.replace('hunter2-configured', '[REDACTED]')}`]);
+  assert.deepEqual(lines, [
+    `$ ${commandLine`touch ${marker} ${'--token=hunter2-configured'}`.replace('hunter2-configured', '[REDACTED]')}`,
+  ]);
   // What was printed is what the shell would run: run it for real and the file appears.
   await shell()`touch ${marker}`;
   assert.equal(existsSync(marker), true);

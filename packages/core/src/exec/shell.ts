@@ -25,7 +25,11 @@ export interface ShellOptions {
   detached?: boolean;
   /** false: output streams through (a dump, a tar of the data) and is not kept; `stdout` then holds its last chunk only. */
   buffer?: boolean;
-  stdio?: 'pipe' | 'inherit' | 'ignore' | ['ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit'];
+  stdio?:
+    | 'pipe'
+    | 'inherit'
+    | 'ignore'
+    | ['ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit', 'ignore' | 'pipe' | 'inherit'];
 }
 
 /**
@@ -45,7 +49,9 @@ export function shell(options: ShellOptions = {}): Shell {
     quiet: !verbose,
     ...(options.stdio ? { stdio: options.stdio } : {}),
     ...(options.detached ? { detached: true } : {}),
-    ...(options.buffer === false ? { store: { stdout: new PassingChunks(), stderr: [], stdall: new PassingChunks() } } : {}),
+    ...(options.buffer === false
+      ? { store: { stdout: new PassingChunks(), stderr: [], stdall: new PassingChunks() } }
+      : {}),
     log: (entry: LogEntry) => printEntry(entry, options, env),
   });
 }
@@ -59,9 +65,13 @@ export function commandLine(pieces: TemplateStringsArray, ...args: unknown[]): s
  * The dry-run runner: prints the exact command zx would run (redacted, as `$ …`) and starts nothing. It resolves to
  * an empty successful output, so a caller reads the same shape in both modes.
  */
-export function dryShell(options: Omit<ShellOptions, 'nothrow' | 'timeout' | 'stdio'> & { print?: (line: string) => void } = {}) {
+export function dryShell(
+  options: Omit<ShellOptions, 'nothrow' | 'timeout' | 'stdio'> & { print?: (line: string) => void } = {},
+) {
   const env = { ...process.env, ...options.env };
-  const print = options.print ?? ((line: string) => (options.log ? options.log.info('dry-run.command', line) : process.stderr.write(`${line}\n`)));
+  const print =
+    options.print ??
+    ((line: string) => (options.log ? options.log.info('dry-run.command', line) : process.stderr.write(`${line}\n`)));
   return async (pieces: TemplateStringsArray, ...args: unknown[]): Promise<ProcessOutput> => {
     print(`$ ${redactCommand(commandLine(pieces, ...args), options, env)}`);
     return new ProcessOutput(0, null, '', '', '', '', 0);
@@ -69,7 +79,11 @@ export function dryShell(options: Omit<ShellOptions, 'nothrow' | 'timeout' | 'st
 }
 
 /** A command line as it may be shown: configured secrets, credential-looking text and secret variables masked. */
-export function redactCommand(cmd: string, options: Pick<ShellOptions, 'log' | 'redactor'> = {}, env: NodeJS.ProcessEnv = process.env): string {
+export function redactCommand(
+  cmd: string,
+  options: Pick<ShellOptions, 'log' | 'redactor'> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   let out = maskCredentials(cmd, env);
   for (const redactor of [options.redactor, options.log?.redactor]) if (redactor) out = redactor.text(out);
   return out;
@@ -93,7 +107,12 @@ function isVerbose(log: Logger | undefined): boolean {
 // zx hands its log every event; only what it marks verbose is shown, always through the redaction.
 function printEntry(entry: LogEntry, options: ShellOptions, env: NodeJS.ProcessEnv): void {
   if (!entry.verbose) return;
-  const text = entry.kind === 'cmd' ? `$ ${entry.cmd}` : entry.kind === 'stdout' || entry.kind === 'stderr' ? entry.data.toString() : undefined;
+  const text =
+    entry.kind === 'cmd'
+      ? `$ ${entry.cmd}`
+      : entry.kind === 'stdout' || entry.kind === 'stderr'
+        ? entry.data.toString()
+        : undefined;
   if (text === undefined) return;
   const shown = redactCommand(text, options, env);
   if (options.log) options.log.debug(entry.kind === 'cmd' ? 'exec.command' : 'exec.output', shown.trimEnd());

@@ -19,7 +19,14 @@ test('appends numbered events and folds them into the deployment state', async (
   await writer.append('deployment.paused', { reason: 'manual gate' });
   const { entries, tornTail } = await readJournal(path);
   assert.equal(tornTail, false);
-  assert.deepEqual(entries.map((e) => [e.seq, e.event]), [[0, 'deployment.started'], [1, 'step.started'], [2, 'deployment.paused']]);
+  assert.deepEqual(
+    entries.map((e) => [e.seq, e.event]),
+    [
+      [0, 'deployment.started'],
+      [1, 'step.started'],
+      [2, 'deployment.paused'],
+    ],
+  );
   const state = foldDeployment('d1', entries);
   assert.equal(state.status, 'paused');
   assert.equal(state.env, 'staging');
@@ -37,7 +44,10 @@ test('a torn last line is ignored by the reader and cut off before the next appe
   const reopened = await JournalWriter.open(path);
   await reopened.append('step.started', { step: 'backup' });
   const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-  assert.deepEqual(lines.map((l) => JSON.parse(l).seq), [0, 1]);
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l).seq),
+    [0, 1],
+  );
 });
 
 test('a damaged line in the middle is reported with its line number, not silently skipped', async (t) => {
@@ -59,7 +69,9 @@ test('SIGKILL at random moments never loses an acknowledged event (30 kills)', a
   const path = join(await tempDir(t), 'killed.jsonl');
   let acknowledged = -1;
   for (let round = 0; round < 30; round++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', APPENDER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', APPENDER, path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     // Wait for the writer to start (the first ack), then kill at a random moment.
@@ -70,8 +82,15 @@ test('SIGKILL at random moments never loses an acknowledged event (30 kills)', a
     const acks = out.split('\n').filter(Boolean).map(Number);
     if (acks.length) acknowledged = Math.max(acknowledged, acks.at(-1)!);
     const { entries } = await readJournal(path);
-    assert.deepEqual(entries.map((e) => e.seq), [...entries.keys()], `round ${round}: every complete event, in order, no gaps`);
-    assert.ok(entries.length - 1 >= acknowledged, `round ${round}: journal has ${entries.length} events, ${acknowledged + 1} were acknowledged`);
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      [...entries.keys()],
+      `round ${round}: every complete event, in order, no gaps`,
+    );
+    assert.ok(
+      entries.length - 1 >= acknowledged,
+      `round ${round}: journal has ${entries.length} events, ${acknowledged + 1} were acknowledged`,
+    );
   }
   assert.ok(acknowledged > 30, `the writer made progress across kills (${acknowledged + 1} events)`);
 });

@@ -39,7 +39,10 @@ export async function readJournal(path: string): Promise<JournalRead> {
     try {
       entries.push(JSON.parse(line) as JournalEntry);
     } catch (error) {
-      throw new FailedError(`${path}:${index + 1}: journal line is not valid JSON — the file was edited or damaged; move it aside to continue`, { cause: error });
+      throw new FailedError(
+        `${path}:${index + 1}: journal line is not valid JSON — the file was edited or damaged; move it aside to continue`,
+        { cause: error },
+      );
     }
   });
   return { entries, tornTail: validBytes < buffer.length, validBytes };
@@ -61,7 +64,10 @@ export class JournalWriter {
     await mkdir(dirname(path), { recursive: true });
     const read = await readJournal(path);
     if (read.tornTail) await truncate(path, read.validBytes);
-    const existed = await stat(path).then(() => true, () => false);
+    const existed = await stat(path).then(
+      () => true,
+      () => false,
+    );
     if (!existed) {
       await (await open(path, 'a')).close();
       await fsyncDir(dirname(path));

@@ -69,7 +69,10 @@ const BREAKER_EXPIRY_MS = 30_000;
 export async function breakStaleLock(path: string, stale: Actor): Promise<void> {
   const turn = `${path}.break`;
   if (!(await createExclusive(turn, JSON.stringify(currentActor())))) {
-    const since = await stat(turn).then((s) => s.mtimeMs, () => Date.now());
+    const since = await stat(turn).then(
+      (s) => s.mtimeMs,
+      () => Date.now(),
+    );
     if (Date.now() - since > BREAKER_EXPIRY_MS) await rm(turn, { force: true });
     return;
   }

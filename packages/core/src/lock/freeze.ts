@@ -40,7 +40,12 @@ export async function assertNotFrozen(options: LockOptions): Promise<void> {
 }
 
 /** Freezes the environment (audited). A second hold replaces the reason, keeping the record of both in the audit log. */
-export async function holdFreeze(options: LockOptions, env: string, reason: string, actor: Actor = currentActor()): Promise<FreezeRecord> {
+export async function holdFreeze(
+  options: LockOptions,
+  env: string,
+  reason: string,
+  actor: Actor = currentActor(),
+): Promise<FreezeRecord> {
   const record: FreezeRecord = { env, reason, since: new Date().toISOString(), by: actor };
   const audit = await JournalWriter.open(options.auditPath);
   await audit.append('lock.freeze_held', { env, reason, by: actor, previous: (await readFreeze(options)) ?? null });
@@ -49,7 +54,11 @@ export async function holdFreeze(options: LockOptions, env: string, reason: stri
 }
 
 /** Lifts the freeze (audited); undefined when there was none. */
-export async function releaseFreeze(options: LockOptions, reason: string, actor: Actor = currentActor()): Promise<FreezeRecord | undefined> {
+export async function releaseFreeze(
+  options: LockOptions,
+  reason: string,
+  actor: Actor = currentActor(),
+): Promise<FreezeRecord | undefined> {
   const previous = await readFreeze(options);
   if (!previous) return undefined;
   const audit = await JournalWriter.open(options.auditPath);

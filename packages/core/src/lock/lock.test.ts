@@ -17,7 +17,11 @@ async function lockFiles(t: Parameters<typeof tempDir>[0]) {
 }
 
 async function startHolder(options: { path: string; auditPath: string }, deploymentId: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, options.path, options.auditPath, 'staging', deploymentId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', HOLDER, options.path, options.auditPath, 'staging', deploymentId],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await once(child.stdout, 'data');
   return child;
 }
@@ -42,7 +46,10 @@ test('a holder killed with SIGKILL is reported as interrupted, and only an expli
   holder.kill('SIGKILL');
   await once(holder, 'exit');
   assert.equal((await readLock(options)).state, 'interrupted');
-  await assert.rejects(acquireLock(options, 'staging', 'dep-B'), /deployment dep-A on environment staging was interrupted .* `pnpm pilot resume --env staging` continues it/);
+  await assert.rejects(
+    acquireLock(options, 'staging', 'dep-B'),
+    /deployment dep-A on environment staging was interrupted .* `pnpm pilot resume --env staging` continues it/,
+  );
   // The same deployment may be resumed by a new process.
   const resumed = await acquireLock(options, 'staging', 'dep-A');
   assert.equal(resumed.actor?.pid, process.pid);
@@ -50,7 +57,10 @@ test('a holder killed with SIGKILL is reported as interrupted, and only an expli
   await setActor(options, resumed, { ...resumed.actor!, pid: 999_999_9 });
   const taken = await takeOverLock(options, 'dep-C', 'operator takes over');
   assert.equal(taken.deploymentId, 'dep-C');
-  const audit = (await readFile(options.auditPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const audit = (await readFile(options.auditPath, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(audit.at(-1).event, 'lock.taken_over');
   assert.equal(audit.at(-1).previous.deploymentId, 'dep-A');
 });
@@ -60,7 +70,10 @@ test('a paused deployment keeps the lock with no process; refusal says promote, 
   const record = await acquireLock(options, 'staging', 'dep-P');
   await setActor(options, record, null);
   assert.equal((await readLock(options)).state, 'detached');
-  await assert.rejects(acquireLock(options, 'staging', 'dep-Q'), /deployment dep-P holds environment staging and is paused — promote, resume or abort it/);
+  await assert.rejects(
+    acquireLock(options, 'staging', 'dep-Q'),
+    /deployment dep-P holds environment staging and is paused — promote, resume or abort it/,
+  );
   assert.equal(await releaseLock(options, 'dep-Q'), false, 'another deployment cannot release it');
   assert.equal(await releaseLock(options, 'dep-P'), true);
   assert.equal((await readLock(options)).held, false);
@@ -75,11 +88,16 @@ test('force release refuses a live holder and audits the release of a dead one',
   const previous = await forceReleaseLock(options, 'stale after crash');
   assert.equal(previous?.deploymentId, 'dep-A');
   assert.equal((await readLock(options)).held, false);
-  assert.match(await readFile(options.auditPath, 'utf8'), /"event":"lock.force_released".*"reason":"stale after crash"/);
+  assert.match(
+    await readFile(options.auditPath, 'utf8'),
+    /"event":"lock.force_released".*"reason":"stale after crash"/,
+  );
 });
 
 test('two processes racing for a free lock: exactly one wins', async (t) => {
   const options = await lockFiles(t);
-  const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquireLock(options, 'staging', `dep-${i}`)));
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, (_, i) => acquireLock(options, 'staging', `dep-${i}`)),
+  );
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
 });

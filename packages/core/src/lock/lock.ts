@@ -41,13 +41,19 @@ export async function readLock(options: LockOptions): Promise<LockStatus> {
   }
   if (!record.actor) return { held: true, record, state: 'detached' };
   const liveness = actorLiveness(record.actor);
-  return { held: true, record, state: liveness === 'alive' ? 'active' : liveness === 'dead' ? 'interrupted' : 'unknown' };
+  return {
+    held: true,
+    record,
+    state: liveness === 'alive' ? 'active' : liveness === 'dead' ? 'interrupted' : 'unknown',
+  };
 }
 
 /** Describes the holder for a refusal message, with what to do next. */
 export function describeHolder(status: LockStatus): string {
   const record = status.record!;
-  const who = record.actor ? `pid ${record.actor.pid} on ${record.actor.host}, ${record.actor.user}: ${record.actor.command}` : 'no process';
+  const who = record.actor
+    ? `pid ${record.actor.pid} on ${record.actor.host}, ${record.actor.user}: ${record.actor.command}`
+    : 'no process';
   switch (status.state) {
     case 'active':
       return `environment ${record.env} is locked by deployment ${record.deploymentId} (${who}, since ${record.acquiredAt}) — wait for it, or \`pnpm pilot abort --env ${record.env}\``;
@@ -65,7 +71,13 @@ export function describeHolder(status: LockStatus): string {
  * environment is frozen (`pilot lock hold`) — unless `whileFrozen` (a rollback is how a freeze is used). Re-entrant
  * for the same deployment, which continues through a freeze: it started before it.
  */
-export async function acquireLock(options: LockOptions, env: string, deploymentId: string, actor: Actor = currentActor(), o: { whileFrozen?: boolean } = {}): Promise<LockRecord> {
+export async function acquireLock(
+  options: LockOptions,
+  env: string,
+  deploymentId: string,
+  actor: Actor = currentActor(),
+  o: { whileFrozen?: boolean } = {},
+): Promise<LockRecord> {
   const record: LockRecord = { env, deploymentId, acquiredAt: new Date().toISOString(), actor };
   if (!o.whileFrozen) {
     const held = await readLock(options);
@@ -105,10 +117,15 @@ export async function releaseLock(options: LockOptions, deploymentId: string): P
 }
 
 /** Drops a lock whatever holds it (operator's explicit `--force`), with an audit event. Refuses while its process is alive. */
-export async function forceReleaseLock(options: LockOptions, reason: string, actor: Actor = currentActor()): Promise<LockRecord | undefined> {
+export async function forceReleaseLock(
+  options: LockOptions,
+  reason: string,
+  actor: Actor = currentActor(),
+): Promise<LockRecord | undefined> {
   const status = await readLock(options);
   if (!status.held) return undefined;
-  if (status.state === 'active') throw new RefusedError(`${describeHolder(status)}; its process is alive, so the lock is not released`);
+  if (status.state === 'active')
+    throw new RefusedError(`${describeHolder(status)}; its process is alive, so the lock is not released`);
   const audit = await JournalWriter.open(options.auditPath);
   await audit.append('lock.force_released', { env: status.record!.env, previous: status.record, by: actor, reason });
   await rm(options.path, { force: true });
@@ -117,11 +134,22 @@ export async function forceReleaseLock(options: LockOptions, reason: string, act
 }
 
 /** Takes over the lock of an interrupted deployment for a new process acting for the same or a new deployment, with an audit event. */
-export async function takeOverLock(options: LockOptions, deploymentId: string, reason: string, actor: Actor = currentActor()): Promise<LockRecord> {
+export async function takeOverLock(
+  options: LockOptions,
+  deploymentId: string,
+  reason: string,
+  actor: Actor = currentActor(),
+): Promise<LockRecord> {
   const status = await readLock(options);
   if (!status.held) throw new RefusedError(`no lock to take over at ${options.path}`);
   if (status.state === 'active') throw new RefusedError(describeHolder(status));
   const audit = await JournalWriter.open(options.auditPath);
-  await audit.append('lock.taken_over', { env: status.record!.env, previous: status.record, deploymentId, by: actor, reason });
+  await audit.append('lock.taken_over', {
+    env: status.record!.env,
+    previous: status.record,
+    deploymentId,
+    by: actor,
+    reason,
+  });
   return setActor(options, { ...status.record!, deploymentId }, actor);
 }

@@ -14,7 +14,10 @@ export interface Redactor {
 export function createRedactor(secrets: Iterable<string | undefined> = []): Redactor {
   let values: string[] = [];
   const add = (more: Iterable<string | undefined>) => {
-    const merged = new Set([...values, ...[...more].filter((s): s is string => typeof s === 'string' && s.length >= 4)]);
+    const merged = new Set([
+      ...values,
+      ...[...more].filter((s): s is string => typeof s === 'string' && s.length >= 4),
+    ]);
     values = [...merged].sort((a, b) => b.length - a.length);
   };
   add(secrets);
@@ -52,7 +55,9 @@ const BEARER = /\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
 
 /** Values of the environment's secret-named variables (4 characters or more), longest first. */
 export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] {
-  const values = Object.entries(env).flatMap(([name, value]) => (value && value.length >= 4 && SECRET_ENV_NAME.test(name) ? [value] : []));
+  const values = Object.entries(env).flatMap(([name, value]) =>
+    value && value.length >= 4 && SECRET_ENV_NAME.test(name) ? [value] : [],
+  );
   return [...new Set(values)].sort((a, b) => b.length - a.length);
 }
 
@@ -60,18 +65,30 @@ export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] 
  * Masks what looks like a credential in text nobody declared secret (a config error quoting a value): URL passwords
  * (`postgres://user:***@host`), bearer/basic tokens, and values of secret-named environment variables.
  */
-export function maskCredentials(text: string, env: NodeJS.ProcessEnv = process.env, known: readonly string[] = []): string {
+export function maskCredentials(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+  known: readonly string[] = [],
+): string {
   let out = text.replace(URL_PASSWORD, `$1${SHOWN_MASK}@`).replace(BEARER, `$1$2${SHOWN_MASK}`);
-  for (const secret of [...known.filter((s) => s.length >= 4), ...secretEnvValues(env)]) if (out.includes(secret)) out = out.split(secret).join(SHOWN_MASK);
+  for (const secret of [...known.filter((s) => s.length >= 4), ...secretEnvValues(env)])
+    if (out.includes(secret)) out = out.split(secret).join(SHOWN_MASK);
   return out;
 }
 
 /** maskCredentials over a value's strings; a string under a secret-looking key (`password`, `token`…) is masked whole. */
-export function maskCredentialValue<T>(input: T, env: NodeJS.ProcessEnv = process.env, known: readonly string[] = [], key = ''): T {
+export function maskCredentialValue<T>(
+  input: T,
+  env: NodeJS.ProcessEnv = process.env,
+  known: readonly string[] = [],
+  key = '',
+): T {
   const mask = (value: unknown, at: string): unknown => {
-    if (typeof value === 'string') return at && SECRET_KEY.test(at) && value ? SHOWN_MASK : maskCredentials(value, env, known);
+    if (typeof value === 'string')
+      return at && SECRET_KEY.test(at) && value ? SHOWN_MASK : maskCredentials(value, env, known);
     if (Array.isArray(value)) return value.map((item) => mask(item, ''));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
     return value;
   };
   return mask(input, key) as T;

@@ -14,7 +14,8 @@ const SHOWN = new Set(['ts', 'level', 'event', 'msg', 'kind', 'step', 'total', '
 export function renderHuman(event: PilotEvent, color: boolean): string {
   // Metrics records are for log pipelines (JSON); people see the figures in the command's own output.
   if (event.kind === 'metrics') return '';
-  const progress = typeof event.index === 'number' && typeof event.total === 'number' ? `[${event.index}/${event.total}] ` : '';
+  const progress =
+    typeof event.index === 'number' && typeof event.total === 'number' ? `[${event.index}/${event.total}] ` : '';
   const text = event.msg ?? event.event;
   const extras = Object.entries(event)
     .filter(([key, value]) => !SHOWN.has(key) && value !== undefined && typeof value !== 'object')
@@ -22,7 +23,8 @@ export function renderHuman(event: PilotEvent, color: boolean): string {
     .join(' ');
   const tail = extras ? ` ${dim(extras, color)}` : '';
   if (event.event.endsWith('.started')) return `${cyan('→', color)} ${progress}${text}${tail}`;
-  if (event.event.endsWith('.completed') || event.event.endsWith('.passed')) return `${green('✓', color)} ${progress}${text}${tail}`;
+  if (event.event.endsWith('.completed') || event.event.endsWith('.passed'))
+    return `${green('✓', color)} ${progress}${text}${tail}`;
   switch (event.level) {
     case 'error':
       return `${red('✗', color)} ${progress}${text}${tail}`;

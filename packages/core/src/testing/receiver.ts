@@ -9,7 +9,10 @@ export interface Received {
 }
 
 /** A real HTTP server on loopback that records every request and answers as `answer` says (per request number). */
-export async function startReceiver(t: { after(fn: () => unknown): void }, answer: (n: number, res: ServerResponse) => void = (_n, res) => res.end('ok')) {
+export async function startReceiver(
+  t: { after(fn: () => unknown): void },
+  answer: (n: number, res: ServerResponse) => void = (_n, res) => res.end('ok'),
+) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     let body = '';

@@ -43,7 +43,19 @@ export async function startRegistry(): Promise<TestRegistry> {
       name: path,
       'dist-tags': { latest: list[list.length - 1] },
       versions: Object.fromEntries(
-        [...versions].map(([version, e]) => [version, { name: path, version, main: 'index.js', dist: { tarball: `${url}${path}/-/${path.split('/').pop()}-${version}.tgz`, integrity: e.integrity, shasum: e.shasum } }]),
+        [...versions].map(([version, e]) => [
+          version,
+          {
+            name: path,
+            version,
+            main: 'index.js',
+            dist: {
+              tarball: `${url}${path}/-/${path.split('/').pop()}-${version}.tgz`,
+              integrity: e.integrity,
+              shasum: e.shasum,
+            },
+          },
+        ]),
       ),
     };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument));
@@ -63,7 +75,9 @@ export async function startRegistry(): Promise<TestRegistry> {
       const tarball = await readFile(file);
       const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
       if (!packages.has(name)) packages.set(name, new Map());
-      packages.get(name)!.set(version, { tarball, integrity, shasum: createHash('sha1').update(tarball).digest('hex') });
+      packages
+        .get(name)!
+        .set(version, { tarball, integrity, shasum: createHash('sha1').update(tarball).digest('hex') });
     },
     async close() {
       server.closeAllConnections();
@@ -98,17 +112,36 @@ export async function makeLockedWorkspace(t: { after(fn: () => unknown): void })
   // Only the @shop scope comes from the throwaway registry (pnpm itself still from the usual one); a store and cache of
   // its own, so the machine's pnpm store cannot answer for it.
   await writeFile(join(root, '.npmrc'), `@shop:registry=${registry.url}\n`);
-  await writeFile(join(root, 'pnpm-workspace.yaml'), `packages: ["svc", "lib"]\ninjectWorkspacePackages: true\nstoreDir: ${pnpmHome}/store\ncacheDir: ${pnpmHome}/cache\n`);
+  await writeFile(
+    join(root, 'pnpm-workspace.yaml'),
+    `packages: ["svc", "lib"]\ninjectWorkspacePackages: true\nstoreDir: ${pnpmHome}/store\ncacheDir: ${pnpmHome}/cache\n`,
+  );
   await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
   // The service uses a workspace library, as real services do: it is copied into the release (injected).
-  await writeFile(join(root, 'lib', 'package.json'), JSON.stringify({ name: 'lib', version: '1.0.0', main: 'index.js', dependencies: { '@shop/dep': '^1.0.0' } }));
+  await writeFile(
+    join(root, 'lib', 'package.json'),
+    JSON.stringify({ name: 'lib', version: '1.0.0', main: 'index.js', dependencies: { '@shop/dep': '^1.0.0' } }),
+  );
   await writeFile(join(root, 'lib', 'index.js'), "module.exports = require('@shop/dep');\n");
-  await writeFile(join(root, 'svc', 'package.json'), JSON.stringify({ name: 'svc', version: '1.0.0', private: true, dependencies: { '@shop/dep': '^1.0.0', lib: 'workspace:*' } }));
+  await writeFile(
+    join(root, 'svc', 'package.json'),
+    JSON.stringify({
+      name: 'svc',
+      version: '1.0.0',
+      private: true,
+      dependencies: { '@shop/dep': '^1.0.0', lib: 'workspace:*' },
+    }),
+  );
   await writeFile(join(root, 'svc', 'server.js'), "console.log(require('@shop/dep'), require('lib'));\n");
   await writeFile(join(root, '.gitignore'), 'node_modules/\n.pilot/\n');
   const [pnpm, ...pnpmArgs] = pnpmCommand();
   await execFileAsync(pnpm, [...pnpmArgs, 'install'], { cwd: root, env: { ...process.env, CI: 'true' } });
-  const git = (...args: string[]) => execFileAsync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+  const git = (...args: string[]) =>
+    execFileAsync(
+      'git',
+      ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...args],
+      { cwd: root },
+    );
   await git('init', '-q', '-b', 'main');
   await git('add', '-A');
   await git('commit', '-q', '-m', 'shop service');

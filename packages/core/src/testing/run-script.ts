@@ -17,7 +17,11 @@ export interface ScriptRun {
  * Runs a Pilot script (scripts/<name>.ts) as a real process, the way `pnpm <name>` does, in `cwd`. Synchronous (so
  * spawnSync, not the shell): tests across the packages call it without await, the analysis and gate tests among them.
  */
-export function runScript(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): ScriptRun {
+export function runScript(
+  name: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): ScriptRun {
   const result = spawnSync(process.execPath, [CLI, name, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -38,7 +42,11 @@ export const terminalAvailable = existsSync('/usr/bin/script');
  * and stderr are the terminal, so `output` is both, with the control codes written. NO_COLOR and PILOT_LOG_FORMAT are
  * unset unless `env` sets them.
  */
-export function runInTerminal(name: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): { status: number | null; output: string } {
+export function runInTerminal(
+  name: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): { status: number | null; output: string } {
   // `script -c` takes one command line: zx's quoting of each word, as the shell would run it.
   const command = commandLine`${[process.execPath, CLI, name, ...args]}`;
   const { NO_COLOR: _noColor, PILOT_LOG_FORMAT: _format, ...inherited } = process.env;

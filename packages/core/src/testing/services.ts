@@ -57,7 +57,11 @@ export async function startPostgres(): Promise<TestPostgres> {
     await chmod(dir, 0o755);
     await chown(dir, await idOf('-u', 'postgres'), await idOf('-g', 'postgres'));
   }
-  const run = (bin: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN!, bin), ...args]] : [join(PG_BIN!, bin), args]) as [string, string[]];
+  const run = (bin: string, args: string[]) =>
+    (asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN!, bin), ...args]] : [join(PG_BIN!, bin), args]) as [
+      string,
+      string[],
+    ];
   const [initCmd, initArgs] = run('initdb', ['-D', data, '-U', 'pilot', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const init = await shell({ nothrow: true })`${initCmd} ${initArgs}`;
   if (init.exitCode !== 0) throw new Error(`initdb failed: ${init.stderr}`);
@@ -94,9 +98,24 @@ export async function startPostgres(): Promise<TestPostgres> {
 /** A throwaway redis-server on a free loopback port, no persistence. */
 export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const { createConnection } = await import('node:net');
-  await waitFor(() => new Promise((resolve) => createConnection(port, '127.0.0.1').once('connect', function (this: import('node:net').Socket) { this.destroy(); resolve(true); }).once('error', () => resolve(false))), 'redis-server');
+  await waitFor(
+    () =>
+      new Promise((resolve) =>
+        createConnection(port, '127.0.0.1')
+          .once('connect', function (this: import('node:net').Socket) {
+            this.destroy();
+            resolve(true);
+          })
+          .once('error', () => resolve(false)),
+      ),
+    'redis-server',
+  );
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
@@ -108,10 +127,23 @@ export async function startPrometheus(targets: PrometheusTarget[]): Promise<{ ur
   const dir = await mkdtemp(join(tmpdir(), 'pilot-prom-'));
   const port = await freePort();
   // JSON is YAML: each target its own static group, so each can carry its own labels.
-  const groups = targets.map((t) => (typeof t === 'string' ? { targets: [t] } : { targets: [t.address], labels: t.labels }));
-  const config = { global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [{ job_name: 'demo', static_configs: groups }] };
+  const groups = targets.map((t) =>
+    typeof t === 'string' ? { targets: [t] } : { targets: [t.address], labels: t.labels },
+  );
+  const config = {
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    scrape_configs: [{ job_name: 'demo', static_configs: groups }],
+  };
   await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-  const child = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 'Prometheus');
   return {

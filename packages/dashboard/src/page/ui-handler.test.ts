@@ -20,7 +20,9 @@ test('page actions: refused without the same Origin, the CSRF token or a token; 
     },
     reportFile: () => undefined,
   });
-  const server = createServer((req, res) => void ui.handle(req, res).then((handled) => handled || res.writeHead(401).end()));
+  const server = createServer(
+    (req, res) => void ui.handle(req, res).then((handled) => handled || res.writeHead(401).end()),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {
     ui.close();
@@ -31,8 +33,16 @@ test('page actions: refused without the same Origin, the CSRF token or a token; 
   const csrf = /name="pilot-csrf" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.ok(csrf.length > 20);
   assert.ok(!html.includes('admin-secret-token'));
-  const act = (headers: Record<string, string>, body: unknown = { action: 'abort', actor: 'ann' }, path = '/ui/api/action') =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const act = (
+    headers: Record<string, string>,
+    body: unknown = { action: 'abort', actor: 'ann' },
+    path = '/ui/api/action',
+  ) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const good = { origin: base, 'x-pilot-csrf': csrf, authorization: 'Bearer admin-secret-token' };
 
   assert.equal((await act({ ...good, origin: 'http://evil.example' })).status, 403);
@@ -53,7 +63,10 @@ test('page actions: refused without the same Origin, the CSRF token or a token; 
   assert.equal(first.status, 200);
   const { token } = (await first.json()) as { token: string };
   assert.equal((await redeem()).status, 401);
-  assert.equal((await act({ ...good, authorization: `Bearer ${token}` }, { action: 'promote', actor: '' })).status, 200);
+  assert.equal(
+    (await act({ ...good, authorization: `Bearer ${token}` }, { action: 'promote', actor: '' })).status,
+    200,
+  );
   assert.deepEqual(acted.at(-1), { action: 'promote', actor: 'anonymous (dashboard)' });
 
   // Viewing needs nothing; paths outside /ui/ are not the page's.

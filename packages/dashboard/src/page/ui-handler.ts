@@ -89,7 +89,9 @@ export function createUiHandler(o: UiOptions) {
     const url = new URL(req.url ?? '/', 'http://ui');
     if (url.pathname !== '/ui' && !url.pathname.startsWith('/ui/')) return false;
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(body));
       return true;
     };
     if (url.pathname === '/ui') {
@@ -98,12 +100,22 @@ export function createUiHandler(o: UiOptions) {
     }
     if (req.method === 'GET' && url.pathname === '/ui/') {
       // Styles inline: the first paint waits for no second request.
-      const [page, uplotCss, appCss] = await Promise.all(['index.html', 'uplot.css', 'app.css'].map(async (name) => (await asset(name)).toString('utf8')));
+      const [page, uplotCss, appCss] = await Promise.all(
+        ['index.html', 'uplot.css', 'app.css'].map(async (name) => (await asset(name)).toString('utf8')),
+      );
       const html = page
         .replace('__CSRF__', csrf)
         .replace('<link rel="stylesheet" href="uplot.css">', () => `<style>${uplotCss}</style>`)
         .replace('<link rel="stylesheet" href="app.css">', () => `<style>${appCss}</style>`);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'", 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' }).end(html);
+      res
+        .writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+        })
+        .end(html);
       return true;
     }
     const file = /^\/ui\/(app\.js|app\.css|uplot\.js|uplot\.css)$/.exec(url.pathname)?.[1];
@@ -117,7 +129,11 @@ export function createUiHandler(o: UiOptions) {
       return send(200, { ...(await snapshot()), series });
     }
     if (req.method === 'GET' && url.pathname === '/ui/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       res.write('retry: 2000\n\n');
       clients.add(res);
       startTicking();
@@ -135,34 +151,58 @@ export function createUiHandler(o: UiOptions) {
     if (req.method === 'GET' && report) {
       const path = o.reportFile(report);
       const html = path ? await readFile(path, 'utf8').catch(() => undefined) : undefined;
-      if (!html) return send(404, { error: `no report for deployment ${report} yet — \`pnpm pilot logs ${report} --html\` writes it` });
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:" }).end(html);
+      if (!html)
+        return send(404, {
+          error: `no report for deployment ${report} yet — \`pnpm pilot logs ${report} --html\` writes it`,
+        });
+      res
+        .writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        })
+        .end(html);
       return true;
     }
     if (req.method === 'POST' && url.pathname === '/ui/api/session') {
-      if (!sameOrigin(req) || !same(String(req.headers['x-pilot-csrf'] ?? ''), csrf)) return send(403, { error: 'refused: not from this page' });
+      if (!sameOrigin(req) || !same(String(req.headers['x-pilot-csrf'] ?? ''), csrf))
+        return send(403, { error: 'refused: not from this page' });
       const once = String((JSON.parse((await readBody(req)) || '{}') as { once?: string }).once ?? '');
       const expires = links.get(once);
       links.delete(once);
-      if (!expires || expires < Date.now()) return send(401, { error: 'this one-time link was already used or has expired — ask `pnpm pilot dashboard --open` for a new one' });
+      if (!expires || expires < Date.now())
+        return send(401, {
+          error: 'this one-time link was already used or has expired — ask `pnpm pilot dashboard --open` for a new one',
+        });
       const token = randomBytes(24).toString('base64url');
       sessions.set(token, Date.now() + SESSION_MS);
       return send(200, { token });
     }
     if (req.method === 'POST' && url.pathname === '/ui/api/action') {
       // Same origin only (the page itself), with the page's CSRF token, and the admin token (or a one-time link's).
-      if (!sameOrigin(req)) return send(403, { error: `refused: Origin ${JSON.stringify(req.headers.origin ?? null)} is not this page (http://${req.headers.host ?? ''})` });
-      if (!same(String(req.headers['x-pilot-csrf'] ?? ''), csrf)) return send(403, { error: 'refused: missing or stale CSRF token — reload the page' });
+      if (!sameOrigin(req))
+        return send(403, {
+          error: `refused: Origin ${JSON.stringify(req.headers.origin ?? null)} is not this page (http://${req.headers.host ?? ''})`,
+        });
+      if (!same(String(req.headers['x-pilot-csrf'] ?? ''), csrf))
+        return send(403, { error: 'refused: missing or stale CSRF token — reload the page' });
       const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      if (!presented || !authorised(presented)) return send(401, { error: `refused: actions need the admin token (${o.tokenHint ?? '.pilot/router/<env>/admin.token'}) or a one-time link from \`pnpm pilot dashboard --open\`` });
+      if (!presented || !authorised(presented))
+        return send(401, {
+          error: `refused: actions need the admin token (${o.tokenHint ?? '.pilot/router/<env>/admin.token'}) or a one-time link from \`pnpm pilot dashboard --open\``,
+        });
       let body: { action?: string; actor?: string };
       try {
         body = JSON.parse(await readBody(req));
       } catch {
         return send(422, { error: 'request body is not JSON' });
       }
-      if (!ACTIONS.has(body.action as ActionName)) return send(422, { error: `action ${JSON.stringify(body.action)} is not one of ${[...ACTIONS].join(', ')}` });
-      const actor = `${String(body.actor ?? '').replace(/[^\w .@-]/g, '').slice(0, 60) || 'anonymous'} (dashboard)`;
+      if (!ACTIONS.has(body.action as ActionName))
+        return send(422, { error: `action ${JSON.stringify(body.action)} is not one of ${[...ACTIONS].join(', ')}` });
+      const actor = `${
+        String(body.actor ?? '')
+          .replace(/[^\w .@-]/g, '')
+          .slice(0, 60) || 'anonymous'
+      } (dashboard)`;
       const result = await o.act(body.action as ActionName, actor);
       return send(result.ok ? 200 : 409, result);
     }

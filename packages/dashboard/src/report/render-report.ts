@@ -35,8 +35,14 @@ export interface ReportModel {
 }
 
 const esc = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const fmt = (v: unknown) => (typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : typeof v === 'string' ? v : JSON.stringify(v));
-const duration = (ms?: number) => (ms === undefined ? '' : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
+const fmt = (v: unknown) =>
+  typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : typeof v === 'string' ? v : JSON.stringify(v);
+const duration = (ms?: number) =>
+  ms === undefined
+    ? ''
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
 /** One clause per piece of evidence: observed vs threshold, the judge's test, p-value and sample counts. */
 export function describeEvidence(r: Record<string, unknown>): string {
@@ -113,7 +119,15 @@ ${m.actions.length ? `<h2>Actions</h2><table><thead><tr><th>when</th><th>action<
 <h2>Verdicts</h2>${verdicts}
 <h2>Preflight</h2><table><thead><tr><th>check</th><th>result</th><th>detail</th></tr></thead><tbody>${m.preflight.map((c) => row([c.name, c.ok ? 'ok' : c.forced ? 'forced' : 'failed', c.detail ?? ''])).join('') || row(['none recorded', '', ''])}</tbody></table>
 <h2>Backup and attestation</h2><dl>
-<dt>Backup</dt><dd>${m.backup ? esc(Object.entries(m.backup).map(([k, v]) => `${k}: ${fmt(v)}`).join(' · ')) : 'none taken'}</dd>
+<dt>Backup</dt><dd>${
+    m.backup
+      ? esc(
+          Object.entries(m.backup)
+            .map(([k, v]) => `${k}: ${fmt(v)}`)
+            .join(' · '),
+        )
+      : 'none taken'
+  }</dd>
 <dt>Attestation</dt><dd>${m.attestation ? esc(`${m.attestation.version}: ${m.attestation.state}${m.attestation.detail ? ` — ${m.attestation.detail}` : ''}`) : 'none'}</dd>
 </dl>
 <h2>Approvals</h2>${m.approvals.length ? `<ul>${m.approvals.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>` : '<p class="muted">none required or recorded</p>'}

@@ -8,10 +8,16 @@ const PAD = { left: 62, right: 8, top: 18, bottom: 22 };
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A line chart as inline SVG (no script, prints as drawn): one line per release, x = time, y from 0 to the max. */
-export function svgChart(title: string, series: Record<string, Point[]>, value: (p: Point) => number | null, unit: string): string {
+export function svgChart(
+  title: string,
+  series: Record<string, Point[]>,
+  value: (p: Point) => number | null,
+  unit: string,
+): string {
   const versions = Object.keys(series).sort();
   const all = versions.flatMap((v) => series[v]);
-  if (all.length === 0) return `<figure class="chart"><figcaption>${esc(title)}</figcaption><p class="muted">no traffic recorded</p></figure>`;
+  if (all.length === 0)
+    return `<figure class="chart"><figcaption>${esc(title)}</figcaption><p class="muted">no traffic recorded</p></figure>`;
   const t0 = Math.min(...all.map((p) => p.t));
   const t1 = Math.max(...all.map((p) => p.t), t0 + 1);
   const ys = all.map(value).filter((y): y is number => y !== null);
@@ -27,7 +33,10 @@ export function svgChart(title: string, series: Record<string, Point[]>, value: 
     }
     return segments
       .filter((s) => s.length)
-      .map((s) => `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${s.join(' ')}"/>`)
+      .map(
+        (s) =>
+          `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${s.join(' ')}"/>`,
+      )
       .join('');
   });
   const legend = versions.map((v, i) => `<tspan fill="${COLORS[i % COLORS.length]}">■ ${esc(v)}</tspan>`).join(' ');

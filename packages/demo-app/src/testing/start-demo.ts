@@ -23,7 +23,10 @@ export async function startDemo(env: Record<string, string> = {}, timeoutMs = 10
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo-app did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`demo-app did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = () => {
       const match = /"event":"listening","port":(\d+)/.exec(output);
       if (match) {

@@ -50,8 +50,16 @@ try {
     ['computeEtag 1 thread', s.toFixed(0), mbps(s).toFixed(0), fps(s).toFixed(0)],
     ['find|sort|sha256sum', r.toFixed(0), mbps(r).toFixed(0), fps(r).toFixed(0)],
   ];
-  for (const row of rows) console.log(`${row[0].padEnd(22)}${row.slice(1).map((c) => c.padStart(11)).join('')}`);
-  console.log(`ratio ours/pipeline: ${ratio.toFixed(2)} (target ≤ 0.60) over ${ROUNDS} rounds, ${availableParallelism()} cores`);
+  for (const row of rows)
+    console.log(
+      `${row[0].padEnd(22)}${row
+        .slice(1)
+        .map((c) => c.padStart(11))
+        .join('')}`,
+    );
+  console.log(
+    `ratio ours/pipeline: ${ratio.toFixed(2)} (target ≤ 0.60) over ${ROUNDS} rounds, ${availableParallelism()} cores`,
+  );
   const file = await writeBenchResult(repoRoot, {
     name: 'etag',
     description: `e-tag of a generated ${FILES}-file tree (${(bytes / 1e6).toFixed(0)} MB, warm cache) vs find -print0 | sort -z | xargs -0 sha256sum | sha256sum; median of ${ROUNDS}`,
@@ -66,7 +74,10 @@ try {
       pipelineMBps: Math.round(mbps(r)),
       pipelineFilesPerSec: Math.round(fps(r)),
     },
-    ratios: { 'etag/pipeline time': Number(ratio.toFixed(3)), 'etag one thread/pipeline time': Number((s / r).toFixed(3)) },
+    ratios: {
+      'etag/pipeline time': Number(ratio.toFixed(3)),
+      'etag one thread/pipeline time': Number((s / r).toFixed(3)),
+    },
     targets: [{ name: 'time vs pipeline', target: '≤ 0.6×', actual: `${ratio.toFixed(2)}×`, met: ratio <= 0.6 }],
   });
   console.log(`wrote ${file}`);

@@ -21,13 +21,18 @@ async function refExists(cwd: string, ref: string): Promise<boolean> {
 export async function readBaseLedger(root: string, ref?: string): Promise<BaseLedger> {
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
   if (inside.exitCode !== 0 || inside.stdout !== 'true') {
-    if (ref) throw new UsageError(`--base ${ref}: ${root} is not in a git work tree — drop --base or run inside the repository`);
+    if (ref)
+      throw new UsageError(
+        `--base ${ref}: ${root} is not in a git work tree — drop --base or run inside the repository`,
+      );
     return { missing: 'not a git work tree' };
   }
   let chosen = ref;
   if (chosen) {
     if (!(await refExists(root, chosen))) {
-      throw new UsageError(`--base ${JSON.stringify(chosen)} is not a commit in this repository — fetch it (git fetch origin main) or name another ref`);
+      throw new UsageError(
+        `--base ${JSON.stringify(chosen)} is not a commit in this repository — fetch it (git fetch origin main) or name another ref`,
+      );
     }
   } else {
     for (const candidate of ['origin/main', 'main']) {

@@ -19,10 +19,14 @@ export function parseLedger(text: string, where: string): Ledger {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${where}: not valid JSON (${(error as Error).message}) — fix it or re-create it with \`pnpm generate-etag --record\``);
+    throw new UsageError(
+      `${where}: not valid JSON (${(error as Error).message}) — fix it or re-create it with \`pnpm generate-etag --record\``,
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new UsageError(`${where}: expected an object {folder: {seq, etag}} — re-create it with \`pnpm generate-etag --record\``);
+    throw new UsageError(
+      `${where}: expected an object {folder: {seq, etag}} — re-create it with \`pnpm generate-etag --record\``,
+    );
   }
   const ledger: Ledger = {};
   for (const [folder, entry] of Object.entries(data as Record<string, unknown>)) {
@@ -30,7 +34,8 @@ export function parseLedger(text: string, where: string): Ledger {
     if (!Number.isSafeInteger(seq) || (seq as number) < 1) {
       throw new UsageError(`${where}: ${folder}.seq is ${JSON.stringify(seq)} — expected an integer ≥ 1`);
     }
-    if (!isEtag(etag)) throw new UsageError(`${where}: ${folder}.etag is ${JSON.stringify(etag)} — expected "\\"sha256-<64 hex>\\""`);
+    if (!isEtag(etag))
+      throw new UsageError(`${where}: ${folder}.etag is ${JSON.stringify(etag)} — expected "\\"sha256-<64 hex>\\""`);
     ledger[folder] = { seq: seq as number, etag };
   }
   return ledger;
@@ -43,7 +48,11 @@ export function readLedger(file: string): Ledger {
 
 /** Serialises with sorted keys so the committed file diffs cleanly. */
 export function formatLedger(ledger: Ledger): string {
-  const sorted = Object.fromEntries(Object.keys(ledger).sort().map((key) => [key, { seq: ledger[key].seq, etag: ledger[key].etag }]));
+  const sorted = Object.fromEntries(
+    Object.keys(ledger)
+      .sort()
+      .map((key) => [key, { seq: ledger[key].seq, etag: ledger[key].etag }]),
+  );
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 

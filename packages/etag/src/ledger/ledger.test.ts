@@ -17,7 +17,8 @@ async function repo(t: { after(fn: () => unknown): void }): Promise<string> {
 }
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (await shell({ cwd })`git -c user.email=t@example.invalid -c user.name=test -c commit.gpgsign=false ${args}`).stdout;
+  return (await shell({ cwd })`git -c user.email=t@example.invalid -c user.name=test -c commit.gpgsign=false ${args}`)
+    .stdout;
 }
 
 async function write(dir: string, path: string, text: string): Promise<void> {
@@ -31,13 +32,20 @@ async function commitAll(dir: string, message: string): Promise<void> {
 }
 
 const folders = ['apps/api', 'apps/web'];
-const kinds = (result: Awaited<ReturnType<typeof checkEtags>>) => result.problems.map((p) => `${p.folder}:${p.kind}`).sort();
+const kinds = (result: Awaited<ReturnType<typeof checkEtags>>) =>
+  result.problems.map((p) => `${p.folder}:${p.kind}`).sort();
 
 test('record creates the ledger at seq 1, check passes, and record without changes keeps it byte for byte', async (t) => {
   const dir = await repo(t);
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders })), ['apps/api:not-recorded', 'apps/web:not-recorded']);
   const first = await recordEtags({ root: dir, folders });
-  assert.deepEqual(first.changes.map((c) => [c.folder, c.status, c.to?.seq]), [['apps/api', 'new', 1], ['apps/web', 'new', 1]]);
+  assert.deepEqual(
+    first.changes.map((c) => [c.folder, c.status, c.to?.seq]),
+    [
+      ['apps/api', 'new', 1],
+      ['apps/web', 'new', 1],
+    ],
+  );
   const text = await readFile(join(dir, 'etags.json'), 'utf8');
   assert.match(text, /^\{\n {2}"apps\/api": \{\n {4}"seq": 1,\n {4}"etag": "\\"sha256-[0-9a-f]{64}\\""/);
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders })), []);
@@ -52,7 +60,13 @@ test('a content change without --record fails the check (stale); --record bumps 
   await write(dir, 'apps/web/node_modules/x.js', 'ignored\n');
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders })), ['apps/api:stale']);
   const recorded = await recordEtags({ root: dir, folders });
-  assert.deepEqual(recorded.changes.map((c) => [c.folder, c.status, c.to?.seq]), [['apps/api', 'changed', 2], ['apps/web', 'unchanged', 1]]);
+  assert.deepEqual(
+    recorded.changes.map((c) => [c.folder, c.status, c.to?.seq]),
+    [
+      ['apps/api', 'changed', 2],
+      ['apps/web', 'unchanged', 1],
+    ],
+  );
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders })), []);
 });
 
@@ -69,11 +83,17 @@ test('against the base branch: seq going backwards and a change without a higher
   await write(dir, 'apps/api/index.js', 'api v1\n');
   const old = await recordEtags({ root: dir, folders, base: 'HEAD~0' });
   assert.equal(old.changes[0].to?.seq, 3, 'record goes above the base seq, never back to a used number');
-  await writeFile(join(dir, 'etags.json'), JSON.stringify({ ...ledger, 'apps/api': { seq: 1, etag: old.changes[0].to?.etag } }));
+  await writeFile(
+    join(dir, 'etags.json'),
+    JSON.stringify({ ...ledger, 'apps/api': { seq: 1, etag: old.changes[0].to?.etag } }),
+  );
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders, base: 'main' })), ['apps/api:seq-backwards']);
 
   // Content changed and recorded by hand with the base's seq.
-  await writeFile(join(dir, 'etags.json'), JSON.stringify({ ...ledger, 'apps/api': { seq: 2, etag: old.changes[0].to?.etag } }));
+  await writeFile(
+    join(dir, 'etags.json'),
+    JSON.stringify({ ...ledger, 'apps/api': { seq: 2, etag: old.changes[0].to?.etag } }),
+  );
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders, base: 'main' })), ['apps/api:seq-not-bumped']);
 
   await recordEtags({ root: dir, folders, base: 'main' });
@@ -110,11 +130,23 @@ test('folders dropped from the config are flagged by --check and removed by --re
   await recordEtags({ root: dir, folders });
   assert.deepEqual(kinds(await checkEtags({ root: dir, folders: ['apps/api'] })), ['apps/web:not-tracked']);
   const recorded = await recordEtags({ root: dir, folders: ['apps/api'] });
-  assert.deepEqual(recorded.changes.map((c) => c.status), ['unchanged', 'removed']);
+  assert.deepEqual(
+    recorded.changes.map((c) => c.status),
+    ['unchanged', 'removed'],
+  );
   assert.deepEqual(Object.keys(JSON.parse(await readFile(join(dir, 'etags.json'), 'utf8'))), ['apps/api']);
-  await assert.rejects(checkEtags({ root: dir, folders: ['apps/nope'] }), /etag\.folders\[0\] "apps\/nope": no such folder/);
-  await assert.rejects(checkEtags({ root: dir, folders: ['../x'] }), /etag\.folders\[0\] "\.\.\/x": expected a folder inside/);
-  await assert.rejects(checkEtags({ root: dir, folders, base: 'no-such-branch' }), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /--base "no-such-branch"/.test(e.message));
+  await assert.rejects(
+    checkEtags({ root: dir, folders: ['apps/nope'] }),
+    /etag\.folders\[0\] "apps\/nope": no such folder/,
+  );
+  await assert.rejects(
+    checkEtags({ root: dir, folders: ['../x'] }),
+    /etag\.folders\[0\] "\.\.\/x": expected a folder inside/,
+  );
+  await assert.rejects(
+    checkEtags({ root: dir, folders, base: 'no-such-branch' }),
+    (e: Error & { exitCode?: number }) => e.exitCode === 2 && /--base "no-such-branch"/.test(e.message),
+  );
   await writeFile(join(dir, 'etags.json'), '{"apps/api": {"seq": 0, "etag": "x"}}');
   await assert.rejects(checkEtags({ root: dir, folders }), /apps\/api\.seq is 0 — expected an integer ≥ 1/);
 });

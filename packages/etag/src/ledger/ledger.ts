@@ -37,7 +37,12 @@ export interface LedgerProblem {
 export interface RecordResult {
   file: string;
   base: BaseLedger;
-  changes: { folder: string; status: 'new' | 'changed' | 'unchanged' | 'removed'; from?: LedgerEntry; to?: LedgerEntry }[];
+  changes: {
+    folder: string;
+    status: 'new' | 'changed' | 'unchanged' | 'removed';
+    from?: LedgerEntry;
+    to?: LedgerEntry;
+  }[];
 }
 
 export interface CheckResult {
@@ -48,7 +53,9 @@ export interface CheckResult {
 }
 
 /** Computes each tracked folder's tag; a folder outside the root or missing is a UsageError naming etag.folders[i]. */
-export async function tagFolders(options: LedgerOptions): Promise<{ folder: string; etag: string; files: number; bytes: number }[]> {
+export async function tagFolders(
+  options: LedgerOptions,
+): Promise<{ folder: string; etag: string; files: number; bytes: number }[]> {
   const folders = options.folders.map((folder, index) => normaliseFolder(options.root, folder, index));
   const tags = [];
   for (const folder of folders) {
@@ -108,22 +115,43 @@ export async function checkEtags(options: LedgerOptions): Promise<CheckResult> {
   const fix = `run \`pnpm generate-etag --record\` and commit ${LEDGER_FILE}`;
   for (const { folder, etag, recorded, base: onBase } of folders) {
     if (!recorded) {
-      problems.push({ folder, kind: 'not-recorded', message: `${folder} is tracked but has no entry in ${LEDGER_FILE} — ${fix}` });
+      problems.push({
+        folder,
+        kind: 'not-recorded',
+        message: `${folder} is tracked but has no entry in ${LEDGER_FILE} — ${fix}`,
+      });
       continue;
     }
     if (recorded.etag !== etag) {
-      problems.push({ folder, kind: 'stale', message: `${folder} changed (now ${etag}) but ${LEDGER_FILE} still has seq ${recorded.seq} for ${recorded.etag} — ${fix}` });
+      problems.push({
+        folder,
+        kind: 'stale',
+        message: `${folder} changed (now ${etag}) but ${LEDGER_FILE} still has seq ${recorded.seq} for ${recorded.etag} — ${fix}`,
+      });
     }
     if (!onBase || !('ref' in base)) continue;
     if (recorded.seq < onBase.seq) {
-      problems.push({ folder, kind: 'seq-backwards', message: `${folder}: seq ${recorded.seq} is below ${onBase.seq} on ${base.ref} — merge or rebase on ${base.ref}, then ${fix}` });
+      problems.push({
+        folder,
+        kind: 'seq-backwards',
+        message: `${folder}: seq ${recorded.seq} is below ${onBase.seq} on ${base.ref} — merge or rebase on ${base.ref}, then ${fix}`,
+      });
     } else if (recorded.etag !== onBase.etag && recorded.seq === onBase.seq) {
-      problems.push({ folder, kind: 'seq-not-bumped', message: `${folder}: content differs from ${base.ref} but seq is still ${recorded.seq} — ${fix}` });
+      problems.push({
+        folder,
+        kind: 'seq-not-bumped',
+        message: `${folder}: content differs from ${base.ref} but seq is still ${recorded.seq} — ${fix}`,
+      });
     }
   }
   const tracked = new Set(folders.map((tag) => tag.folder));
   for (const folder of Object.keys(ledger)) {
-    if (!tracked.has(folder)) problems.push({ folder, kind: 'not-tracked', message: `${folder} is in ${LEDGER_FILE} but not in config etag.folders — ${fix} to drop it` });
+    if (!tracked.has(folder))
+      problems.push({
+        folder,
+        kind: 'not-tracked',
+        message: `${folder} is in ${LEDGER_FILE} but not in config etag.folders — ${fix} to drop it`,
+      });
   }
   return { file, base, folders, problems };
 }
@@ -132,7 +160,9 @@ function normaliseFolder(root: string, folder: string, index: number): string {
   const abs = resolve(root, folder);
   const rel = relative(root, abs);
   const where = `etag.folders[${index}] ${JSON.stringify(folder)}`;
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`${where}: expected a folder inside the repository root ${root} (not the root itself)`);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`${where}: no such folder under ${root} — fix pilot.config.ts`);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new UsageError(`${where}: expected a folder inside the repository root ${root} (not the root itself)`);
+  if (!existsSync(abs) || !statSync(abs).isDirectory())
+    throw new UsageError(`${where}: no such folder under ${root} — fix pilot.config.ts`);
   return normalize(rel).split(sep).join('/');
 }

@@ -13,8 +13,12 @@ export async function takeAdvisoryLock(client: pg.Client): Promise<void> {
     "SELECT a.pid, a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1 AND l.granted",
     [Number(KEY >> 32n), Number(KEY & 0xffffffffn)],
   );
-  const who = holder.rows[0] ? ` (PostgreSQL pid ${holder.rows[0].pid}, ${holder.rows[0].application_name || 'no application_name'}, since ${new Date(holder.rows[0].backend_start).toISOString()})` : '';
-  throw new RefusedError(`another safe-migration is running on this database${who}: wait for it to finish, then run again`);
+  const who = holder.rows[0]
+    ? ` (PostgreSQL pid ${holder.rows[0].pid}, ${holder.rows[0].application_name || 'no application_name'}, since ${new Date(holder.rows[0].backend_start).toISOString()})`
+    : '';
+  throw new RefusedError(
+    `another safe-migration is running on this database${who}: wait for it to finish, then run again`,
+  );
 }
 
 /** Releases the advisory lock (closing the session releases it too). */

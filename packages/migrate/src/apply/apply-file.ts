@@ -22,7 +22,13 @@ export class ApplyError extends FailedError {
 }
 
 /** Applies one migration (in one transaction with its row, or statement by statement for no-transaction files), retrying lock timeouts. */
-export async function applyFile(client: pg.Client, file: MigrationFile, s: MigrateSettings, log: Logger, signal?: AbortSignal): Promise<{ durationMs: number; attempts: number }> {
+export async function applyFile(
+  client: pg.Client,
+  file: MigrationFile,
+  s: MigrateSettings,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<{ durationMs: number; attempts: number }> {
   const started = performance.now();
   if (!file.noTransaction) {
     const attempts = await withRetries(file, s, log, signal, async () => {
@@ -60,16 +66,30 @@ async function run(client: pg.Client, statement: Statement): Promise<void> {
 }
 
 // Runs `attempt`, retrying SQLSTATE 55P03 with doubling back-off; returns the number of attempts.
-async function withRetries(file: MigrationFile, s: MigrateSettings, log: Logger, signal: AbortSignal | undefined, attempt: () => Promise<void>, committed?: number): Promise<number> {
+async function withRetries(
+  file: MigrationFile,
+  s: MigrateSettings,
+  log: Logger,
+  signal: AbortSignal | undefined,
+  attempt: () => Promise<void>,
+  committed?: number,
+): Promise<number> {
   for (let n = 1; ; n++) {
     try {
       await attempt();
       return n;
     } catch (error) {
-      const failure: SqlFailure = (error as { failure?: SqlFailure }).failure ?? { message: (error as Error).message, sqlstate: (error as { code?: string }).code };
+      const failure: SqlFailure = (error as { failure?: SqlFailure }).failure ?? {
+        message: (error as Error).message,
+        sqlstate: (error as { code?: string }).code,
+      };
       if (failure.sqlstate === LOCK_NOT_AVAILABLE && n <= s.retries) {
         const waitMs = s.retryBackoffMs * 2 ** (n - 1);
-        log.warn('migration.retry', `${file.name}:${failure.line}: lock timeout (${s.lockTimeout}) — another session holds a conflicting lock; retry ${n} of ${s.retries} in ${waitMs} ms`, { migration: file.name, attempt: n, waitMs });
+        log.warn(
+          'migration.retry',
+          `${file.name}:${failure.line}: lock timeout (${s.lockTimeout}) — another session holds a conflicting lock; retry ${n} of ${s.retries} in ${waitMs} ms`,
+          { migration: file.name, attempt: n, waitMs },
+        );
         await sleep(waitMs, undefined, { signal });
         continue;
       }
@@ -78,9 +98,18 @@ async function withRetries(file: MigrationFile, s: MigrateSettings, log: Logger,
   }
 }
 
-function describeFailure(file: MigrationFile, f: SqlFailure, attempts: number, s: MigrateSettings, committed?: number): string {
+function describeFailure(
+  file: MigrationFile,
+  f: SqlFailure,
+  attempts: number,
+  s: MigrateSettings,
+  committed?: number,
+): string {
   const where = `${file.name}:${f.line ?? '?'}`;
-  const lock = f.sqlstate === LOCK_NOT_AVAILABLE ? ` — still blocked after ${attempts} attempts (lock_timeout ${s.lockTimeout}, ${s.retries} retries): find the blocking session in pg_stat_activity / pg_locks and retry when it is gone` : '';
+  const lock =
+    f.sqlstate === LOCK_NOT_AVAILABLE
+      ? ` — still blocked after ${attempts} attempts (lock_timeout ${s.lockTimeout}, ${s.retries} retries): find the blocking session in pg_stat_activity / pg_locks and retry when it is gone`
+      : '';
   const extra = [f.detail && `detail: ${f.detail}`, f.hint && `hint: ${f.hint}`].filter(Boolean).join('; ');
   const partial =
     committed === undefined

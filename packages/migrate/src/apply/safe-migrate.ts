@@ -44,7 +44,8 @@ export async function safeMigrate(o: MigrateOptions & { journal?: JournalFn }): 
   const s = resolveSettings(o);
   const journal: JournalFn = o.journal ?? (async () => {});
   const step = (message: string) => {
-    if (o.signal?.aborted) throw new InterruptedError('safe-migration interrupted; the current transaction was rolled back');
+    if (o.signal?.aborted)
+      throw new InterruptedError('safe-migration interrupted; the current transaction was rolled back');
     o.log.info('migration.step', message);
   };
   const files = await readMigrations(s.dirPath);
@@ -53,7 +54,13 @@ export async function safeMigrate(o: MigrateOptions & { journal?: JournalFn }): 
   let dump: Dump | undefined;
   const fail = async (message: string, migration: string | undefined, cause?: unknown): Promise<never> => {
     await journal('migration.failed', { migration, error: message, dump: dump?.path });
-    throw new MigrationFailedError(message, { migration, applied: result.applied, dump: dump?.path, restoreCommand: result.restoreCommand, cause });
+    throw new MigrationFailedError(message, {
+      migration,
+      applied: result.applied,
+      dump: dump?.path,
+      restoreCommand: result.restoreCommand,
+      cause,
+    });
   };
   try {
     await takeAdvisoryLock(client);
@@ -69,11 +76,22 @@ export async function safeMigrate(o: MigrateOptions & { journal?: JournalFn }): 
     result.lint = lintFiles(split.pending);
     if (!result.lint.ok) {
       const errors = result.lint.findings.filter((f) => f.severity === 'error' && !f.allowed);
-      throw new FailedError(`lint found ${errors.length} error(s), nothing was changed:\n${errors.map((f) => `  ${f.file}:${f.line} ${f.rule}: ${f.message}\n    → ${f.fix}`).join('\n')}\n  details: pnpm migration-dryrun --env ${o.envName}`);
+      throw new FailedError(
+        `lint found ${errors.length} error(s), nothing was changed:\n${errors.map((f) => `  ${f.file}:${f.line} ${f.rule}: ${f.message}\n    → ${f.fix}`).join('\n')}\n  details: pnpm migration-dryrun --env ${o.envName}`,
+      );
     }
     step('back up the database (pg_dump -Fc, verified)');
-    dump = await createDump({ url: s.url, dir: statePaths(stateDir(o.root)).backups(o.envName), log: o.log, signal: o.signal });
-    Object.assign(result, { dump: dump.path, dumpSha256: dump.sha256, restoreCommand: restoreCommand(s.urlEnv, dump.path) });
+    dump = await createDump({
+      url: s.url,
+      dir: statePaths(stateDir(o.root)).backups(o.envName),
+      log: o.log,
+      signal: o.signal,
+    });
+    Object.assign(result, {
+      dump: dump.path,
+      dumpSha256: dump.sha256,
+      restoreCommand: restoreCommand(s.urlEnv, dump.path),
+    });
     await journal('migration.backup', { dump: dump.path, sha256: dump.sha256 });
     step('dry-run in a rolled-back transaction');
     const dryRun = await dryRunWithRetries(client, split.pending, s, o.log, o.signal);
@@ -81,26 +99,52 @@ export async function safeMigrate(o: MigrateOptions & { journal?: JournalFn }): 
     const broken = result.dryRun.find((r) => r.status === 'failed');
     if (broken) {
       const e = broken.error;
-      const attempts = e?.sqlstate === '55P03' ? ` after ${dryRun.attempts} attempts (lock_timeout ${s.lockTimeout}, ${s.retries} retries): another session holds a conflicting lock` : '';
-      await fail(`dry-run of ${broken.name}:${e?.line ?? '?'} failed: ${e?.message}${e?.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}${attempts}; nothing was applied`, broken.name);
+      const attempts =
+        e?.sqlstate === '55P03'
+          ? ` after ${dryRun.attempts} attempts (lock_timeout ${s.lockTimeout}, ${s.retries} retries): another session holds a conflicting lock`
+          : '';
+      await fail(
+        `dry-run of ${broken.name}:${e?.line ?? '?'} failed: ${e?.message}${e?.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}${attempts}; nothing was applied`,
+        broken.name,
+      );
     }
     for (const file of split.pending) {
       step(`apply ${file.name}${file.noTransaction ? ' (outside a transaction)' : ''}`);
       try {
         const { durationMs, attempts } = await applyFile(client, file, s, o.log, o.signal);
-        o.log.info('migration.applied', `applied ${file.name} in ${Math.round(durationMs)} ms${attempts > 1 ? ` after ${attempts} attempts` : ''}`, { migration: file.name });
+        o.log.info(
+          'migration.applied',
+          `applied ${file.name} in ${Math.round(durationMs)} ms${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+          { migration: file.name },
+        );
       } catch (error) {
         if (error instanceof ApplyError) await fail(error.message, file.name, error);
         throw error;
       }
       result.applied.push(file.name);
-      result.migrationLog = await appendMigrationLog({ root: o.root, config: o.config, envName: o.envName, migration: file.name, sha256: file.sha256, dump: dump.path });
-      await journal('migration.applied', { migration: file.name, sha256: file.sha256, dump: dump.path, dumpSha256: dump.sha256 });
+      result.migrationLog = await appendMigrationLog({
+        root: o.root,
+        config: o.config,
+        envName: o.envName,
+        migration: file.name,
+        sha256: file.sha256,
+        dump: dump.path,
+      });
+      await journal('migration.applied', {
+        migration: file.name,
+        sha256: file.sha256,
+        dump: dump.path,
+        dumpSha256: dump.sha256,
+      });
     }
     step('verify');
     result.verify = await verifyMigrations(client, s, split.pending);
     const failed = result.verify.filter((v) => !v.ok);
-    if (failed.length) await fail(`verify failed after applying ${result.applied.join(', ')}: ${failed.map((v) => `${v.name}: ${v.problem}`).join('; ')}`, result.applied.at(-1));
+    if (failed.length)
+      await fail(
+        `verify failed after applying ${result.applied.join(', ')}: ${failed.map((v) => `${v.name}: ${v.problem}`).join('; ')}`,
+        result.applied.at(-1),
+      );
     return result;
   } finally {
     await releaseAdvisoryLock(client).catch(() => {});

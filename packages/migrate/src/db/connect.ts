@@ -15,7 +15,12 @@ export async function connect(url: string, urlEnv: string): Promise<pg.Client> {
 }
 
 /** `SET [LOCAL] lock_timeout / statement_timeout` for the migration session or transaction. */
-export async function setTimeouts(client: pg.Client, scope: 'LOCAL' | 'SESSION', lockTimeoutMs: number, statementTimeoutMs: number): Promise<void> {
+export async function setTimeouts(
+  client: pg.Client,
+  scope: 'LOCAL' | 'SESSION',
+  lockTimeoutMs: number,
+  statementTimeoutMs: number,
+): Promise<void> {
   await client.query(`SET ${scope} lock_timeout = ${Math.round(lockTimeoutMs)}`);
   await client.query(`SET ${scope} statement_timeout = ${Math.round(statementTimeoutMs)}`);
 }
@@ -33,6 +38,13 @@ export interface SqlFailure {
 export function describeSqlError(error: unknown, statementSql: string, line: number): SqlFailure {
   const e = error as { code?: string; message?: string; position?: string; detail?: string; hint?: string };
   const position = Number(e.position);
-  const offset = Number.isFinite(position) && position > 0 ? statementSql.slice(0, position - 1).split('\n').length - 1 : 0;
-  return { sqlstate: e.code, message: e.message ?? String(error), line: line + offset, ...(e.detail && { detail: e.detail }), ...(e.hint && { hint: e.hint }) };
+  const offset =
+    Number.isFinite(position) && position > 0 ? statementSql.slice(0, position - 1).split('\n').length - 1 : 0;
+  return {
+    sqlstate: e.code,
+    message: e.message ?? String(error),
+    line: line + offset,
+    ...(e.detail && { detail: e.detail }),
+    ...(e.hint && { hint: e.hint }),
+  };
 }

@@ -20,14 +20,25 @@ export interface DryRunResult {
  * Applies `files` in order inside one transaction with SET LOCAL timeouts, then rolls it back.
  * After a failure the remaining migrations are skipped (they usually depend on it).
  */
-export async function dryRunFiles(client: pg.Client, files: readonly MigrationFile[], timeouts: { lockTimeoutMs: number; statementTimeoutMs: number }, signal?: AbortSignal): Promise<DryRunResult[]> {
+export async function dryRunFiles(
+  client: pg.Client,
+  files: readonly MigrationFile[],
+  timeouts: { lockTimeoutMs: number; statementTimeoutMs: number },
+  signal?: AbortSignal,
+): Promise<DryRunResult[]> {
   const results: DryRunResult[] = [];
   await client.query('BEGIN');
   try {
     await setTimeouts(client, 'LOCAL', timeouts.lockTimeoutMs, timeouts.statementTimeoutMs);
     for (const file of files) {
       if (results.some((r) => r.status !== 'ok')) {
-        results.push({ name: file.name, status: 'skipped', durationMs: 0, reason: 'an earlier migration failed the dry-run', notDryRun: [] });
+        results.push({
+          name: file.name,
+          status: 'skipped',
+          durationMs: 0,
+          reason: 'an earlier migration failed the dry-run',
+          notDryRun: [],
+        });
         continue;
       }
       results.push(await dryRunFile(client, file, signal));
@@ -41,7 +52,8 @@ export async function dryRunFiles(client: pg.Client, files: readonly MigrationFi
 async function dryRunFile(client: pg.Client, file: MigrationFile, signal?: AbortSignal): Promise<DryRunResult> {
   const started = performance.now();
   const result: DryRunResult = { name: file.name, status: 'ok', durationMs: 0, notDryRun: [] };
-  if (file.syntaxError) return { ...result, status: 'failed', error: { message: file.syntaxError.message, line: file.syntaxError.line } };
+  if (file.syntaxError)
+    return { ...result, status: 'failed', error: { message: file.syntaxError.message, line: file.syntaxError.line } };
   for (const statement of file.statements) {
     if (signal?.aborted) throw new InterruptedError('dry-run interrupted; its transaction was rolled back');
     const reason = notDryRunReason(statement);
@@ -52,7 +64,12 @@ async function dryRunFile(client: pg.Client, file: MigrationFile, signal?: Abort
     try {
       await client.query(statement.sql);
     } catch (error) {
-      return { ...result, status: 'failed', durationMs: performance.now() - started, error: describeSqlError(error, statement.sql, statement.line) };
+      return {
+        ...result,
+        status: 'failed',
+        durationMs: performance.now() - started,
+        error: describeSqlError(error, statement.sql, statement.line),
+      };
     }
   }
   return { ...result, durationMs: performance.now() - started };

@@ -38,10 +38,19 @@ export async function dryRunMigrations(o: MigrateOptions): Promise<DryRunReport>
   const client = await connect(settings.url, settings.urlEnv);
   try {
     const split = splitPending(files, await readApplied(client, settings.table));
-    o.log.info('migration.dry-run', `dry-run of ${split.pending.length} pending migration(s) on ${o.envName}`, { pending: split.pending.map((f) => f.name) });
+    o.log.info('migration.dry-run', `dry-run of ${split.pending.length} pending migration(s) on ${o.envName}`, {
+      pending: split.pending.map((f) => f.name),
+    });
     const migrations = await dryRunFiles(client, split.pending, settings, o.signal);
     const ok = split.edited.length === 0 && migrations.every((m) => m.status === 'ok');
-    return { database: settings.urlEnv, pending: split.pending.map((f) => f.name), applied: split.applied, edited: split.edited, migrations, ok };
+    return {
+      database: settings.urlEnv,
+      pending: split.pending.map((f) => f.name),
+      applied: split.applied,
+      edited: split.edited,
+      migrations,
+      ok,
+    };
   } finally {
     await client.end();
   }

@@ -12,7 +12,10 @@ export interface Dump {
 
 /** `db_20261123T093643Z.dump`: sorts by time. */
 export function dumpName(date = new Date()): string {
-  return `db_${date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.dump`;
+  return `db_${date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}.dump`;
 }
 
 /** pg_dump -Fc into `dir` (temp name, then rename), writes the coreutils `.sha256` sidecar and verifies the result. */
@@ -22,7 +25,11 @@ export async function createDump(o: { url: string; dir: string; log: Logger; sig
   const path = join(o.dir, dumpName());
   const temp = `${path}.partial`;
   try {
-    await shell({ env: libpqEnv(o.url), signal: o.signal, log: o.log })`${pgBin('pg_dump')} --format=custom --no-password --file ${temp}`;
+    await shell({
+      env: libpqEnv(o.url),
+      signal: o.signal,
+      log: o.log,
+    })`${pgBin('pg_dump')} --format=custom --no-password --file ${temp}`;
   } catch (error) {
     await rm(temp, { force: true });
     throw new FailedError(`pg_dump failed, so nothing was migrated: ${stderrOf(error)}`, { cause: error });
@@ -33,7 +40,10 @@ export async function createDump(o: { url: string; dir: string; log: Logger; sig
   await writeFileAtomic(`${path}.sha256`, `${sha256}  ${basename(path)}\n`);
   await verifyDump(path);
   const { size } = await stat(path);
-  o.log.info('migration.backup', `database dump verified (${size} bytes, read fully by pg_restore)`, { dump: path, sha256 });
+  o.log.info('migration.backup', `database dump verified (${size} bytes, read fully by pg_restore)`, {
+    dump: path,
+    sha256,
+  });
   return { path, sha256, bytes: size };
 }
 
@@ -42,17 +52,20 @@ export async function verifyDump(path: string): Promise<{ sha256: string }> {
   const sidecar = await readFile(`${path}.sha256`, 'utf8').catch(() => undefined);
   if (sidecar === undefined) throw new FailedError(`${path}.sha256 is missing: cannot tell whether ${path} is intact`);
   const expected = /^([0-9a-f]{64}) [ *]?(.+)$/m.exec(sidecar);
-  if (!expected || expected[2] !== basename(path)) throw new FailedError(`${path}.sha256 is not a sha256sum line for ${basename(path)}`);
+  if (!expected || expected[2] !== basename(path))
+    throw new FailedError(`${path}.sha256 is not a sha256sum line for ${basename(path)}`);
   const sha256 = await sha256File(path);
-  if (sha256 !== expected[1]) throw new FailedError(`${path} is corrupt: sha256 ${sha256} ≠ ${expected[1]} in its .sha256 sidecar`);
+  if (sha256 !== expected[1])
+    throw new FailedError(`${path} is corrupt: sha256 ${sha256} ≠ ${expected[1]} in its .sha256 sidecar`);
   try {
     await shell()`${pgBin('pg_restore')} --file /dev/null ${path}`;
   } catch (error) {
-    throw new FailedError(`${path} is unreadable by pg_restore (truncated or corrupt): ${stderrOf(error)}`, { cause: error });
+    throw new FailedError(`${path} is unreadable by pg_restore (truncated or corrupt): ${stderrOf(error)}`, {
+      cause: error,
+    });
   }
   return { sha256 };
 }
-
 
 /** The last lines of a failed subprocess's stderr. */
 export function stderrOf(error: unknown): string {

@@ -8,7 +8,13 @@ export interface ExtraRelation {
   name: string;
 }
 
-const KINDS: Record<string, ExtraRelation['kind']> = { r: 'TABLE', p: 'TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' };
+const KINDS: Record<string, ExtraRelation['kind']> = {
+  r: 'TABLE',
+  p: 'TABLE',
+  v: 'VIEW',
+  m: 'MATERIALIZED VIEW',
+  S: 'SEQUENCE',
+};
 
 // `pg_restore --list` lines: "<id>; <tableoid> <oid> <DESC> <schema> <name> <owner>".
 const TOC_LINE = /^\d+; \d+ \d+ (TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE) (\S+) (\S+) /;
@@ -41,7 +47,9 @@ export async function relationsAfterDump(url: string, inDump: Set<string>): Prom
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))
         AND NOT c.relispartition
       ORDER BY 1, 2`);
-    return rows.filter((r) => !inDump.has(`${r.schema}.${r.name}`)).map((r) => ({ kind: KINDS[r.relkind], schema: r.schema, name: r.name }));
+    return rows
+      .filter((r) => !inDump.has(`${r.schema}.${r.name}`))
+      .map((r) => ({ kind: KINDS[r.relkind], schema: r.schema, name: r.name }));
   } finally {
     await client.end();
   }

@@ -5,8 +5,14 @@ import type { Finding, LintReport } from './types.ts';
 const RULE_IDS = new Set(RULES.map((r) => r.id));
 
 /** Lints the `*.sql` files of `dir` (all of them, only the names in `only`, or all but those in `except`). */
-export async function lintMigrations(o: { dir: string; only?: readonly string[]; except?: ReadonlySet<string> }): Promise<LintReport> {
-  const files = (await readMigrations(o.dir)).filter((f) => (!o.only || o.only.includes(f.name)) && !o.except?.has(f.name));
+export async function lintMigrations(o: {
+  dir: string;
+  only?: readonly string[];
+  except?: ReadonlySet<string>;
+}): Promise<LintReport> {
+  const files = (await readMigrations(o.dir)).filter(
+    (f) => (!o.only || o.only.includes(f.name)) && !o.except?.has(f.name),
+  );
   return lintFiles(files);
 }
 
@@ -15,12 +21,28 @@ export function lintFiles(files: readonly MigrationFile[]): LintReport {
   const findings = files.flatMap(lintFile);
   const active = findings.filter((f) => !f.allowed);
   const errors = active.filter((f) => f.severity === 'error').length;
-  return { files: files.map((f) => f.name), findings, errors, warnings: active.length - errors, allowed: findings.length - active.length, ok: errors === 0 };
+  return {
+    files: files.map((f) => f.name),
+    findings,
+    errors,
+    warnings: active.length - errors,
+    allowed: findings.length - active.length,
+    ok: errors === 0,
+  };
 }
 
 function lintFile(file: MigrationFile): Finding[] {
   if (file.syntaxError) {
-    return [{ file: file.name, line: file.syntaxError.line, rule: 'syntax-error', severity: 'error', message: file.syntaxError.message, fix: 'fix the SQL (checked with the PostgreSQL 17 parser)' }];
+    return [
+      {
+        file: file.name,
+        line: file.syntaxError.line,
+        rule: 'syntax-error',
+        severity: 'error',
+        message: file.syntaxError.message,
+        fix: 'fix the SQL (checked with the PostgreSQL 17 parser)',
+      },
+    ];
   }
   const findings: Finding[] = [];
   for (const rule of RULES) {
@@ -34,10 +56,27 @@ function lintFile(file: MigrationFile): Finding[] {
       const hit = rule.check?.(statement, context);
       if (!hit) continue;
       const reason = statement.allows.get(rule.id);
-      findings.push({ file: file.name, line: statement.line, rule: rule.id, severity: rule.severity, ...hit, statement: snippet, ...(reason !== undefined && { allowed: { reason } }) });
+      findings.push({
+        file: file.name,
+        line: statement.line,
+        rule: rule.id,
+        severity: rule.severity,
+        ...hit,
+        statement: snippet,
+        ...(reason !== undefined && { allowed: { reason } }),
+      });
     }
     for (const id of statement.allows.keys()) {
-      if (!RULE_IDS.has(id)) findings.push({ file: file.name, line: statement.line - 1, rule: 'unknown-allow', severity: 'warning', message: `pilot:allow names an unknown rule "${id}"`, fix: `use one of: ${[...RULE_IDS].join(', ')}`, statement: snippet });
+      if (!RULE_IDS.has(id))
+        findings.push({
+          file: file.name,
+          line: statement.line - 1,
+          rule: 'unknown-allow',
+          severity: 'warning',
+          message: `pilot:allow names an unknown rule "${id}"`,
+          fix: `use one of: ${[...RULE_IDS].join(', ')}`,
+          statement: snippet,
+        });
     }
   });
   return findings.sort((a, b) => a.line - b.line);

@@ -22,7 +22,10 @@ const NO_TRANSACTION = /^--\s*pilot:no-transaction\b/;
 /** Reads every `*.sql` file of `dir` in name order. */
 export async function readMigrations(dir: string): Promise<MigrationFile[]> {
   const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`migrations folder ${dir} not found: create it, pass --dir DIR, or set migrations.dir in pilot.config.ts`);
+  if (!info?.isDirectory())
+    throw new UsageError(
+      `migrations folder ${dir} not found: create it, pass --dir DIR, or set migrations.dir in pilot.config.ts`,
+    );
   const names = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
   return Promise.all(names.map((name) => readMigration(join(dir, name), name)));
 }

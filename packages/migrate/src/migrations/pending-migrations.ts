@@ -6,13 +6,20 @@ import { type PendingSplit, splitPending } from './pending.ts';
 import { readApplied } from './table.ts';
 
 /** Names of the pending, applied and edited-after-applying migrations of an environment (reads the migrations table). */
-export async function pendingMigrations(o: MigrateOptions): Promise<{ database: string; pending: string[]; applied: string[]; edited: PendingSplit['edited'] }> {
+export async function pendingMigrations(
+  o: MigrateOptions,
+): Promise<{ database: string; pending: string[]; applied: string[]; edited: PendingSplit['edited'] }> {
   const s = resolveSettings(o);
   const files = await readMigrations(s.dirPath);
   const client = await connect(s.url, s.urlEnv);
   try {
     const split = splitPending(files, await readApplied(client, s.table));
-    return { database: s.urlEnv, pending: split.pending.map((f) => f.name), applied: split.applied, edited: split.edited };
+    return {
+      database: s.urlEnv,
+      pending: split.pending.map((f) => f.name),
+      applied: split.applied,
+      edited: split.edited,
+    };
   } finally {
     await client.end();
   }

@@ -10,12 +10,16 @@ export interface PendingSplit {
 }
 
 /** Splits the files against the migrations table's rows. */
-export function splitPending(files: readonly MigrationFile[], applied: ReadonlyMap<string, AppliedMigration>): PendingSplit {
+export function splitPending(
+  files: readonly MigrationFile[],
+  applied: ReadonlyMap<string, AppliedMigration>,
+): PendingSplit {
   const split: PendingSplit = { pending: [], applied: [], edited: [] };
   for (const file of files) {
     const row = applied.get(file.name);
     if (!row) split.pending.push(file);
-    else if (row.sha256 !== file.sha256) split.edited.push({ name: file.name, recorded: row.sha256, actual: file.sha256 });
+    else if (row.sha256 !== file.sha256)
+      split.edited.push({ name: file.name, recorded: row.sha256, actual: file.sha256 });
     else split.applied.push(file.name);
   }
   return split;

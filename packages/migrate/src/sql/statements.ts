@@ -27,13 +27,19 @@ export interface SyntaxProblem {
 const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 
 /** Splits SQL into statements with the real PostgreSQL parser, keeping line numbers and the comments above each. */
-export async function parseStatements(sql: string): Promise<{ statements: Statement[]; leadingComments: string[]; error?: SyntaxProblem }> {
+export async function parseStatements(
+  sql: string,
+): Promise<{ statements: Statement[]; leadingComments: string[]; error?: SyntaxProblem }> {
   let tree: { stmts?: Array<{ stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }> };
   try {
     tree = await parse(sql);
   } catch (error) {
     const position = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
-    return { statements: [], leadingComments: commentBlockAbove(sql), error: { message: (error as Error).message, line: lineAt(sql, position) } };
+    return {
+      statements: [],
+      leadingComments: commentBlockAbove(sql),
+      error: { message: (error as Error).message, line: lineAt(sql, position) },
+    };
   }
   // The parser reports UTF-8 byte offsets; slice bytes, then count characters.
   const bytes = Buffer.from(sql, 'utf8');
@@ -44,10 +50,24 @@ export async function parseStatements(sql: string): Promise<{ statements: Statem
     const start = rawStart + noise;
     const [kind] = Object.keys(stmt);
     const comments = commentBlockAbove(sql.slice(0, start));
-    return { sql: raw.slice(noise).trim(), line: lineAt(sql, start), offset: start, kind, node: stmt[kind], allows: parseAllows(comments), comments };
+    return {
+      sql: raw.slice(noise).trim(),
+      line: lineAt(sql, start),
+      offset: start,
+      kind,
+      node: stmt[kind],
+      allows: parseAllows(comments),
+      comments,
+    };
   });
   const firstStart = statements.length ? statements[0].offset : sql.length;
-  return { statements, leadingComments: sql.slice(0, firstStart).split('\n').filter((l) => l.trim().startsWith('--')) };
+  return {
+    statements,
+    leadingComments: sql
+      .slice(0, firstStart)
+      .split('\n')
+      .filter((l) => l.trim().startsWith('--')),
+  };
 }
 
 /** 1-based line of a character offset. */

@@ -20,17 +20,39 @@ export function captureLogger(): { log: Logger; lines: Array<Record<string, unkn
 }
 
 /** A repository folder with pilot.config.ts, a migrations folder holding `files`, and a fresh database. */
-export async function migrationRepo(t: { after(fn: () => unknown): void }, postgres: TestPostgres, files: Record<string, string>, migrations: Record<string, unknown> = {}) {
+export async function migrationRepo(
+  t: { after(fn: () => unknown): void },
+  postgres: TestPostgres,
+  files: Record<string, string>,
+  migrations: Record<string, unknown> = {},
+) {
   const root = await tempDir(t, 'pilot-migrate-');
   const dir = join(root, 'migrations');
   await mkdir(dir);
   for (const [name, sql] of Object.entries(files)) await writeFile(join(dir, name), sql);
   const url = await postgres.createDatabase(`t${process.pid}_${++counter}`);
-  const input = { service: { name: 'svc', dir: '.', start: ['node', 's.js'] }, environments: { staging: { port: 4100, rules: [] } }, migrations: { databaseUrlEnv: 'TEST_DB_URL', lockTimeout: '200ms', retryBackoff: '100ms', retries: 2, ...migrations } };
+  const input = {
+    service: { name: 'svc', dir: '.', start: ['node', 's.js'] },
+    environments: { staging: { port: 4100, rules: [] } },
+    migrations: {
+      databaseUrlEnv: 'TEST_DB_URL',
+      lockTimeout: '200ms',
+      retryBackoff: '100ms',
+      retries: 2,
+      ...migrations,
+    },
+  };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(input)};\n`);
   const config = configSchema.parse(input);
   const { log, lines } = captureLogger();
-  const options: MigrateOptions = { root, config, envName: 'staging', env: config.environments.staging, log, processEnv: { TEST_DB_URL: url } };
+  const options: MigrateOptions = {
+    root,
+    config,
+    envName: 'staging',
+    env: config.environments.staging,
+    log,
+    processEnv: { TEST_DB_URL: url },
+  };
   const sql = async (text: string, values?: unknown[]) => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -40,8 +62,18 @@ export async function migrationRepo(t: { after(fn: () => unknown): void }, postg
       await client.end();
     }
   };
-  return { root, dir, url, config, options, lines, sql, write: (name: string, text: string) => writeFile(join(dir, name), text) };
+  return {
+    root,
+    dir,
+    url,
+    config,
+    options,
+    lines,
+    sql,
+    write: (name: string, text: string) => writeFile(join(dir, name), text),
+  };
 }
 
 /** Table and column names of the public schema: compares schemas before and after. */
-export const SCHEMA_SQL = "SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1";
+export const SCHEMA_SQL =
+  "SELECT table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1";

@@ -9,10 +9,30 @@ export function slackPayload(m: NotifyMessage, title: string, text: string): Rec
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: cut(title, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: cut(mrkdwn(text), 3000) } },
-    { type: 'section', fields: factsOf(m).slice(0, 10).map(([name, value]) => ({ type: 'mrkdwn', text: cut(`*${name}*\n${mrkdwn(value)}`, 2000) })) },
+    {
+      type: 'section',
+      fields: factsOf(m)
+        .slice(0, 10)
+        .map(([name, value]) => ({ type: 'mrkdwn', text: cut(`*${name}*\n${mrkdwn(value)}`, 2000) })),
+    },
   ];
-  if (m.rollbackCommand) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(`Roll back: \`${mrkdwn(m.rollbackCommand)}\``, 3000) }] });
-  if (m.monitoringUrl) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open monitoring' }, url: m.monitoringUrl, action_id: 'pilot-monitoring' }] });
+  if (m.rollbackCommand)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: cut(`Roll back: \`${mrkdwn(m.rollbackCommand)}\``, 3000) }],
+    });
+  if (m.monitoringUrl)
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open monitoring' },
+          url: m.monitoringUrl,
+          action_id: 'pilot-monitoring',
+        },
+      ],
+    });
   // `text` is the notification's fallback (push notifications, screen readers).
   return { text: cut(title, 3000), blocks };
 }

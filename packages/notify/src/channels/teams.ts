@@ -16,13 +16,25 @@ export function teamsPayload(m: NotifyMessage, title: string, text: string): Rec
     { type: 'TextBlock', text, wrap: true },
     { type: 'FactSet', facts: factsOf(m).map(([name, value]) => ({ title: name, value })) },
   ];
-  if (m.rollbackCommand) body.push({ type: 'TextBlock', text: `Roll back: ${m.rollbackCommand}`, wrap: true, fontType: 'Monospace', isSubtle: true });
+  if (m.rollbackCommand)
+    body.push({
+      type: 'TextBlock',
+      text: `Roll back: ${m.rollbackCommand}`,
+      wrap: true,
+      fontType: 'Monospace',
+      isSubtle: true,
+    });
   const card = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
     version: '1.4',
     body,
-    ...(m.monitoringUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Open monitoring', url: m.monitoringUrl }] } : {}),
+    ...(m.monitoringUrl
+      ? { actions: [{ type: 'Action.OpenUrl', title: 'Open monitoring', url: m.monitoringUrl }] }
+      : {}),
   };
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+  };
 }

@@ -15,7 +15,13 @@ interface Entry {
   step?: string;
   reason?: string;
   reasons?: { metric?: string; test?: string; detail?: string }[];
-  state?: { judge?: { source?: string; looks: number; sides: Record<'stable' | 'candidate', { requests: number; errors: number }> } };
+  state?: {
+    judge?: {
+      source?: string;
+      looks: number;
+      sides: Record<'stable' | 'candidate', { requests: number; errors: number }>;
+    };
+  };
 }
 
 // v1 serves first; v2 fails 30% of its requests; v3 is as good as v1. Prometheus adds each one's version to its series.
@@ -32,7 +38,9 @@ before(async () => {
     demos[version] = await startDemo({ PILOT_RELEASE: version, ...env });
     closers.push(() => demos[version].stop());
   }
-  const prom = await startPrometheus(Object.entries(demos).map(([version, d]) => ({ address: `127.0.0.1:${d.port}`, labels: { version } })));
+  const prom = await startPrometheus(
+    Object.entries(demos).map(([version, d]) => ({ address: `127.0.0.1:${d.port}`, labels: { version } })),
+  );
   closers.push(() => prom.stop());
   prometheusUrl = prom.url;
   repo = await makeRepo({
@@ -47,19 +55,29 @@ before(async () => {
       },
     },
     strategy: { kind: 'canary', steps: [25, 100], analysisWindow: '12s', interval: '1s' },
-    config: { judge: { kind: 'sequential' }, checks: { smoke: [{ name: 'live', path: '/health/live' }], timeout: '2s', deadline: '5s' } },
+    config: {
+      judge: { kind: 'sequential' },
+      checks: { smoke: [{ name: 'live', path: '/health/live' }], timeout: '2s', deadline: '5s' },
+    },
   });
   closers.push(() => repo.cleanup());
   // The users' way in: a stand-in load balancer sending each request to the release the command target's state names.
   const ports = join(dirname(repo.root), 'ports.json');
   await writeFile(ports, JSON.stringify(Object.fromEntries(Object.entries(demos).map(([v, d]) => [v, d.port]))));
-  const front = spawn(process.execPath, [join(FIXTURES, 'weighted-front.mjs'), repo.infraState, ports], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const front = spawn(process.execPath, [join(FIXTURES, 'weighted-front.mjs'), repo.infraState, ports], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   closers.push(async () => front.kill('SIGTERM'));
-  const port = await new Promise<number>((resolve) => front.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+  const port = await new Promise<number>((resolve) =>
+    front.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+  );
   const config = join(repo.root, 'pilot.config.ts');
   await writeFile(config, (await readFile(config, 'utf8')).replace('"port": 1,', `"port": ${port},`));
   // Only a rule that cannot fire here: a rollback has to come from the judge.
-  await writeFile(join(repo.root, 'policies', 'rules.yaml'), 'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n');
+  await writeFile(
+    join(repo.root, 'policies', 'rules.yaml'),
+    'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n',
+  );
   await repo.commit('v1');
   const first = await runScript(PILOT, ['--json', '--version', 'v1'], repo.root);
   assert.equal(first.code, 0, first.all);
@@ -74,10 +92,15 @@ after(async () => {
 async function journalOf(stdout: string): Promise<Entry[]> {
   const { deploymentId } = JSON.parse(stdout) as { deploymentId: string };
   const text = await readFile(join(repo.root, '.pilot', 'deployments', `${deploymentId}.jsonl`), 'utf8');
-  return text.trim().split('\n').map((l) => JSON.parse(l) as Entry);
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Entry);
 }
 
-test(`command target: a canary failing 30% of its requests is rolled back by the sequential judge on Prometheus' per-version counters (stand-in load balancer)${skip}`, { skip: Boolean(skip) }, async () => {
+test(`command target: a canary failing 30% of its requests is rolled back by the sequential judge on Prometheus' per-version counters (stand-in load balancer)${skip}`, {
+  skip: Boolean(skip),
+}, async () => {
   await repo.commit('v2');
   const result = await runScript(PILOT, ['--json', '--version', 'v2'], repo.root);
   assert.equal(result.code, 1, result.all);
@@ -94,13 +117,23 @@ test(`command target: a canary failing 30% of its requests is rolled back by the
   const looks = journal.filter((e) => e.event === 'analysis.evidence').map((e) => e.state!.judge!);
   assert.ok(looks.length > 0 && looks.every((j) => j.source === 'prometheus'), JSON.stringify(looks.at(-1)));
   const last = looks.at(-1)!;
-  assert.match(reason.detail ?? '', new RegExp(`^${last.sides.candidate.errors}/${last.sides.candidate.requests} candidate vs 0/${last.sides.stable.requests} stable requests failed$`));
+  assert.match(
+    reason.detail ?? '',
+    new RegExp(
+      `^${last.sides.candidate.errors}/${last.sides.candidate.requests} candidate vs 0/${last.sides.stable.requests} stable requests failed$`,
+    ),
+  );
   const served = await queryPrometheus(prometheusUrl, 'sum(demo_http_requests_total{version="v2",path="/api/hello"})');
-  assert.ok(last.sides.candidate.requests > 0 && last.sides.candidate.requests <= served, `${last.sides.candidate.requests} judged, ${served} in Prometheus`);
+  assert.ok(
+    last.sides.candidate.requests > 0 && last.sides.candidate.requests <= served,
+    `${last.sides.candidate.requests} judged, ${served} in Prometheus`,
+  );
   assert.equal(JSON.parse(await readFile(repo.infraState, 'utf8')).stable, 'v1');
 });
 
-test(`command target: a canary as good as stable passes the judge's window on Prometheus' counters and is promoted${skip}`, { skip: Boolean(skip) }, async () => {
+test(`command target: a canary as good as stable passes the judge's window on Prometheus' counters and is promoted${skip}`, {
+  skip: Boolean(skip),
+}, async () => {
   await repo.commit('v3');
   const result = await runScript(PILOT, ['--json', '--version', 'v3'], repo.root);
   assert.equal(result.code, 0, result.all);

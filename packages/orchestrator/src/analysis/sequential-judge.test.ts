@@ -9,12 +9,23 @@ import { PILOT, runScript } from '../testing/repo.ts';
 interface Entry {
   event: string;
   step?: string;
-  state?: { judge?: { looks: number; sides: { candidate: { requests: number }; stable: { requests: number } }; errorLogs: number[] } };
+  state?: {
+    judge?: {
+      looks: number;
+      sides: { candidate: { requests: number }; stable: { requests: number } };
+      errorLogs: number[];
+    };
+  };
   reasons?: { test?: string }[];
 }
 
 test('the sequential judge on the local target: evidence journalled at every look, carried from step to step and across a kill + resume', async (t) => {
-  const repo = await makeLocalRepo({ config: { judge: { kind: 'sequential' }, strategy: { kind: 'canary', steps: [25, 50, 100], analysisWindow: '2s', interval: '250ms' } } });
+  const repo = await makeLocalRepo({
+    config: {
+      judge: { kind: 'sequential' },
+      strategy: { kind: 'canary', steps: [25, 50, 100], analysisWindow: '2s', interval: '250ms' },
+    },
+  });
   t.after(() => repo.cleanup());
   await repo.commit('v1');
   const first = await runScript(PILOT, ['--json'], repo.root);
@@ -31,7 +42,14 @@ test('the sequential judge on the local target: evidence journalled at every loo
 
   const dir = join(repo.root, '.pilot', 'deployments');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.jsonl'));
-  const journals = await Promise.all(files.map(async (f) => (await readFile(join(dir, f), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Entry)));
+  const journals = await Promise.all(
+    files.map(async (f) =>
+      (await readFile(join(dir, f), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Entry),
+    ),
+  );
   const journal = journals.find((entries) => entries.some((e) => e.event === 'deployment.resumed'))!;
   const looks = journal.filter((e) => e.event === 'analysis.evidence');
   const resumedAt = journal.findIndex((e) => e.event === 'deployment.resumed');
@@ -39,26 +57,50 @@ test('the sequential judge on the local target: evidence journalled at every loo
   const after = looks.filter((e) => journal.indexOf(e) > resumedAt);
   const count = (e: Entry) => e.state!.judge!.looks;
   // Every look is journalled, numbered over the whole deployment: analyse-50 goes on from analyse-25's evidence.
-  assert.ok(before.some((e) => e.step === 'analyse-25') && before.some((e) => e.step === 'analyse-50'), `looks before the kill: ${before.map((e) => e.step)}`);
-  assert.deepEqual(before.map(count), before.map((_, i) => i + 1));
+  assert.ok(
+    before.some((e) => e.step === 'analyse-25') && before.some((e) => e.step === 'analyse-50'),
+    `looks before the kill: ${before.map((e) => e.step)}`,
+  );
+  assert.deepEqual(
+    before.map(count),
+    before.map((_, i) => i + 1),
+  );
   // After the kill: the same evidence, not zero — the first look is the next one, with the earlier requests still counted.
   assert.ok(after.length > 0, 'looks after resume');
-  assert.deepEqual(after.map(count), after.map((_, i) => before.length + i + 1));
+  assert.deepEqual(
+    after.map(count),
+    after.map((_, i) => before.length + i + 1),
+  );
   // (a look needs new requests on either side, not necessarily the candidate's: a short first look may see stable's only)
   const total = (e: Entry) => e.state!.judge!.sides.candidate.requests + e.state!.judge!.sides.stable.requests;
   assert.ok(after[0].state!.judge!.sides.candidate.requests >= before.at(-1)!.state!.judge!.sides.candidate.requests);
-  assert.ok(total(after[0]) > total(before.at(-1)!), `requests counted at the first look after resume: ${total(after[0])}, at the last before the kill: ${total(before.at(-1)!)}`);
+  assert.ok(
+    total(after[0]) > total(before.at(-1)!),
+    `requests counted at the first look after resume: ${total(after[0])}, at the last before the kill: ${total(before.at(-1)!)}`,
+  );
   // The verdict explains itself with the evidence of the whole deployment.
   const lastVerdict = journal.filter((e) => e.event === 'analysis.verdict').at(-1);
-  assert.match(JSON.stringify(lastVerdict?.reasons), new RegExp(`anytime-valid: e=[^,]+, p≤[^ ]+ after ${before.length + after.length} looks`));
+  assert.match(
+    JSON.stringify(lastVerdict?.reasons),
+    new RegExp(`anytime-valid: e=[^,]+, p≤[^ ]+ after ${before.length + after.length} looks`),
+  );
   assert.ok(journal.some((e) => e.event === 'deployment.succeeded'));
 });
 
 test('the sequential judge rolls a failing canary back at the look that rejects, long before its window ends, and says why (no fixed rule on errors)', async (t) => {
-  const repo = await makeLocalRepo({ environment: { rules: ['judge-only'] }, config: { judge: { kind: 'sequential' }, strategy: { kind: 'canary', steps: [25, 100], analysisWindow: '20s', interval: '250ms' } } });
+  const repo = await makeLocalRepo({
+    environment: { rules: ['judge-only'] },
+    config: {
+      judge: { kind: 'sequential' },
+      strategy: { kind: 'canary', steps: [25, 100], analysisWindow: '20s', interval: '250ms' },
+    },
+  });
   t.after(() => repo.cleanup());
   // Only a rule that cannot fire in this test: the rollback has to come from the judge.
-  await writeFile(join(repo.root, 'policies', 'rules.yaml'), 'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n');
+  await writeFile(
+    join(repo.root, 'policies', 'rules.yaml'),
+    'judge-only:\n  - { kind: failing_for, maxMs: 120000, severity: critical }\n',
+  );
   await repo.commit('v1');
   const first = await runScript(PILOT, ['--json'], repo.root);
   assert.equal(first.code, 0, first.all);
@@ -71,11 +113,16 @@ test('the sequential judge rolls a failing canary back at the look that rejects,
   assert.equal(result.code, 1, result.all);
   const out = JSON.parse(result.stdout) as { deploymentId: string; outcome: string };
   assert.equal(out.outcome, 'rolled_back');
-  const journal = (await readFile(join(repo.root, '.pilot', 'deployments', `${out.deploymentId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Entry & { ts: string; reason?: string });
+  const journal = (await readFile(join(repo.root, '.pilot', 'deployments', `${out.deploymentId}.jsonl`), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Entry & { ts: string; reason?: string });
   const started = journal.find((e) => e.event === 'step.started' && e.step === 'analyse-25')!;
   const rolledBack = journal.find((e) => e.event === 'deployment.rolled_back')!;
   const seconds = (Date.parse(rolledBack.ts) - Date.parse(started.ts)) / 1000;
-  console.log(`# failing canary at 25%: rolled back by the sequential judge ${seconds} s after its analysis step started (window 20 s)`);
+  console.log(
+    `# failing canary at 25%: rolled back by the sequential judge ${seconds} s after its analysis step started (window 20 s)`,
+  );
   assert.ok(seconds < 10, `rolled back ${seconds} s into a 20 s window`);
   assert.match(rolledBack.reason ?? '', /analysis at analyse-25 says roll back: error_rate/);
   assert.match(JSON.stringify(rolledBack.reasons), /anytime-valid: e=[^,]+, p≤[^ ]+ after \d+ looks/);

@@ -24,31 +24,61 @@ export async function signText(text: string, o: { key?: string; env?: NodeJS.Pro
   return withTemp(async (dir) => {
     let key = o.key;
     if (!key) {
-      if (!env.SSH_AUTH_SOCK) throw new UsageError('pilot approve: no signing key — pass --key ~/.ssh/id_ed25519, or start ssh-agent with your key (ssh-add)');
+      if (!env.SSH_AUTH_SOCK)
+        throw new UsageError(
+          'pilot approve: no signing key — pass --key ~/.ssh/id_ed25519, or start ssh-agent with your key (ssh-add)',
+        );
       const listed = await shell({ env, nothrow: true })`ssh-add -L`;
-      const first = String(listed.stdout).split('\n').find((l) => l.startsWith('ssh-'));
-      if (listed.exitCode !== 0 || !first) throw new UsageError('pilot approve: the ssh-agent holds no key — `ssh-add ~/.ssh/id_ed25519`, or pass --key');
+      const first = String(listed.stdout)
+        .split('\n')
+        .find((l) => l.startsWith('ssh-'));
+      if (listed.exitCode !== 0 || !first)
+        throw new UsageError('pilot approve: the ssh-agent holds no key — `ssh-add ~/.ssh/id_ed25519`, or pass --key');
       key = join(dir, 'agent.pub');
       await writeFile(key, `${first}\n`);
     }
     const file = join(dir, 'statement');
     await writeFile(file, text);
-    const r = await shell({ env, nothrow: true, stdio: ['ignore', 'pipe', 'pipe'] })`ssh-keygen -Y sign -f ${key} -n ${APPROVAL_NAMESPACE} ${file}`;
-    if (r.exitCode !== 0) throw new UsageError(`--key ${o.key ?? '(ssh-agent)'}: ssh-keygen could not sign (${String(r.stderr).trim().split('\n').at(-1)}) — pass an unencrypted private key, or load it into ssh-agent`);
+    const r = await shell({
+      env,
+      nothrow: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })`ssh-keygen -Y sign -f ${key} -n ${APPROVAL_NAMESPACE} ${file}`;
+    if (r.exitCode !== 0)
+      throw new UsageError(
+        `--key ${o.key ?? '(ssh-agent)'}: ssh-keygen could not sign (${String(r.stderr).trim().split('\n').at(-1)}) — pass an unencrypted private key, or load it into ssh-agent`,
+      );
     return readFile(`${file}.sig`, 'utf8');
   });
 }
 
 /** Who signed: the principals of policies/allowed_signers whose key made `signature` (empty: not listed). */
-export async function verifyText(text: string, signature: string, allowedSigners: string): Promise<{ ok: true; principals: string[] } | { ok: false; reason: string }> {
+export async function verifyText(
+  text: string,
+  signature: string,
+  allowedSigners: string,
+): Promise<{ ok: true; principals: string[] } | { ok: false; reason: string }> {
   return withTemp(async (dir) => {
     const sig = join(dir, 'statement.sig');
     await writeFile(sig, signature);
-    const found = await shell({ nothrow: true, stdio: ['ignore', 'pipe', 'pipe'] })`ssh-keygen -Y find-principals -s ${sig} -f ${allowedSigners}`;
-    const principals = String(found.stdout).split('\n').map((l) => l.trim()).filter(Boolean);
-    if (found.exitCode !== 0 || principals.length === 0) return { ok: false, reason: 'signed with a key that is not in policies/allowed_signers' };
-    const check = await shell({ nothrow: true })({ input: text })`ssh-keygen -Y verify -f ${allowedSigners} -I ${principals[0]} -n ${APPROVAL_NAMESPACE} -s ${sig}`;
-    if (check.exitCode !== 0) return { ok: false, reason: `the signature of ${principals[0]} does not match the statement (altered after signing)` };
+    const found = await shell({
+      nothrow: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })`ssh-keygen -Y find-principals -s ${sig} -f ${allowedSigners}`;
+    const principals = String(found.stdout)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    if (found.exitCode !== 0 || principals.length === 0)
+      return { ok: false, reason: 'signed with a key that is not in policies/allowed_signers' };
+    const check = await shell({ nothrow: true })({
+      input: text,
+    })`ssh-keygen -Y verify -f ${allowedSigners} -I ${principals[0]} -n ${APPROVAL_NAMESPACE} -s ${sig}`;
+    if (check.exitCode !== 0)
+      return {
+        ok: false,
+        reason: `the signature of ${principals[0]} does not match the statement (altered after signing)`,
+      };
     return { ok: true, principals };
   });
 }

@@ -27,11 +27,24 @@ const timed = (target: TargetDriver): TargetDriver => ({
   },
 });
 
-const result = await runDemo({ root: repoRoot, log, signal: new AbortController().signal, windowMs: 2000, intervalMs: 1000, wrapTarget: timed });
+const result = await runDemo({
+  root: repoRoot,
+  log,
+  signal: new AbortController().signal,
+  windowMs: 2000,
+  intervalMs: 1000,
+  wrapTarget: timed,
+});
 const v2 = result.steps.find((s) => s.release === 'v2');
 const overheadMs = v2 ? v2.elapsedMs - v2.waitedMs : Number.NaN;
-const mttrMs = marks.faultLiveAt !== undefined && marks.rollbackEnd !== undefined ? marks.rollbackEnd - marks.faultLiveAt : Number.NaN;
-const switchMs = marks.rollbackStart !== undefined && marks.rollbackEnd !== undefined ? marks.rollbackEnd - marks.rollbackStart : Number.NaN;
+const mttrMs =
+  marks.faultLiveAt !== undefined && marks.rollbackEnd !== undefined
+    ? marks.rollbackEnd - marks.faultLiveAt
+    : Number.NaN;
+const switchMs =
+  marks.rollbackStart !== undefined && marks.rollbackEnd !== undefined
+    ? marks.rollbackEnd - marks.rollbackStart
+    : Number.NaN;
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 console.log('| measure | value | target |');
@@ -41,16 +54,31 @@ console.log(`| … of which configured waits | ${r1(v2?.waitedMs ?? Number.NaN)}
 console.log(`| Pilot's own overhead | ${r1(overheadMs)} ms | ≤ 2000 ms |`);
 console.log(`| MTTR fault → 100% on stable (1 s interval) | ${r1(mttrMs)} ms | ≤ 5000 ms |`);
 console.log(`| … of which the switch | ${r1(switchMs)} ms | < 100 ms |`);
-console.log(`demo ${result.ok ? 'went as planned' : 'did NOT go as planned'}: ${result.steps.map((s) => `${s.release} ${s.outcome}`).join(', ')}`);
+console.log(
+  `demo ${result.ok ? 'went as planned' : 'did NOT go as planned'}: ${result.steps.map((s) => `${s.release} ${s.outcome}`).join(', ')}`,
+);
 
 const file = await writeBenchResult(repoRoot, {
   name: 'orchestrator',
-  description: "Pilot's own overhead beyond configured waits on the demo canary, and MTTR from a faulty canary to 100% on stable with a 1 s interval, local router target",
-  figures: { canaryElapsedMs: r1(v2?.elapsedMs ?? Number.NaN), canaryWaitsMs: r1(v2?.waitedMs ?? Number.NaN), overheadMs: r1(overheadMs), mttrMs: r1(mttrMs), switchMs: r1(switchMs), demoOk: result.ok ? 'yes' : 'no' },
+  description:
+    "Pilot's own overhead beyond configured waits on the demo canary, and MTTR from a faulty canary to 100% on stable with a 1 s interval, local router target",
+  figures: {
+    canaryElapsedMs: r1(v2?.elapsedMs ?? Number.NaN),
+    canaryWaitsMs: r1(v2?.waitedMs ?? Number.NaN),
+    overheadMs: r1(overheadMs),
+    mttrMs: r1(mttrMs),
+    switchMs: r1(switchMs),
+    demoOk: result.ok ? 'yes' : 'no',
+  },
   // No reference orchestrator runs here (Argo Rollouts and Flagger need Kubernetes); MTTR is compared with the analysis interval instead.
   ratios: { 'mttr/interval': r1(mttrMs / 1000) },
   targets: [
-    { name: 'overhead beyond configured waits', target: '≤ 2 s', actual: `${r1(overheadMs)} ms`, met: overheadMs <= 2000 },
+    {
+      name: 'overhead beyond configured waits',
+      target: '≤ 2 s',
+      actual: `${r1(overheadMs)} ms`,
+      met: overheadMs <= 2000,
+    },
     { name: 'MTTR fault → stable (1 s interval)', target: '≤ 5 s', actual: `${r1(mttrMs)} ms`, met: mttrMs <= 5000 },
     { name: 'traffic switch', target: '< 100 ms', actual: `${r1(switchMs)} ms`, met: switchMs < 100 },
   ],

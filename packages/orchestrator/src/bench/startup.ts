@@ -36,10 +36,23 @@ const file = await writeBenchResult(repoRoot, {
   name: 'startup',
   description: `median of ${ROUNDS} starts of \`node scripts/cli.mjs pilot status\` / \`--help\` (compiled JavaScript) against \`node -e 0\`, and the same script run by tsx`,
   figures: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, r(v)])),
-  ratios: { 'status compiled/tsx': figures.statusMs / figures.tsxStatusMs, 'help compiled/tsx': figures.helpMs / figures.tsxHelpMs },
+  ratios: {
+    'status compiled/tsx': figures.statusMs / figures.tsxStatusMs,
+    'help compiled/tsx': figures.helpMs / figures.tsxHelpMs,
+  },
   targets: [
-    { name: 'pilot status above node -e 0', target: '< 500 ms', actual: `${above(figures.statusMs)} ms`, met: figures.statusMs - floor < 500 },
-    { name: 'pilot --help above node -e 0', target: '< 500 ms', actual: `${above(figures.helpMs)} ms`, met: figures.helpMs - floor < 500 },
+    {
+      name: 'pilot status above node -e 0',
+      target: '< 500 ms',
+      actual: `${above(figures.statusMs)} ms`,
+      met: figures.statusMs - floor < 500,
+    },
+    {
+      name: 'pilot --help above node -e 0',
+      target: '< 500 ms',
+      actual: `${above(figures.helpMs)} ms`,
+      met: figures.helpMs - floor < 500,
+    },
   ],
 });
 console.log(`written ${file}`);

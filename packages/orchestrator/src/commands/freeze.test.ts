@@ -19,7 +19,11 @@ test('pilot lock hold freezes deployments (exit 3 with the reason and who) but n
   assert.equal(noReason.code, 2, noReason.all);
   assert.match(noReason.stderr, /--reason is required/);
 
-  const hold = await runScript(PILOT_SCRIPT, ['lock', 'hold', '--env', 'staging', '--reason', 'incident 42: checkout errors'], repo.root);
+  const hold = await runScript(
+    PILOT_SCRIPT,
+    ['lock', 'hold', '--env', 'staging', '--reason', 'incident 42: checkout errors'],
+    repo.root,
+  );
   assert.equal(hold.code, 0, hold.all);
   assert.match(hold.stdout, /froze staging: every deployment is refused/);
   const status = await runScript(PILOT_SCRIPT, ['lock', 'status', '--env', 'staging'], repo.root);
@@ -28,18 +32,36 @@ test('pilot lock hold freezes deployments (exit 3 with the reason and who) but n
   await repo.commit('v3');
   const refused = await runScript(PILOT, [], repo.root);
   assert.equal(refused.code, 3, refused.all);
-  assert.match(refused.stderr, new RegExp(`deployment freeze: environment staging is frozen by ${userInfo().username}@[^ ]+ since .*: incident 42: checkout errors`));
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `deployment freeze: environment staging is frozen by ${userInfo().username}@[^ ]+ since .*: incident 42: checkout errors`,
+    ),
+  );
   // The way back stays open during a freeze.
   const back = await runScript(PILOT, ['--yes'], repo.root, { PILOT_SCRIPT: ROLLBACK });
   assert.equal(back.code, 0, back.all);
 
-  const release = await runScript(PILOT_SCRIPT, ['lock', 'release', '--env', 'staging', '--reason', 'incident 42 resolved'], repo.root);
+  const release = await runScript(
+    PILOT_SCRIPT,
+    ['lock', 'release', '--env', 'staging', '--reason', 'incident 42 resolved'],
+    repo.root,
+  );
   assert.equal(release.code, 0, release.all);
   assert.match(release.stdout, /lifted the freeze on staging .*incident 42: checkout errors/);
   const deployed = await runScript(PILOT, [], repo.root);
   assert.equal(deployed.code, 0, deployed.all);
 
-  const audit = (await readFile(join(repo.root, '.pilot', 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const audit = (await readFile(join(repo.root, '.pilot', 'audit.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const events = audit.filter((e) => String(e.event).startsWith('lock.freeze'));
-  assert.deepEqual(events.map((e) => [e.event, e.reason]), [['lock.freeze_held', 'incident 42: checkout errors'], ['lock.freeze_released', 'incident 42 resolved']]);
+  assert.deepEqual(
+    events.map((e) => [e.event, e.reason]),
+    [
+      ['lock.freeze_held', 'incident 42: checkout errors'],
+      ['lock.freeze_released', 'incident 42 resolved'],
+    ],
+  );
 });

@@ -12,7 +12,14 @@ import { streamFile } from './logs.ts';
 /** A repository whose staging (local target) has v1 live and its application log on disk. */
 async function repoWithAppLog(t: { after(fn: () => unknown): void }) {
   const root = await tempDir(t, 'pilot-logs-');
-  const config = { service: { name: 'api', dir: '.', start: ['node', 'server.js'] }, environments: { staging: { port: 4999, target: { kind: 'local' } }, batch: { port: 4998, target: { kind: 'command', shift: ['true'], rollback: ['true'] } } }, checks: {} };
+  const config = {
+    service: { name: 'api', dir: '.', start: ['node', 'server.js'] },
+    environments: {
+      staging: { port: 4999, target: { kind: 'local' } },
+      batch: { port: 4998, target: { kind: 'command', shift: ['true'], rollback: ['true'] } },
+    },
+    checks: {},
+  };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config)};\n`);
   const paths = statePaths(join(root, '.pilot'));
   await recordHistory(paths.root, 'staging', 'release.live', { version: 'v1', deploymentId: 'd1' });
@@ -46,12 +53,18 @@ test('pilot logs --app shows the live release’s output (or --release V’s), a
 
 test('pilot logs --app -f follows what the release appends until Ctrl-C', async (t) => {
   const { root, appLog } = await repoWithAppLog(t);
-  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'logs', '--app', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'logs', '--app', '-f'], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   const seen = (text: string) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`never saw ${JSON.stringify(text)}; got ${JSON.stringify(out)}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`never saw ${JSON.stringify(text)}; got ${JSON.stringify(out)}`)),
+        15_000,
+      );
       const check = () => {
         if (!out.includes(text)) return;
         clearTimeout(timer);
@@ -81,19 +94,26 @@ test('pilot logs -f follows a running deployment’s journal and ends by itself 
   await acquireLock({ path: paths.lock('staging'), auditPath: paths.audit }, 'staging', 'staging-20261129-000000-abcd');
   const journal = await JournalWriter.open(paths.journal('staging-20261129-000000-abcd'));
   await journal.append('deployment.started', { env: 'staging', plan: [] });
-  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'logs', '-f'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [...(await scriptArgv(PILOT)), 'logs', '-f'], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk));
   // Appended only once the command has printed what was there: what follows can only come from following.
   const deadline = Date.now() + 15_000;
-  while (!out.includes('deployment.started') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!out.includes('deployment.started') && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   assert.match(out, /deployment\.started\n$/);
   await journal.append('step.started', { step: 'build' });
   await journal.append('deployment.succeeded', {});
   const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
   assert.equal(code, 0, out);
-  assert.match(out, /deployment\.started\n.*step\.started build\n.*deployment\.succeeded\nstaging-20261129-000000-abcd: succeeded\n$/);
+  assert.match(
+    out,
+    /deployment\.started\n.*step\.started build\n.*deployment\.succeeded\nstaging-20261129-000000-abcd: succeeded\n$/,
+  );
 });
 
 test('streamFile hands whole lines to the masker, even when a line arrives in two appends and spans read chunks', async (t) => {
@@ -110,6 +130,12 @@ test('streamFile hands whole lines to the masker, even when a line arrives in tw
   controller.abort();
   await following;
   assert.equal(lines.join(''), `token=s3cret-value\n${long}\nlast`);
-  assert.ok(lines.every((text, i) => i === lines.length - 1 || text.endsWith('\n')), 'every piece but the unfinished last line ends a line');
-  assert.ok(lines.some((text) => text.includes('token=s3cret-value')), 'the secret reached the masker whole');
+  assert.ok(
+    lines.every((text, i) => i === lines.length - 1 || text.endsWith('\n')),
+    'every piece but the unfinished last line ends a line',
+  );
+  assert.ok(
+    lines.some((text) => text.includes('token=s3cret-value')),
+    'the secret reached the masker whole',
+  );
 });

@@ -13,7 +13,13 @@ const ENDED = new Set(['succeeded', 'failed', 'rolled_back', 'aborted', 'paused'
  * Follows a deployment's journal: every entry after the first `from`, as it is appended, until the deployment ends or
  * pauses (or `signal` is aborted). Resolves with its last status.
  */
-export async function followJournal(ctx: EnvContext, id: string, from: number, onEntry: (entry: JournalEntry) => void, signal: AbortSignal): Promise<string> {
+export async function followJournal(
+  ctx: EnvContext,
+  id: string,
+  from: number,
+  onEntry: (entry: JournalEntry) => void,
+  signal: AbortSignal,
+): Promise<string> {
   let seen = from;
   for (;;) {
     const read = await readDeployment(ctx.paths.root, id);
@@ -29,12 +35,27 @@ export async function followJournal(ctx: EnvContext, id: string, from: number, o
 /** A release's stdout/stderr as the local router wrote it (default release: the one live in the environment). */
 export async function appLogFile(ctx: EnvContext, version?: string): Promise<{ version: string; file: string }> {
   if (version !== undefined) assertVersion(version, '--release');
-  if (ctx.env.target.kind !== 'local') throw new UsageError(`--app: environment ${ctx.envName} uses the ${ctx.env.target.kind} target, whose application logs live in your own infrastructure — Pilot only keeps them for the local target`);
+  if (ctx.env.target.kind !== 'local')
+    throw new UsageError(
+      `--app: environment ${ctx.envName} uses the ${ctx.env.target.kind} target, whose application logs live in your own infrastructure — Pilot only keeps them for the local target`,
+    );
   const routerDir = statePaths(ctx.paths.root).router(ctx.envName);
-  const chosen = version ?? currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ?? (await readRouterState(routerDir))?.routes.stable;
-  if (!chosen) throw new UsageError(`--app: nothing is live on ${ctx.envName} — pass --release V (see \`pnpm pilot status\`)`);
+  const chosen =
+    version ??
+    currentLive(await readHistory(ctx.paths.root, ctx.envName))?.version ??
+    (await readRouterState(routerDir))?.routes.stable;
+  if (!chosen)
+    throw new UsageError(`--app: nothing is live on ${ctx.envName} — pass --release V (see \`pnpm pilot status\`)`);
   const file = routerFiles(routerDir).releaseLog(chosen);
-  if (!(await stat(file).then(() => true, () => false))) throw new UsageError(`--release ${chosen}: no application log at ${file} — it has not run on ${ctx.envName} since the router's logs were kept`);
+  if (
+    !(await stat(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new UsageError(
+      `--release ${chosen}: no application log at ${file} — it has not run on ${ctx.envName} since the router's logs were kept`,
+    );
   return { version: chosen, file };
 }
 
@@ -44,7 +65,12 @@ const CHUNK = 64 * 1024;
  * Writes a file's content line by line (each whole line through `write`, so masking sees whole secrets), then, with
  * `follow`, what is appended to it, until `signal` is aborted. Read in 64 KiB chunks: a large log is never held whole.
  */
-export async function streamFile(file: string, write: (line: string) => void, follow: boolean, signal: AbortSignal): Promise<void> {
+export async function streamFile(
+  file: string,
+  write: (line: string) => void,
+  follow: boolean,
+  signal: AbortSignal,
+): Promise<void> {
   let offset = 0;
   let partial = Buffer.alloc(0);
   const buffer = Buffer.alloc(CHUNK);

@@ -13,7 +13,10 @@ test('rollback with nothing live says so (exit 3) and points to pilot status; it
   t.after(() => repo.cleanup());
   const r = await runScript(ROLLBACK, ['--yes'], repo.root);
   assert.equal(r.code, 3, r.all);
-  assert.match(r.stderr, /nothing is live on staging, so there is nothing to roll back — `pnpm pilot status --env staging`/);
+  assert.match(
+    r.stderr,
+    /nothing is live on staging, so there is nothing to roll back — `pnpm pilot status --env staging`/,
+  );
   assert.doesNotMatch(r.all, /pass "to"/);
 });
 
@@ -69,7 +72,10 @@ test('pilot status never recommends pnpm rollback for an interrupted first deplo
   assert.equal(killed.signal, 'SIGKILL', killed.all);
   const status = await runScript(PILOT, ['status', '--json'], repo.root);
   const next = JSON.parse(status.stdout)[0].next as string;
-  assert.match(next, /`pnpm pilot resume --env staging` continues it, `pnpm pilot abort --env staging` withdraws it \(nothing served before\)/);
+  assert.match(
+    next,
+    /`pnpm pilot resume --env staging` continues it, `pnpm pilot abort --env staging` withdraws it \(nothing served before\)/,
+  );
   assert.doesNotMatch(next, /pnpm rollback/);
   const abort = await runScript(PILOT, ['abort'], repo.root);
   assert.equal(abort.code, 0, abort.all);
@@ -91,7 +97,8 @@ test('killed right after creating and pushing its tag (the tag step not complete
   const killed = await runScript(PILOT, ['--json'], repo.root, { PILOT_TEST_KILL_AT: 'during:tag' });
   assert.equal(killed.signal, 'SIGKILL', killed.all);
   const local = async () => (await shell({ cwd: repo.root })`git tag -l`).stdout.split('\n').filter(Boolean);
-  const pushed = async () => [...(await shell()`git ls-remote --tags ${remote}`).stdout.matchAll(/refs\/tags\/([^\s^]+)$/gm)].map((m) => m[1]);
+  const pushed = async () =>
+    [...(await shell()`git ls-remote --tags ${remote}`).stdout.matchAll(/refs\/tags\/([^\s^]+)$/gm)].map((m) => m[1]);
   const [v2Tag] = (await local()).filter((tag) => tag !== v1Tag);
   assert.ok(v2Tag, 'the killed deployment created its tag');
   assert.deepEqual(await pushed(), [v1Tag, v2Tag].sort());

@@ -1,4 +1,20 @@
-import { type EnvContext, ExitCode, JournalWriter, type LockRecord, type Logger, RefusedError, type Release, type TargetDriver, UsageError, acquireLock, describeHolder, readLock, releaseLock, statePaths, takeOverLock } from '@pilot/core';
+import {
+  type EnvContext,
+  ExitCode,
+  JournalWriter,
+  type LockRecord,
+  type Logger,
+  RefusedError,
+  type Release,
+  type TargetDriver,
+  UsageError,
+  acquireLock,
+  describeHolder,
+  readLock,
+  releaseLock,
+  statePaths,
+  takeOverLock,
+} from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { clearLeftovers } from '../engine/leftovers.ts';
 import { collaborators, loadRelease } from '../engine/setup.ts';
@@ -59,31 +75,78 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const history = await readHistory(ctx.paths.root, ctx.envName);
   const open = await findOpenDeployment(ctx.paths.root, ctx.envName);
   const openRunning = open && (open.status === 'running' || open.status === 'paused') ? open : undefined;
-  const live = currentLive(history)?.version ?? (await target.status().then((s) => s.stable?.version, () => undefined));
-  const toVersion = o.to ? await resolveReleaseRef(ctx, o.to, log, o.signal) : openRunning ? ((openRunning.data.stable as Release | undefined)?.version ?? live) : lastKnownGood(history, live)?.version;
-  if (!toVersion && !openRunning && !live) throw new RefusedError(`nothing is live on ${ctx.envName}, so there is nothing to roll back — \`pnpm pilot status --env ${ctx.envName}\` shows its deployments`);
-  if (!toVersion && !openRunning) throw new RefusedError(`no last-known-good release on ${ctx.envName} other than ${live} (live) — pass --to VERSION (see \`pnpm pilot status --env ${ctx.envName}\`)`);
+  const live =
+    currentLive(history)?.version ??
+    (await target.status().then(
+      (s) => s.stable?.version,
+      () => undefined,
+    ));
+  const toVersion = o.to
+    ? await resolveReleaseRef(ctx, o.to, log, o.signal)
+    : openRunning
+      ? ((openRunning.data.stable as Release | undefined)?.version ?? live)
+      : lastKnownGood(history, live)?.version;
+  if (!toVersion && !openRunning && !live)
+    throw new RefusedError(
+      `nothing is live on ${ctx.envName}, so there is nothing to roll back — \`pnpm pilot status --env ${ctx.envName}\` shows its deployments`,
+    );
+  if (!toVersion && !openRunning)
+    throw new RefusedError(
+      `no last-known-good release on ${ctx.envName} other than ${live} (live) — pass --to VERSION (see \`pnpm pilot status --env ${ctx.envName}\`)`,
+    );
   // A first deployment has nothing to go back to: withdrawing it is `pilot abort`, not a rollback.
-  if (!toVersion && openRunning) throw new RefusedError(`nothing served ${ctx.envName} before deployment ${openRunning.id}, so there is no release to roll back to — \`pnpm pilot abort --env ${ctx.envName}\` withdraws it`);
+  if (!toVersion && openRunning)
+    throw new RefusedError(
+      `nothing served ${ctx.envName} before deployment ${openRunning.id}, so there is no release to roll back to — \`pnpm pilot abort --env ${ctx.envName}\` withdraws it`,
+    );
   if (toVersion && toVersion === live && !openRunning) {
     log.info('rollback.already-live', `${toVersion} is already live on ${ctx.envName}: nothing to do`);
-    return { id, env: ctx.envName, from: live, to: toVersion, switchMs: 0, elapsedMs: Date.now() - started, smoke: { skipped: 'already live' }, alreadyLive: true, exitCode: ExitCode.ok };
+    return {
+      id,
+      env: ctx.envName,
+      from: live,
+      to: toVersion,
+      switchMs: 0,
+      elapsedMs: Date.now() - started,
+      smoke: { skipped: 'already live' },
+      alreadyLive: true,
+      exitCode: ExitCode.ok,
+    };
   }
   const to = toVersion ? await loadRelease(ctx, toVersion) : undefined;
-  if (toVersion && !to) throw new UsageError(`--to ${toVersion}: no built release ${toVersion} in ${ctx.paths.releases} — pick one of the releases listed there`);
+  if (toVersion && !to)
+    throw new UsageError(
+      `--to ${toVersion}: no built release ${toVersion} in ${ctx.paths.releases} — pick one of the releases listed there`,
+    );
 
   const lock = await readLock(ctx.lockOptions);
   let lockRecord: LockRecord;
   if (lock.held && lock.record?.deploymentId !== id) {
-    if (lock.state === 'active') throw new RefusedError(`${describeHolder(lock)} — a running deployment rolls itself back on failure; \`pnpm pilot abort --env ${ctx.envName}\` stops it`);
+    if (lock.state === 'active')
+      throw new RefusedError(
+        `${describeHolder(lock)} — a running deployment rolls itself back on failure; \`pnpm pilot abort --env ${ctx.envName}\` stops it`,
+      );
     lockRecord = await takeOverLock(ctx.lockOptions, id, `pnpm rollback (${o.reason ?? 'operator'})`);
   } else {
     // A freeze keeps deployments out, not the way back: rolling back is what a freeze is for.
     lockRecord = await acquireLock(ctx.lockOptions, ctx.envName, id, undefined, { whileFrozen: true });
   }
   const journal = await JournalWriter.open(statePaths(ctx.paths.root).journal(id), log.redactor);
-  await journal.append('deployment.started', { env: ctx.envName, kind: 'rollback', from: live, to: toVersion, undoing: openRunning?.id, reason: o.reason ?? 'operator', drill: Boolean(o.drill), state: { release: to, stable: live ? { version: live } : undefined } });
-  log.info('rollback.started', `rolling ${ctx.envName} back from ${live ?? '?'} to ${toVersion ?? 'the stable release'}`, { rollback: id });
+  await journal.append('deployment.started', {
+    env: ctx.envName,
+    kind: 'rollback',
+    from: live,
+    to: toVersion,
+    undoing: openRunning?.id,
+    reason: o.reason ?? 'operator',
+    drill: Boolean(o.drill),
+    state: { release: to, stable: live ? { version: live } : undefined },
+  });
+  log.info(
+    'rollback.started',
+    `rolling ${ctx.envName} back from ${live ?? '?'} to ${toVersion ?? 'the stable release'}`,
+    { rollback: id },
+  );
   try {
     let backup: Record<string, unknown> | undefined;
     if (backupPlanned(ctx)) {
@@ -97,18 +160,42 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     const switchMs = performance.now() - switchStart;
     await journal.append('traffic.switched', { to: toVersion, switchMs: Math.round(switchMs * 10) / 10 });
     // The release traffic left is no longer known good, so the next `pnpm rollback` goes further back, never to it (a drill comes back to it).
-    if (live && live !== toVersion && !o.drill) await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', { version: live, deploymentId: id, via: 'rollback' });
-    if (toVersion) await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: toVersion, commit: to?.commit, deploymentId: id, via: 'rollback' });
+    if (live && live !== toVersion && !o.drill)
+      await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', {
+        version: live,
+        deploymentId: id,
+        via: 'rollback',
+      });
+    if (toVersion)
+      await recordHistory(ctx.paths.root, ctx.envName, 'release.live', {
+        version: toVersion,
+        commit: to?.commit,
+        deploymentId: id,
+        via: 'rollback',
+      });
     // The same clean-up as Ctrl-C and `pilot abort`: the undone deployment's candidate (and any other release nothing
     // routes to) stops, and its tag goes if its release never went live.
     const leftovers = await clearLeftovers(ctx, target, (openRunning?.data ?? {}) as RunState);
     for (const problem of leftovers.errors) log.warn('rollback.clean-up-failed', problem);
-    if (leftovers.stopped.length) log.info('releases.stopped', `stopped ${leftovers.stopped.join(', ')}: started, never routed`, { stopped: leftovers.stopped });
-    await journal.append('leftovers.cleared', { stopped: leftovers.stopped, ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}) });
+    if (leftovers.stopped.length)
+      log.info('releases.stopped', `stopped ${leftovers.stopped.join(', ')}: started, never routed`, {
+        stopped: leftovers.stopped,
+      });
+    await journal.append('leftovers.cleared', {
+      stopped: leftovers.stopped,
+      ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}),
+    });
     if (openRunning) {
       const theirs = await JournalWriter.open(statePaths(ctx.paths.root).journal(openRunning.id));
-      const undo = { ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}), ...(leftovers.stopped.length ? { stopped: leftovers.stopped } : {}) };
-      await theirs.append('deployment.rolled_back', { reason: `pnpm rollback (${id})`, by: id, ...(Object.keys(undo).length ? { undo } : {}) });
+      const undo = {
+        ...(leftovers.tagDeleted ? { tagDeleted: leftovers.tagDeleted } : {}),
+        ...(leftovers.stopped.length ? { stopped: leftovers.stopped } : {}),
+      };
+      await theirs.append('deployment.rolled_back', {
+        reason: `pnpm rollback (${id})`,
+        by: id,
+        ...(Object.keys(undo).length ? { undo } : {}),
+      });
     }
     const smoke = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
     await journal.append('smoke.completed', { smoke });
@@ -118,7 +205,11 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       const t0 = performance.now();
       await target.rollback(forward);
       const forwardMs = performance.now() - t0;
-      await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: live, deploymentId: id, via: 'rollback' });
+      await recordHistory(ctx.paths.root, ctx.envName, 'release.live', {
+        version: live,
+        deploymentId: id,
+        via: 'rollback',
+      });
       const again = await analysis.smoke(baseUrlOf(ctx.env.port), o.signal);
       drill = { forwardTo: live, smokePassed: again.passed, switchMs: Math.round(forwardMs * 10) / 10 };
       await recordHistory(ctx.paths.root, ctx.envName, 'rollback.drill', { version: live, deploymentId: id });
@@ -137,19 +228,43 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       elapsedMs: Date.now() - started,
       smoke,
       backup,
-      migration: migration ? (o.restoreDb ? `database restored from ${migration.dump}` : `release ${live} applied schema migration ${migration.name}; pass --restore-db to restore the dump taken before it (${migration.dump})`) : undefined,
+      migration: migration
+        ? o.restoreDb
+          ? `database restored from ${migration.dump}`
+          : `release ${live} applied schema migration ${migration.name}; pass --restore-db to restore the dump taken before it (${migration.dump})`
+        : undefined,
       drill,
       exitCode: passed ? ExitCode.ok : ExitCode.failed,
     };
-    await journal.append(passed ? 'deployment.succeeded' : 'deployment.failed', { kind: 'rollback', elapsedMs: result.elapsedMs, switchMs: result.switchMs });
+    await journal.append(passed ? 'deployment.succeeded' : 'deployment.failed', {
+      kind: 'rollback',
+      elapsedMs: result.elapsedMs,
+      switchMs: result.switchMs,
+    });
     const why = `${o.drill ? 'drill' : (o.reason ?? 'operator')}${passed ? '' : ' — smoke tests FAILED after the switch'}`;
-    if (o.notify !== false) await notifyOnce(ctx, log, { event: 'rollback.manual', version: toVersion, previous: live, deploymentId: id, actor: 'pnpm rollback', reason: why, durationMs: result.elapsedMs }, (e, f) => journal.append(e, f).then(() => {}));
+    if (o.notify !== false)
+      await notifyOnce(
+        ctx,
+        log,
+        {
+          event: 'rollback.manual',
+          version: toVersion,
+          previous: live,
+          deploymentId: id,
+          actor: 'pnpm rollback',
+          reason: why,
+          durationMs: result.elapsedMs,
+        },
+        (e, f) => journal.append(e, f).then(() => {}),
+      );
     return result;
   } catch (error) {
-    await journal.append('deployment.failed', { kind: 'rollback', reason: error instanceof Error ? error.message : String(error) });
+    await journal.append('deployment.failed', {
+      kind: 'rollback',
+      reason: error instanceof Error ? error.message : String(error),
+    });
     throw error;
   } finally {
     await releaseLock(ctx.lockOptions, lockRecord.deploymentId);
   }
 }
-

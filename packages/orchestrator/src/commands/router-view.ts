@@ -17,18 +17,39 @@ export async function routerView(ctx: EnvContext, live: string | undefined): Pro
   if (ctx.env.target.kind !== 'local') return undefined;
   const running = await routerRunning(routerDirOf(ctx.root, ctx.envName));
   if (!running) {
-    return { running: false, problems: live ? [`the router is not running: nothing serves ${live} — \`pnpm pilot router start --env ${ctx.envName}\` starts it with the releases it had`] : [] };
+    return {
+      running: false,
+      problems: live
+        ? [
+            `the router is not running: nothing serves ${live} — \`pnpm pilot router start --env ${ctx.envName}\` starts it with the releases it had`,
+          ]
+        : [],
+    };
   }
   let s: AdminStatus;
   try {
     s = await running.client.get<AdminStatus>('/admin/status');
   } catch (error) {
-    return { running: true, problems: [`the router (pid ${running.pid}) did not answer its status: ${(error as Error).message}`] };
+    return {
+      running: true,
+      problems: [`the router (pid ${running.pid}) did not answer its status: ${(error as Error).message}`],
+    };
   }
   const problems: string[] = [];
-  if (live && s.stable?.version !== live) problems.push(`the journal says ${live} is live, the router serves ${s.stable?.version ?? 'nothing'}`);
-  if (!live && s.stable) problems.push(`the journal says nothing is live, but the router serves ${s.stable.version} — \`pnpm pilot router stop --env ${ctx.envName}\` if it should not`);
-  if (s.stable && !s.stable.healthy) problems.push(`${s.stable.version} is not passing its readiness probes: the router answers 503 for its share`);
+  if (live && s.stable?.version !== live)
+    problems.push(`the journal says ${live} is live, the router serves ${s.stable?.version ?? 'nothing'}`);
+  if (!live && s.stable)
+    problems.push(
+      `the journal says nothing is live, but the router serves ${s.stable.version} — \`pnpm pilot router stop --env ${ctx.envName}\` if it should not`,
+    );
+  if (s.stable && !s.stable.healthy)
+    problems.push(`${s.stable.version} is not passing its readiness probes: the router answers 503 for its share`);
   if (s.maintenance) problems.push(`maintenance mode is on: every request gets 503 ("${s.maintenance.message}")`);
-  return { running: true, stable: s.stable ? { version: s.stable.version, healthy: s.stable.healthy } : undefined, candidate: s.candidate ?? undefined, maintenance: Boolean(s.maintenance), problems };
+  return {
+    running: true,
+    stable: s.stable ? { version: s.stable.version, healthy: s.stable.healthy } : undefined,
+    candidate: s.candidate ?? undefined,
+    maintenance: Boolean(s.maintenance),
+    problems,
+  };
 }

@@ -30,12 +30,23 @@ export async function environmentStatus(ctx: EnvContext): Promise<EnvStatus> {
   const history = await readHistory(ctx.paths.root, ctx.envName);
   const lock = await readLock(ctx.lockOptions);
   const recent = await listDeployments(ctx.paths.root, ctx.envName, 5);
-  const open = recent.find((d) => d.status === 'running' || d.status === 'paused' || (lock.held && lock.record?.deploymentId === d.id));
+  const open = recent.find(
+    (d) => d.status === 'running' || d.status === 'paused' || (lock.held && lock.record?.deploymentId === d.id),
+  );
   const live = currentLive(history)?.version;
-  const status: EnvStatus = { env: ctx.envName, live, lastKnownGood: lastKnownGood(history)?.version, rollbackTo: live ? lastKnownGood(history, live)?.version : undefined, lock, open, recent };
+  const status: EnvStatus = {
+    env: ctx.envName,
+    live,
+    lastKnownGood: lastKnownGood(history)?.version,
+    rollbackTo: live ? lastKnownGood(history, live)?.version : undefined,
+    lock,
+    open,
+    recent,
+  };
   status.router = await routerView(ctx, status.live);
   // Only where Pilot has deployed (it reads its own objects), and loaded only then: status stays quick elsewhere.
-  if (ctx.env.target.kind === 'kubernetes' && (history.length > 0 || recent.length > 0)) status.cluster = await (await import('../targets/kubernetes/cluster-view.ts')).clusterView(ctx, status.live);
+  if (ctx.env.target.kind === 'kubernetes' && (history.length > 0 || recent.length > 0))
+    status.cluster = await (await import('../targets/kubernetes/cluster-view.ts')).clusterView(ctx, status.live);
   status.notifications = await notificationsOf(ctx, open ?? recent[0]);
   const attested = (open?.data.release as { version?: string } | undefined)?.version ?? status.live;
   if (attested) status.attestation = { version: attested, ...(await attestationState(ctx.root, attested)) };
@@ -47,7 +58,9 @@ async function notificationsOf(ctx: EnvContext, d: DeploymentView | undefined): 
   if (!d) return undefined;
   const entries = (await readDeployment(ctx.paths.root, d.id))?.entries ?? [];
   const sent = entries.filter((e) => e.event === 'notify.sent').length;
-  const failed = entries.filter((e) => e.event === 'notify.failed').map((e) => ({ channel: String(e.channel), message: String(e.message), error: String(e.error ?? '') }));
+  const failed = entries
+    .filter((e) => e.event === 'notify.failed')
+    .map((e) => ({ channel: String(e.channel), message: String(e.message), error: String(e.error ?? '') }));
   return sent + failed.length > 0 ? { deploymentId: d.id, sent, failed } : undefined;
 }
 
@@ -56,18 +69,33 @@ function nextCommand(s: EnvStatus, env: string): string | undefined {
   const { open, lock } = s;
   const before = (open?.data.stable as { version?: string } | undefined)?.version;
   // `pnpm rollback` undoes an open deployment only when something served before it; `pilot abort` withdraws a first one.
-  const undo = before ? `\`pnpm rollback --env ${env}\` undoes it (back to ${before})` : `\`pnpm pilot abort --env ${env}\` withdraws it (nothing served before)`;
+  const undo = before
+    ? `\`pnpm rollback --env ${env}\` undoes it (back to ${before})`
+    : `\`pnpm pilot abort --env ${env}\` withdraws it (nothing served before)`;
   if (open?.effective === 'paused') {
-    const abort = before ? `\`pnpm pilot abort --env ${env}\` rolls back to ${before}` : `\`pnpm pilot abort --env ${env}\` withdraws it (nothing served before)`;
+    const abort = before
+      ? `\`pnpm pilot abort --env ${env}\` rolls back to ${before}`
+      : `\`pnpm pilot abort --env ${env}\` withdraws it (nothing served before)`;
     return `\`pnpm pilot promote --env ${env}\` continues, ${abort}${open.data.dueAt ? `; due at ${open.data.dueAt} for \`pilot resume --due\`` : ''}`;
   }
-  if (open?.effective === 'interrupted' && open.data.kind === 'rollback') return `rollback ${open.id} was interrupted: \`pnpm rollback --env ${env}${open.data.to ? ` --to ${open.data.to}` : ''}\` runs it again`;
+  if (open?.effective === 'interrupted' && open.data.kind === 'rollback')
+    return `rollback ${open.id} was interrupted: \`pnpm rollback --env ${env}${open.data.to ? ` --to ${open.data.to}` : ''}\` runs it again`;
   if (open?.effective === 'interrupted') return `\`pnpm pilot resume --env ${env}\` continues it, ${undo}`;
-  if (open && open.effective !== 'running') return `deployment ${open.id} ended (${open.effective}) but still holds the lock: \`pnpm pilot abort --env ${env}\` releases it`;
-  if (!open && lock.held && lock.state === 'interrupted') return `deployment ${lock.record?.deploymentId} was killed before it started: \`pnpm pilot abort --env ${env}\` frees the lock`;
+  if (open && open.effective !== 'running')
+    return `deployment ${open.id} ended (${open.effective}) but still holds the lock: \`pnpm pilot abort --env ${env}\` releases it`;
+  if (!open && lock.held && lock.state === 'interrupted')
+    return `deployment ${lock.record?.deploymentId} was killed before it started: \`pnpm pilot abort --env ${env}\` frees the lock`;
   const last = s.recent.find((d) => d.data.kind !== 'rollback');
   const version = (last?.data.release as { version?: string } | undefined)?.version;
-  if (!open && !lock.held && last && ['aborted', 'rolled_back', 'failed'].includes(last.status) && version && version !== s.live) return `\`pnpm pilot retry --env ${env}\` deploys ${version} again (deployment ${last.id} ${last.status.replace('_', ' ')})`;
+  if (
+    !open &&
+    !lock.held &&
+    last &&
+    ['aborted', 'rolled_back', 'failed'].includes(last.status) &&
+    version &&
+    version !== s.live
+  )
+    return `\`pnpm pilot retry --env ${env}\` deploys ${version} again (deployment ${last.id} ${last.status.replace('_', ' ')})`;
   return undefined;
 }
 
@@ -79,4 +107,3 @@ export async function deploymentLogs(ctx: EnvContext, id?: string) {
   if (!read) return undefined;
   return { id: chosen, view: read.view, entries: read.entries, path: statePaths(ctx.paths.root).journal(chosen) };
 }
-

@@ -6,7 +6,12 @@ import type { ActionName, ActionResult } from '@pilot/dashboard';
 import { JournalWriter, pilotScriptArgs, statePaths } from '@pilot/core';
 import { findOpenDeployment } from '../state/deployments.ts';
 
-const ARGS: Record<ActionName, string[]> = { promote: ['promote'], 'promote-full': ['promote', '--full'], abort: ['abort'], resume: ['resume'] };
+const ARGS: Record<ActionName, string[]> = {
+  promote: ['promote'],
+  'promote-full': ['promote', '--full'],
+  abort: ['abort'],
+  resume: ['resume'],
+};
 // An abort ends within its drain and stop times; promote and resume run the rest of the deployment, followed on the page.
 const ABORT_WAIT_MS = 90_000;
 const EARLY_EXIT_MS = 3000;
@@ -42,8 +47,14 @@ export async function runPageAction(o: ActionOptions, action: ActionName, actor:
   closeSync(log);
   child.unref();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waited = await Promise.race([exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), action === 'abort' ? ABORT_WAIT_MS : EARLY_EXIT_MS).unref())]);
-  if (waited === 'running') return { ok: true, message: `\`${command}\` is running (pid ${child.pid}); this page follows it` };
+  const waited = await Promise.race([
+    exited,
+    new Promise<'running'>((resolve) =>
+      setTimeout(() => resolve('running'), action === 'abort' ? ABORT_WAIT_MS : EARLY_EXIT_MS).unref(),
+    ),
+  ]);
+  if (waited === 'running')
+    return { ok: true, message: `\`${command}\` is running (pid ${child.pid}); this page follows it` };
   return waited === 0 || (waited === 4 && action !== 'abort')
     ? { ok: true, message: `\`${command}\` done (exit ${waited}), by ${actor}` }
     : { ok: false, message: `\`${command}\` failed (exit ${waited}) — its output is in ${o.logFile}` };

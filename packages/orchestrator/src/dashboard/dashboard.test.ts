@@ -28,7 +28,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 
 // One browser, one repository and one router for the file: v1 live, v2 in a canary under load (watched, then rolled
 // back from the page), then a faulty v3 that the analysis rolls back (its report).
-describe('the monitoring page and the report (headless Chromium, the real router, two releases under load)', { skip: CHROMIUM ? false : 'chromium is not installed (apt-get install chromium)' }, () => {
+describe('the monitoring page and the report (headless Chromium, the real router, two releases under load)', {
+  skip: CHROMIUM ? false : 'chromium is not installed (apt-get install chromium)',
+}, () => {
   let repo: LocalRepo;
   let browser: Browser;
   let page: Page;
@@ -39,7 +41,16 @@ describe('the monitoring page and the report (headless Chromium, the real router
 
   before(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    repo = await makeLocalRepo({ config: { strategy: { kind: 'canary', steps: [20, 50, { pause: true, reason: 'a look at the page' }, 100], analysisWindow: '8s', interval: '500ms' } } });
+    repo = await makeLocalRepo({
+      config: {
+        strategy: {
+          kind: 'canary',
+          steps: [20, 50, { pause: true, reason: 'a look at the page' }, 100],
+          analysisWindow: '8s',
+          interval: '500ms',
+        },
+      },
+    });
     await repo.commit('v1');
     const first = await runScript(PILOT, ['--json'], repo.root);
     assert.equal(first.code, 0, first.all);
@@ -67,32 +78,57 @@ describe('the monitoring page and the report (headless Chromium, the real router
     const load = startLoad(`${repo.url}/api/hello`, 80);
     const deploying = runScript(PILOT, ['--json'], repo.root);
     try {
-      const status = await until('the canary at 20%', async () => ((await repo.router()).candidate?.weight === 20 ? repo.router() : undefined));
+      const status = await until('the canary at 20%', async () =>
+        (await repo.router()).candidate?.weight === 20 ? repo.router() : undefined,
+      );
       const v2 = status.candidate!.version;
       const started = Date.now();
       await page.goto(uiUrl);
       await page.waitForSelector(`#releases tr[data-release="${v2}"]`);
-      const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+      const paint = await page.evaluate(
+        () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
+      );
 
       // What the page shows is what the router says, and the step is the journal's.
-      const shownWeight = async (version: string) => Number(await page.getAttribute(`#releases tr[data-release="${version}"]`, 'data-weight'));
+      const shownWeight = async (version: string) =>
+        Number(await page.getAttribute(`#releases tr[data-release="${version}"]`, 'data-weight'));
       const admin = await repo.router();
       assert.equal(await shownWeight(v2), admin.candidate?.weight);
       assert.equal(await shownWeight(v1), admin.stable?.weight);
-      const open = await until('the open deployment on the page', async () => (await page.textContent('#dep-step')) ?? undefined);
+      const open = await until(
+        'the open deployment on the page',
+        async () => (await page.textContent('#dep-step')) ?? undefined,
+      );
       const id = (await page.textContent('#deployment dd')) ?? '';
       const journal = await readDeployment(join(repo.root, '.pilot'), id);
       assert.ok(journal, `no journal for ${id}`);
-      assert.ok(open.startsWith(journal.view.step?.name ?? '?'), `page step ${open}, journal ${journal.view.step?.name}`);
+      assert.ok(
+        open.startsWith(journal.view.step?.name ?? '?'),
+        `page step ${open}, journal ${journal.view.step?.name}`,
+      );
 
       // The charts: points with traffic for both releases, in every chart, and both in the legend.
       const points = await until('chart points for both releases', () =>
         page.evaluate(
           ([a, b]) => {
-            const s = (window as unknown as { pilotDashboard: { series: Record<string, { n: number }[]>; charts: { data: (number | null)[][]; series: { label?: string }[] }[] } }).pilotDashboard;
+            const s = (
+              window as unknown as {
+                pilotDashboard: {
+                  series: Record<string, { n: number }[]>;
+                  charts: { data: (number | null)[][]; series: { label?: string }[] }[];
+                };
+              }
+            ).pilotDashboard;
             const counts = [a, b].map((v) => (s.series[v] ?? []).filter((p) => p.n > 0).length);
-            const plotted = s.charts.map((c) => c.series.slice(1).map((x, i) => ({ label: x.label, values: c.data[i + 1].filter((y) => y !== null).length })));
-            return counts.every((n) => n >= 2) && plotted.every((chart) => chart.length === 2 && chart.every((x) => x.values > 0)) ? { counts, plotted } : undefined;
+            const plotted = s.charts.map((c) =>
+              c.series
+                .slice(1)
+                .map((x, i) => ({ label: x.label, values: c.data[i + 1].filter((y) => y !== null).length })),
+            );
+            return counts.every((n) => n >= 2) &&
+              plotted.every((chart) => chart.length === 2 && chart.every((x) => x.values > 0))
+              ? { counts, plotted }
+              : undefined;
           },
           [v1, v2],
         ),
@@ -113,10 +149,14 @@ describe('the monitoring page and the report (headless Chromium, the real router
       // Without the token: refused, nothing changes.
       await page.click('#action-abort');
       await page.click('#confirm-ok');
-      await until('the refusal', async () => /refused: actions need the admin token/.test((await page.textContent('#action-result')) ?? ''));
+      await until('the refusal', async () =>
+        /refused: actions need the admin token/.test((await page.textContent('#action-result')) ?? ''),
+      );
       const unchanged = await repo.router();
       assert.equal(unchanged.candidate?.version, v2);
-      assert.ok((await readDeployment(join(repo.root, '.pilot'), id))!.entries.every((e) => e.event !== 'dashboard.action'));
+      assert.ok(
+        (await readDeployment(join(repo.root, '.pilot'), id))!.entries.every((e) => e.event !== 'dashboard.action'),
+      );
 
       // With the token, typed into the page: the deployment is rolled back, by its actor.
       await page.fill('#token', adminToken);
@@ -124,10 +164,14 @@ describe('the monitoring page and the report (headless Chromium, the real router
       await page.click('#token-form button[type="submit"]');
       await page.click('#action-abort');
       await page.click('#confirm-ok');
-      const back = await until('the router 100% on the stable release', async () => {
-        const s = await repo.router();
-        return s.stable?.version === v1 && s.stable.weight === 100 && !s.candidate ? s : undefined;
-      }, 60_000);
+      const back = await until(
+        'the router 100% on the stable release',
+        async () => {
+          const s = await repo.router();
+          return s.stable?.version === v1 && s.stable.weight === 100 && !s.candidate ? s : undefined;
+        },
+        60_000,
+      );
       assert.equal(back.stable?.version, v1);
       // Rolled back while it ran (SIGTERM: 130) or once paused at the manual step (4, then aborted).
       const deployed = await deploying;
@@ -141,19 +185,35 @@ describe('the monitoring page and the report (headless Chromium, the real router
       assert.deepEqual([action?.action, action?.actor], ['abort', 'test-operator (dashboard)']);
       assert.equal(ended.view.status, 'aborted');
       assert.ok(!JSON.stringify(ended.entries).includes(adminToken), 'the admin token is in the journal');
-      await until('the page showing the rollback', async () => (await shownWeight(v1)) === 100 && !(await page.$(`#releases tr[data-release="${v2}"][data-weight="50"]`)));
+      await until(
+        'the page showing the rollback',
+        async () =>
+          (await shownWeight(v1)) === 100 && !(await page.$(`#releases tr[data-release="${v2}"][data-weight="50"]`)),
+      );
 
       // Figures: first paint, bytes transferred, heap after the live updates so far.
-      const bytes = await page.evaluate(() => performance.getEntriesByType('resource').reduce((sum, r) => sum + (r as PerformanceResourceTiming).encodedBodySize, (performance.getEntriesByType('navigation')[0] as PerformanceResourceTiming).encodedBodySize));
+      const bytes = await page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .reduce(
+            (sum, r) => sum + (r as PerformanceResourceTiming).encodedBodySize,
+            (performance.getEntriesByType('navigation')[0] as PerformanceResourceTiming).encodedBodySize,
+          ),
+      );
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
-      console.log(`monitoring page: first paint ${Math.round(paint)} ms, ${Math.round(bytes / 1024)} KiB transferred, JS heap ${(heap / 1e6).toFixed(1)} MB after ${Math.round((Date.now() - started) / 1000)} s live`);
+      console.log(
+        `monitoring page: first paint ${Math.round(paint)} ms, ${Math.round(bytes / 1024)} KiB transferred, JS heap ${(heap / 1e6).toFixed(1)} MB after ${Math.round((Date.now() - started) / 1000)} s live`,
+      );
       console.log(`screenshot: ${join(ARTIFACTS, 'page-mid-canary.png')}`);
       assert.ok(paint > 0 && paint < 1000, `first paint ${paint} ms`);
       assert.ok(bytes < 2_000_000, `${bytes} bytes transferred`);
       // Only the refused action's answer, which Chromium logs as a failed resource.
-      assert.deepEqual(consoleErrors.filter((e) => !/status of 401/.test(e)), []);
+      assert.deepEqual(
+        consoleErrors.filter((e) => !/status of 401/.test(e)),
+        [],
+      );
     } finally {
       await load.stop();
       // A failure above leaves the canary to end (or pause) by itself: the next test needs the environment free.
@@ -173,7 +233,9 @@ describe('the monitoring page and the report (headless Chromium, the real router
     assert.match(html, /error_rate/);
     assert.match(html, /observed [\d.]+ · threshold 0\.05/);
     assert.match(html, /pnpm rollback --env staging --to /);
-    const urls = [...html.matchAll(/\b(?:https?:)?\/\/[^\s"'<>)]+/g)].map((m) => m[0]).filter((u) => !/^(https?:)?\/\/(127\.0\.0\.1|localhost)[:/]/.test(u));
+    const urls = [...html.matchAll(/\b(?:https?:)?\/\/[^\s"'<>)]+/g)]
+      .map((m) => m[0])
+      .filter((u) => !/^(https?:)?\/\/(127\.0\.0\.1|localhost)[:/]/.test(u));
     assert.deepEqual(urls, [], 'external URLs in the report');
     assert.doesNotMatch(html, /<script|src=|href=/);
     assert.ok(!html.includes(adminToken));
@@ -186,7 +248,9 @@ describe('the monitoring page and the report (headless Chromium, the real router
       const pdf = await report.pdf({ path: join(ARTIFACTS, 'report.pdf'), format: 'A4', printBackground: true });
       assert.ok(pdf.length > 10_000 && pdf.subarray(0, 5).toString() === '%PDF-', `pdf of ${pdf.length} bytes`);
       assert.deepEqual(errors, []);
-      console.log(`report: ${file}\nreport screenshot: ${join(ARTIFACTS, 'report.png')}\nreport PDF: ${join(ARTIFACTS, 'report.pdf')} (${Math.round(pdf.length / 1024)} KiB)`);
+      console.log(
+        `report: ${file}\nreport screenshot: ${join(ARTIFACTS, 'report.png')}\nreport PDF: ${join(ARTIFACTS, 'report.pdf')} (${Math.round(pdf.length / 1024)} KiB)`,
+      );
     } finally {
       await report.close();
     }
@@ -197,7 +261,7 @@ describe('the monitoring page and the report (headless Chromium, the real router
     assert.equal(served.status(), 200);
   });
 
-  test('pilot logs ID --html writes the report again; pilot dashboard serves the router\'s environment too (its routes and traffic through the admin API), and --open prints a one-time link that enables actions in one tab, once', async () => {
+  test("pilot logs ID --html writes the report again; pilot dashboard serves the router's environment too (its routes and traffic through the admin API), and --open prints a one-time link that enables actions in one tab, once", async () => {
     const newest = JSON.parse((await runScript(PILOT, ['status', '--json'], repo.root)).stdout) as unknown;
     const id = JSON.stringify(newest).match(/staging-\d{8}-\d{6}-[0-9a-f]{4}/)?.[0] ?? '';
     const html = await runScript(PILOT, ['logs', id, '--html'], repo.root);
@@ -221,14 +285,24 @@ describe('the monitoring page and the report (headless Chromium, the real router
       await page.waitForSelector(`#releases tr[data-release="${admin.stable?.version}"][data-weight="100"]`);
       const stable = admin.stable!.version;
       await until(`${stable}'s traffic charted on the dashboard server`, () =>
-        page.evaluate((v) => (window as unknown as { pilotDashboard: { series: Record<string, { n: number }[]> } }).pilotDashboard.series[v]?.some((p) => p.n > 0), stable),
+        page.evaluate(
+          (v) =>
+            (
+              window as unknown as { pilotDashboard: { series: Record<string, { n: number }[]> } }
+            ).pilotDashboard.series[v]?.some((p) => p.n > 0),
+          stable,
+        ),
       );
       await tab.goto(entry.oneTimeLink!);
-      await until('actions enabled by the link', async () => /actions enabled/.test((await tab.textContent('#token-state')) ?? ''));
+      await until('actions enabled by the link', async () =>
+        /actions enabled/.test((await tab.textContent('#token-state')) ?? ''),
+      );
       assert.equal(new URL(tab.url()).hash, '', 'the link is taken out of the address bar');
       const again = await browser.newPage();
       await again.goto(entry.oneTimeLink!);
-      await until('the spent link refused', async () => /already used/.test((await again.textContent('#action-result')) ?? ''));
+      await until('the spent link refused', async () =>
+        /already used/.test((await again.textContent('#action-result')) ?? ''),
+      );
       assert.match((await again.textContent('#token-state')) ?? '', /read-only/);
       await again.close();
     } finally {

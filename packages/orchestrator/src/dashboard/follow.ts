@@ -12,17 +12,34 @@ export function followForReport(run: DeployRun): { end(): Promise<void> } {
   const pending: Promise<void>[] = [];
   const off = run.log.events.on((e) => {
     if (e.event !== 'analysis.verdict' || typeof e.decision !== 'string') return;
-    pending.push(run.runner.journal('analysis.verdict', { step: run.runner.currentStep, decision: e.decision, reasons: Array.isArray(e.reasons) ? e.reasons : [] }).catch(() => {}));
+    pending.push(
+      run.runner
+        .journal('analysis.verdict', {
+          step: run.runner.currentStep,
+          decision: e.decision,
+          reasons: Array.isArray(e.reasons) ? e.reasons : [],
+        })
+        .catch(() => {}),
+    );
   });
   return {
     async end() {
       off();
       await Promise.all(pending);
       try {
-        const file = await writeDeploymentReport({ root: run.ctx.root, stateDir: run.ctx.paths.root, id: run.id, mask: run.log.redactor.text, who: `${userInfo().username}@${hostname()}` });
+        const file = await writeDeploymentReport({
+          root: run.ctx.root,
+          stateDir: run.ctx.paths.root,
+          id: run.id,
+          mask: run.log.redactor.text,
+          who: `${userInfo().username}@${hostname()}`,
+        });
         if (file) run.log.info('report.written', `report: ${file}`, { file });
       } catch (error) {
-        run.log.warn('report.failed', `could not write the deployment's report (${error instanceof Error ? error.message : error}) — \`pnpm pilot logs ${run.id} --html\` writes it again`);
+        run.log.warn(
+          'report.failed',
+          `could not write the deployment's report (${error instanceof Error ? error.message : error}) — \`pnpm pilot logs ${run.id} --html\` writes it again`,
+        );
       }
     },
   };

@@ -8,7 +8,13 @@ import { readDeployment } from '../state/deployments.ts';
 import { approvalsPath } from '../state/approvals.ts';
 import { reportPath, verdictsOf } from './view.ts';
 
-const TERMINAL = new Set(['deployment.succeeded', 'deployment.rolled_back', 'deployment.failed', 'deployment.aborted', 'deployment.paused']);
+const TERMINAL = new Set([
+  'deployment.succeeded',
+  'deployment.rolled_back',
+  'deployment.failed',
+  'deployment.aborted',
+  'deployment.paused',
+]);
 // The router keeps this much of its raw samples: older traffic cannot be charted.
 const ROUTER_WINDOW_MS = 10 * 60_000;
 
@@ -43,7 +49,10 @@ export async function writeDeploymentReport(o: ReportOptions): Promise<string | 
     previous,
     outcome: view.effective,
     reason: typeof end?.reason === 'string' ? end.reason : undefined,
-    undo: typeof (end?.undo as { summary?: string } | undefined)?.summary === 'string' ? (end!.undo as { summary: string }).summary : undefined,
+    undo:
+      typeof (end?.undo as { summary?: string } | undefined)?.summary === 'string'
+        ? (end!.undo as { summary: string }).summary
+        : undefined,
     who: o.who,
     actions: actionsOf(entries),
     strategy: typeof started.strategy === 'string' ? started.strategy : undefined,
@@ -56,7 +65,12 @@ export async function writeDeploymentReport(o: ReportOptions): Promise<string | 
     verdicts: verdictsOf(entries),
     preflight: Array.isArray(started.preflight) ? (started.preflight as ReportModel['preflight']) : [],
     backup: (view.data.backup as Record<string, unknown> | undefined) ?? undefined,
-    attestation: release ? await attestationState(o.root, release, { ...process.env, PILOT_STATE_DIR: o.stateDir }).then((a) => ({ version: release, state: a.state, detail: a.detail }), () => undefined) : undefined,
+    attestation: release
+      ? await attestationState(o.root, release, { ...process.env, PILOT_STATE_DIR: o.stateDir }).then(
+          (a) => ({ version: release, state: a.state, detail: a.detail }),
+          () => undefined,
+        )
+      : undefined,
     approvals: release ? await approvalsOf(o.stateDir, env, release) : [],
     rollbackCommand: previous ? `pnpm rollback --env ${env} --to ${previous}` : undefined,
     series: series.points,
@@ -75,7 +89,8 @@ function timelineOf(entries: JournalEntry[]): ReportModel['timeline'] {
   for (const e of entries) {
     const open = timeline.at(-1);
     const close = (outcome: string) => {
-      if (open && open.durationMs === undefined) Object.assign(open, { outcome, durationMs: Date.parse(e.ts) - Date.parse(open.startedAt) });
+      if (open && open.durationMs === undefined)
+        Object.assign(open, { outcome, durationMs: Date.parse(e.ts) - Date.parse(open.startedAt) });
     };
     if (e.event === 'step.started') {
       close('left');
@@ -90,21 +105,32 @@ function timelineOf(entries: JournalEntry[]): ReportModel['timeline'] {
 function actionsOf(entries: JournalEntry[]): ReportModel['actions'] {
   return entries.flatMap((e) => {
     if (e.event === 'dashboard.action') return [{ ts: e.ts, action: String(e.action), actor: String(e.actor) }];
-    if (e.event === 'deployment.resumed' || e.event === 'abort.requested') return [{ ts: e.ts, action: e.event, actor: String(e.by ?? 'pilot') }];
+    if (e.event === 'deployment.resumed' || e.event === 'abort.requested')
+      return [{ ts: e.ts, action: e.event, actor: String(e.by ?? 'pilot') }];
     return [];
   });
 }
 
 async function approvalsOf(stateDir: string, env: string, release: string): Promise<string[]> {
   const { entries } = await readJournal(approvalsPath(stateDir, env)).catch(() => ({ entries: [] as JournalEntry[] }));
-  return entries.filter((e) => e.release === release).map((e) => `${e.approver}${e.role ? ` (${e.role})` : ''} at ${e.ts}${e.note ? ` — ${e.note}` : ''}`);
+  return entries
+    .filter((e) => e.release === release)
+    .map((e) => `${e.approver}${e.role ? ` (${e.role})` : ''} at ${e.ts}${e.note ? ` — ${e.note}` : ''}`);
 }
 
 /** The router's samples over the deployment, bucketed to about 150 points per release; a note says what is missing. */
-async function trafficOf(stateDir: string, env: string, fromMs: number, toMs: number): Promise<{ points?: Record<string, Point[]>; note?: string }> {
+async function trafficOf(
+  stateDir: string,
+  env: string,
+  fromMs: number,
+  toMs: number,
+): Promise<{ points?: Record<string, Point[]>; note?: string }> {
   const running = env ? await routerRunning(statePaths(stateDir).router(env)).catch(() => undefined) : undefined;
-  if (!running) return { note: 'no router samples (not the local target, or its router is not running): no traffic charts' };
-  const answer = await running.client.get<{ releases: Record<string, { samples: Sample[] }> }>(`/admin/samples?since=${fromMs}`).catch(() => undefined);
+  if (!running)
+    return { note: 'no router samples (not the local target, or its router is not running): no traffic charts' };
+  const answer = await running.client
+    .get<{ releases: Record<string, { samples: Sample[] }> }>(`/admin/samples?since=${fromMs}`)
+    .catch(() => undefined);
   if (!answer) return { note: 'the router did not answer with its samples' };
   const end = Math.max(toMs, fromMs + 1000);
   const step = Math.max(1000, Math.ceil((end - fromMs) / 150 / 1000) * 1000);
@@ -114,6 +140,9 @@ async function trafficOf(stateDir: string, env: string, fromMs: number, toMs: nu
       .map(([version, r]) => [version, bucketize(r.samples, fromMs, end, step)] as const)
       .filter(([, list]) => list.some((p) => p.n > 0)),
   );
-  const note = Date.now() - fromMs > ROUTER_WINDOW_MS ? 'the router keeps 10 minutes of samples: the charts start 10 minutes before the report was written' : undefined;
+  const note =
+    Date.now() - fromMs > ROUTER_WINDOW_MS
+      ? 'the router keeps 10 minutes of samples: the charts start 10 minutes before the report was written'
+      : undefined;
   return { points, note };
 }

@@ -8,7 +8,8 @@ import { environmentView, reportPath } from './view.ts';
 export function routerUiBackend(o: { root: string; stateDir: string; envName: string; routerDir: string }) {
   return {
     environment: () => environmentView(o),
-    act: (action: ActionName, actor: string) => runPageAction({ ...o, logFile: join(o.routerDir, 'logs', 'dashboard-actions.log') }, action, actor),
+    act: (action: ActionName, actor: string) =>
+      runPageAction({ ...o, logFile: join(o.routerDir, 'logs', 'dashboard-actions.log') }, action, actor),
     reportFile: (id: string) => reportPath(o.stateDir, id),
   };
 }

@@ -4,7 +4,13 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '@pilot/core';
-import { type EnvironmentLink, type EnvironmentView, type RouterView, type SeriesSource, createUiHandler } from '@pilot/dashboard';
+import {
+  type EnvironmentLink,
+  type EnvironmentView,
+  type RouterView,
+  type SeriesSource,
+  createUiHandler,
+} from '@pilot/dashboard';
 import { routerDirOf, routerFiles, routerRunning } from '@pilot/router';
 import { runPageAction } from './actions.ts';
 import { journalRoutes, recentVersions } from './journal-routes.ts';
@@ -41,7 +47,11 @@ type Page = ReturnType<typeof createUiHandler>;
  * command target's traffic from Prometheus. The same access rules as the router's page; the Host must be this server.
  */
 export async function startDashboardServer(o: DashboardServerOptions): Promise<DashboardServer> {
-  const links: (EnvironmentLink & { note?: string })[] = o.environments.map(({ name, env }) => ({ env: name, href: `/env/${name}/ui/`, target: env.target.kind }));
+  const links: (EnvironmentLink & { note?: string })[] = o.environments.map(({ name, env }) => ({
+    env: name,
+    href: `/env/${name}/ui/`,
+    target: env.target.kind,
+  }));
   const pages = new Map<string, Page>();
   for (const { name, env } of o.environments) {
     const page = environmentPage(o, name, env, () => links);
@@ -51,25 +61,39 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   }
   const server = createServer((req, res) => {
     route(req, res).catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message }));
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message }));
       else res.end();
     });
   });
   let address = '';
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown) =>
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(body));
     // Only this server's own name: a page on another host name that resolves to loopback (DNS rebinding) gets nothing.
-    if (req.headers.host !== address && req.headers.host !== address.replace('127.0.0.1', 'localhost')) return send(421, { error: `refused: Host ${JSON.stringify(req.headers.host ?? null)} is not this dashboard (${address})` });
+    if (req.headers.host !== address && req.headers.host !== address.replace('127.0.0.1', 'localhost'))
+      return send(421, {
+        error: `refused: Host ${JSON.stringify(req.headers.host ?? null)} is not this dashboard (${address})`,
+      });
     const url = new URL(req.url ?? '/', `http://${address}`);
     const match = /^\/env\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (!match) {
-      if (url.pathname === '/' || url.pathname === '/ui' || url.pathname === '/ui/') return void res.writeHead(302, { location: links[0].href }).end();
-      return send(404, { error: `no page ${url.pathname} — the environments are at ${links.map((l) => l.href).join(', ')}` });
+      if (url.pathname === '/' || url.pathname === '/ui' || url.pathname === '/ui/')
+        return void res.writeHead(302, { location: links[0].href }).end();
+      return send(404, {
+        error: `no page ${url.pathname} — the environments are at ${links.map((l) => l.href).join(', ')}`,
+      });
     }
     const [, name, rest = ''] = match;
     const page = pages.get(name);
-    if (!page) return send(404, { error: `no environment ${JSON.stringify(name)} here — it shows ${links.map((l) => l.env).join(', ')}` });
-    if (rest === '' || rest === '/' || rest === '/ui') return void res.writeHead(302, { location: `/env/${name}/ui/` }).end();
+    if (!page)
+      return send(404, {
+        error: `no environment ${JSON.stringify(name)} here — it shows ${links.map((l) => l.env).join(', ')}`,
+      });
+    if (rest === '' || rest === '/' || rest === '/ui')
+      return void res.writeHead(302, { location: `/env/${name}/ui/` }).end();
     // The page's handler answers under /ui/; its links are relative, so they stay under /env/<name>/.
     req.url = `${rest}${url.search}`;
     if (!(await page.handle(req, res))) send(404, { error: `no page ${url.pathname}` });
@@ -96,7 +120,12 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   };
 }
 
-function environmentPage(o: DashboardServerOptions, name: string, env: EnvironmentConfig, links: () => EnvironmentLink[]): { ui: Page; note?: string } {
+function environmentPage(
+  o: DashboardServerOptions,
+  name: string,
+  env: EnvironmentConfig,
+  links: () => EnvironmentLink[],
+): { ui: Page; note?: string } {
   const routerDir = routerDirOf(o.root, name);
   const view = shortLived(() => environmentView({ stateDir: o.stateDir, envName: name }));
   const isDashboardToken = sameSecret(o.token);
@@ -120,9 +149,17 @@ function environmentPage(o: DashboardServerOptions, name: string, env: Environme
     const kind = env.target.kind;
     router = async () => journalRoutes(await view(), kind);
     const url = env.prometheus?.url ?? o.prometheusUrl;
-    if (env.prometheus && url) series = prometheusSeries({ config: env.prometheus, env: name, url, versions: async () => recentVersions(await view()) });
+    if (env.prometheus && url)
+      series = prometheusSeries({
+        config: env.prometheus,
+        env: name,
+        url,
+        versions: async () => recentVersions(await view()),
+      });
     else {
-      note = env.prometheus ? `no Prometheus URL: set environments.${name}.prometheus.url or PILOT_PROMETHEUS_URL` : `no charts: the ${kind} target's traffic comes from Prometheus — set environments.${name}.prometheus`;
+      note = env.prometheus
+        ? `no Prometheus URL: set environments.${name}.prometheus.url or PILOT_PROMETHEUS_URL`
+        : `no charts: the ${kind} target's traffic comes from Prometheus — set environments.${name}.prometheus`;
       series = { snapshot: () => ({}), tick: () => ({}), note: () => note };
     }
   }
@@ -133,7 +170,17 @@ function environmentPage(o: DashboardServerOptions, name: string, env: Environme
     isAdminToken: (presented) => isDashboardToken(presented) || routerToken(presented),
     tokenHint: o.tokenFile,
     environments: links,
-    act: (action, actor) => runPageAction({ root: o.root, stateDir: o.stateDir, envName: name, logFile: join(o.stateDir, 'dashboard', 'logs', `${name}-actions.log`) }, action, actor),
+    act: (action, actor) =>
+      runPageAction(
+        {
+          root: o.root,
+          stateDir: o.stateDir,
+          envName: name,
+          logFile: join(o.stateDir, 'dashboard', 'logs', `${name}-actions.log`),
+        },
+        action,
+        actor,
+      ),
     reportFile: (id) => reportPath(o.stateDir, id),
   });
   return { ui, note };

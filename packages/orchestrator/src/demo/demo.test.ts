@@ -25,19 +25,35 @@ test('pilot demo masks the config’s secrets in its output and its journals', a
 };
 `,
   );
-  const run = runScript('pilot', ['demo', '--keep', '--json'], { cwd: repoRoot, env: { PILOT_CONFIG: config, DEMO_API_KEY: PLANTED }, timeoutMs: 240_000 });
+  const run = runScript('pilot', ['demo', '--keep', '--json'], {
+    cwd: repoRoot,
+    env: { PILOT_CONFIG: config, DEMO_API_KEY: PLANTED },
+    timeoutMs: 240_000,
+  });
   const output = `${run.stdout}${run.stderr}`;
   // --json: the log's JSON lines, then the result, indented.
-  const result = JSON.parse(run.stdout.slice(run.stdout.search(/^\{$/m))) as { ok: boolean; stateDir: string; steps: { release: string; outcome: string; reason?: string }[] };
+  const result = JSON.parse(run.stdout.slice(run.stdout.search(/^\{$/m))) as {
+    ok: boolean;
+    stateDir: string;
+    steps: { release: string; outcome: string; reason?: string }[];
+  };
   t.after(() => rm(result.stateDir, { recursive: true, force: true }));
   assert.equal(run.status, 1, output);
   assert.equal(result.ok, false);
-  assert.deepEqual(result.steps.map((s) => s.outcome), ['failed', 'failed', 'failed']);
+  assert.deepEqual(
+    result.steps.map((s) => s.outcome),
+    ['failed', 'failed', 'failed'],
+  );
   assert.match(result.steps[0].reason ?? '', /smoke tests failed .*\/api\/hello\?key=\[REDACTED\]/);
   assert.ok(!output.includes(PLANTED), output);
   // Journals and the deployments' reports.
-  const journals = (await readdir(result.stateDir, { recursive: true })).filter((name) => name.endsWith('.jsonl') || name.endsWith('report.html'));
-  assert.ok(journals.some((name) => name.endsWith('report.html')), 'the kept state dir has reports');
+  const journals = (await readdir(result.stateDir, { recursive: true })).filter(
+    (name) => name.endsWith('.jsonl') || name.endsWith('report.html'),
+  );
+  assert.ok(
+    journals.some((name) => name.endsWith('report.html')),
+    'the kept state dir has reports',
+  );
   assert.ok(journals.length > 0, 'the kept state dir has journals');
   for (const name of journals) {
     const text = await readFile(join(result.stateDir, name), 'utf8');

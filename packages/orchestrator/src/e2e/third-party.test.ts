@@ -9,7 +9,15 @@ import { startLoad } from '../demo/load.ts';
 import { PILOT, REPO_ROOT, ROLLBACK, runScript } from '../testing/repo.ts';
 
 const SERVICE = join(REPO_ROOT, 'packages', 'json-server-service');
-const START = ['node', 'node_modules/json-server/lib/cli/bin.js', '--host', '127.0.0.1', '--port', '{port}', '{dataDir}/db.json'];
+const START = [
+  'node',
+  'node_modules/json-server/lib/cli/bin.js',
+  '--host',
+  '127.0.0.1',
+  '--port',
+  '{port}',
+  '{dataDir}/db.json',
+];
 
 /** A team's repository: json-server from the npm registry as its workspace service, deployed with the local target. */
 async function teamRepo(root: string, port: number, adminPort: number) {
@@ -25,8 +33,30 @@ async function teamRepo(root: string, port: number, adminPort: number) {
       join(root, 'pilot.config.ts'),
       `export default ${JSON.stringify(
         {
-          service: { name: 'api', dir: 'api', package: '@pilot/json-server-service', start, health: { live: '/db', ready: '/db' }, metricsPath: false },
-          environments: { staging: { port, branch: 'main', rules: ['canary'], watch: '0s', target: { kind: 'local', adminPort, readyProbes: 1, drainTimeout: '1s', stopGrace: '2s', readyTimeout: '20s' } } },
+          service: {
+            name: 'api',
+            dir: 'api',
+            package: '@pilot/json-server-service',
+            start,
+            health: { live: '/db', ready: '/db' },
+            metricsPath: false,
+          },
+          environments: {
+            staging: {
+              port,
+              branch: 'main',
+              rules: ['canary'],
+              watch: '0s',
+              target: {
+                kind: 'local',
+                adminPort,
+                readyProbes: 1,
+                drainTimeout: '1s',
+                stopGrace: '2s',
+                readyTimeout: '20s',
+              },
+            },
+          },
           strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '2s', interval: '500ms' },
           checks: { smoke: [{ name: 'posts', path: '/posts', maxLatency: '2s' }], timeout: '2s', deadline: '8s' },
           attest: { onDeploy: false },
@@ -38,7 +68,8 @@ async function teamRepo(root: string, port: number, adminPort: number) {
   await writeConfig(START);
   const [pnpm, ...pnpmArgs] = pnpmCommand();
   await shell({ cwd: root, env: { CI: 'true' } })`${pnpm} ${pnpmArgs} install --prefer-offline`;
-  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false ${args}`;
+  const git = (...args: string[]) =>
+    shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false ${args}`;
   await git('init', '-q', '-b', 'main');
   const commit = async (message: string) => {
     await git('add', '-A');
@@ -83,7 +114,11 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   await repo.commit('v1');
   const v1 = await pilot('--json');
   assert.equal(v1.code, 0, v1.all);
-  const created = await fetch(`${url}/posts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'kept across releases' }) });
+  const created = await fetch(`${url}/posts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'kept across releases' }),
+  });
   assert.equal(created.status, 201);
   // json-server answers 201 before its database file is written: wait for the write.
   const dataFile = join(root, '.pilot', 'data', 'staging', 'db.json');
@@ -104,14 +139,20 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   const v2Version = JSON.parse(v2.stdout).release.version;
   assert.ok(traffic.total > 20, `load sent ${traffic.total} requests`);
   assert.equal(traffic.failed, 0);
-  assert.equal(Object.values(traffic.byRelease).reduce((n, r) => n + r.errors, 0), 0);
+  assert.equal(
+    Object.values(traffic.byRelease).reduce((n, r) => n + r.errors, 0),
+    0,
+  );
   // The data folder was in v2's pre-deploy backup.
   const backups = join(root, '.pilot', 'backups', 'staging');
   const archive = (await readdir(backups)).find((f) => f.endsWith('.tar.gz'));
   assert.ok(archive, `a pre-deploy backup in ${backups}`);
   assert.match((await shell()`tar -tzf ${join(backups, archive)}`).stdout, /\.pilot\/data\/staging\/db\.json/);
   const posts = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
-  assert.ok(posts.some((p) => p.title === 'kept across releases'), JSON.stringify(posts));
+  assert.ok(
+    posts.some((p) => p.title === 'kept across releases'),
+    JSON.stringify(posts),
+  );
 
   // Blue-green chosen on the command line (the config says canary): the replaced release stays warm, and the rollback
   // switches back to it without starting anything.
@@ -119,15 +160,24 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   await repo.commit('v2b');
   const blueGreen = await pilot('--strategy', 'blue-green', '--json');
   assert.equal(blueGreen.code, 0, blueGreen.all);
-  const router = JSON.parse((await pilot('router', 'status', '--json')).stdout) as { releases: { version: string; state: string; pid: number }[] };
+  const router = JSON.parse((await pilot('router', 'status', '--json')).stdout) as {
+    releases: { version: string; state: string; pid: number }[];
+  };
   const warm = router.releases.find((r) => r.version === v2Version);
   assert.equal(warm?.state, 'ready', `v2 kept warm: ${JSON.stringify(router.releases)}`);
   const back = await runScript(ROLLBACK, ['--json'], root);
   assert.equal(back.code, 0, back.all);
   assert.equal(JSON.parse(back.stdout).to, v2Version);
-  const after = JSON.parse((await pilot('router', 'status', '--json')).stdout) as { stable: { version: string }; releases: { version: string; pid: number }[] };
+  const after = JSON.parse((await pilot('router', 'status', '--json')).stdout) as {
+    stable: { version: string };
+    releases: { version: string; pid: number }[];
+  };
   assert.equal(after.stable.version, v2Version);
-  assert.equal(after.releases.find((r) => r.version === v2Version)?.pid, warm?.pid, 'the warm process took the traffic back: nothing was restarted');
+  assert.equal(
+    after.releases.find((r) => r.version === v2Version)?.pid,
+    warm?.pid,
+    'the warm process took the traffic back: nothing was restarted',
+  );
 
   // v3 answers 404 on /posts (a routes file rewriting it away): the smoke check names it and v2 keeps serving.
   await writeFile(join(root, 'api', 'routes.json'), JSON.stringify({ '/posts': '/nothing-here' }));
@@ -136,16 +186,25 @@ test('a service from the npm registry (json-server, real dependencies, hard-link
   const v3 = await pilot();
   assert.equal(v3.code, 1, v3.all);
   assert.match(v3.all, /posts \(http:\/\/127\.0\.0\.1:\d+\/posts\): status 404, expected 200/);
-  const [status] = JSON.parse((await pilot('status', '--json')).stdout) as { live: string; router: { running: boolean; stable: { version: string; healthy: boolean }; problems: string[] } }[];
+  const [status] = JSON.parse((await pilot('status', '--json')).stdout) as {
+    live: string;
+    router: { running: boolean; stable: { version: string; healthy: boolean }; problems: string[] };
+  }[];
   assert.equal(status.live, v2Version);
-  assert.deepEqual({ ...status.router.stable, problems: status.router.problems }, { version: v2Version, healthy: true, problems: [] });
+  assert.deepEqual(
+    { ...status.router.stable, problems: status.router.problems },
+    { version: v2Version, healthy: true, problems: [] },
+  );
   const kept = (await (await fetch(`${url}/posts`)).json()) as { title: string }[];
   assert.ok(kept.some((p) => p.title === 'kept across releases'));
 
   // pilot status says what the router really does: here, that it is not running.
   assert.equal((await pilot('router', 'stop')).code, 0);
   const stopped = await pilot('status');
-  assert.match(stopped.stdout, new RegExp(`! the router is not running: nothing serves ${v2Version} — \`pnpm pilot router start --env staging\``));
+  assert.match(
+    stopped.stdout,
+    new RegExp(`! the router is not running: nothing serves ${v2Version} — \`pnpm pilot router start --env staging\``),
+  );
 
   // Every release archive was written (hard-linked node_modules included) and is listed beside its folder.
   const releases = await readdir(join(root, '.pilot', 'releases'));

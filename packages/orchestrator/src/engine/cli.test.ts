@@ -27,24 +27,34 @@ async function tree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const refs = async (cwd: string) => (await shell({ cwd })`git for-each-ref ${'--format=%(refname) %(objectname)'}`).stdout;
+const refs = async (cwd: string) =>
+  (await shell({ cwd })`git for-each-ref ${'--format=%(refname) %(objectname)'}`).stdout;
 
 test('--dry-run prints the plan with exact commands and changes nothing (file tree and git refs compared)', async (t) => {
   const repo = await repoWith(t);
   const first = await pilot(repo.root, ['--yes']);
   assert.equal(first.code, 0, first.all);
   await repo.commit('v2');
-  const before = { tree: await tree(repo.root), refs: await refs(repo.root), infra: await readFile(repo.infraState, 'utf8') };
+  const before = {
+    tree: await tree(repo.root),
+    refs: await refs(repo.root),
+    infra: await readFile(repo.infraState, 'utf8'),
+  };
   const dry = await pilot(repo.root, ['--dry-run']);
   assert.equal(dry.code, 0, dry.all);
   assert.match(dry.stdout, /Dry run: canary deployment of v2-/);
   assert.match(dry.stdout, /\$ git tag -a svc-staging-v2-/);
   assert.match(dry.stdout, /\$ node .*infra\.mjs .* shift v2-\S+ 50/);
   assert.match(dry.stdout, /validated by the dry-run command/);
-  const viaScript = await runScript(PILOT, ['--json'], repo.root, { PILOT_SCRIPT: join(FIXTURES, '..', '..', '..', '..', '..', 'scripts', 'deploy-dryrun.ts') });
+  const viaScript = await runScript(PILOT, ['--json'], repo.root, {
+    PILOT_SCRIPT: join(FIXTURES, '..', '..', '..', '..', '..', 'scripts', 'deploy-dryrun.ts'),
+  });
   assert.equal(viaScript.code, 0, viaScript.all);
   assert.equal(JSON.parse(viaScript.stdout).dryRun, true);
-  assert.deepEqual({ tree: await tree(repo.root), refs: await refs(repo.root), infra: await readFile(repo.infraState, 'utf8') }, before);
+  assert.deepEqual(
+    { tree: await tree(repo.root), refs: await refs(repo.root), infra: await readFile(repo.infraState, 'utf8') },
+    before,
+  );
 });
 
 test('the tag is pushed to the configured remote (a local bare repository)', async (t) => {
@@ -52,7 +62,10 @@ test('the tag is pushed to the configured remote (a local bare repository)', asy
   const bare = `${repo.infraState}.remote.git`;
   await shell()`git init -q --bare ${bare}`;
   const config = await readFile(join(repo.root, 'pilot.config.ts'), 'utf8');
-  await writeFile(join(repo.root, 'pilot.config.ts'), config.replace('"checks"', `"git": { "remote": ${JSON.stringify(bare)} },\n  "checks"`));
+  await writeFile(
+    join(repo.root, 'pilot.config.ts'),
+    config.replace('"checks"', `"git": { "remote": ${JSON.stringify(bare)} },\n  "checks"`),
+  );
   await shell({ cwd: repo.root })`git commit -qam remote`;
   const r = await pilot(repo.root, ['--json']);
   assert.equal(r.code, 0, r.all);
@@ -64,19 +77,28 @@ test('the tag is pushed to the configured remote (a local bare repository)', asy
 test('preflight: a dirty work tree and a failing stand-in `gh auth status` refuse with exit 3 and say what to fix', async (t) => {
   const repo = await repoWith(t);
   const config = await readFile(join(repo.root, 'pilot.config.ts'), 'utf8');
-  await writeFile(join(repo.root, 'pilot.config.ts'), config.replace('"checks"', '"git": { "github": true },\n  "checks"'));
+  await writeFile(
+    join(repo.root, 'pilot.config.ts'),
+    config.replace('"checks"', '"git": { "github": true },\n  "checks"'),
+  );
   await shell({ cwd: repo.root })`git commit -qam github`;
   const bin = `${repo.infraState}.bin`;
   await mkdir(bin);
   // A stand-in `gh` (named as such): logged out unless GH_STANDIN_AUTH=ok.
-  await writeFile(join(bin, 'gh'), '#!/bin/sh\n# stand-in gh for tests\nif [ "$1" = "--version" ]; then echo "gh version 0.0.0 (stand-in)"; exit 0; fi\nif [ "$1 $2" = "auth status" ]; then [ "$GH_STANDIN_AUTH" = ok ] && exit 0; echo "You are not logged into any GitHub hosts" >&2; exit 1; fi\nexit 2\n');
+  await writeFile(
+    join(bin, 'gh'),
+    '#!/bin/sh\n# stand-in gh for tests\nif [ "$1" = "--version" ]; then echo "gh version 0.0.0 (stand-in)"; exit 0; fi\nif [ "$1 $2" = "auth status" ]; then [ "$GH_STANDIN_AUTH" = ok ] && exit 0; echo "You are not logged into any GitHub hosts" >&2; exit 1; fi\nexit 2\n',
+  );
   await chmod(join(bin, 'gh'), 0o755);
   await writeFile(join(repo.root, 'svc', 'uncommitted.txt'), 'x');
   const PATH = `${bin}:${process.env.PATH}`;
   const refused = await pilot(repo.root, [], { PATH });
   assert.equal(refused.code, 3, refused.all);
   assert.match(refused.stderr, /clean work tree: uncommitted changes: svc\/uncommitted\.txt — commit or stash them/);
-  assert.match(refused.stderr, /gh auth: gh auth status failed: You are not logged into any GitHub hosts — run `gh auth login`/);
+  assert.match(
+    refused.stderr,
+    /gh auth: gh auth status failed: You are not logged into any GitHub hosts — run `gh auth login`/,
+  );
   await shell({ cwd: repo.root })`git add -A`;
   await shell({ cwd: repo.root })`git commit -qm clean`;
   const ok = await pilot(repo.root, [], { PATH, GH_STANDIN_AUTH: 'ok' });
@@ -87,11 +109,17 @@ test('preflight: a dirty work tree and a failing stand-in `gh auth status` refus
 });
 
 test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, journal "aborted", lock free, exit 130', async (t) => {
-  const repo = await repoWith(t, { strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '30s', interval: '500ms' } });
+  const repo = await repoWith(t, {
+    strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '30s', interval: '500ms' },
+  });
   assert.equal((await pilot(repo.root, [])).code, 0);
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
-  const child = shell({ cwd: repo.root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
+  const child = shell({
+    cwd: repo.root,
+    nothrow: true,
+    env: { NO_COLOR: '1' },
+  })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
   // Wait (up to 60 s on a loaded machine) until the canary is shifting: a SIGINT before pilot is up would just kill it.
   let shifted = false;
   for (let i = 0; i < 1200 && !shifted; i++) {
@@ -115,7 +143,14 @@ test('SIGINT during the canary: rolled back to stable, unvalidated tag deleted, 
 });
 
 test('status, logs, approve and resume from the command line: human and JSON output, exit codes', async (t) => {
-  const repo = await repoWith(t, { strategy: { kind: 'canary', steps: [20, { pause: true, reason: 'look at the dashboard' }, 100], analysisWindow: '300ms', interval: '100ms' } });
+  const repo = await repoWith(t, {
+    strategy: {
+      kind: 'canary',
+      steps: [20, { pause: true, reason: 'look at the dashboard' }, 100],
+      analysisWindow: '300ms',
+      interval: '100ms',
+    },
+  });
   assert.equal((await pilot(repo.root, [])).code, 0);
   const nothing = await pilot(repo.root, ['resume']);
   assert.equal(nothing.code, 2);

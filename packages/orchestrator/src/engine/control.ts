@@ -1,4 +1,16 @@
-import { type EnvContext, ExitCode, type Logger, RefusedError, type StrategyConfig, type TargetDriver, UsageError, acquireLock, readLock, releaseLock, statePaths } from '@pilot/core';
+import {
+  type EnvContext,
+  ExitCode,
+  type Logger,
+  RefusedError,
+  type StrategyConfig,
+  type TargetDriver,
+  UsageError,
+  acquireLock,
+  readLock,
+  releaseLock,
+  statePaths,
+} from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { type DeploymentView, findOpenDeployment } from '../state/deployments.ts';
 import { type DeployResult, resultOf } from './deploy.ts';
@@ -27,9 +39,13 @@ async function openDeployment(ctx: EnvContext, verb: string): Promise<Deployment
   if (!open) {
     const lock = await readLock(ctx.lockOptions);
     if (lock.held && lock.record) {
-      throw new RefusedError(`environment ${ctx.envName} is locked by deployment ${lock.record.deploymentId}, which has no journal (it was killed before it started) — nothing to ${verb}; \`pnpm pilot abort --env ${ctx.envName}\` frees the lock`);
+      throw new RefusedError(
+        `environment ${ctx.envName} is locked by deployment ${lock.record.deploymentId}, which has no journal (it was killed before it started) — nothing to ${verb}; \`pnpm pilot abort --env ${ctx.envName}\` frees the lock`,
+      );
     }
-    throw new UsageError(`no paused or interrupted deployment on ${ctx.envName} to ${verb} — \`pnpm pilot status --env ${ctx.envName}\` lists deployments`);
+    throw new UsageError(
+      `no paused or interrupted deployment on ${ctx.envName} to ${verb} — \`pnpm pilot status --env ${ctx.envName}\` lists deployments`,
+    );
   }
   return open;
 }
@@ -38,12 +54,33 @@ async function openDeployment(ctx: EnvContext, verb: string): Promise<Deployment
 async function reopen(o: ControlOptions, view: DeploymentView): Promise<DeployRun> {
   const { ctx, log } = o;
   // The strategy the deployment started with (journalled as its kind), so keep-warm follows it on resume too.
-  const strategy = typeof view.data.strategy === 'string' ? strategyFor(ctx, view.data.strategy as StrategyConfig['kind']) : undefined;
+  const strategy =
+    typeof view.data.strategy === 'string' ? strategyFor(ctx, view.data.strategy as StrategyConfig['kind']) : undefined;
   const { target, analysis } = await collaborators(ctx, log, o.signal, { ...o, strategy });
-  const runner = await Runner.create({ dry: false, log, journalPath: statePaths(ctx.paths.root).journal(view.id), redactor: log.redactor });
+  const runner = await Runner.create({
+    dry: false,
+    log,
+    journalPath: statePaths(ctx.paths.root).journal(view.id),
+    redactor: log.redactor,
+  });
   const data = view.data as unknown as RunState & { plan: StepSpec[] };
   const state: RunState = { ...data };
-  for (const key of ['plan', 'env', 'service', 'strategy', 'target', 'command', 'preflight', 'state', 'reason', 'step', 'undo', 'reasons', 'by'] as const) delete (state as Record<string, unknown>)[key];
+  for (const key of [
+    'plan',
+    'env',
+    'service',
+    'strategy',
+    'target',
+    'command',
+    'preflight',
+    'state',
+    'reason',
+    'step',
+    'undo',
+    'reasons',
+    'by',
+  ] as const)
+    delete (state as Record<string, unknown>)[key];
   const run: DeployRun = {
     id: view.id,
     ctx,
@@ -64,7 +101,9 @@ async function reopen(o: ControlOptions, view: DeploymentView): Promise<DeployRu
 
 function assertNotActive(view: DeploymentView, verb: string): void {
   if (view.effective === 'running' && view.lock?.state === 'active') {
-    throw new RefusedError(`deployment ${view.id} is running (pid ${view.lock.record?.actor?.pid}) — wait for it, or \`pnpm pilot abort --env ${view.env}\` to stop it; nothing to ${verb}`);
+    throw new RefusedError(
+      `deployment ${view.id} is running (pid ${view.lock.record?.actor?.pid}) — wait for it, or \`pnpm pilot abort --env ${view.env}\` to stop it; nothing to ${verb}`,
+    );
   }
 }
 
@@ -86,7 +125,16 @@ export async function resumeDeployment(o: ResumeOptions): Promise<DeployResult> 
   if (TERMINAL.has(view.status)) {
     // Killed after its last journal line but before the lock was freed: finish that.
     await releaseLock(o.ctx.lockOptions, view.id);
-    return resultOf(run, { outcome: view.status === 'succeeded' ? 'succeeded' : 'rolled_back', exitCode: view.status === 'succeeded' ? ExitCode.ok : ExitCode.failed, reason: `deployment had already ended (${view.status}); lock released` }, [], String(view.data.strategy) as StrategyConfig['kind']);
+    return resultOf(
+      run,
+      {
+        outcome: view.status === 'succeeded' ? 'succeeded' : 'rolled_back',
+        exitCode: view.status === 'succeeded' ? ExitCode.ok : ExitCode.failed,
+        reason: `deployment had already ended (${view.status}); lock released`,
+      },
+      [],
+      String(view.data.strategy) as StrategyConfig['kind'],
+    );
   }
   const index = run.plan.findIndex((s) => s.name === view.step?.name);
   const step = run.plan[index];
@@ -96,11 +144,33 @@ export async function resumeDeployment(o: ResumeOptions): Promise<DeployResult> 
     if (step.kind === 'wait') {
       const due = Date.parse(String(run.state.dueAt ?? 0)) <= Date.now();
       if (!due && !o.promote) {
-        return resultOf(run, { outcome: 'paused', exitCode: ExitCode.paused, pausedAt: step.name, dueAt: run.state.dueAt, reason: `not due yet (due at ${run.state.dueAt}) — \`pnpm pilot promote --env ${o.ctx.envName}\` continues now` }, [], strategy);
+        return resultOf(
+          run,
+          {
+            outcome: 'paused',
+            exitCode: ExitCode.paused,
+            pausedAt: step.name,
+            dueAt: run.state.dueAt,
+            reason: `not due yet (due at ${run.state.dueAt}) — \`pnpm pilot promote --env ${o.ctx.envName}\` continues now`,
+          },
+          [],
+          strategy,
+        );
       }
       run.continuePause = true;
     } else if (step.kind === 'pause') {
-      if (o.due) return resultOf(run, { outcome: 'paused', exitCode: ExitCode.paused, pausedAt: step.name, reason: 'waiting for a manual promote (not a timed step)' }, [], strategy);
+      if (o.due)
+        return resultOf(
+          run,
+          {
+            outcome: 'paused',
+            exitCode: ExitCode.paused,
+            pausedAt: step.name,
+            reason: 'waiting for a manual promote (not a timed step)',
+          },
+          [],
+          strategy,
+        );
       run.continuePause = true;
     } else if (step.kind === 'analyse' && o.promote) {
       // An inconclusive analysis the operator accepts: go on to the next step.
@@ -109,8 +179,16 @@ export async function resumeDeployment(o: ResumeOptions): Promise<DeployResult> 
   }
   run.full = o.full;
   run.lock = await acquireLock(o.ctx.lockOptions, o.ctx.envName, view.id);
-  await run.runner.journal('deployment.resumed', { by: verb, ...(o.full ? { full: true } : {}), ...(o.due ? { due: true } : {}), from: run.plan[from]?.name ?? 'end', wasInterrupted: view.effective === 'interrupted' });
-  o.log.info('deployment.resumed', `${verb} ${view.id} from ${run.plan[from]?.name ?? 'the end'}`, { deployment: view.id });
+  await run.runner.journal('deployment.resumed', {
+    by: verb,
+    ...(o.full ? { full: true } : {}),
+    ...(o.due ? { due: true } : {}),
+    from: run.plan[from]?.name ?? 'end',
+    wasInterrupted: view.effective === 'interrupted',
+  });
+  o.log.info('deployment.resumed', `${verb} ${view.id} from ${run.plan[from]?.name ?? 'the end'}`, {
+    deployment: view.id,
+  });
   const outcome = await executeSteps(run, from);
   return resultOf(run, outcome, [], strategy);
 }
@@ -142,7 +220,10 @@ export async function abortDeployment(o: ControlOptions): Promise<AbortResult> {
   const view = await findOpenDeployment(ctx.paths.root, ctx.envName);
   if (!view && lock.held && lock.record) {
     // Killed between taking the lock and writing its journal: nothing changed, so freeing the lock is all there is.
-    if (lock.state === 'active') throw new RefusedError(`deployment ${lock.record.deploymentId} is starting (pid ${lock.record.actor?.pid}); try again in a moment`);
+    if (lock.state === 'active')
+      throw new RefusedError(
+        `deployment ${lock.record.deploymentId} is starting (pid ${lock.record.actor?.pid}); try again in a moment`,
+      );
     await releaseLock(ctx.lockOptions, lock.record.deploymentId);
     return { deploymentId: lock.record.deploymentId, env: ctx.envName, summary: 'it had not started; lock released' };
   }
@@ -159,7 +240,12 @@ export async function abortDeployment(o: ControlOptions): Promise<AbortResult> {
       if (!now.held || now.record?.deploymentId !== view.id) break;
       await sleep(100, o.signal);
     }
-    return { deploymentId: view.id, env: ctx.envName, summary: `sent SIGTERM to pid ${pid}; it rolled back and released the lock`, signalled: pid };
+    return {
+      deploymentId: view.id,
+      env: ctx.envName,
+      summary: `sent SIGTERM to pid ${pid}; it rolled back and released the lock`,
+      signalled: pid,
+    };
   }
   const run = await reopen(o, view);
   // Aborting rolls back: a freeze (`pilot lock hold`) does not keep it out.
@@ -169,6 +255,18 @@ export async function abortDeployment(o: ControlOptions): Promise<AbortResult> {
   await run.runner.journal('deployment.aborted', { reason: 'pilot abort', undo, state: run.state });
   await releaseLock(ctx.lockOptions, view.id);
   const release = run.state.release ?? run.candidate();
-  await notifyOnce(ctx, o.log, { event: 'deployment.interrupted', version: release.version, previous: run.state.stable?.version, deploymentId: view.id, actor: 'pilot abort', reason: `aborted by \`pilot abort\`: ${undo.summary}` }, (e, f) => run.runner.journal(e, f));
+  await notifyOnce(
+    ctx,
+    o.log,
+    {
+      event: 'deployment.interrupted',
+      version: release.version,
+      previous: run.state.stable?.version,
+      deploymentId: view.id,
+      actor: 'pilot abort',
+      reason: `aborted by \`pilot abort\`: ${undo.summary}`,
+    },
+    (e, f) => run.runner.journal(e, f),
+  );
   return { deploymentId: view.id, env: ctx.envName, summary: `${undo.summary}; lock released` };
 }

@@ -9,41 +9,59 @@ import { FIXTURES, ROLLBACK, makeRepo, runScript } from '../testing/repo.ts';
 // Crash safety: SIGKILL at every step boundary in turn (PILOT_TEST_KILL_AT), then `pilot status` and either
 // `pilot resume` or `pnpm rollback` must leave all traffic on a healthy release and the lock free.
 const PILOT = join(FIXTURES, 'pilot-stand-in.ts');
-const BOUNDARIES = ['build', 'dry-run', 'tag', 'prepare', 'shift-50', 'smoke', 'analyse-50', 'promote', 'finalize', 'after:finalize'];
+const BOUNDARIES = [
+  'build',
+  'dry-run',
+  'tag',
+  'prepare',
+  'shift-50',
+  'smoke',
+  'analyse-50',
+  'promote',
+  'finalize',
+  'after:finalize',
+];
 const RECOVERIES = ['resume', 'rollback'] as const;
 const results: string[] = [];
 
 describe('crash safety', { concurrency: 4 }, () => {
-for (const recovery of RECOVERIES) {
-  for (const at of BOUNDARIES) {
-    test(`kill -9 at ${at}, then status + ${recovery}: traffic on a healthy release, lock free`, async (t) => {
-      const repo = await makeRepo();
-      t.after(() => repo.cleanup());
-      const first = await runScript(PILOT, [], repo.root);
-      assert.equal(first.code, 0, first.all);
-      const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
-      await repo.commit('v2');
-      const killed = await runScript(PILOT, ['--json'], repo.root, { PILOT_TEST_KILL_AT: at });
-      assert.equal(killed.signal, 'SIGKILL', `expected the kill hook to fire at ${at}: ${killed.all}`);
-      // `pilot status` reads the same function in-process (one CLI start less per kill point keeps the suite fast).
-      const staging = await environmentStatus(await openEnv(repo.root, 'staging'));
-      assert.equal(staging.open?.effective, 'interrupted', `status shows the interrupted deployment: ${JSON.stringify(staging)}`);
-      assert.match(staging.next ?? '', /pilot resume --env staging.*pnpm rollback --env staging/);
-      const fix = recovery === 'resume' ? await runScript(PILOT, ['resume', '--json'], repo.root) : await runScript(PILOT, ['--yes', '--json'], repo.root, { PILOT_SCRIPT: ROLLBACK });
-      assert.equal(fix.code, 0, fix.all);
-      const infra = JSON.parse(await readFile(repo.infraState, 'utf8'));
-      assert.equal(infra.candidate, null, 'no half-shifted candidate');
-      const expected = recovery === 'resume' ? JSON.parse(fix.stdout).release.version : v1;
-      assert.equal(infra.stable, expected);
-      const hello = await fetch(`http://127.0.0.1:${repo.port}/api/hello`);
-      assert.equal(hello.status, 200);
-      const after = await environmentStatus(await openEnv(repo.root, 'staging'));
-      assert.equal(after.lock.held, false);
-      assert.equal(after.open, undefined);
-      results.push(`${at}/${recovery}`);
-    });
+  for (const recovery of RECOVERIES) {
+    for (const at of BOUNDARIES) {
+      test(`kill -9 at ${at}, then status + ${recovery}: traffic on a healthy release, lock free`, async (t) => {
+        const repo = await makeRepo();
+        t.after(() => repo.cleanup());
+        const first = await runScript(PILOT, [], repo.root);
+        assert.equal(first.code, 0, first.all);
+        const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
+        await repo.commit('v2');
+        const killed = await runScript(PILOT, ['--json'], repo.root, { PILOT_TEST_KILL_AT: at });
+        assert.equal(killed.signal, 'SIGKILL', `expected the kill hook to fire at ${at}: ${killed.all}`);
+        // `pilot status` reads the same function in-process (one CLI start less per kill point keeps the suite fast).
+        const staging = await environmentStatus(await openEnv(repo.root, 'staging'));
+        assert.equal(
+          staging.open?.effective,
+          'interrupted',
+          `status shows the interrupted deployment: ${JSON.stringify(staging)}`,
+        );
+        assert.match(staging.next ?? '', /pilot resume --env staging.*pnpm rollback --env staging/);
+        const fix =
+          recovery === 'resume'
+            ? await runScript(PILOT, ['resume', '--json'], repo.root)
+            : await runScript(PILOT, ['--yes', '--json'], repo.root, { PILOT_SCRIPT: ROLLBACK });
+        assert.equal(fix.code, 0, fix.all);
+        const infra = JSON.parse(await readFile(repo.infraState, 'utf8'));
+        assert.equal(infra.candidate, null, 'no half-shifted candidate');
+        const expected = recovery === 'resume' ? JSON.parse(fix.stdout).release.version : v1;
+        assert.equal(infra.stable, expected);
+        const hello = await fetch(`http://127.0.0.1:${repo.port}/api/hello`);
+        assert.equal(hello.status, 200);
+        const after = await environmentStatus(await openEnv(repo.root, 'staging'));
+        assert.equal(after.lock.held, false);
+        assert.equal(after.open, undefined);
+        results.push(`${at}/${recovery}`);
+      });
+    }
   }
-}
 });
 
 test('crash-safety summary', () => {

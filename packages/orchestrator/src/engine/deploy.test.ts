@@ -10,7 +10,15 @@ import { approveRelease } from '../commands/approve.ts';
 import { prunedManifest } from '../release/manifest.ts';
 import { readHistory } from '../state/history.ts';
 import { standInAnalysis } from '../testing/probe-analysis.ts';
-import { FIXTURES, ROLLBACK, type RepoOptions, type TestRepo, makeRepo, memoryLogger, runScript } from '../testing/repo.ts';
+import {
+  FIXTURES,
+  ROLLBACK,
+  type RepoOptions,
+  type TestRepo,
+  makeRepo,
+  memoryLogger,
+  runScript,
+} from '../testing/repo.ts';
 import { resumeDeployment, resumeDue } from './control.ts';
 import { type DeployOptions, deploy } from './deploy.ts';
 
@@ -22,7 +30,10 @@ async function setup(t: { after(fn: () => Promise<void>): void }, options?: Repo
   const { log, lines } = memoryLogger();
   const run = async (envName = 'staging', extra: Partial<DeployOptions> = {}) => {
     const ctx = await openEnv(repo.root, envName, log);
-    return { ctx, result: await deploy({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis(), ...extra }) };
+    return {
+      ctx,
+      result: await deploy({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis(), ...extra }),
+    };
   };
   return { repo, log, lines, run };
 }
@@ -34,11 +45,17 @@ test('canary: first release goes live, the next one is shifted, analysed, promot
   await repo.commit('v2');
   const { ctx, result } = await run();
   assert.equal(result.outcome, 'succeeded', result.reason);
-  assert.deepEqual(result.plan.map((s) => s.name), ['build', 'dry-run', 'tag', 'prepare', 'shift-50', 'smoke', 'analyse-50', 'promote', 'finalize']);
+  assert.deepEqual(
+    result.plan.map((s) => s.name),
+    ['build', 'dry-run', 'tag', 'prepare', 'shift-50', 'smoke', 'analyse-50', 'promote', 'finalize'],
+  );
   assert.equal((await infraOf(repo)).stable, result.release.version);
   assert.equal(result.stable, first.result.release.version);
   const history = await readHistory(ctx.paths.root, 'staging');
-  assert.deepEqual(history.filter((h) => h.event === 'release.lkg').map((h) => h.version), [first.result.release.version, result.release.version]);
+  assert.deepEqual(
+    history.filter((h) => h.event === 'release.lkg').map((h) => h.version),
+    [first.result.release.version, result.release.version],
+  );
   assert.equal((await readLock(ctx.lockOptions)).held, false);
   const tags = (await shell({ cwd: repo.root })`git tag -l`).stdout.split('\n');
   assert.ok(tags.includes(`svc-staging-${result.release.version}`), tags.join(','));
@@ -79,7 +96,12 @@ test('blue-green: switch to 100% after pre-promotion analysis, then `rollback` s
 });
 
 test('batch: a step with `after` pauses (exit 4, lock kept) until `resume --due` finds it due', async (t) => {
-  const strategy = { kind: 'batch', steps: [10, { weight: 50, after: '1s' }, 100], analysisWindow: '400ms', interval: '200ms' };
+  const strategy = {
+    kind: 'batch',
+    steps: [10, { weight: 50, after: '1s' }, 100],
+    analysisWindow: '400ms',
+    interval: '200ms',
+  };
   const { repo, log, run } = await setup(t, { strategy });
   await run();
   await repo.commit('batch');
@@ -90,20 +112,41 @@ test('batch: a step with `after` pauses (exit 4, lock kept) until `resume --due`
   const lock = await readLock(ctx.lockOptions);
   assert.equal(lock.state, 'detached');
   assert.equal((await infraOf(repo)).weight, 10);
-  const early = await resumeDue({ contexts: [ctx], log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  const early = await resumeDue({
+    contexts: [ctx],
+    log,
+    signal: new AbortController().signal,
+    analysis: standInAnalysis(),
+  });
   assert.equal(early.length, 0);
   await new Promise((r) => setTimeout(r, 1100));
-  const due = await resumeDue({ contexts: [ctx], log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  const due = await resumeDue({
+    contexts: [ctx],
+    log,
+    signal: new AbortController().signal,
+    analysis: standInAnalysis(),
+  });
   assert.equal(due.length, 1);
   assert.equal(due[0].outcome, 'succeeded', due[0].reason);
   assert.equal((await infraOf(repo)).stable, result.release.version);
   assert.equal((await readLock(ctx.lockOptions)).held, false);
-  const log2 = (await readFile(`${repo.infraState}.log`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(log2.filter((l) => l.phase === 'shift').map((l) => l.weight), ['10', '50']);
+  const log2 = (await readFile(`${repo.infraState}.log`, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    log2.filter((l) => l.phase === 'shift').map((l) => l.weight),
+    ['10', '50'],
+  );
 });
 
 test('manual pause step: exit 4 and the lock held by the deployment; `promote` continues it to 100%', async (t) => {
-  const strategy = { kind: 'canary', steps: [25, { pause: true, reason: 'QA sign-off' }, 100], analysisWindow: '400ms', interval: '200ms' };
+  const strategy = {
+    kind: 'canary',
+    steps: [25, { pause: true, reason: 'QA sign-off' }, 100],
+    analysisWindow: '400ms',
+    interval: '200ms',
+  };
   const { repo, log, run } = await setup(t, { strategy });
   await run();
   await repo.commit('paused');
@@ -111,22 +154,39 @@ test('manual pause step: exit 4 and the lock held by the deployment; `promote` c
   assert.equal(result.exitCode, 4);
   assert.match(result.reason ?? '', /QA sign-off/);
   await assert.rejects(run(), /paused/);
-  const done = await resumeDeployment({ ctx, log, signal: new AbortController().signal, promote: true, analysis: standInAnalysis() });
+  const done = await resumeDeployment({
+    ctx,
+    log,
+    signal: new AbortController().signal,
+    promote: true,
+    analysis: standInAnalysis(),
+  });
   assert.equal(done.outcome, 'succeeded', done.reason);
   assert.equal((await infraOf(repo)).stable, result.release.version);
 });
 
 test('approvals and upstream: production refuses (exit 3) until staging promoted the release and it is approved', async (t) => {
-  const { repo, run } = await setup(t, { extraEnvs: { production: { upstream: 'staging', approvals: { count: 2, roles: ['security'] } } } });
-  const refused = await run('production').then(() => undefined, (e) => e);
+  const { repo, run } = await setup(t, {
+    extraEnvs: { production: { upstream: 'staging', approvals: { count: 2, roles: ['security'] } } },
+  });
+  const refused = await run('production').then(
+    () => undefined,
+    (e) => e,
+  );
   assert.equal(refused?.exitCode, 3);
   assert.match(refused.message, /upstream promotion: .* was not promoted in staging/);
-  assert.match(refused.message, /approvals: needs 2 more approval\(s\) \(have 0 of 2\) and an approval with role security/);
+  assert.match(
+    refused.message,
+    /approvals: needs 2 more approval\(s\) \(have 0 of 2\) and an approval with role security/,
+  );
   const staged = (await run()).result;
   const ctx = await openEnv(repo.root, 'production');
   await approveRelease({ ctx, release: staged.release.version, as: 'alice', role: 'security' });
   await approveRelease({ ctx, release: staged.release.version, as: 'alice', role: 'security' });
-  const again = await run('production').then(() => undefined, (e) => e);
+  const again = await run('production').then(
+    () => undefined,
+    (e) => e,
+  );
   assert.match(again?.message ?? '', /needs 1 more approval\(s\) \(have 1 of 2\)/, 'the same approver counts once');
   const second = await approveRelease({ ctx, release: staged.release.version, as: 'bob', note: 'looks good' });
   assert.equal(second.satisfied, true);
@@ -138,13 +198,21 @@ test('deploy window: outside it the run is refused (exit 3); --force deploys and
   const today = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][new Date().getUTCDay()];
   const other = today === 'mon' ? 'tue' : 'mon';
   const { run } = await setup(t, { env: { windows: [{ days: [other], start: '00:00', end: '23:59' }] } });
-  const refused = await run().then(() => undefined, (e) => e);
+  const refused = await run().then(
+    () => undefined,
+    (e) => e,
+  );
   assert.equal(refused?.exitCode, 3);
-  assert.match(refused.message, /deploy window: outside the deploy windows \(mon|tue.*\) — wait for the window, or pass --force/);
+  assert.match(
+    refused.message,
+    /deploy window: outside the deploy windows \(mon|tue.*\) — wait for the window, or pass --force/,
+  );
   const { ctx, result } = await run('staging', { force: true });
   assert.equal(result.outcome, 'succeeded');
   const { entries } = await readJournal(statePaths(ctx.paths.root).journal(result.deploymentId!));
-  const started = entries.find((e) => e.event === 'deployment.started') as { state?: { forced?: string[] } } | undefined;
+  const started = entries.find((e) => e.event === 'deployment.started') as
+    | { state?: { forced?: string[] } }
+    | undefined;
   assert.deepEqual(started?.state?.forced, ['deploy window']);
 });
 
@@ -157,7 +225,12 @@ test('`pilot abort` on a paused deployment: traffic back on stable, its unpromot
   assert.equal(result.exitCode, 4);
   assert.equal((await infraOf(repo)).weight, 30);
   const { abortDeployment } = await import('./control.ts');
-  const aborted = await abortDeployment({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis() });
+  const aborted = await abortDeployment({
+    ctx,
+    log,
+    signal: new AbortController().signal,
+    analysis: standInAnalysis(),
+  });
   assert.match(aborted.summary, /traffic back on v1-.*tag svc-staging-v2-.* deleted; lock released/);
   const infra = await infraOf(repo);
   assert.equal(infra.stable, v1);
@@ -171,14 +244,33 @@ test('rollback --drill: back to last-known-good, smoke-tested, forward again, dr
   const v1 = (await run()).result.release.version;
   await repo.commit('v2');
   const { ctx, result } = await run();
-  const drill = await rollback({ ctx, log, signal: new AbortController().signal, drill: true, analysis: standInAnalysis() });
+  const drill = await rollback({
+    ctx,
+    log,
+    signal: new AbortController().signal,
+    drill: true,
+    analysis: standInAnalysis(),
+  });
   assert.equal(drill.exitCode, 0);
   assert.equal(drill.to, v1);
-  assert.deepEqual({ forwardTo: drill.drill?.forwardTo, smoke: drill.drill?.smokePassed }, { forwardTo: result.release.version, smoke: true });
+  assert.deepEqual(
+    { forwardTo: drill.drill?.forwardTo, smoke: drill.drill?.smokePassed },
+    { forwardTo: result.release.version, smoke: true },
+  );
   assert.equal((await infraOf(repo)).stable, result.release.version);
   assert.ok((await readHistory(ctx.paths.root, 'staging')).some((h) => h.event === 'rollback.drill'));
-  await assert.rejects(rollback({ ctx, log, signal: new AbortController().signal, to: 'v999', analysis: standInAnalysis() }), (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /--to "v999" is neither a built release/.test(e.message));
-  const byTag = await rollback({ ctx, log, signal: new AbortController().signal, to: `svc-staging-${v1}`, analysis: standInAnalysis() });
+  await assert.rejects(
+    rollback({ ctx, log, signal: new AbortController().signal, to: 'v999', analysis: standInAnalysis() }),
+    (e: { exitCode?: number; message: string }) =>
+      e.exitCode === 2 && /--to "v999" is neither a built release/.test(e.message),
+  );
+  const byTag = await rollback({
+    ctx,
+    log,
+    signal: new AbortController().signal,
+    to: `svc-staging-${v1}`,
+    analysis: standInAnalysis(),
+  });
   assert.equal(byTag.to, v1);
 });
 
@@ -215,7 +307,12 @@ test('a --version that exists for another commit is refused with exit 2 before t
   const commit = await repo.commit('another commit');
   await assert.rejects(run('staging', { version: 'r1' }), (error: Error & { exitCode?: number }) => {
     assert.equal(error.exitCode, 2);
-    assert.match(error.message, new RegExp(`--version r1 already exists for commit ${first.result.release.commit!.slice(0, 12)}, not ${commit.slice(0, 12)}`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `--version r1 already exists for commit ${first.result.release.commit!.slice(0, 12)}, not ${commit.slice(0, 12)}`,
+      ),
+    );
     return true;
   });
   const ctx = first.ctx;
@@ -236,7 +333,11 @@ test('rollback --to a release pruned from disk builds it again from its tag: its
   const r2 = await runScript(standIn, ['--version', 'r2', '--yes'], repo.root);
   assert.equal(r2.code, 0, r2.all);
   const releases = join(repo.root, '.pilot', 'releases');
-  assert.deepEqual(JSON.parse(await readFile(join(releases, 'r2', 'manifest.json'), 'utf8')).start, ['node', 'server.mjs', '--r2']);
+  assert.deepEqual(JSON.parse(await readFile(join(releases, 'r2', 'manifest.json'), 'utf8')).start, [
+    'node',
+    'server.mjs',
+    '--r2',
+  ]);
   // Pruned as pruneReleases does it: the manifest is kept aside, the folder and archive go.
   await mkdir(join(releases, '.pruned'), { recursive: true });
   await rename(join(releases, 'r1', 'manifest.json'), prunedManifest(releases, 'r1'));
@@ -252,10 +353,10 @@ test('rollback --to a release pruned from disk builds it again from its tag: its
   assert.deepEqual(rebuilt.start, ['node', 'server.mjs']);
 });
 
-
-
 test('a failing build leaves the deployment failed (not interrupted), the lock free, and no build or stage folder behind', async (t) => {
-  const { run } = await setup(t, { serviceConfig: { build: ['node', '-e', "console.error('tsc: 3 errors'); process.exit(2)"] } });
+  const { run } = await setup(t, {
+    serviceConfig: { build: ['node', '-e', "console.error('tsc: 3 errors'); process.exit(2)"] },
+  });
   const { ctx, result } = await run();
   assert.equal(result.outcome, 'failed');
   assert.equal(result.exitCode, 1);

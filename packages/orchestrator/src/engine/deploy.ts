@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, UsageError, acquireLock, statePaths } from '@pilot/core';
+import {
+  type EnvContext,
+  type Logger,
+  type Release,
+  type StrategyConfig,
+  type TargetDriver,
+  UsageError,
+  acquireLock,
+  statePaths,
+} from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { resolveCommit } from '../git/git.ts';
 import { type PreflightCheck, assertPreflight, runPreflight } from '../preflight/preflight.ts';
@@ -66,13 +75,18 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const startedMs = Date.now();
   const ref = o.ref ?? 'HEAD';
   const commit = o.release?.commit ?? (await resolveCommit(ctx.root, ref));
-  if (!commit) throw new UsageError(`--ref ${JSON.stringify(ref)} is not a commit in ${ctx.root} — pass a branch, tag or sha that \`git rev-parse\` knows`);
+  if (!commit)
+    throw new UsageError(
+      `--ref ${JSON.stringify(ref)} is not a commit in ${ctx.root} — pass a branch, tag or sha that \`git rev-parse\` knows`,
+    );
   const version = o.release?.version ?? (o.version ? assertVersion(o.version) : await versionFor(ctx.root, commit));
   if (!o.release) await assertVersionFree(ctx.paths.releases, version, commit);
   const strategy = strategyFor(ctx, o.strategy);
   const { target, analysis } = await collaborators(ctx, log, o.signal, { ...o, strategy });
   // A target that checks its own input offline (the Kubernetes manifests) refuses a bad one here: exit 2, nothing built or locked.
-  await (target as { validate?: (candidate: Release) => Promise<void> }).validate?.(o.release ?? { version, commit, dir: join(ctx.paths.releases, version, 'app') });
+  await (target as { validate?: (candidate: Release) => Promise<void> }).validate?.(
+    o.release ?? { version, commit, dir: join(ctx.paths.releases, version, 'app') },
+  );
   const preflight = await runPreflight({
     ctx,
     commit,
@@ -83,19 +97,39 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   });
   if (o.skipChecks) preflight.splice(0, preflight.length, ...preflight.filter((c) => !o.skipChecks!.includes(c.name)));
   // A failed check is printed once, in the refusal that lists them all; a forced one is a warning here.
-  for (const check of preflight) log[check.forced ? 'warn' : 'debug']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
+  for (const check of preflight)
+    log[check.forced ? 'warn' : 'debug']('preflight.check', `${check.name}: ${check.detail}`, { ok: check.ok });
   const approvals = preflight.find((c) => c.name === 'approvals' && !c.ok);
   if (approvals && !o.dryRun) {
-    await notifyOnce(ctx, log, { event: 'approval.needed', version, previous: undefined, reason: approvals.detail, nextCommand: `pnpm pilot approve --env ${ctx.envName} --release ${version}` });
+    await notifyOnce(ctx, log, {
+      event: 'approval.needed',
+      version,
+      previous: undefined,
+      reason: approvals.detail,
+      nextCommand: `pnpm pilot approve --env ${ctx.envName} --release ${version}`,
+    });
   }
   assertPreflight(preflight);
   const stable = await currentStable(ctx, target);
   // The local router gives each release its own port: the candidate is smoke-tested there before any user reaches it.
   const smokeFirst = target.kind === 'local';
-  const plan = planSteps({ strategy, env: ctx.env, backup: backupPlanned(ctx), migrate: migrationsEnabled(ctx), gate: ctx.env.gate, firstDeploy: !stable, smokeFirst }).filter((s) => !o.skipSteps?.includes(s.kind));
+  const plan = planSteps({
+    strategy,
+    env: ctx.env,
+    backup: backupPlanned(ctx),
+    migrate: migrationsEnabled(ctx),
+    gate: ctx.env.gate,
+    firstDeploy: !stable,
+    smokeFirst,
+  }).filter((s) => !o.skipSteps?.includes(s.kind));
   const id = newDeploymentId(ctx.envName);
   const dry = Boolean(o.dryRun);
-  const runner = await Runner.create({ dry, log, journalPath: statePaths(ctx.paths.root).journal(id), redactor: log.redactor });
+  const runner = await Runner.create({
+    dry,
+    log,
+    journalPath: statePaths(ctx.paths.root).journal(id),
+    redactor: log.redactor,
+  });
   const prospective: Release = o.release ?? { version, commit, dir: join(ctx.paths.releases, version, 'app') };
   const run: DeployRun = {
     id,
@@ -125,11 +159,16 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       preflight: preflight.map(({ name, ok, forced }) => ({ name, ok, ...(forced ? { forced } : {}) })),
       state: run.state,
     });
-    log.info('deployment.started', `deploying ${ctx.config.service.name} ${version} to ${ctx.envName} (${strategy.kind}, deployment ${id})`, { deployment: id });
+    log.info(
+      'deployment.started',
+      `deploying ${ctx.config.service.name} ${version} to ${ctx.envName} (${strategy.kind}, deployment ${id})`,
+      { deployment: id },
+    );
   }
   // PILOT_ON_HANGUP=detach: the run outlives its terminal, and its journal says so.
   const offDetached = log.events.on((event) => {
-    if (event.event === 'process.detached' && !dry) void runner.journal('deployment.detached', { signal: 'SIGHUP', pid: process.pid });
+    if (event.event === 'process.detached' && !dry)
+      void runner.journal('deployment.detached', { signal: 'SIGHUP', pid: process.pid });
   });
   try {
     const outcome = await executeSteps(run, 0);
@@ -139,7 +178,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   }
 }
 
-export function resultOf(run: DeployRun, outcome: ExecuteResult, preflight: PreflightCheck[], strategy: StrategyConfig['kind']): DeployResult {
+export function resultOf(
+  run: DeployRun,
+  outcome: ExecuteResult,
+  preflight: PreflightCheck[],
+  strategy: StrategyConfig['kind'],
+): DeployResult {
   const { ctx } = run;
   const release = run.state.release ?? run.candidate();
   const elapsedMs = Date.now() - run.startedMs;
@@ -156,10 +200,23 @@ export function resultOf(run: DeployRun, outcome: ExecuteResult, preflight: Pref
     actions: run.runner.dry ? run.runner.actions : undefined,
     monitoringUrl: monitoringUrlOf(ctx.env),
     // Only a command that works: a first deployment has no release to roll back to; while open, `pilot abort` withdraws it.
-    rollbackCommand: run.state.stable ? `pnpm rollback --env ${ctx.envName} --to ${run.state.stable.version}` : outcome.outcome === 'paused' ? `pnpm pilot abort --env ${ctx.envName}` : undefined,
+    rollbackCommand: run.state.stable
+      ? `pnpm rollback --env ${ctx.envName} --to ${run.state.stable.version}`
+      : outcome.outcome === 'paused'
+        ? `pnpm pilot abort --env ${ctx.envName}`
+        : undefined,
     elapsedMs,
     waitedMs: run.waitedMs,
-    ...(run.notifications?.length ? { notifications: run.notifications.map(({ channel, kind, event, ok, error }) => ({ channel, kind, event, ok, ...(error ? { error } : {}) })) } : {}),
+    ...(run.notifications?.length
+      ? {
+          notifications: run.notifications.map(({ channel, kind, event, ok, error }) => ({
+            channel,
+            kind,
+            event,
+            ok,
+            ...(error ? { error } : {}),
+          })),
+        }
+      : {}),
   };
 }
-

@@ -41,7 +41,12 @@ test("pilot init's next steps on a fresh repository: every dry run plans the bui
   // Step 1: free ports on this machine; step 2: commit.
   const config = join(root, 'pilot.config.ts');
   const [staging, production] = [await freePort(), await freePort()];
-  await writeFile(config, (await readFile(config, 'utf8')).replace('port: 8080', `port: ${staging}`).replace('port: 9080', `port: ${production}`));
+  await writeFile(
+    config,
+    (await readFile(config, 'utf8'))
+      .replace('port: 8080', `port: ${staging}`)
+      .replace('port: 9080', `port: ${production}`),
+  );
   await git('add', 'pilot.config.ts');
   await git('commit', '-q', '-m', 'pilot config');
 
@@ -54,7 +59,9 @@ test("pilot init's next steps on a fresh repository: every dry run plans the bui
     const r = await runScript(script, [...args], root);
     const what = `${script.split('/').pop()} ${args.join(' ')}`;
     assert.equal(r.code, 0, `${what}: ${r.all}`);
-    const planned = args.includes('--json') ? (JSON.parse(r.stdout).actions as { command?: string[] }[]).map((a) => a.command?.join(' ')).join('\n') : r.stdout;
+    const planned = args.includes('--json')
+      ? (JSON.parse(r.stdout).actions as { command?: string[] }[]).map((a) => a.command?.join(' ')).join('\n')
+      : r.stdout;
     assert.match(planned, /git archive --format=tar/, what);
     assert.match(planned, /--filter my-service deploy --prod/, what);
     assert.match(planned, new RegExp(`127\\.0\\.0\\.1:${staging + 1}/admin/prepare`), what);

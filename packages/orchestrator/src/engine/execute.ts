@@ -1,4 +1,12 @@
-import { ExitCode, InterruptedError, PausedError, RefusedError, type Release, releaseLock, setActor } from '@pilot/core';
+import {
+  ExitCode,
+  InterruptedError,
+  PausedError,
+  RefusedError,
+  type Release,
+  releaseLock,
+  setActor,
+} from '@pilot/core';
 import { GateRefusedError } from '../gate/refused.ts';
 import { notifyDeployment } from '../wiring/notify.ts';
 import { followForReport } from '../dashboard/follow.ts';
@@ -84,7 +92,12 @@ async function runPlan(run: DeployRun, from: number): Promise<ExecuteResult> {
     return await handleFailure(run, error);
   }
   if (run.runner.dry) return { outcome: 'planned', exitCode: ExitCode.ok };
-  await run.runner.journal('deployment.succeeded', { release: run.state.release?.version, state: snapshot(run), waitedMs: run.waitedMs, elapsedMs: Date.now() - run.startedMs });
+  await run.runner.journal('deployment.succeeded', {
+    release: run.state.release?.version,
+    state: snapshot(run),
+    waitedMs: run.waitedMs,
+    elapsedMs: Date.now() - run.startedMs,
+  });
   await releaseLock(run.ctx.lockOptions, run.id);
   return { outcome: 'succeeded', exitCode: ExitCode.ok };
 }
@@ -118,18 +131,29 @@ async function handleFailure(run: DeployRun, error: unknown): Promise<ExecuteRes
   const message = error instanceof Error ? error.message : String(error);
   const reasons = error instanceof VerdictRollback ? error.reasons : undefined;
   // A refusal's message is printed once, as the command's error.
-  if (!refused) run.log.error(interrupted ? 'deployment.interrupted' : 'deployment.failing', message, { deployment: run.id });
+  if (!refused)
+    run.log.error(interrupted ? 'deployment.interrupted' : 'deployment.failing', message, { deployment: run.id });
   const undo = await undoDeployment(run, interrupted ? 'interrupted' : refused ? 'Go/No-Go gate: NO-GO' : message);
   // A first deployment has nothing to roll back to: it failed, whatever was undone.
   const rolledBack = run.state.prepared && Boolean(run.state.stable);
   const event = interrupted ? 'deployment.aborted' : rolledBack ? 'deployment.rolled_back' : 'deployment.failed';
-  await run.runner.journal(event, { reason: message, ...(refused ? { refused: true } : {}), ...(reasons ? { reasons } : {}), undo, state: snapshot(run) });
+  await run.runner.journal(event, {
+    reason: message,
+    ...(refused ? { refused: true } : {}),
+    ...(reasons ? { reasons } : {}),
+    undo,
+    state: snapshot(run),
+  });
   await releaseLock(run.ctx.lockOptions, run.id);
-  if (interrupted) throw new InterruptedError(`deployment ${run.id} interrupted: ${undo.summary}; lock released`, { cause: error });
+  if (interrupted)
+    throw new InterruptedError(`deployment ${run.id} interrupted: ${undo.summary}; lock released`, { cause: error });
   if (refused) {
     const { version } = run.state.release ?? run.candidate();
     // The built release stays (same commit, same digest): approvals signed for it now count when it is retried.
-    throw new RefusedError(`${message}\ndeployment ${run.id} refused: ${undo.summary === 'nothing to undo' ? 'nothing was tagged or started' : undo.summary}, lock released; release ${version} stays built — \`pnpm pilot retry --env ${run.ctx.envName}\` once the failing criteria pass`, { cause: error });
+    throw new RefusedError(
+      `${message}\ndeployment ${run.id} refused: ${undo.summary === 'nothing to undo' ? 'nothing was tagged or started' : undo.summary}, lock released; release ${version} stays built — \`pnpm pilot retry --env ${run.ctx.envName}\` once the failing criteria pass`,
+      { cause: error },
+    );
   }
   return {
     outcome: rolledBack ? 'rolled_back' : 'failed',
@@ -161,12 +185,19 @@ export async function undoDeployment(run: DeployRun, why: string): Promise<UndoR
     try {
       if (run.target.withdraw) {
         await run.target.withdraw(failed);
-        if (state.promoted) await recordHistory(ctx.paths.root, ctx.envName, 'release.withdrawn', { version: failed.version, commit: failed.commit, deploymentId: run.id });
+        if (state.promoted)
+          await recordHistory(ctx.paths.root, ctx.envName, 'release.withdrawn', {
+            version: failed.version,
+            commit: failed.commit,
+            deploymentId: run.id,
+          });
         result.trafficTo = 'none';
         parts.push(`nothing served before: ${failed.version} stopped, no release is live on ${ctx.envName}`);
       } else {
         result.trafficTo = failed.version;
-        parts.push(`nothing served before and the ${run.target.kind} target cannot withdraw a release: ${failed.version} is still live on ${ctx.envName} — take it down with your own tooling`);
+        parts.push(
+          `nothing served before and the ${run.target.kind} target cannot withdraw a release: ${failed.version} is still live on ${ctx.envName} — take it down with your own tooling`,
+        );
       }
       state.weight = 0;
     } catch (error) {
@@ -179,8 +210,18 @@ export async function undoDeployment(run: DeployRun, why: string): Promise<UndoR
       result.trafficTo = to!.version;
       parts.push(`traffic back on ${result.trafficTo}`);
       if (state.promoted) {
-        await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', { version: state.release!.version, commit: state.release!.commit, deploymentId: run.id, via: 'rollback' });
-        await recordHistory(ctx.paths.root, ctx.envName, 'release.live', { version: to!.version, commit: to!.commit, deploymentId: run.id, via: 'rollback' });
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.rolled_back', {
+          version: state.release!.version,
+          commit: state.release!.commit,
+          deploymentId: run.id,
+          via: 'rollback',
+        });
+        await recordHistory(ctx.paths.root, ctx.envName, 'release.live', {
+          version: to!.version,
+          commit: to!.commit,
+          deploymentId: run.id,
+          via: 'rollback',
+        });
       }
       state.weight = 0;
     } catch (error) {

@@ -34,7 +34,12 @@ export function registerStepHook(hook: StepHook): () => void {
   };
 }
 
-export async function runHooks(phase: 'before' | 'after', step: StepSpec, ctx: HookContext, extra: StepHook[] = []): Promise<void> {
+export async function runHooks(
+  phase: 'before' | 'after',
+  step: StepSpec,
+  ctx: HookContext,
+  extra: StepHook[] = [],
+): Promise<void> {
   for (const hook of [...registry, ...extra]) {
     const fns = hook[phase];
     for (const fn of [fns?.[step.kind], fns?.['*']]) if (fn) await fn(step, ctx);

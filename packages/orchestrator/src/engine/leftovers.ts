@@ -32,7 +32,11 @@ export async function deleteUnpromotedTag(ctx: EnvContext, state: RunState): Pro
  * it started), or one left by an older deployment. A target that lists no processes or cannot withdraw is left alone;
  * a router too old to say which releases retire stops only the versions named in `undone`.
  */
-export async function stopStrayReleases(ctx: EnvContext, target: TargetDriver, undone: string[] = []): Promise<string[]> {
+export async function stopStrayReleases(
+  ctx: EnvContext,
+  target: TargetDriver,
+  undone: string[] = [],
+): Promise<string[]> {
   if (!target.withdraw) return [];
   const status = await target.status();
   const listed = status.details?.releases;
@@ -54,12 +58,20 @@ export async function stopStrayReleases(ctx: EnvContext, target: TargetDriver, u
  * on the stable release; each part is tried even when the other fails. `releases: false` when the target was never
  * touched (a deployment undone before prepare): asking the local target would start its router just to find nothing.
  */
-export async function clearLeftovers(ctx: EnvContext, target: TargetDriver, state: RunState, o: { releases?: boolean } = {}): Promise<Leftovers> {
+export async function clearLeftovers(
+  ctx: EnvContext,
+  target: TargetDriver,
+  state: RunState,
+  o: { releases?: boolean } = {},
+): Promise<Leftovers> {
   const result: Leftovers = { stopped: [], errors: [] };
   try {
-    if (o.releases !== false) result.stopped = await stopStrayReleases(ctx, target, state.release ? [state.release.version] : []);
+    if (o.releases !== false)
+      result.stopped = await stopStrayReleases(ctx, target, state.release ? [state.release.version] : []);
   } catch (error) {
-    result.errors.push(`stopping releases that are not routed failed: ${error instanceof Error ? error.message : String(error)}`);
+    result.errors.push(
+      `stopping releases that are not routed failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   try {
     result.tagDeleted = await deleteUnpromotedTag(ctx, state);

@@ -20,16 +20,25 @@ test('an inconclusive canary prints counts as counts ("5 candidate requests, at 
   const signal = new AbortController().signal;
   assert.equal((await deploy({ ctx, log, signal, analysis: standInAnalysis() })).outcome, 'succeeded');
   await repo.commit('v2');
-  const analysis: AnalysisPort = { ...standInAnalysis(), analyse: async () => verdictOf(judgeCanary(samples(40), samples(5))) };
+  const analysis: AnalysisPort = {
+    ...standInAnalysis(),
+    analyse: async () => verdictOf(judgeCanary(samples(40), samples(5))),
+  };
   const result = await deploy({ ctx, log, signal, analysis });
   assert.equal(result.exitCode, 4);
   const printed = formatDeployResult(result);
-  assert.match(printed, /analysis at analyse-50 was inconclusive \(error_rate: 5 candidate requests, at least 10 needed\) — /);
+  assert.match(
+    printed,
+    /analysis at analyse-50 was inconclusive \(error_rate: 5 candidate requests, at least 10 needed\) — /,
+  );
   assert.doesNotMatch(printed, /observed 5/);
 });
 
 test('an analysis window cut short by Ctrl-C is journalled as interrupted, never as a completed (passed) step', async (t) => {
-  const repo = await makeRepo({ serviceConfig: { metricsPath: false }, strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '5s', interval: '200ms' } });
+  const repo = await makeRepo({
+    serviceConfig: { metricsPath: false },
+    strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '5s', interval: '200ms' },
+  });
   t.after(() => repo.cleanup());
   const { log } = memoryLogger();
   const ctx = await openEnv(repo.root, 'staging', log);
@@ -44,17 +53,30 @@ test('an analysis window cut short by Ctrl-C is journalled as interrupted, never
   const started = Date.now();
   await assert.rejects(deploy({ ctx, log, signal: controller.signal }), { name: 'InterruptedError' });
   assert.ok(Date.now() - started < 5000, 'Ctrl-C does not wait out the window');
-  const [id] = (await readdir(statePaths(ctx.paths.root).deployments)).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6)).sort().slice(-1);
+  const [id] = (await readdir(statePaths(ctx.paths.root).deployments))
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => f.slice(0, -6))
+    .sort()
+    .slice(-1);
   const { entries } = await readJournal(statePaths(ctx.paths.root).journal(id));
-  assert.equal(entries.some((e) => e.event === 'step.completed' && e.step === 'analyse-50'), false, 'the cut-short analysis is not a completed step');
-  assert.equal(entries.some((e) => e.event === 'analysis.verdict'), false);
+  assert.equal(
+    entries.some((e) => e.event === 'step.completed' && e.step === 'analyse-50'),
+    false,
+    'the cut-short analysis is not a completed step',
+  );
+  assert.equal(
+    entries.some((e) => e.event === 'analysis.verdict'),
+    false,
+  );
   const last = entries.at(-1)!;
   assert.equal(last.event, 'deployment.aborted');
   assert.match(String(last.reason), /analyse-50 was interrupted/);
 });
 
 test('a lock refusal is printed once: the preflight refusal lists the held lock, no second error line repeats it', async (t) => {
-  const repo = await makeRepo({ strategy: { kind: 'canary', steps: [{ pause: true }, 100], analysisWindow: '600ms', interval: '200ms' } });
+  const repo = await makeRepo({
+    strategy: { kind: 'canary', steps: [{ pause: true }, 100], analysisWindow: '600ms', interval: '200ms' },
+  });
   t.after(() => repo.cleanup());
   const pilot = join(FIXTURES, 'pilot-stand-in.ts');
   assert.equal((await runScript(pilot, [], repo.root)).code, 0);
@@ -64,5 +86,8 @@ test('a lock refusal is printed once: the preflight refusal lists the held lock,
   const refused = await runScript(pilot, [], repo.root);
   assert.equal(refused.code, 3, refused.all);
   assert.equal(refused.stderr.match(/holds environment staging and is paused/g)?.length, 1, refused.stderr);
-  assert.match(refused.stderr, /preflight failed \(1 of \d+ checks\):\n {2}✗ environment lock: deployment \S+ holds environment staging and is paused — promote, resume or abort it/);
+  assert.match(
+    refused.stderr,
+    /preflight failed \(1 of \d+ checks\):\n {2}✗ environment lock: deployment \S+ holds environment staging and is paused — promote, resume or abort it/,
+  );
 });

@@ -19,7 +19,10 @@ describe('notifications and hooks of a deployment', () => {
   let gateAnswer = 200;
   let up: Record<string, string>;
   const SECRET = 'whsec-e2e-4f3a';
-  const events = () => hook.received.map((r) => JSON.parse(r.body) as { event: string; weight?: number; reason?: string; version: string });
+  const events = () =>
+    hook.received.map(
+      (r) => JSON.parse(r.body) as { event: string; weight?: number; reason?: string; version: string },
+    );
 
   // Receivers close when the whole file is done (an after() inside before() would close them as the hook ends).
   const closers: (() => unknown)[] = [];
@@ -40,17 +43,40 @@ describe('notifications and hooks of a deployment', () => {
         notify: ['ops', 'audit'],
         hooks: {
           // Records what a hook sees; fails when the operator's environment says so.
-          preDeploy: [{ run: ['node', '-e', 'const e=process.env; require("fs").appendFileSync("hooks.log", [e.PILOT_ENV, e.PILOT_VERSION, e.PILOT_PREVIOUS, e.PILOT_DEPLOYMENT_ID].join(" ")+"\\n"); process.exit(e.FAIL_PRE_DEPLOY ? 3 : 0)'] }],
-          postDeploy: [{ run: ['node', '-e', 'require("fs").appendFileSync("hooks.log", "post "+process.env.PILOT_VERSION+"\\n")'] }],
+          preDeploy: [
+            {
+              run: [
+                'node',
+                '-e',
+                'const e=process.env; require("fs").appendFileSync("hooks.log", [e.PILOT_ENV, e.PILOT_VERSION, e.PILOT_PREVIOUS, e.PILOT_DEPLOYMENT_ID].join(" ")+"\\n"); process.exit(e.FAIL_PRE_DEPLOY ? 3 : 0)',
+              ],
+            },
+          ],
+          postDeploy: [
+            {
+              run: ['node', '-e', 'require("fs").appendFileSync("hooks.log", "post "+process.env.PILOT_VERSION+"\\n")'],
+            },
+          ],
           confirmPromotion: { urlEnv: 'GATE_URL' },
         },
       },
       config: {
         strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '2s', interval: '500ms' },
-        notify: { timeout: '1s', channels: { ops: { kind: 'slack', urlEnv: 'SLACK_URL' }, audit: { kind: 'webhook', urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET' } } },
+        notify: {
+          timeout: '1s',
+          channels: {
+            ops: { kind: 'slack', urlEnv: 'SLACK_URL' },
+            audit: { kind: 'webhook', urlEnv: 'HOOK_URL', secretEnv: 'HOOK_SECRET' },
+          },
+        },
       },
     });
-    up = { SLACK_URL: `${slack.url}/services/T0K3N`, HOOK_URL: `${hook.url}/pilot`, HOOK_SECRET: SECRET, GATE_URL: `${gate.url}/confirm` };
+    up = {
+      SLACK_URL: `${slack.url}/services/T0K3N`,
+      HOOK_URL: `${hook.url}/pilot`,
+      HOOK_SECRET: SECRET,
+      GATE_URL: `${gate.url}/confirm`,
+    };
     await repo.commit('v1');
     const first = await runScript(PILOT, ['--json'], repo.root, up);
     assert.equal(first.code, 0, first.all);
@@ -58,7 +84,10 @@ describe('notifications and hooks of a deployment', () => {
   after(() => repo?.cleanup());
 
   test('the first deployment: started and succeeded reach both channels; preDeploy and postDeploy hooks ran with the deployment facts', async () => {
-    assert.deepEqual(events().map((e) => e.event), ['deployment.started', 'step.reached', 'deployment.succeeded']);
+    assert.deepEqual(
+      events().map((e) => e.event),
+      ['deployment.started', 'step.reached', 'deployment.succeeded'],
+    );
     assert.equal(slack.received.length, 3);
     const log = await readFile(join(repo.root, 'hooks.log'), 'utf8');
     assert.match(log, /^staging v\S+ {2}staging-\S+\npost v\S+\n$/);
@@ -74,13 +103,23 @@ describe('notifications and hooks of a deployment', () => {
     await load.stop();
     assert.equal(withReceivers.code, 1, withReceivers.all);
     const seen = events();
-    assert.deepEqual(seen.map((e) => e.event), ['deployment.started', 'step.reached', 'deployment.rolled_back'], withReceivers.all);
+    assert.deepEqual(
+      seen.map((e) => e.event),
+      ['deployment.started', 'step.reached', 'deployment.rolled_back'],
+      withReceivers.all,
+    );
     assert.equal(seen[1].weight, 50);
     assert.match(seen[2].reason ?? '', /analysis at analyse-50 says roll back: .*error_rate/);
     const last = hook.received.at(-1)!;
-    assert.equal(last.headers['x-pilot-signature-256'], `sha256=${createHmac('sha256', SECRET).update(last.body).digest('hex')}`);
+    assert.equal(
+      last.headers['x-pilot-signature-256'],
+      `sha256=${createHmac('sha256', SECRET).update(last.body).digest('hex')}`,
+    );
     assert.match(JSON.parse(slack.received.at(-1)!.body).text, /ROLLED BACK/);
-    assert.ok(![...slack.received, ...hook.received].some((r) => r.body.includes('T0K3N') || r.body.includes(SECRET)), 'no secret in a message');
+    assert.ok(
+      ![...slack.received, ...hook.received].some((r) => r.body.includes('T0K3N') || r.body.includes(SECRET)),
+      'no secret in a message',
+    );
 
     // The same deployment with Slack refusing connections and the webhook hanging: same outcome, bounded delay.
     const closed = createServer();
@@ -96,15 +135,32 @@ describe('notifications and hooks of a deployment', () => {
     await load2.stop();
     assert.equal(down.code, withReceivers.code, down.all);
     assert.equal(JSON.parse(down.stdout).outcome, 'rolled_back');
-    assert.match(down.stderr, /notification channel ops \(slack\) failed: connection failed: ECONNREFUSED — the deployment goes on/);
+    assert.match(
+      down.stderr,
+      /notification channel ops \(slack\) failed: connection failed: ECONNREFUSED — the deployment goes on/,
+    );
     assert.ok(downMs < upMs + 1000 + 4000, `with receivers down ${downMs} ms, up ${upMs} ms (channel timeout 1 s)`);
     // What was sent and what failed: in the --json result and in pilot status.
-    const told = JSON.parse(down.stdout).notifications as { channel: string; event: string; ok: boolean; error?: string }[];
-    assert.deepEqual([...new Set(told.map((n) => n.event))], ['deployment.started', 'step.reached', 'deployment.rolled_back']);
+    const told = JSON.parse(down.stdout).notifications as {
+      channel: string;
+      event: string;
+      ok: boolean;
+      error?: string;
+    }[];
+    assert.deepEqual(
+      [...new Set(told.map((n) => n.event))],
+      ['deployment.started', 'step.reached', 'deployment.rolled_back'],
+    );
     assert.ok(told.every((n) => !n.ok));
-    assert.deepEqual(JSON.parse(withReceivers.stdout).notifications.map((n: { ok: boolean }) => n.ok), [true, true, true, true, true, true]);
+    assert.deepEqual(
+      JSON.parse(withReceivers.stdout).notifications.map((n: { ok: boolean }) => n.ok),
+      [true, true, true, true, true, true],
+    );
     const status = await runScript(PILOT, ['status'], repo.root, up);
-    assert.match(status.stdout, /notifications of staging-\S+: 0 sent, 6 failed \(ops: connection failed: ECONNREFUSED; audit: no answer within 1000 ms\)/);
+    assert.match(
+      status.stdout,
+      /notifications of staging-\S+: 0 sent, 6 failed \(ops: connection failed: ECONNREFUSED; audit: no answer within 1000 ms\)/,
+    );
   });
 
   test('a confirmPromotion gate answering 503 pauses before 100% (exit 4, its answer shown); once it answers 200, pilot resume finishes', async (t) => {
@@ -130,6 +186,9 @@ describe('notifications and hooks of a deployment', () => {
     assert.equal(stopped.code, 1, stopped.all);
     assert.match(stopped.all, /preDeploy hook `node -e .*` exited 3 — stopped before any traffic/);
     const router = await repo.router();
-    assert.deepEqual(router.releases.map((r) => r.version), [stable]);
+    assert.deepEqual(
+      router.releases.map((r) => r.version),
+      [stable],
+    );
   });
 });

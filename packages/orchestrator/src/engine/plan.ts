@@ -1,6 +1,21 @@
 import { type EnvironmentConfig, type StrategyConfig, parseDuration } from '@pilot/core';
 
-export type StepKind = 'build' | 'dry-run' | 'gate' | 'tag' | 'backup' | 'migrate' | 'prepare' | 'shift' | 'smoke' | 'analyse' | 'pause' | 'wait' | 'promote' | 'watch' | 'finalize';
+export type StepKind =
+  | 'build'
+  | 'dry-run'
+  | 'gate'
+  | 'tag'
+  | 'backup'
+  | 'migrate'
+  | 'prepare'
+  | 'shift'
+  | 'smoke'
+  | 'analyse'
+  | 'pause'
+  | 'wait'
+  | 'promote'
+  | 'watch'
+  | 'finalize';
 
 /** One planned step of a deployment; the list is fixed at start and recorded in the journal so resume can continue it. */
 export interface StepSpec {
@@ -61,8 +76,14 @@ export function planSteps({ strategy, env, backup, migrate, gate, firstDeploy, s
         return;
       }
       const weight = typeof raw === 'number' ? raw : raw.weight;
-      const after = typeof raw === 'object' && 'after' in raw && raw.after !== undefined ? parseDuration(raw.after, `strategy.steps.${index}.after`) : 0;
-      const hold = typeof raw === 'object' && 'hold' in raw && raw.hold !== undefined ? parseDuration(raw.hold, `strategy.steps.${index}.hold`) : window;
+      const after =
+        typeof raw === 'object' && 'after' in raw && raw.after !== undefined
+          ? parseDuration(raw.after, `strategy.steps.${index}.after`)
+          : 0;
+      const hold =
+        typeof raw === 'object' && 'hold' in raw && raw.hold !== undefined
+          ? parseDuration(raw.hold, `strategy.steps.${index}.hold`)
+          : window;
       if (after > 0) steps.push({ name: `wait-${index + 1}`, kind: 'wait', afterMs: after, weight });
       if (weight >= 100) return;
       steps.push({ name: `shift-${weight}`, kind: 'shift', weight });

@@ -38,7 +38,11 @@ describe('release processes on the local target', () => {
       releases = (await repo.router()).releases;
       if (releases.length === 1 && pids.every((pid) => !pidAlive(pid))) break;
     }
-    assert.deepEqual(releases.map((r) => r.version), [v1], `router runs ${JSON.stringify(releases)}`);
+    assert.deepEqual(
+      releases.map((r) => r.version),
+      [v1],
+      `router runs ${JSON.stringify(releases)}`,
+    );
     for (const pid of pids) assert.equal(pidAlive(pid), false, `candidate pid ${pid} still runs`);
     assert.equal((await repo.router()).stable?.version, v1);
   }
@@ -69,14 +73,24 @@ describe('release processes on the local target', () => {
     assert.equal(traffic.failed + traffic.byRelease[v1].errors, 0, JSON.stringify(traffic));
     assert.doesNotMatch(await repo.metrics(), new RegExp(`release="${v2}"`));
     // From the smoke step's start to the rollback: a definite 500 is not retried to the deadline.
-    const journal = (await readFile(join(repo.root, '.pilot', 'deployments', `${out.deploymentId}.jsonl`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const journal = (await readFile(join(repo.root, '.pilot', 'deployments', `${out.deploymentId}.jsonl`), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const smokeStarted = journal.find((e) => e.event === 'step.started' && e.step === 'smoke');
     const ended = journal.find((e) => e.event === 'deployment.rolled_back');
     const smokeToRollbackMs = Date.parse(ended.ts) - Date.parse(smokeStarted.ts);
-    console.log(`broken canary: ${traffic.byRelease[v1].ok} user requests, 0 to ${v2}; smoke start to rollback ${smokeToRollbackMs} ms`);
+    console.log(
+      `broken canary: ${traffic.byRelease[v1].ok} user requests, 0 to ${v2}; smoke start to rollback ${smokeToRollbackMs} ms`,
+    );
     assert.ok(smokeToRollbackMs < 5000, `rolled back ${smokeToRollbackMs} ms after the smoke step started`);
     // Smoke-tested on its own port right after prepare: no shift was ever made.
-    assert.deepEqual(journal[0].plan.map((s: { name: string }) => s.name).slice(3, 7), ['prepare', 'smoke', 'shift-50', 'analyse-50']);
+    assert.deepEqual(journal[0].plan.map((s: { name: string }) => s.name).slice(3, 7), [
+      'prepare',
+      'smoke',
+      'shift-50',
+      'analyse-50',
+    ]);
     assert.equal(journal.filter((e) => e.event === 'step.started' && e.step.startsWith('shift')).length, 0);
     await onlyStableRuns([...pids.values()]);
   });
@@ -98,7 +112,10 @@ describe('release processes on the local target', () => {
       const running = (await repo.router()).releases.filter((r) => r.version !== v1);
       assert.equal(running.length, 1, `the candidate runs after the kill: ${JSON.stringify(running)}`);
       assert.equal((await tags()).length, 2, `v1's tag and the killed deployment's: ${await tags()}`);
-      const fix = undo === 'pnpm rollback' ? await runScript(ROLLBACK, ['--yes', '--json'], repo.root) : await runScript(PILOT, ['abort'], repo.root);
+      const fix =
+        undo === 'pnpm rollback'
+          ? await runScript(ROLLBACK, ['--yes', '--json'], repo.root)
+          : await runScript(PILOT, ['abort'], repo.root);
       assert.equal(fix.code, 0, fix.all);
       await onlyStableRuns(running.map((r) => r.pid!));
       assert.equal((await tags()).length, 1, `only v1's tag is left: ${await tags()}`);
@@ -122,6 +139,13 @@ describe('release processes on the local target', () => {
     assert.equal(pidAlive(v6Pid), false, `v6 (pid ${v6Pid}) stopped`);
     const after = await repo.router();
     assert.equal(after.stable?.version, v5);
-    assert.deepEqual(after.releases.map((r) => [r.version, r.pid]).sort(), [[v1, warm.pid], [v5, pids.get(v5)]].sort(), 'v1 still warm, same process');
+    assert.deepEqual(
+      after.releases.map((r) => [r.version, r.pid]).sort(),
+      [
+        [v1, warm.pid],
+        [v5, pids.get(v5)],
+      ].sort(),
+      'v1 still warm, same process',
+    );
   });
 });

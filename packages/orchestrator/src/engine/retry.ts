@@ -13,17 +13,29 @@ export async function retryDeployment(o: Omit<DeployOptions, 'ref' | 'version' |
   const { ctx } = o;
   const last = (await listDeployments(ctx.paths.root, ctx.envName, 50)).find((d) => d.data.kind !== 'rollback');
   const env = ctx.envName;
-  if (!last) throw new UsageError(`nothing to retry on ${env}: it has no deployments — \`pnpm pilot --env ${env}\` deploys`);
+  if (!last)
+    throw new UsageError(`nothing to retry on ${env}: it has no deployments — \`pnpm pilot --env ${env}\` deploys`);
   const release = last.data.release as Partial<Release> | undefined;
   if (last.effective === 'running' || last.effective === 'paused' || last.effective === 'interrupted') {
-    throw new RefusedError(`deployment ${last.id} of ${release?.version ?? '?'} on ${env} is ${last.effective}, not ended — \`pnpm pilot resume --env ${env}\` continues it, \`pnpm pilot abort --env ${env}\` ends it`);
+    throw new RefusedError(
+      `deployment ${last.id} of ${release?.version ?? '?'} on ${env} is ${last.effective}, not ended — \`pnpm pilot resume --env ${env}\` continues it, \`pnpm pilot abort --env ${env}\` ends it`,
+    );
   }
   if (!ENDED_WITHOUT_GOING_LIVE.has(last.status) || !release?.version || !release.commit) {
-    throw new UsageError(`nothing to retry on ${env}: its last deployment ${last.id} of ${release?.version ?? '?'} ${last.status} — \`pnpm pilot --env ${env}\` deploys a new release`);
+    throw new UsageError(
+      `nothing to retry on ${env}: its last deployment ${last.id} of ${release?.version ?? '?'} ${last.status} — \`pnpm pilot --env ${env}\` deploys a new release`,
+    );
   }
   const live = currentLive(await readHistory(ctx.paths.root, env))?.version;
-  if (live === release.version) throw new UsageError(`nothing to retry on ${env}: ${release.version} is live — \`pnpm pilot status --env ${env}\``);
-  o.log.info('deployment.retry', `retrying ${release.version} (${release.commit.slice(0, 12)}) on ${env}: deployment ${last.id} ${last.status}`, { retries: last.id });
-  const strategy = (o.strategy ?? (typeof last.data.strategy === 'string' ? last.data.strategy : undefined)) as StrategyConfig['kind'] | undefined;
+  if (live === release.version)
+    throw new UsageError(`nothing to retry on ${env}: ${release.version} is live — \`pnpm pilot status --env ${env}\``);
+  o.log.info(
+    'deployment.retry',
+    `retrying ${release.version} (${release.commit.slice(0, 12)}) on ${env}: deployment ${last.id} ${last.status}`,
+    { retries: last.id },
+  );
+  const strategy = (o.strategy ?? (typeof last.data.strategy === 'string' ? last.data.strategy : undefined)) as
+    | StrategyConfig['kind']
+    | undefined;
   return deploy({ ...o, ref: release.commit, version: release.version, strategy });
 }

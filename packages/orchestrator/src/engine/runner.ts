@@ -26,8 +26,14 @@ export class Runner {
     this.#journal = journal;
   }
 
-  static async create(options: { dry: boolean; log: Logger; journalPath?: string; redactor?: Redactor }): Promise<Runner> {
-    const journal = !options.dry && options.journalPath ? await JournalWriter.open(options.journalPath, options.redactor) : undefined;
+  static async create(options: {
+    dry: boolean;
+    log: Logger;
+    journalPath?: string;
+    redactor?: Redactor;
+  }): Promise<Runner> {
+    const journal =
+      !options.dry && options.journalPath ? await JournalWriter.open(options.journalPath, options.redactor) : undefined;
     return new Runner(options.dry, options.log, journal);
   }
 

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { type EnvContext, type Logger, type Release, type StrategyConfig, type TargetDriver, serviceDataDir, strategySchema } from '@pilot/core';
+import {
+  type EnvContext,
+  type Logger,
+  type Release,
+  type StrategyConfig,
+  type TargetDriver,
+  serviceDataDir,
+  strategySchema,
+} from '@pilot/core';
 import type { AnalysisPort } from '../analysis/port.ts';
 import { readManifest, releaseOf } from '../release/manifest.ts';
 import { createTarget } from '../targets/create.ts';
@@ -25,7 +33,11 @@ export async function loadRelease(ctx: EnvContext, version: string): Promise<Rel
 export async function currentStable(ctx: EnvContext, target?: TargetDriver): Promise<Release | undefined> {
   const live = currentLive(await readHistory(ctx.paths.root, ctx.envName));
   let version = live?.version;
-  if (!version && target) version = await target.status().then((s) => s.stable?.version, () => undefined);
+  if (!version && target)
+    version = await target.status().then(
+      (s) => s.stable?.version,
+      () => undefined,
+    );
   if (!version) return undefined;
   return (await loadRelease(ctx, version)) ?? { version, dir: join(ctx.paths.releases, version, 'app') };
 }
@@ -50,7 +62,12 @@ export interface Collaborators {
 }
 
 /** The target driver and analysis for an environment, unless injected (tests, the demo). */
-export async function collaborators(ctx: EnvContext, log: Logger, signal: AbortSignal, given: Collaborators = {}): Promise<{ target: TargetDriver; analysis: AnalysisPort }> {
+export async function collaborators(
+  ctx: EnvContext,
+  log: Logger,
+  signal: AbortSignal,
+  given: Collaborators = {},
+): Promise<{ target: TargetDriver; analysis: AnalysisPort }> {
   const driver =
     given.target ??
     (await createTarget({

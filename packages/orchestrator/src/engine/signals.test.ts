@@ -18,16 +18,25 @@ async function canaryShifting(infraState: string): Promise<void> {
 }
 
 async function journalEvents(root: string, id: string): Promise<string[]> {
-  return (await readFile(join(root, '.pilot', 'deployments', `${id}.jsonl`), 'utf8')).trim().split('\n').map((line) => JSON.parse(line).event);
+  return (await readFile(join(root, '.pilot', 'deployments', `${id}.jsonl`), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line).event);
 }
 
 test('SIGHUP during the canary (a dropped SSH session): rolled back to stable, journal "aborted", lock free, exit 130', async (t) => {
-  const repo = await makeRepo({ strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '30s', interval: '500ms' } });
+  const repo = await makeRepo({
+    strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '30s', interval: '500ms' },
+  });
   t.after(() => repo.cleanup());
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   const v1 = JSON.parse(await readFile(repo.infraState, 'utf8')).stable;
   await repo.commit('v2');
-  const child = shell({ cwd: repo.root, nothrow: true, env: { NO_COLOR: '1' } })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
+  const child = shell({
+    cwd: repo.root,
+    nothrow: true,
+    env: { NO_COLOR: '1' },
+  })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
   await canaryShifting(repo.infraState);
   await new Promise((r) => setTimeout(r, 300));
   process.kill(child.pid!, 'SIGHUP');
@@ -42,11 +51,17 @@ test('SIGHUP during the canary (a dropped SSH session): rolled back to stable, j
 });
 
 test('PILOT_ON_HANGUP=detach: SIGHUP during the canary is journalled and the deployment carries on to 100% (exit 0)', async (t) => {
-  const repo = await makeRepo({ strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '3s', interval: '500ms' } });
+  const repo = await makeRepo({
+    strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '3s', interval: '500ms' },
+  });
   t.after(() => repo.cleanup());
   assert.equal((await runScript(PILOT, [], repo.root)).code, 0);
   await repo.commit('v2');
-  const child = shell({ cwd: repo.root, nothrow: true, env: { NO_COLOR: '1', PILOT_ON_HANGUP: 'detach' } })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
+  const child = shell({
+    cwd: repo.root,
+    nothrow: true,
+    env: { NO_COLOR: '1', PILOT_ON_HANGUP: 'detach' },
+  })`${process.execPath} ${await scriptArgv(PILOT)} --json`;
   await canaryShifting(repo.infraState);
   process.kill(child.pid!, 'SIGHUP');
   const r = await child;

@@ -46,17 +46,40 @@ export async function runOutcomeHooks(run: DeployRun, outcome: string): Promise<
   if (outcome === 'rolled_back') await runCommands(run, 'postRollback', hooks.postRollback, 'warn');
 }
 
-async function runCommands(run: DeployRun, phase: CommandPhase, commands: HooksConfig[CommandPhase], onFailure: 'stop' | 'roll back' | 'warn'): Promise<void> {
+async function runCommands(
+  run: DeployRun,
+  phase: CommandPhase,
+  commands: HooksConfig[CommandPhase],
+  onFailure: 'stop' | 'roll back' | 'warn',
+): Promise<void> {
   for (const { run: argv, timeout } of commands) {
     const env = await hookEnv(run);
     const limitMs = parseDuration(timeout);
-    const done = await run.runner.ifNotDry(`run the ${phase} hook`, () => shell({ cwd: run.ctx.root, env, timeout: limitMs, nothrow: true, log: run.log, stdio: ['ignore', 'pipe', 'pipe'] })`${argv}`, argv);
+    const done = await run.runner.ifNotDry(
+      `run the ${phase} hook`,
+      () =>
+        shell({
+          cwd: run.ctx.root,
+          env,
+          timeout: limitMs,
+          nothrow: true,
+          log: run.log,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })`${argv}`,
+      argv,
+    );
     if (!done) continue;
     // Only the time limit ends a hook with SIGTERM here (no signal is passed).
     const timedOut = done.signal === 'SIGTERM' && done.duration >= limitMs;
     const ok = done.exitCode === 0 && !timedOut;
     const output = done.stdall.slice(-OUTPUT_KEPT);
-    await run.runner.journal(ok ? 'hook.completed' : 'hook.failed', { phase, command: argv, exitCode: done.exitCode ?? undefined, ...(timedOut ? { timedOut: timeout } : {}), output });
+    await run.runner.journal(ok ? 'hook.completed' : 'hook.failed', {
+      phase,
+      command: argv,
+      exitCode: done.exitCode ?? undefined,
+      ...(timedOut ? { timedOut: timeout } : {}),
+      output,
+    });
     if (ok) {
       run.log.info('hook.completed', `${phase} hook ${argv.join(' ')} passed`);
       continue;
@@ -71,29 +94,69 @@ async function runCommands(run: DeployRun, phase: CommandPhase, commands: HooksC
 async function askGate(run: DeployRun, name: GateName, gate: HooksConfig[GateName]): Promise<void> {
   if (!gate) return;
   const url = gate.url ?? process.env[gate.urlEnv!];
-  if (!url) throw new PausedError(`${name}: ${gate.urlEnv} is not set (the gate's URL) — set it, then \`pnpm pilot resume --env ${run.ctx.envName}\``);
+  if (!url)
+    throw new PausedError(
+      `${name}: ${gate.urlEnv} is not set (the gate's URL) — set it, then \`pnpm pilot resume --env ${run.ctx.envName}\``,
+    );
   const { webhookRequest } = await import('@pilot/notify');
   const release = run.state.release ?? run.candidate();
-  const message = { event: 'approval.needed' as const, env: run.ctx.envName, service: run.ctx.config.service.name, version: release.version, previous: run.state.stable?.version, deploymentId: run.id, step: run.runner.currentStep, reason: name, at: new Date().toISOString() };
-  const request = webhookRequest(message, `${name}: ${release.version} → ${run.ctx.envName}`, `Pilot asks whether ${release.version} may go on (${name}).`, gate.secretEnv ? process.env[gate.secretEnv] : undefined);
+  const message = {
+    event: 'approval.needed' as const,
+    env: run.ctx.envName,
+    service: run.ctx.config.service.name,
+    version: release.version,
+    previous: run.state.stable?.version,
+    deploymentId: run.id,
+    step: run.runner.currentStep,
+    reason: name,
+    at: new Date().toISOString(),
+  };
+  const request = webhookRequest(
+    message,
+    `${name}: ${release.version} → ${run.ctx.envName}`,
+    `Pilot asks whether ${release.version} may go on (${name}).`,
+    gate.secretEnv ? process.env[gate.secretEnv] : undefined,
+  );
   const answered = await run.runner.ifNotDry(`ask the ${name} gate`, async () => {
     try {
-      const res = await fetch(url, { method: 'POST', body: request.body, headers: { 'content-type': 'application/json', ...request.headers }, signal: AbortSignal.timeout(parseDuration(gate.timeout)) });
+      const res = await fetch(url, {
+        method: 'POST',
+        body: request.body,
+        headers: { 'content-type': 'application/json', ...request.headers },
+        signal: AbortSignal.timeout(parseDuration(gate.timeout)),
+      });
       return { status: res.status, body: (await res.text()).slice(0, 300) };
     } catch (error) {
-      return { status: 0, body: (error as Error).name === 'TimeoutError' ? `no answer within ${gate.timeout}` : String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message) };
+      return {
+        status: 0,
+        body:
+          (error as Error).name === 'TimeoutError'
+            ? `no answer within ${gate.timeout}`
+            : String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message),
+      };
     }
   });
   if (!answered) return;
   await run.runner.journal('gate.answered', { gate: name, status: answered.status, body: answered.body });
   if (answered.status >= 200 && answered.status < 300) return;
-  const said = answered.status ? `answered HTTP ${answered.status}${answered.body ? `: ${answered.body}` : ''}` : `could not be asked (${answered.body})`;
-  throw new PausedError(`${name} gate ${said} — the deployment waits; \`pnpm pilot resume --env ${run.ctx.envName}\` asks again`);
+  const said = answered.status
+    ? `answered HTTP ${answered.status}${answered.body ? `: ${answered.body}` : ''}`
+    : `could not be asked (${answered.body})`;
+  throw new PausedError(
+    `${name} gate ${said} — the deployment waits; \`pnpm pilot resume --env ${run.ctx.envName}\` asks again`,
+  );
 }
 
 // The deployment's facts for the team's commands, on top of the operator's environment (hooks are the team's own steps).
 async function hookEnv(run: DeployRun): Promise<NodeJS.ProcessEnv> {
   const release = run.state.release ?? run.candidate();
   const candidateUrl = run.state.prepared ? await candidateUrlOf(run.target, release, run.ctx.env.port) : '';
-  return { ...process.env, PILOT_ENV: run.ctx.envName, PILOT_VERSION: release.version, PILOT_PREVIOUS: run.state.stable?.version ?? '', PILOT_DEPLOYMENT_ID: run.id, PILOT_CANDIDATE_URL: candidateUrl };
+  return {
+    ...process.env,
+    PILOT_ENV: run.ctx.envName,
+    PILOT_VERSION: release.version,
+    PILOT_PREVIOUS: run.state.stable?.version ?? '',
+    PILOT_DEPLOYMENT_ID: run.id,
+    PILOT_CANDIDATE_URL: candidateUrl,
+  };
 }

@@ -3,7 +3,11 @@
  * step boundary, the way a power cut or `kill -9` would; `during:<step name>` once the step has acted but before
  * `step.completed` is journalled. Never set outside tests.
  */
-export function maybeKillAt(boundary: 'before' | 'during' | 'after', stepName: string, env: NodeJS.ProcessEnv = process.env): void {
+export function maybeKillAt(
+  boundary: 'before' | 'during' | 'after',
+  stepName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const at = env.PILOT_TEST_KILL_AT;
   if (!at) return;
   const wanted = boundary === 'before' ? stepName : `${boundary}:${stepName}`;

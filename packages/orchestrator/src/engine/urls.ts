@@ -5,7 +5,9 @@ import { adminPortOf } from '@pilot/router';
  * Where people watch the environment: the configured monitoring URL, else the local router's page (`/ui/` on its
  * loopback admin port, read-only without the token: no secret in the URL), else the service itself.
  */
-export const monitoringUrlOf = (env: EnvironmentConfig) => env.monitoringUrl ?? (env.target.kind === 'local' ? `http://127.0.0.1:${adminPortOf(env)}/ui/` : `http://127.0.0.1:${env.port}/`);
+export const monitoringUrlOf = (env: EnvironmentConfig) =>
+  env.monitoringUrl ??
+  (env.target.kind === 'local' ? `http://127.0.0.1:${adminPortOf(env)}/ui/` : `http://127.0.0.1:${env.port}/`);
 
 /** The environment's public URL (the router's port for the local target). */
 export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;
@@ -14,8 +16,12 @@ export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;
 export async function candidateUrlOf(target: TargetDriver, candidate: Release, port: number): Promise<string> {
   try {
     const status = await target.status();
-    const releases = (status.details?.releases ?? (status as Record<string, unknown>).releases) as { version: string; port?: number; url?: string }[] | undefined;
-    const own = releases?.find((r) => r.version === candidate.version && (typeof r.port === 'number' || typeof r.url === 'string'));
+    const releases = (status.details?.releases ?? (status as Record<string, unknown>).releases) as
+      | { version: string; port?: number; url?: string }[]
+      | undefined;
+    const own = releases?.find(
+      (r) => r.version === candidate.version && (typeof r.port === 'number' || typeof r.url === 'string'),
+    );
     // A release reached by URL (the Kubernetes preview Service) or on its own loopback port (the local router).
     if (own) return own.url ?? baseUrlOf(own.port!);
   } catch {

@@ -28,10 +28,14 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const inRange = (ts: unknown, sinceMs: number | undefined) => sinceMs === undefined || (typeof ts === 'string' && Date.parse(ts) >= sinceMs);
+const inRange = (ts: unknown, sinceMs: number | undefined) =>
+  sinceMs === undefined || (typeof ts === 'string' && Date.parse(ts) >= sinceMs);
 
 /** JSON lines kept when `keep(entry)`; the lines themselves untouched (their bytes are what was recorded). */
-async function filterJsonLines(path: string, keep: (entry: Record<string, unknown>) => boolean): Promise<Buffer | undefined> {
+async function filterJsonLines(
+  path: string,
+  keep: (entry: Record<string, unknown>) => boolean,
+): Promise<Buffer | undefined> {
   const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const lines = text.split('\n').filter((line) => {
@@ -59,7 +63,8 @@ export async function collectExport(o: CollectOptions): Promise<ExportFile[]> {
     if (data) files.push({ path, data });
   };
   await add(`config/${relative(root, configFile).split(sep).join('/')}`, configFile);
-  for (const file of await filesUnder(join(root, 'policies'))) await add(`policies/${relative(join(root, 'policies'), file).split(sep).join('/')}`, file);
+  for (const file of await filesUnder(join(root, 'policies')))
+    await add(`policies/${relative(join(root, 'policies'), file).split(sep).join('/')}`, file);
 
   // Deployments: their env from `deployment.started`, in range when anything in them happened since --since.
   const releases = new Set<string>();
@@ -71,12 +76,17 @@ export async function collectExport(o: CollectOptions): Promise<ExportFile[]> {
     if (!entries.some((e) => inRange(e.ts, o.sinceMs))) continue;
     const text = await readFile(file, 'utf8');
     for (const match of text.matchAll(/"version":"([^"]+)"/g)) releases.add(match[1]);
-    files.push({ path: `deployments/${relative(paths.deployments, file).split(sep).join('/')}`, data: Buffer.from(text) });
+    files.push({
+      path: `deployments/${relative(paths.deployments, file).split(sep).join('/')}`,
+      data: Buffer.from(text),
+    });
   }
   const envNames = o.env ? [o.env] : Object.keys(config.environments).sort();
 
   for (const env of envNames) {
-    const approvals = await filterJsonLines(join(o.state, 'approvals', `${env}.jsonl`), (e) => inRange(e.ts, o.sinceMs));
+    const approvals = await filterJsonLines(join(o.state, 'approvals', `${env}.jsonl`), (e) =>
+      inRange(e.ts, o.sinceMs),
+    );
     if (approvals) files.push({ path: `approvals/${env}.jsonl`, data: approvals });
   }
   for (const file of await filesUnder(join(o.state, 'signoff'))) {
@@ -87,7 +97,8 @@ export async function collectExport(o: CollectOptions): Promise<ExportFile[]> {
   }
   const attestations = join(o.state, 'attestations');
   for (const release of [...releases].sort()) {
-    for (const file of await filesUnder(join(attestations, release))) await add(`attestations/${relative(attestations, file).split(sep).join('/')}`, file);
+    for (const file of await filesUnder(join(attestations, release)))
+      await add(`attestations/${relative(attestations, file).split(sep).join('/')}`, file);
   }
   for (const env of envNames) {
     for (const file of await filesUnder(paths.backups(env))) {
@@ -105,7 +116,10 @@ export async function collectExport(o: CollectOptions): Promise<ExportFile[]> {
     });
     if (lines.length) files.push({ path: 'migrations/migration-log.tsv', data: Buffer.from(`${lines.join('\n')}\n`) });
   }
-  const audit = await filterJsonLines(paths.audit, (e) => inRange(e.ts, o.sinceMs) && (!o.env || e.env === undefined || e.env === o.env));
+  const audit = await filterJsonLines(
+    paths.audit,
+    (e) => inRange(e.ts, o.sinceMs) && (!o.env || e.env === undefined || e.env === o.env),
+  );
   if (audit) files.push({ path: 'audit/audit.jsonl', data: audit });
   return files;
 }

@@ -4,7 +4,14 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type BackupMeta, END_OF_ARCHIVE, encodeHeader, padding, sha256Line } from '@pilot/backup';
-import { type LoadedConfig, type Redactor, fsyncDir, maskCredentialValue, maskCredentials, writeFileAtomic } from '@pilot/core';
+import {
+  type LoadedConfig,
+  type Redactor,
+  fsyncDir,
+  maskCredentialValue,
+  maskCredentials,
+  writeFileAtomic,
+} from '@pilot/core';
 import { type ExportFile, collectExport } from './collect.ts';
 
 export interface LcmExportOptions {
@@ -48,13 +55,19 @@ const sha256 = (data: Buffer | string) => createHash('sha256').update(data).dige
  * `pnpm backup-dhash verify` checks it. The archive is written under a temp name and renamed last.
  */
 export async function writeLcmExport(o: LcmExportOptions): Promise<LcmExportResult> {
-  const collected = (await collectExport(o)).map((f) => maskFile(f, o.redactor)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const collected = (await collectExport(o))
+    .map((f) => maskFile(f, o.redactor))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const listed = collected.map((f) => ({ path: f.path, sha256: sha256(f.data), bytes: f.data.length }));
   const manifest = Buffer.from(listed.map((f) => `${f.sha256}  ${f.path}`).join('\n') + (listed.length ? '\n' : ''));
   const entries = [{ path: 'MANIFEST.sha256', data: manifest }, ...collected];
   const blocks: Buffer[] = [];
   for (const entry of entries) {
-    blocks.push(encodeHeader({ path: entry.path, type: 'file', mode: 0o644, size: entry.data.length }), entry.data, Buffer.alloc(padding(entry.data.length)));
+    blocks.push(
+      encodeHeader({ path: entry.path, type: 'file', mode: 0o644, size: entry.data.length }),
+      entry.data,
+      Buffer.alloc(padding(entry.data.length)),
+    );
   }
   blocks.push(END_OF_ARCHIVE);
   const tar = Buffer.concat(blocks);

@@ -31,10 +31,19 @@ export async function readGatePolicy(root: string, env: string): Promise<GatePol
 }
 
 /** Tests: a JUnit XML (what CI passes in): every suite's tests, failures and errors; without one, turbo's run summary of the commit. */
-export async function testsCriterion(ciResult: string | undefined, commit: string | undefined, root: string): Promise<Criterion> {
+export async function testsCriterion(
+  ciResult: string | undefined,
+  commit: string | undefined,
+  root: string,
+): Promise<Criterion> {
   const name = 'tests';
   if (!ciResult && commit) return turboTestsCriterion(root, commit);
-  if (!ciResult) return { name, status: 'fail', detail: "no test result: the release's commit is unknown — pass --ci-result FILE (CI's JUnit XML)" };
+  if (!ciResult)
+    return {
+      name,
+      status: 'fail',
+      detail: "no test result: the release's commit is unknown — pass --ci-result FILE (CI's JUnit XML)",
+    };
   const xml = await readFile(ciResult, 'utf8').catch(() => undefined);
   if (xml === undefined) return { name, status: 'fail', detail: `--ci-result ${ciResult}: cannot read it` };
   const cases = (xml.match(/<testcase\b/g) ?? []).length;
@@ -42,30 +51,60 @@ export async function testsCriterion(ciResult: string | undefined, commit: strin
   const skipped = (xml.match(/<skipped\b/g) ?? []).length;
   const evidence = `${ciResult}: ${cases} test cases, ${failed} failed, ${skipped} skipped`;
   if (cases === 0) return { name, status: 'fail', detail: `${ciResult} holds no test cases`, evidence };
-  return { name, status: failed === 0 ? 'pass' : 'fail', detail: failed === 0 ? `${cases} passed${skipped ? ` (${skipped} skipped)` : ''}` : `${failed} of ${cases} failed`, evidence };
+  return {
+    name,
+    status: failed === 0 ? 'pass' : 'fail',
+    detail: failed === 0 ? `${cases} passed${skipped ? ` (${skipped} skipped)` : ''}` : `${failed} of ${cases} failed`,
+    evidence,
+  };
 }
 
 const SEVERITIES = ['info', 'low', 'moderate', 'high', 'critical'] as const;
 
 /** `pnpm audit --json` recorded to a file: no advisory at or above the policy's severity. */
-export async function auditCriterion(report: string | undefined, threshold: GatePolicy['auditSeverity']): Promise<Criterion> {
+export async function auditCriterion(
+  report: string | undefined,
+  threshold: GatePolicy['auditSeverity'],
+): Promise<Criterion> {
   const name = 'dependency audit';
-  if (!report) return { name, status: 'fail', detail: 'no audit report — `pnpm audit --json > audit.json`, then pass --audit-report audit.json' };
-  let doc: { metadata?: { vulnerabilities?: Record<string, number> }; advisories?: Record<string, { severity?: string; module_name?: string; title?: string }> };
+  if (!report)
+    return {
+      name,
+      status: 'fail',
+      detail: 'no audit report — `pnpm audit --json > audit.json`, then pass --audit-report audit.json',
+    };
+  let doc: {
+    metadata?: { vulnerabilities?: Record<string, number> };
+    advisories?: Record<string, { severity?: string; module_name?: string; title?: string }>;
+  };
   try {
     doc = JSON.parse(await readFile(report, 'utf8'));
   } catch (error) {
-    return { name, status: 'fail', detail: `--audit-report ${report}: not a \`pnpm audit --json\` report (${(error as Error).message})` };
+    return {
+      name,
+      status: 'fail',
+      detail: `--audit-report ${report}: not a \`pnpm audit --json\` report (${(error as Error).message})`,
+    };
   }
   const at = SEVERITIES.indexOf(threshold);
   const advisories = Object.values(doc.advisories ?? {});
-  const counted = SEVERITIES.slice(at).map((s) => [s, doc.metadata?.vulnerabilities?.[s] ?? advisories.filter((a) => a.severity === s).length] as const);
+  const counted = SEVERITIES.slice(at).map(
+    (s) => [s, doc.metadata?.vulnerabilities?.[s] ?? advisories.filter((a) => a.severity === s).length] as const,
+  );
   const total = counted.reduce((n, [, c]) => n + c, 0);
-  const worst = advisories.filter((a) => SEVERITIES.indexOf((a.severity ?? 'info') as (typeof SEVERITIES)[number]) >= at).map((a) => `${a.module_name}: ${a.title} (${a.severity})`);
+  const worst = advisories
+    .filter((a) => SEVERITIES.indexOf((a.severity ?? 'info') as (typeof SEVERITIES)[number]) >= at)
+    .map((a) => `${a.module_name}: ${a.title} (${a.severity})`);
   return {
     name,
     status: total === 0 ? 'pass' : 'fail',
-    detail: total === 0 ? `no advisory at or above ${threshold}` : `${total} advisories at or above ${threshold}: ${counted.filter(([, c]) => c).map(([s, c]) => `${c} ${s}`).join(', ')}`,
+    detail:
+      total === 0
+        ? `no advisory at or above ${threshold}`
+        : `${total} advisories at or above ${threshold}: ${counted
+            .filter(([, c]) => c)
+            .map(([s, c]) => `${c} ${s}`)
+            .join(', ')}`,
     evidence: `${report}${worst.length ? `: ${worst.slice(0, 5).join('; ')}` : ''}`,
   };
 }
@@ -80,12 +119,30 @@ export async function drillCriterion(ctx: EnvContext, days: number, now: number)
     .map((l) => JSON.parse(l) as { event: string; ts: string; deploymentId?: string })
     .filter((e) => e.event === 'rollback.drill');
   const last = drills.at(-1);
-  if (!last) return { name, status: 'fail', detail: `no rollback drill recorded on ${ctx.envName} — \`pnpm rollback --env ${ctx.envName} --drill\`` };
+  if (!last)
+    return {
+      name,
+      status: 'fail',
+      detail: `no rollback drill recorded on ${ctx.envName} — \`pnpm rollback --env ${ctx.envName} --drill\``,
+    };
   const ageMs = now - Date.parse(last.ts);
-  const { entries } = last.deploymentId ? await readJournal(statePaths(ctx.paths.root).journal(last.deploymentId)) : { entries: [] };
-  const done = entries.find((e) => e.event === 'deployment.succeeded') as { elapsedMs?: number; switchMs?: number } | undefined;
-  const mttr = done?.elapsedMs !== undefined ? `MTTR ${formatDuration(done.elapsedMs)} (switch ${done.switchMs}ms)` : 'MTTR not recorded';
+  const { entries } = last.deploymentId
+    ? await readJournal(statePaths(ctx.paths.root).journal(last.deploymentId))
+    : { entries: [] };
+  const done = entries.find((e) => e.event === 'deployment.succeeded') as
+    | { elapsedMs?: number; switchMs?: number }
+    | undefined;
+  const mttr =
+    done?.elapsedMs !== undefined
+      ? `MTTR ${formatDuration(done.elapsedMs)} (switch ${done.switchMs}ms)`
+      : 'MTTR not recorded';
   const evidence = `drill ${last.deploymentId} at ${last.ts}, ${mttr}`;
-  if (ageMs > days * 86_400_000) return { name, status: 'fail', detail: `the last drill is ${formatDuration(ageMs)} old (limit ${days}d) — \`pnpm rollback --env ${ctx.envName} --drill\``, evidence };
+  if (ageMs > days * 86_400_000)
+    return {
+      name,
+      status: 'fail',
+      detail: `the last drill is ${formatDuration(ageMs)} old (limit ${days}d) — \`pnpm rollback --env ${ctx.envName} --drill\``,
+      evidence,
+    };
   return { name, status: 'pass', detail: `drilled ${formatDuration(ageMs)} ago, ${mttr}`, evidence };
 }

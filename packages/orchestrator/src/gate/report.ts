@@ -18,7 +18,8 @@ export interface SignoffInput {
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-const escapeHtml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const escapeHtml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 const MARK = { pass: '✓ pass', fail: '✗ FAIL', 'n/a': '– n/a' } as const;
 
 /** The sign-off sheet: decision, criteria with evidence, approvals with their verified signers, the plan, the way back. */
@@ -46,7 +47,9 @@ export function renderSignoff(i: SignoffInput): string {
     lines.push('| Approver | Role | Signature | Counts | Given |', '|---|---|---|---|---|');
     for (const v of i.approvals.verdicts) {
       const sig = v.signed ? (v.counts ? `verified: ${v.signer}` : `refused: ${v.reason}`) : 'unsigned';
-      lines.push(`| ${cell(v.approval.approver)} | ${cell(v.approval.role ?? '')} | ${cell(sig)} | ${v.counts ? 'yes' : `no${!v.signed && v.reason ? ` (${cell(v.reason)})` : ''}`} | ${v.approval.ts} |`);
+      lines.push(
+        `| ${cell(v.approval.approver)} | ${cell(v.approval.role ?? '')} | ${cell(sig)} | ${v.counts ? 'yes' : `no${!v.signed && v.reason ? ` (${cell(v.reason)})` : ''}`} | ${v.approval.ts} |`,
+      );
     }
   }
   lines.push(
@@ -72,8 +75,14 @@ export function renderSignoff(i: SignoffInput): string {
 
 /** A self-contained HTML page of the same sheet (inline style, no script, no external resource). */
 export function renderSignoffHtml(i: SignoffInput): string {
-  const rows = i.criteria.map((c) => `<tr class="${c.status === 'fail' ? 'fail' : c.status === 'pass' ? 'pass' : 'na'}"><td>${escapeHtml(c.name)}</td><td>${escapeHtml(MARK[c.status])}</td><td>${escapeHtml(c.detail)}</td><td>${escapeHtml(c.evidence ?? '')}</td></tr>`);
-  const approvals = i.approvals.verdicts.map((v) => `<tr><td>${escapeHtml(v.approval.approver)}</td><td>${escapeHtml(v.approval.role ?? '')}</td><td>${escapeHtml(v.signed ? (v.counts ? `verified: ${v.signer}` : `refused: ${v.reason}`) : 'unsigned')}</td><td>${v.counts ? 'yes' : 'no'}</td><td>${escapeHtml(v.approval.ts)}</td></tr>`);
+  const rows = i.criteria.map(
+    (c) =>
+      `<tr class="${c.status === 'fail' ? 'fail' : c.status === 'pass' ? 'pass' : 'na'}"><td>${escapeHtml(c.name)}</td><td>${escapeHtml(MARK[c.status])}</td><td>${escapeHtml(c.detail)}</td><td>${escapeHtml(c.evidence ?? '')}</td></tr>`,
+  );
+  const approvals = i.approvals.verdicts.map(
+    (v) =>
+      `<tr><td>${escapeHtml(v.approval.approver)}</td><td>${escapeHtml(v.approval.role ?? '')}</td><td>${escapeHtml(v.signed ? (v.counts ? `verified: ${v.signer}` : `refused: ${v.reason}`) : 'unsigned')}</td><td>${v.counts ? 'yes' : 'no'}</td><td>${escapeHtml(v.approval.ts)}</td></tr>`,
+  );
   const title = `Go/No-Go: ${i.ctx.config.service.name} ${i.version} → ${i.ctx.envName}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>

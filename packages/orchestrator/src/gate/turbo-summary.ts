@@ -8,7 +8,14 @@ interface TurboRunSummary {
   id: string;
   execution?: { command?: string; exitCode?: number; endTime?: number };
   globalCacheInputs?: { files?: Record<string, string> };
-  tasks?: { taskId: string; task: string; directory?: string; inputs?: Record<string, string>; cache?: { status?: string }; execution?: { exitCode?: number } }[];
+  tasks?: {
+    taskId: string;
+    task: string;
+    directory?: string;
+    inputs?: Record<string, string>;
+    cache?: { status?: string };
+    execution?: { exitCode?: number };
+  }[];
   scm?: { sha?: string };
 }
 
@@ -39,7 +46,10 @@ async function readSummaries(dir: string): Promise<TurboRunSummary[]> {
 /** Files a run's inputs hashed differently from `commit` (a dirty or untracked file): that run did not test the commit. */
 function changedInputs(summary: TurboRunSummary, blobs: Map<string, string>): string[] {
   const inputs = Object.entries(summary.globalCacheInputs?.files ?? {});
-  for (const task of summary.tasks ?? []) if (task.task === 'test') for (const [file, hash] of Object.entries(task.inputs ?? {})) inputs.push([posix.join(task.directory ?? '', file), hash]);
+  for (const task of summary.tasks ?? [])
+    if (task.task === 'test')
+      for (const [file, hash] of Object.entries(task.inputs ?? {}))
+        inputs.push([posix.join(task.directory ?? '', file), hash]);
   return [...new Set(inputs.filter(([file, hash]) => blobs.get(file) !== hash).map(([file]) => file))];
 }
 
@@ -52,19 +62,37 @@ export async function turboTestsCriterion(root: string, commit: string): Promise
   const short = commit.slice(0, 12);
   const dir = join(root, '.turbo', 'runs');
   const fix = `\`turbo run test --summarize\` on a clean checkout of ${short}, or pass --ci-result FILE (CI's JUnit XML)`;
-  const ofCommit = (await readSummaries(dir)).filter((s) => s.scm?.sha === commit && s.tasks?.some((t) => t.task === 'test'));
-  if (ofCommit.length === 0) return { name, status: 'fail', detail: `no test result for commit ${short}: no turbo run summary of it in .turbo/runs — ${fix}` };
+  const ofCommit = (await readSummaries(dir)).filter(
+    (s) => s.scm?.sha === commit && s.tasks?.some((t) => t.task === 'test'),
+  );
+  if (ofCommit.length === 0)
+    return {
+      name,
+      status: 'fail',
+      detail: `no test result for commit ${short}: no turbo run summary of it in .turbo/runs — ${fix}`,
+    };
   const blobs = await commitBlobs(root, commit);
   const run = ofCommit.find((s) => changedInputs(s, blobs).length === 0);
   if (!run) {
     const changed = changedInputs(ofCommit[0], blobs);
-    return { name, status: 'fail', detail: `the turbo runs of ${short} tested a changed work tree (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''} not as committed) — ${fix}`, evidence: `.turbo/runs/${ofCommit[0].id}.json` };
+    return {
+      name,
+      status: 'fail',
+      detail: `the turbo runs of ${short} tested a changed work tree (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''} not as committed) — ${fix}`,
+      evidence: `.turbo/runs/${ofCommit[0].id}.json`,
+    };
   }
   const tests = run.tasks!.filter((t) => t.task === 'test');
   const failed = tests.filter((t) => t.execution?.exitCode !== 0);
   const cached = tests.filter((t) => t.cache?.status === 'HIT').length;
   const at = run.execution?.endTime ? new Date(run.execution.endTime).toISOString() : 'an unknown time';
   const evidence = `.turbo/runs/${run.id}.json: \`${run.execution?.command ?? 'turbo run test'}\` on ${short} at ${at}, ${tests.length} test tasks (${cached} from cache), exit ${run.execution?.exitCode}`;
-  if (failed.length) return { name, status: 'fail', detail: `${failed.length} of ${tests.length} test tasks failed: ${failed.map((t) => `${t.taskId} (exit ${t.execution?.exitCode ?? 'none'})`).join(', ')}`, evidence };
+  if (failed.length)
+    return {
+      name,
+      status: 'fail',
+      detail: `${failed.length} of ${tests.length} test tasks failed: ${failed.map((t) => `${t.taskId} (exit ${t.execution?.exitCode ?? 'none'})`).join(', ')}`,
+      evidence,
+    };
   return { name, status: 'pass', detail: `${tests.length} test tasks passed (turbo run test on ${short})`, evidence };
 }

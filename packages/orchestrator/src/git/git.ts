@@ -2,8 +2,17 @@ import { PilotError, shell } from '@pilot/core';
 
 /** Runs git with an argument array in `cwd`; a failure names the command and git's own message. */
 /** Output is trimmed unless `raw` (porcelain formats whose leading space is part of the first entry). */
-export async function git(cwd: string, args: string[], options: { signal?: AbortSignal; reject?: boolean; raw?: boolean } = {}): Promise<string> {
-  const result = await shell({ cwd, nothrow: true, signal: options.signal, env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } })`git ${args}`;
+export async function git(
+  cwd: string,
+  args: string[],
+  options: { signal?: AbortSignal; reject?: boolean; raw?: boolean } = {},
+): Promise<string> {
+  const result = await shell({
+    cwd,
+    nothrow: true,
+    signal: options.signal,
+    env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
+  })`git ${args}`;
   if (result.exitCode !== 0 && options.reject !== false) {
     const why = (result.stderr || result.stdout || `exit ${result.exitCode}`).trim().split('\n').slice(-3).join(' ');
     throw new PilotError(`git ${args.join(' ')} failed in ${cwd}: ${why}`);
@@ -13,7 +22,13 @@ export async function git(cwd: string, args: string[], options: { signal?: Abort
 
 /** Paths with uncommitted changes (staged, unstaged, untracked), exactly as git names them: `git status --porcelain -z`. */
 export async function dirtyPaths(cwd: string, pathspec: string[] = []): Promise<string[]> {
-  const entries = (await git(cwd, ['status', '--porcelain', '-z', '--untracked-files=normal', ...(pathspec.length ? ['--', ...pathspec] : [])], { raw: true })).split('\0');
+  const entries = (
+    await git(
+      cwd,
+      ['status', '--porcelain', '-z', '--untracked-files=normal', ...(pathspec.length ? ['--', ...pathspec] : [])],
+      { raw: true },
+    )
+  ).split('\0');
   const paths: string[] = [];
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];

@@ -14,7 +14,8 @@ export async function listensOn(pid: number, port: number): Promise<boolean | un
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the socket's inode.
-      if (fields.length > 9 && fields[3] === '0A' && Number.parseInt(fields[1].split(':').pop() ?? '', 16) === port) inodes.add(fields[9]);
+      if (fields.length > 9 && fields[3] === '0A' && Number.parseInt(fields[1].split(':').pop() ?? '', 16) === port)
+        inodes.add(fields[9]);
     }
   }
   if (!readable) return undefined;

@@ -43,13 +43,23 @@ test("port check: the environment's router answering does not make a foreign pro
     await repo.cleanup();
   });
   const ctx = await openEnv(repo.root, 'staging');
-  await startRouter({ root: repo.root, envName: 'staging', env: { ...ctx.env, port: routerPort }, readyPath: '/health/ready' });
+  await startRouter({
+    root: repo.root,
+    envName: 'staging',
+    env: { ...ctx.env, port: routerPort },
+    readyPath: '/health/ready',
+  });
   const foreign = createServer();
   await new Promise<void>((resolve) => foreign.listen(foreignPort, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => foreign.close(() => resolve())));
   const taken = await check(repo.root, 'service port');
   assert.equal(taken.ok, false);
-  assert.match(taken.detail, new RegExp(`port ${foreignPort} is in use by another process \\(this environment's router listens on ${routerPort}`));
+  assert.match(
+    taken.detail,
+    new RegExp(
+      `port ${foreignPort} is in use by another process \\(this environment's router listens on ${routerPort}`,
+    ),
+  );
   // And as the operator meets it: `pnpm pilot` refuses (exit 3) before anything happens.
   const r = await runScript(PILOT, ['--dry-run'], repo.root);
   assert.equal(r.code, 3, r.all);

@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { insideDeployWindow } from './windows.ts';
 
 test('deploy windows: inside and outside a weekday window (UTC), a window across midnight, and no windows at all', () => {
-  const weekdays = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[], start: '09:00', end: '16:00' }];
+  const weekdays = [
+    {
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'] as ('mon' | 'tue' | 'wed' | 'thu' | 'fri')[],
+      start: '09:00',
+      end: '16:00',
+    },
+  ];
   assert.equal(insideDeployWindow(weekdays, new Date('2026-11-23T10:00:00Z')), true); // Monday
   assert.equal(insideDeployWindow(weekdays, new Date('2026-11-23T16:00:00Z')), false);
   assert.equal(insideDeployWindow(weekdays, new Date('2026-11-22T10:00:00Z')), false); // Sunday

@@ -19,7 +19,8 @@ test('a workspace service whose pnpm-workspace.yaml does not inject its packages
   await writeFile(join(root, 'api', 'package.json'), JSON.stringify({ name: 'api', version: '1.0.0' }));
   await writeFile(join(root, 'pnpm-workspace.yaml'), 'packages: ["api"]\n');
   await writeFile(join(root, '.gitignore'), '.pilot/\n');
-  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false ${args}`;
+  const git = (...args: string[]) =>
+    shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false ${args}`;
   await git('init', '-q', '-b', 'main');
   await git('add', '-A');
   await git('commit', '-q', '-m', 'api');

@@ -42,7 +42,11 @@ test('hard-linked files (as pnpm links identical files) are archived as copies: 
   const out = join(base, 'out');
   await mkdir(out);
   const types: string[] = [];
-  await extract({ file: join(base, 'linked.tar.gz'), cwd: out, onReadEntry: (entry) => void types.push(`${entry.path} ${entry.type}`) });
+  await extract({
+    file: join(base, 'linked.tar.gz'),
+    cwd: out,
+    onReadEntry: (entry) => void types.push(`${entry.path} ${entry.type}`),
+  });
   assert.deepEqual(types, ['pkg/ Directory', 'pkg/esm/ Directory', 'pkg/esm/index.js File', 'pkg/index.js File']);
   assert.equal(await readFile(join(out, 'pkg', 'esm', 'index.js'), 'utf8'), 'module.exports = 1;\n');
 });

@@ -5,7 +5,11 @@ import { sha256File } from '@pilot/core';
 import { create } from 'tar';
 
 /** Every path under `dir`, sorted, directories included, with its lstat: a reproducible archive needs a fixed order. */
-async function walk(dir: string, prefix = '', stats = new Map<string, Stats>()): Promise<{ paths: string[]; stats: Map<string, Stats> }> {
+async function walk(
+  dir: string,
+  prefix = '',
+  stats = new Map<string, Stats>(),
+): Promise<{ paths: string[]; stats: Map<string, Stats> }> {
   const names = (await readdir(join(dir, prefix))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const paths: string[] = [];
   for (const name of names) {
@@ -25,6 +29,18 @@ async function walk(dir: string, prefix = '', stats = new Map<string, Stats>()):
 export async function writeReleaseArchive(dir: string, file: string): Promise<string> {
   // Absolute keys: node-tar looks its stat cache up by resolved path.
   const { paths, stats } = await walk(resolve(dir));
-  await create({ file, cwd: dir, gzip: true, portable: true, noMtime: true, noDirRecurse: true, mtime: new Date(0), statCache: stats }, paths);
+  await create(
+    {
+      file,
+      cwd: dir,
+      gzip: true,
+      portable: true,
+      noMtime: true,
+      noDirRecurse: true,
+      mtime: new Date(0),
+      statCache: stats,
+    },
+    paths,
+  );
   return `sha256:${await sha256File(file)}`;
 }

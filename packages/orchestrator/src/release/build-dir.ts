@@ -13,14 +13,23 @@ const STAGE = /^\..+\.(\d{1,7})\.tmp$/;
  * commit a different release digest on every build (same TMPDIR, same digest). A folder left by a killed build is
  * reclaimed; while another live build of the same commit (another environment) uses it, this one waits its turn.
  */
-export async function claimBuildDir(commit: string, log: Logger, signal?: AbortSignal): Promise<{ dir: string; release(): Promise<void> }> {
+export async function claimBuildDir(
+  commit: string,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<{ dir: string; release(): Promise<void> }> {
   const dir = join(tmpdir(), `pilot-build-${commit}`);
   const unlock = await acquireFileLock({
     path: `${dir}.lock`,
     record: currentActor(),
     wait: true,
     busy: () => '',
-    onWait: (holder) => log.info('build.waiting', `commit ${commit.slice(0, 12)} is being built by pid ${holder.pid} (${holder.command}): waiting for it to finish`, { pid: holder.pid }),
+    onWait: (holder) =>
+      log.info(
+        'build.waiting',
+        `commit ${commit.slice(0, 12)} is being built by pid ${holder.pid} (${holder.command}): waiting for it to finish`,
+        { pid: holder.pid },
+      ),
     signal,
   });
   if (unlock === 'done') throw new Error('unreachable: a build folder lock has no isDone');
@@ -39,13 +48,22 @@ export async function claimBuildDir(commit: string, log: Logger, signal?: AbortS
  * taken through the same lock a build takes, so a live build, of any commit, is never touched. Returns the commits.
  */
 export async function removeStaleBuildDirs(log: Logger, tmp = tmpdir()): Promise<string[]> {
-  const commits = new Set((await readdir(tmp).catch(() => [] as string[])).map((name) => BUILD_DIR.exec(name)?.[1]).filter((c): c is string => Boolean(c)));
+  const commits = new Set(
+    (await readdir(tmp).catch(() => [] as string[]))
+      .map((name) => BUILD_DIR.exec(name)?.[1])
+      .filter((c): c is string => Boolean(c)),
+  );
   const removed: string[] = [];
   for (const commit of commits) {
     const dir = join(tmp, `pilot-build-${commit}`);
     let unlock: 'done' | (() => Promise<void>);
     try {
-      unlock = await acquireFileLock({ path: `${dir}.lock`, record: currentActor(), wait: false, busy: () => 'a live build holds it' });
+      unlock = await acquireFileLock({
+        path: `${dir}.lock`,
+        record: currentActor(),
+        wait: false,
+        busy: () => 'a live build holds it',
+      });
     } catch (error) {
       if (error instanceof RefusedError) continue;
       throw error;
@@ -58,7 +76,12 @@ export async function removeStaleBuildDirs(log: Logger, tmp = tmpdir()): Promise
       await unlock();
     }
   }
-  if (removed.length) log.info('build.stale-removed', `removed build folders left by killed builds: ${removed.map((c) => `pilot-build-${c.slice(0, 12)}`).join(', ')}`, { removed });
+  if (removed.length)
+    log.info(
+      'build.stale-removed',
+      `removed build folders left by killed builds: ${removed.map((c) => `pilot-build-${c.slice(0, 12)}`).join(', ')}`,
+      { removed },
+    );
   return removed;
 }
 
@@ -71,7 +94,8 @@ export async function removeStaleStages(releasesDir: string, log: Logger): Promi
     await rm(join(releasesDir, name), { recursive: true, force: true });
     removed.push(name);
   }
-  if (removed.length) log.info('build.stale-removed', `removed release stages left by killed builds: ${removed.join(', ')}`, { removed });
+  if (removed.length)
+    log.info('build.stale-removed', `removed release stages left by killed builds: ${removed.join(', ')}`, { removed });
   return removed;
 }
 

@@ -17,7 +17,16 @@ test('a release contains the locked dependency versions, not newer ones publishe
     checks: {},
   });
   const releasesDir = join(root, '.pilot', 'releases');
-  const build = (version: string) => buildRelease({ root, configFile: join(root, 'package.json'), config, releasesDir, commit, version, log: memoryLogger().log });
+  const build = (version: string) =>
+    buildRelease({
+      root,
+      configFile: join(root, 'package.json'),
+      config,
+      releasesDir,
+      commit,
+      version,
+      log: memoryLogger().log,
+    });
   // Two environments building the same commit at once: the second waits for the first's build folder, then builds.
   const [one, two] = await Promise.all([build('v1'), build('v2')]);
 

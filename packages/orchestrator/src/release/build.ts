@@ -36,7 +36,15 @@ export interface BuildOptions {
 export function buildCommands(o: Pick<BuildOptions, 'config' | 'commit' | 'version' | 'releasesDir'>): string[][] {
   const { service } = o.config;
   const cmds: string[][] = [['git', 'archive', '--format=tar', o.commit]];
-  if (service.package) cmds.push([...pnpmCommand(), 'install', '--frozen-lockfile', '--prefer-offline', '--filter', `${service.package}...`]);
+  if (service.package)
+    cmds.push([
+      ...pnpmCommand(),
+      'install',
+      '--frozen-lockfile',
+      '--prefer-offline',
+      '--filter',
+      `${service.package}...`,
+    ]);
   if (service.build) cmds.push(withPnpm(service.build));
   if (service.package) cmds.push(deployCommand(service.package, join(o.releasesDir, o.version, 'app')));
   return cmds;
@@ -47,7 +55,16 @@ export function buildCommands(o: Pick<BuildOptions, 'config' | 'commit' | 'versi
  * no NODE_PATH in the bin shims, which would name the build folder and make the digest depend on it.
  */
 function deployCommand(pkg: string, out: string): string[] {
-  return [...pnpmCommand(), '--config.extend-node-path=false', '--filter', pkg, 'deploy', '--prod', '--prefer-offline', out];
+  return [
+    ...pnpmCommand(),
+    '--config.extend-node-path=false',
+    '--filter',
+    pkg,
+    'deploy',
+    '--prod',
+    '--prefer-offline',
+    out,
+  ];
 }
 
 /** pnpm's install bookkeeping in a deployed folder: timestamps and this machine's store path, nothing a service runs. */
@@ -60,7 +77,9 @@ const PNPM_BOOKKEEPING = ['node_modules/.modules.yaml', 'node_modules/.pnpm-work
  */
 export async function buildRelease(o: BuildOptions): Promise<Release & { reused: boolean }> {
   // Whatever a killed build left goes first; housekeeping that fails is said, never a reason not to build.
-  await Promise.all([removeStaleBuildDirs(o.log), removeStaleStages(o.releasesDir, o.log)]).catch((error: Error) => o.log.warn('build.stale-remove-failed', `could not remove what a killed build left (${error.message})`));
+  await Promise.all([removeStaleBuildDirs(o.log), removeStaleStages(o.releasesDir, o.log)]).catch((error: Error) =>
+    o.log.warn('build.stale-remove-failed', `could not remove what a killed build left (${error.message})`),
+  );
   const finalDir = join(o.releasesDir, o.version);
   const existing = await readManifest(finalDir);
   if (existing) {
@@ -73,9 +92,18 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
   const stage = join(o.releasesDir, `.${o.version}.${process.pid}.tmp`);
   const run = async (argv: string[], cwd: string, what: string) => {
     o.log.info('build.command', what, { command: argv.join(' '), cwd });
-    const r = await shell({ cwd, nothrow: true, signal: o.signal, log: o.log, env: { CI: 'true', npm_config_yes: 'true' } })`${argv}`;
+    const r = await shell({
+      cwd,
+      nothrow: true,
+      signal: o.signal,
+      log: o.log,
+      env: { CI: 'true', npm_config_yes: 'true' },
+    })`${argv}`;
     if (o.signal?.aborted) throw new PilotError(`${what} was interrupted`);
-    if (r.exitCode !== 0) throw new PilotError(`release build failed at "${argv.join(' ')}" (exit ${r.exitCode ?? r.signal}) in ${cwd}:\n${stripVTControlCharacters(r.stdall).split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`);
+    if (r.exitCode !== 0)
+      throw new PilotError(
+        `release build failed at "${argv.join(' ')}" (exit ${r.exitCode ?? r.signal}) in ${cwd}:\n${stripVTControlCharacters(r.stdall).split('\n').slice(-15).join('\n')}\nfix the build, commit, and run pilot again`,
+      );
   };
   try {
     const src = join(work, 'src');
@@ -87,7 +115,11 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
     const serviceDir = join(src, service.dir);
     if (service.package) {
       const frozen = existsSync(join(src, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
-      await run([...pnpmCommand(), 'install', ...frozen, '--prefer-offline', '--filter', `${service.package}...`], src, 'installing dependencies');
+      await run(
+        [...pnpmCommand(), 'install', ...frozen, '--prefer-offline', '--filter', `${service.package}...`],
+        src,
+        'installing dependencies',
+      );
     }
     if (service.build) await run(withPnpm(service.build), serviceDir, `building ${service.name}`);
     if (service.package) {
@@ -98,7 +130,9 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
     }
     const digest = await writeReleaseArchive(join(stage, 'app'), join(stage, 'release.tar.gz'));
     if (o.recorded?.digest && o.recorded.digest !== digest) {
-      throw new FailedError(`rebuilding ${o.version} from ${o.commit.slice(0, 12)} gave ${digest}, not the recorded ${o.recorded.digest}: the build is not reproducible here (another pnpm store, registry or toolchain) — not using it; pick another --to`);
+      throw new FailedError(
+        `rebuilding ${o.version} from ${o.commit.slice(0, 12)} gave ${digest}, not the recorded ${o.recorded.digest}: the build is not reproducible here (another pnpm store, registry or toolchain) — not using it; pick another --to`,
+      );
     }
     // The e-tag names the release's content (same files → same tag on any machine); the digest names its archive.
     const { etag } = await computeEtag(['.'], { cwd: join(stage, 'app'), gitignore: false });
@@ -107,7 +141,11 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
       commit: o.commit,
       etag,
       created: new Date().toISOString(),
-      configHash: o.recorded?.configHash ?? `sha256:${createHash('sha256').update(await readFile(o.configFile)).digest('hex')}`,
+      configHash:
+        o.recorded?.configHash ??
+        `sha256:${createHash('sha256')
+          .update(await readFile(o.configFile))
+          .digest('hex')}`,
       start: o.recorded?.start ?? service.start,
       env: o.recorded?.env ?? { ...service.env, ...o.env },
       digest,
@@ -126,7 +164,12 @@ export async function buildRelease(o: BuildOptions): Promise<Release & { reused:
 }
 
 /** A new release beside an existing one: the same app/, another version and extra env (the demo's v2 and faulty v3). */
-export async function cloneRelease(releasesDir: string, from: string, version: string, env: Record<string, string>): Promise<Release> {
+export async function cloneRelease(
+  releasesDir: string,
+  from: string,
+  version: string,
+  env: Record<string, string>,
+): Promise<Release> {
   const source = await readManifest(join(releasesDir, from));
   if (!source) throw new PilotError(`release ${from} not found in ${releasesDir}`);
   const finalDir = join(releasesDir, version);
@@ -135,7 +178,12 @@ export async function cloneRelease(releasesDir: string, from: string, version: s
   const stage = join(releasesDir, `.${version}.${process.pid}.tmp`);
   await rm(stage, { recursive: true, force: true });
   await cp(join(releasesDir, from, 'app'), join(stage, 'app'), { recursive: true, verbatimSymlinks: true });
-  const manifest: ReleaseManifest = { ...source, version, created: new Date().toISOString(), env: { ...source.env, ...env } };
+  const manifest: ReleaseManifest = {
+    ...source,
+    version,
+    created: new Date().toISOString(),
+    env: { ...source.env, ...env },
+  };
   await writeManifest(stage, manifest);
   await rename(stage, finalDir);
   return releaseOf(finalDir, manifest);

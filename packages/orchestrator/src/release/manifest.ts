@@ -41,5 +41,12 @@ export async function writeManifest(releaseDir: string, manifest: ReleaseManifes
 
 /** The driver-facing Release for a built release folder. */
 export function releaseOf(releaseDir: string, manifest: ReleaseManifest): Release {
-  return { version: manifest.version, dir: join(releaseDir, 'app'), commit: manifest.commit, etag: manifest.etag, digest: manifest.digest, createdAt: manifest.created };
+  return {
+    version: manifest.version,
+    dir: join(releaseDir, 'app'),
+    commit: manifest.commit,
+    etag: manifest.etag,
+    digest: manifest.digest,
+    createdAt: manifest.created,
+  };
 }

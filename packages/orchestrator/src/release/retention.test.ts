@@ -12,9 +12,21 @@ import { assertVersionFree } from './version.ts';
 async function twoEnvironments(t: { after(fn: () => unknown): void }) {
   const root = await tempDir(t, 'pilot-retention-');
   const local = (port: number, keepReleases: number) => ({ port, target: { kind: 'local', keepReleases } });
-  const config = configSchema.parse({ service: { name: 'api', dir: '.', start: ['node', 'x.js'] }, environments: { staging: local(4100, 2), production: local(4200, 1) }, checks: {} });
+  const config = configSchema.parse({
+    service: { name: 'api', dir: '.', start: ['node', 'x.js'] },
+    environments: { staging: local(4100, 2), production: local(4200, 1) },
+    checks: {},
+  });
   const paths = statePaths(join(root, '.pilot'));
-  const ctx = { root, file: join(root, 'pilot.config.ts'), config, envName: 'staging', env: config.environments.staging, paths, lockOptions: { path: paths.lock('staging'), auditPath: paths.audit } } as EnvContext;
+  const ctx = {
+    root,
+    file: join(root, 'pilot.config.ts'),
+    config,
+    envName: 'staging',
+    env: config.environments.staging,
+    paths,
+    lockOptions: { path: paths.lock('staging'), auditPath: paths.audit },
+  } as EnvContext;
   /** What a successful deployment writes: the release folder and archive, then live and last-known-good in history. */
   const deployed = async (env: string, version: string) => {
     await mkdir(join(paths.releases, version, 'app'), { recursive: true });
@@ -24,8 +36,11 @@ async function twoEnvironments(t: { after(fn: () => unknown): void }) {
     await recordHistory(paths.root, env, 'release.lkg', { version, deploymentId: `${env}-${version}` });
   };
   const promoted = (env: string, version: string) =>
-    recordHistory(paths.root, env, 'release.live', { version, deploymentId: `${env}-${version}`, via: 'deploy' }).then(() => recordHistory(paths.root, env, 'release.lkg', { version, deploymentId: `${env}-${version}` }));
-  const names = async () => (await readdir(paths.releases)).filter((n) => !n.endsWith('.tar.gz') && !n.startsWith('.')).sort();
+    recordHistory(paths.root, env, 'release.live', { version, deploymentId: `${env}-${version}`, via: 'deploy' }).then(
+      () => recordHistory(paths.root, env, 'release.lkg', { version, deploymentId: `${env}-${version}` }),
+    );
+  const names = async () =>
+    (await readdir(paths.releases)).filter((n) => !n.endsWith('.tar.gz') && !n.startsWith('.')).sort();
   return { ctx, paths, deployed, promoted, names };
 }
 
@@ -36,9 +51,16 @@ test('each environment keeps its newest releases and its rollback target; what a
   // production's router keeps v2 warm (a blue-green switch-back) — promoted there, then rolled back to v1.
   await deployed('staging', 'v2');
   await promoted('production', 'v2');
-  await recordHistory(paths.root, 'production', 'release.live', { version: 'v1', deploymentId: 'production-rollback', via: 'rollback' });
+  await recordHistory(paths.root, 'production', 'release.live', {
+    version: 'v1',
+    deploymentId: 'production-rollback',
+    via: 'rollback',
+  });
   await mkdir(paths.router('production'), { recursive: true });
-  await writeFile(join(paths.router('production'), 'state.json'), JSON.stringify({ routes: { stable: 'v1', weight: 0 }, releases: [{ version: 'v1' }, { version: 'v2' }] }));
+  await writeFile(
+    join(paths.router('production'), 'state.json'),
+    JSON.stringify({ routes: { stable: 'v1', weight: 0 }, releases: [{ version: 'v1' }, { version: 'v2' }] }),
+  );
   for (const v of ['v3', 'v4', 'v5', 'v6']) await deployed('staging', v);
   await mkdir(join(paths.releases, 'never-deployed', 'app'), { recursive: true });
   await writeFile(join(paths.releases, 'never-deployed', 'manifest.json'), '{}');
@@ -50,7 +72,10 @@ test('each environment keeps its newest releases and its rollback target; what a
   assert.deepEqual(await pruneReleases(ctx), [], 'nothing more to remove');
 
   // Once production's router no longer runs v2 and production moves on, v1 and v2 go too.
-  await writeFile(join(paths.router('production'), 'state.json'), JSON.stringify({ routes: { stable: 'v6', weight: 0 }, releases: [{ version: 'v6' }] }));
+  await writeFile(
+    join(paths.router('production'), 'state.json'),
+    JSON.stringify({ routes: { stable: 'v6', weight: 0 }, releases: [{ version: 'v6' }] }),
+  );
   await promoted('production', 'v6');
   await deployed('staging', 'v7');
   // production: v6 live, rollback target v2 (its newest last-known-good other than v6); staging: v7, v6.
@@ -63,6 +88,10 @@ test('a pruned release keeps its version: reusing it for another commit is refus
   for (const v of ['v1', 'v2', 'v3']) await deployed('staging', v);
   await promoted('production', 'v3');
   assert.deepEqual(await pruneReleases(ctx), ['v1']);
-  await assert.rejects(assertVersionFree(ctx.paths.releases, 'v1', 'another-commit'), (error: Error & { exitCode?: number }) => error.exitCode === 2 && /--version v1 already exists for commit v1/.test(error.message));
+  await assert.rejects(
+    assertVersionFree(ctx.paths.releases, 'v1', 'another-commit'),
+    (error: Error & { exitCode?: number }) =>
+      error.exitCode === 2 && /--version v1 already exists for commit v1/.test(error.message),
+  );
   await assertVersionFree(ctx.paths.releases, 'v1', 'v1');
 });

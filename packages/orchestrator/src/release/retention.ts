@@ -20,7 +20,10 @@ export async function retainedReleases(ctx: EnvContext): Promise<{ retained: Set
   const state = ctx.paths.root;
   const retained = new Set<string>();
   const deployed = new Set<string>();
-  const envNames = new Set([...Object.keys(ctx.config.environments), ...(await readdir(join(state, 'history')).catch(() => [] as string[])).map((f) => f.replace(/\.jsonl$/, ''))]);
+  const envNames = new Set([
+    ...Object.keys(ctx.config.environments),
+    ...(await readdir(join(state, 'history')).catch(() => [] as string[])).map((f) => f.replace(/\.jsonl$/, '')),
+  ]);
   for (const envName of envNames) {
     const history = await readHistory(state, envName);
     const live = history.filter((h) => h.event === 'release.live');
@@ -63,7 +66,8 @@ export async function pruneReleases(ctx: EnvContext): Promise<string[]> {
 
 function newestDistinct(entries: HistoryEntry[], keep: number): string[] {
   const out: string[] = [];
-  for (let i = entries.length - 1; i >= 0 && out.length < keep; i--) if (!out.includes(entries[i].version)) out.push(entries[i].version);
+  for (let i = entries.length - 1; i >= 0 && out.length < keep; i--)
+    if (!out.includes(entries[i].version)) out.push(entries[i].version);
   return out;
 }
 
@@ -71,5 +75,7 @@ function newestDistinct(entries: HistoryEntry[], keep: number): string[] {
 async function routerReleases(routerDir: string): Promise<string[]> {
   const { readRouterState } = await import('@pilot/router');
   const state = await readRouterState(routerDir);
-  return [...(state?.releases ?? []).map((r) => r.version), state?.routes.stable, state?.routes.candidate].filter((v): v is string => Boolean(v));
+  return [...(state?.releases ?? []).map((r) => r.version), state?.routes.stable, state?.routes.candidate].filter(
+    (v): v is string => Boolean(v),
+  );
 }

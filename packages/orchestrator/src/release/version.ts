@@ -7,7 +7,10 @@ const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
 /** Checks a `--version` value: it names a folder under .pilot/releases and a git tag, so it must be plain. */
 export function assertVersion(version: string, flag = '--version'): string {
-  if (!VERSION.test(version)) throw new UsageError(`${flag} ${JSON.stringify(version)} is not a usable release version — use letters, digits, . _ + - (e.g. v12-1a2b3c4)`);
+  if (!VERSION.test(version))
+    throw new UsageError(
+      `${flag} ${JSON.stringify(version)} is not a usable release version — use letters, digits, . _ + - (e.g. v12-1a2b3c4)`,
+    );
   return version;
 }
 
@@ -22,6 +25,8 @@ export async function assertVersionFree(releasesDir: string, version: string, co
   // A pruned release keeps its manifest aside: its version stays taken (its tag and rollbacks name it).
   const existing = (await readManifest(join(releasesDir, version))) ?? (await readPrunedManifest(releasesDir, version));
   if (existing && existing.commit !== commit) {
-    throw new UsageError(`--version ${version} already exists for commit ${existing.commit.slice(0, 12)}, not ${commit.slice(0, 12)} — releases are immutable; pick another --version (or leave it out: the default, v<count>-<sha>, names the commit)`);
+    throw new UsageError(
+      `--version ${version} already exists for commit ${existing.commit.slice(0, 12)}, not ${commit.slice(0, 12)} — releases are immutable; pick another --version (or leave it out: the default, v<count>-<sha>, names the commit)`,
+    );
   }
 }

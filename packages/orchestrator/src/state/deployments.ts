@@ -1,5 +1,13 @@
 import { readdir } from 'node:fs/promises';
-import { type DeploymentState, type JournalEntry, type LockStatus, foldDeployment, readJournal, readLock, statePaths } from '@pilot/core';
+import {
+  type DeploymentState,
+  type JournalEntry,
+  type LockStatus,
+  foldDeployment,
+  readJournal,
+  readLock,
+  statePaths,
+} from '@pilot/core';
 
 /** A deployment as the status command shows it: the folded journal plus what the lock says about its process. */
 export interface DeploymentView extends DeploymentState {
@@ -10,7 +18,10 @@ export interface DeploymentView extends DeploymentState {
   plan: { name: string; kind: string }[];
 }
 
-export async function readDeployment(state: string, id: string): Promise<{ view: DeploymentView; entries: JournalEntry[] } | undefined> {
+export async function readDeployment(
+  state: string,
+  id: string,
+): Promise<{ view: DeploymentView; entries: JournalEntry[] } | undefined> {
   const paths = statePaths(state);
   const { entries } = await readJournal(paths.journal(id));
   if (entries.length === 0) return undefined;

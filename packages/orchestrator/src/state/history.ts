@@ -18,7 +18,12 @@ export interface HistoryEntry {
 export const historyPath = (state: string, env: string) => join(state, 'history', `${env}.jsonl`);
 
 /** Appends to `.pilot/history/<env>.jsonl` (fsync'd): the per-environment record that rollback and upstream checks read. */
-export async function recordHistory(state: string, env: string, event: HistoryEntry['event'], fields: Omit<HistoryEntry, 'event' | 'ts'>): Promise<void> {
+export async function recordHistory(
+  state: string,
+  env: string,
+  event: HistoryEntry['event'],
+  fields: Omit<HistoryEntry, 'event' | 'ts'>,
+): Promise<void> {
   const journal = await JournalWriter.open(historyPath(state, env));
   await journal.append(event, { ...fields });
 }

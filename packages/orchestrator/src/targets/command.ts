@@ -1,5 +1,14 @@
 import { isAbsolute, join } from 'node:path';
-import { type Logger, PilotError, type PlanStep, type Release, type TargetConfig, type TargetDriver, type TargetStatus, shell } from '@pilot/core';
+import {
+  type Logger,
+  PilotError,
+  type PlanStep,
+  type Release,
+  type TargetConfig,
+  type TargetDriver,
+  type TargetStatus,
+  shell,
+} from '@pilot/core';
 
 type CommandTargetConfig = Extract<TargetConfig, { kind: 'command' }>;
 type Phase = 'prepare' | 'shift' | 'promote' | 'rollback' | 'status' | 'dryRun';
@@ -18,7 +27,9 @@ export interface CommandTargetOptions {
 
 /** Replaces `{version}`, `{weight}`, `{percent}`, `{env}`, `{commit}`, `{dir}`, `{dataDir}` inside each argv element: values never pass through a shell. */
 export function expandArgv(argv: string[], vars: Record<string, string>): string[] {
-  return argv.map((arg) => arg.replace(/\{(version|weight|percent|env|commit|dir|dataDir)\}/g, (whole, name: string) => vars[name] ?? whole));
+  return argv.map((arg) =>
+    arg.replace(/\{(version|weight|percent|env|commit|dir|dataDir)\}/g, (whole, name: string) => vars[name] ?? whole),
+  );
 }
 
 /** The `command` target: the user's own commands per phase, so any infrastructure (or a batch job) fits. */
@@ -49,7 +60,9 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
     if (cancelSignal?.aborted) throw interrupted();
     if (r.exitCode !== 0) {
       const tail = r.stdall.trim().split('\n').slice(-10).join('\n');
-      throw new PilotError(`target ${phase} command failed (exit ${r.exitCode ?? r.signal}): ${argv.join(' ')}${tail ? `\n${tail}` : ''}`);
+      throw new PilotError(
+        `target ${phase} command failed (exit ${r.exitCode ?? r.signal}): ${argv.join(' ')}${tail ? `\n${tail}` : ''}`,
+      );
     }
     return r.stdout;
   };
@@ -66,7 +79,11 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
       const prepare = argvFor('prepare', candidate);
       if (prepare) steps.push({ action: 'prepare', description: `prepare ${candidate.version}`, command: prepare });
       for (const weight of weights.filter((w) => w < 100)) {
-        steps.push({ action: 'shift', description: `shift ${weight}% to ${candidate.version}`, command: argvFor('shift', candidate, weight) });
+        steps.push({
+          action: 'shift',
+          description: `shift ${weight}% to ${candidate.version}`,
+          command: argvFor('shift', candidate, weight),
+        });
       }
       const promote = argvFor('promote', candidate, 100) ?? argvFor('shift', candidate, 100);
       steps.push({ action: 'promote', description: `promote ${candidate.version} to 100%`, command: promote });
@@ -80,7 +97,10 @@ export function createCommandTarget(o: CommandTargetOptions): TargetDriver {
       await run('shift', argvFor('shift', candidate, weight)!);
     },
     async promote(candidate) {
-      await run(o.config.promote ? 'promote' : 'shift', (argvFor('promote', candidate, 100) ?? argvFor('shift', candidate, 100))!);
+      await run(
+        o.config.promote ? 'promote' : 'shift',
+        (argvFor('promote', candidate, 100) ?? argvFor('shift', candidate, 100))!,
+      );
     },
     async rollback(to) {
       const release = to ?? (await o.stable?.());

@@ -13,7 +13,8 @@ export function readOnlyTarget(target: TargetDriver, o: { root: string; envName:
     kind: target.kind,
     plan: (candidate, weights) => target.plan(candidate, weights),
     async status(): Promise<TargetStatus> {
-      if (target.kind === 'local' && !(await routerRunning(routerDirOf(o.root, o.envName)))) return { maintenance: false, details: { running: false } };
+      if (target.kind === 'local' && !(await routerRunning(routerDirOf(o.root, o.envName))))
+        return { maintenance: false, details: { running: false } };
       return target.status();
     },
     prepare: refuse('start a release'),

@@ -10,14 +10,25 @@ export interface DashboardInfo {
 }
 
 /** `pnpm pilot dashboard --port 0 --json …` as a user runs it, in `cwd`, until `stop()` (SIGTERM, as Ctrl-C would); `nodeArgs` go to node itself. */
-export async function startDashboard(cwd: string, args: string[] = [], nodeArgs: string[] = []): Promise<{ info: DashboardInfo; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [...nodeArgs, ...(await scriptArgv(PILOT)), 'dashboard', '--port', '0', '--json', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startDashboard(
+  cwd: string,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<{ info: DashboardInfo; child: ChildProcess; output: () => string; stop(): Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, ...(await scriptArgv(PILOT)), 'dashboard', '--port', '0', '--json', ...args],
+    { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const info = await new Promise<DashboardInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pilot dashboard printed nothing in 30 s:\n${stdout}${stderr}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`pilot dashboard printed nothing in 30 s:\n${stdout}${stderr}`)),
+      30_000,
+    );
     const onData = () => {
       try {
         resolve(JSON.parse(stdout) as DashboardInfo);

@@ -42,7 +42,14 @@ export interface LocalRepo {
 }
 
 /** A throwaway repository deployed with the local target (the real router and release processes) on free loopback ports. */
-export async function makeLocalRepo(o: { checks?: Record<string, unknown>; git?: Record<string, unknown>; environment?: Record<string, unknown>; config?: Record<string, unknown> } = {}): Promise<LocalRepo> {
+export async function makeLocalRepo(
+  o: {
+    checks?: Record<string, unknown>;
+    git?: Record<string, unknown>;
+    environment?: Record<string, unknown>;
+    config?: Record<string, unknown>;
+  } = {},
+): Promise<LocalRepo> {
   const base = await mkdtemp(join(tmpdir(), 'pilot-local-'));
   const root = join(base, 'repo');
   const [port, adminPort] = [await freePort(), await freePort()];
@@ -53,15 +60,32 @@ export async function makeLocalRepo(o: { checks?: Record<string, unknown>; git?:
   await writeFile(join(root, '.gitignore'), '.pilot/\n');
   const config = {
     service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'], metricsPath: false },
-    environments: { staging: { port, branch: 'main', rules: ['canary'], watch: '0s', target: { kind: 'local', adminPort, readyProbes: 1, drainTimeout: '1s', stopGrace: '2s', readyTimeout: '20s' }, ...o.environment } },
+    environments: {
+      staging: {
+        port,
+        branch: 'main',
+        rules: ['canary'],
+        watch: '0s',
+        target: { kind: 'local', adminPort, readyProbes: 1, drainTimeout: '1s', stopGrace: '2s', readyTimeout: '20s' },
+        ...o.environment,
+      },
+    },
     strategy: { kind: 'canary', steps: [50, 100], analysisWindow: '1s', interval: '500ms' },
-    checks: { smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }], timeout: '2s', deadline: '30s', ...o.checks },
+    checks: {
+      smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }],
+      timeout: '2s',
+      deadline: '30s',
+      ...o.checks,
+    },
     attest: { onDeploy: false },
     ...(o.git ? { git: o.git } : {}),
     ...o.config,
   };
   await writeFile(join(root, 'pilot.config.ts'), `export default ${JSON.stringify(config, null, 2)};\n`);
-  const git = (...args: string[]) => shell({ cwd: root })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false -c tag.gpgsign=false ${args}`;
+  const git = (...args: string[]) =>
+    shell({
+      cwd: root,
+    })`git -c user.email=t@example.com -c user.name=T -c commit.gpgsign=false -c tag.gpgsign=false ${args}`;
   await git('init', '-q', '-b', 'main');
   const routerDir = routerDirOf(root, 'staging');
   return {

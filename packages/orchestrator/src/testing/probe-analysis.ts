@@ -24,7 +24,8 @@ export function standInAnalysis(): AnalysisPort {
           total++;
           if ((await probe(o.baseUrl)) >= 500) errors++;
         }
-        if (total >= 20 && errors / total > 0.05) return { decision: 'rollback', reasons: [{ rule: 'error_rate', observed: errors / total, threshold: 0.05 }] };
+        if (total >= 20 && errors / total > 0.05)
+          return { decision: 'rollback', reasons: [{ rule: 'error_rate', observed: errors / total, threshold: 0.05 }] };
         await sleep(Math.min(o.intervalMs, Math.max(0, end - Date.now())), o.signal);
       }
       return { decision: 'continue', reasons: [] };

@@ -51,7 +51,9 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
   let service: ChildProcess | undefined;
   let port = 0;
   if (o.service !== false) {
-    service = spawn(process.execPath, [join(FIXTURES, 'service.mjs'), infraState, join(root, '.pilot', 'releases')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    service = spawn(process.execPath, [join(FIXTURES, 'service.mjs'), infraState, join(root, '.pilot', 'releases')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     port = await new Promise<number>((resolve, reject) => {
       service!.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
       service!.once('exit', (code) => reject(new Error(`stand-in service exited ${code}`)));
@@ -76,7 +78,10 @@ export async function makeRepo(o: RepoOptions = {}): Promise<TestRepo> {
   };
   const config = {
     service: { name: 'svc', dir: 'svc', start: ['node', 'server.mjs'], ...o.serviceConfig },
-    environments: { staging: env, ...Object.fromEntries(Object.entries(o.extraEnvs ?? {}).map(([name, extra]) => [name, { ...env, ...extra }])) },
+    environments: {
+      staging: env,
+      ...Object.fromEntries(Object.entries(o.extraEnvs ?? {}).map(([name, extra]) => [name, { ...env, ...extra }])),
+    },
     strategy: o.strategy ?? { kind: 'canary', steps: [50, 100], analysisWindow: '600ms', interval: '200ms' },
     checks: { smoke: [{ name: 'hello', path: '/api/hello', expect: { status: 200 } }], timeout: '2s', deadline: '5s' },
     attest: { onDeploy: false, ...o.attest },
@@ -130,7 +135,8 @@ export async function stopProcessesIn(dir: string): Promise<void> {
       // already gone
     }
   }
-  for (const until = Date.now() + 2000; inside.some(pidAlive) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const until = Date.now() + 2000; inside.some(pidAlive) && Date.now() < until; )
+    await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** True while a process with this pid exists. */
@@ -156,13 +162,25 @@ export function memoryLogger(): { log: Logger; lines: string[] } {
  */
 export async function scriptArgv(script: string): Promise<string[]> {
   const name = dirname(script) === join(REPO_ROOT, 'scripts') ? basename(script, '.ts') : undefined;
-  return name ? [join(REPO_ROOT, 'scripts', 'cli.mjs'), name] : [await compiledEntry(script, `test-${basename(script, '.ts')}`)];
+  return name
+    ? [join(REPO_ROOT, 'scripts', 'cli.mjs'), name]
+    : [await compiledEntry(script, `test-${basename(script, '.ts')}`)];
 }
 
 /** Runs a Pilot script (`scripts/pilot.ts`, `scripts/rollback.ts`) as a user would, in `cwd`. */
 export async function runScript(script: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = await shell({ cwd, nothrow: true, env: { NO_COLOR: '1', ...env } })`${process.execPath} ${await scriptArgv(script)} ${args}`;
+  const r = await shell({
+    cwd,
+    nothrow: true,
+    env: { NO_COLOR: '1', ...env },
+  })`${process.execPath} ${await scriptArgv(script)} ${args}`;
   // Without the final newline, as the tests have always read it.
   const text = (output: string) => output.replace(/\n$/, '');
-  return { code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1), signal: r.signal, stdout: text(r.stdout), stderr: text(r.stderr), all: text(r.stdall) };
+  return {
+    code: r.exitCode ?? (r.signal === 'SIGKILL' ? 137 : -1),
+    signal: r.signal,
+    stdout: text(r.stdout),
+    stderr: text(r.stderr),
+    all: text(r.stdall),
+  };
 }

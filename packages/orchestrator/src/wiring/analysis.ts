@@ -19,13 +19,22 @@ export function createDefaultAnalysis(ctx: EnvContext, log: Logger, target: Targ
         onRetry: (r) => log.progress(`smoke: ${r.name} failing (${r.error}) — attempt ${r.attempt}, retrying`),
       });
       log.progressDone();
-      return { passed: outcome.passed, failures: describeSmokeFailures(outcome.results), results: outcome.results as unknown as Record<string, unknown>[] };
+      return {
+        passed: outcome.passed,
+        failures: describeSmokeFailures(outcome.results),
+        results: outcome.results as unknown as Record<string, unknown>[],
+      };
     },
     analyse: ({ evidence, onEvidence, ...o }) => {
       const { kind, alpha } = ctx.config.judge;
       const judge =
         kind === 'sequential'
-          ? { kind, alpha, evidence, onEvidence: onEvidence && ((e: Evidence) => onEvidence(e as unknown as Record<string, unknown>)) }
+          ? {
+              kind,
+              alpha,
+              evidence,
+              onEvidence: onEvidence && ((e: Evidence) => onEvidence(e as unknown as Record<string, unknown>)),
+            }
           : { confidence: 1 - alpha };
       return analyseStep({ ...o, root: ctx.root, ctx, rules: ctx.env.rules, target, log, judge });
     },

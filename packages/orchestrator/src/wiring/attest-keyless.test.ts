@@ -27,21 +27,36 @@ test('requireAttestation with keyless (stand-in Fulcio and Rekor on loopback): p
   });
   const sigstore = { fulcioUrl: standIns.fulcioUrl, rekorUrl: standIns.rekorUrl, trustedRoot };
   const deployWith = async (subject: string) => {
-    const repo = await makeRepo({ attest: { onDeploy: true, keyless: true, identity: { issuer: ISSUER, subject }, sigstore }, env: { requireAttestation: true } });
+    const repo = await makeRepo({
+      attest: { onDeploy: true, keyless: true, identity: { issuer: ISSUER, subject }, sigstore },
+      env: { requireAttestation: true },
+    });
     t.after(() => repo.cleanup());
     const { log, lines } = memoryLogger();
     const ctx = await openEnv(repo.root, 'staging', log);
-    return { ctx, lines, result: await deploy({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis() }) };
+    return {
+      ctx,
+      lines,
+      result: await deploy({ ctx, log, signal: new AbortController().signal, analysis: standInAnalysis() }),
+    };
   };
 
   const ok = await deployWith(SUBJECT);
   assert.equal(ok.result.outcome, 'succeeded', ok.result.reason);
-  assert.ok(ok.lines.some((l) => l.includes('"attestation.verified"')), 'verified before promotion');
-  const manifest = JSON.parse(await readFile(join(ok.ctx.paths.attestations(ok.result.release.version), 'manifest.json'), 'utf8'));
+  assert.ok(
+    ok.lines.some((l) => l.includes('"attestation.verified"')),
+    'verified before promotion',
+  );
+  const manifest = JSON.parse(
+    await readFile(join(ok.ctx.paths.attestations(ok.result.release.version), 'manifest.json'), 'utf8'),
+  );
   assert.equal(manifest.signer.kind, 'sigstore-keyless');
   assert.ok(manifest.files['provenance.bundle.json']);
 
   const other = await deployWith('https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main');
   assert.equal(other.result.exitCode, 1);
-  assert.match(other.result.reason ?? '', /requires a verified attestation .*signed by another identity \(subject differ\): the certificate names https:\/\/github\.com\/acme\/shop\/\.github\/workflows\/deploy\.yml@refs\/heads\/main \(issuer https:\/\/token\.stand-in\.test\), attest\.identity expects https:\/\/github\.com\/acme\/shop\/\.github\/workflows\/release\.yml@refs\/heads\/main/);
+  assert.match(
+    other.result.reason ?? '',
+    /requires a verified attestation .*signed by another identity \(subject differ\): the certificate names https:\/\/github\.com\/acme\/shop\/\.github\/workflows\/deploy\.yml@refs\/heads\/main \(issuer https:\/\/token\.stand-in\.test\), attest\.identity expects https:\/\/github\.com\/acme\/shop\/\.github\/workflows\/release\.yml@refs\/heads\/main/,
+  );
 });

@@ -19,11 +19,21 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
     cwd: ctx.root,
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...process.env, PILOT_STATE_DIR: ctx.paths.root, PILOT_ENV: ctx.envName, PILOT_LOG_FORMAT: 'json', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      PILOT_STATE_DIR: ctx.paths.root,
+      PILOT_ENV: ctx.envName,
+      PILOT_LOG_FORMAT: 'json',
+      NO_COLOR: '1',
+    },
   });
   child.unref();
   closeSync(out);
-  log.info('attestation.started', `attestation of ${version} started in the background (pid ${child.pid}); \`pnpm pilot status\` shows it`, { pid: child.pid });
+  log.info(
+    'attestation.started',
+    `attestation of ${version} started in the background (pid ${child.pid}); \`pnpm pilot status\` shows it`,
+    { pid: child.pid },
+  );
   return child.pid;
 }
 
@@ -32,18 +42,43 @@ export function startAttestation(ctx: EnvContext, version: string, log: Logger):
  * (issuer and subject of the Fulcio certificate, Rekor entry, provenance subject = the archive) — the manifest's own key
  * would only prove the files are intact. No problem: verified.
  */
-export async function verifyPinnedAttestation(ctx: EnvContext, version: string): Promise<{ problems: string[]; checked: string[] }> {
+export async function verifyPinnedAttestation(
+  ctx: EnvContext,
+  version: string,
+): Promise<{ problems: string[]; checked: string[] }> {
   const { keyless, identity, publicKey: pinned, sigstore } = ctx.config.attest;
-  if (keyless && !identity) return { checked: [], problems: ['attest.identity is not set in pilot.config.ts — pin who must sign keylessly: { issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/ORG/REPO/.github/workflows/WORKFLOW.yml@refs/heads/main" }'] };
-  if (!keyless && !pinned) return { checked: [], problems: ['attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)'] };
+  if (keyless && !identity)
+    return {
+      checked: [],
+      problems: [
+        'attest.identity is not set in pilot.config.ts — pin who must sign keylessly: { issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/ORG/REPO/.github/workflows/WORKFLOW.yml@refs/heads/main" }',
+      ],
+    };
+  if (!keyless && !pinned)
+    return {
+      checked: [],
+      problems: [
+        'attest.publicKey is not set in pilot.config.ts — pin the public key releases must be signed with (`pnpm attest public-key --key K`)',
+      ],
+    };
   const { verifyAttestation } = await attest();
   return keyless
-    ? await verifyAttestation({ root: ctx.root, version, identity, trustedRoot: sigstore.trustedRoot ? resolve(ctx.root, sigstore.trustedRoot) : undefined })
+    ? await verifyAttestation({
+        root: ctx.root,
+        version,
+        identity,
+        trustedRoot: sigstore.trustedRoot ? resolve(ctx.root, sigstore.trustedRoot) : undefined,
+      })
     : await verifyAttestation({ root: ctx.root, version, publicKey: resolve(ctx.root, pinned!) });
 }
 
 /** Waits for the release's attestation, making it now if none ran; the error when it could not be made. */
-export async function awaitAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string | undefined> {
+export async function awaitAttestation(
+  ctx: EnvContext,
+  version: string,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const { attestRelease } = await attest();
   try {
     await attestRelease({ root: ctx.root, config: ctx.config, version, wait: true, log, signal });
@@ -57,7 +92,12 @@ export async function awaitAttestation(ctx: EnvContext, version: string, log: Lo
  * The final promotion's gate: waits for the release's attestation (making it now if none ran) and verifies it against
  * the pinned signer. Returns the problems, none when verified.
  */
-export async function requireVerifiedAttestation(ctx: EnvContext, version: string, log: Logger, signal?: AbortSignal): Promise<string[]> {
+export async function requireVerifiedAttestation(
+  ctx: EnvContext,
+  version: string,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const { keyless, identity, publicKey: pinned } = ctx.config.attest;
   if (keyless ? !identity : !pinned) return (await verifyPinnedAttestation(ctx, version)).problems;
   const failed = await awaitAttestation(ctx, version, log, signal);

@@ -27,14 +27,34 @@ function readdirSafe(dir: string): string[] {
 }
 
 /** Backs up the environment's configured sources into `.pilot/backups/<env>/`; with no sources configured there is nothing to take. */
-export async function runBackup(ctx: EnvContext, log: Logger, reason: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+export async function runBackup(
+  ctx: EnvContext,
+  log: Logger,
+  reason: string,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
   const paths = backupSources(ctx);
   const data = serviceDataDir(ctx.root, ctx.config.service.dataDir, ctx.envName);
-  if (relative(ctx.root, data).startsWith('..')) log.warn('backup.data-outside', `the data folder ${data} is outside the repository: it is not in this backup — back it up with your own tooling`, { dataDir: data });
+  if (relative(ctx.root, data).startsWith('..'))
+    log.warn(
+      'backup.data-outside',
+      `the data folder ${data} is outside the repository: it is not in this backup — back it up with your own tooling`,
+      { dataDir: data },
+    );
   if (paths.length === 0) {
-    log.info('backup.skipped', `no backup sources for ${ctx.envName} (environments.${ctx.envName}.backup.paths)`, { env: ctx.envName });
+    log.info('backup.skipped', `no backup sources for ${ctx.envName} (environments.${ctx.envName}.backup.paths)`, {
+      env: ctx.envName,
+    });
     return { skipped: true, why: `environments.${ctx.envName}.backup.paths is empty` };
   }
-  const result = await createBackup({ root: ctx.root, paths, out: ctx.paths.backups(ctx.envName), envName: ctx.envName, reason, log, signal });
+  const result = await createBackup({
+    root: ctx.root,
+    paths,
+    out: ctx.paths.backups(ctx.envName),
+    envName: ctx.envName,
+    reason,
+    log,
+    signal,
+  });
   return { id: result.id, path: result.path, digest: result.digest };
 }

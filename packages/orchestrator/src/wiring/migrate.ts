@@ -25,17 +25,39 @@ export async function lintBeforeTag(ctx: EnvContext, log: Logger): Promise<void>
   const applied = await loggedMigrations(ctx.root, ctx.config, ctx.envName);
   const report = await lintMigrations({ dir: join(ctx.root, ctx.config.migrations!.dir), except: applied });
   const errors = report.findings.filter((f) => f.severity === 'error' && !f.allowed);
-  for (const f of report.findings) log[f.severity === 'error' && !f.allowed ? 'error' : 'warn']('migration.lint', `${f.file}:${f.line} ${f.rule}: ${f.message}`, { rule: f.rule });
-  if (errors.length) throw new FailedError(`${errors.length} migration lint error(s) — fix them or mark a reviewed statement with \`-- pilot:allow <rule>\`; details: pnpm migration-dryrun --env ${ctx.envName} --lint-only`);
+  for (const f of report.findings)
+    log[f.severity === 'error' && !f.allowed ? 'error' : 'warn'](
+      'migration.lint',
+      `${f.file}:${f.line} ${f.rule}: ${f.message}`,
+      { rule: f.rule },
+    );
+  if (errors.length)
+    throw new FailedError(
+      `${errors.length} migration lint error(s) — fix them or mark a reviewed statement with \`-- pilot:allow <rule>\`; details: pnpm migration-dryrun --env ${ctx.envName} --lint-only`,
+    );
 }
 
 /**
  * Applies pending migrations with safe-migration (dump, lint, dry-run, apply with timeouts and retries, verify) and
  * commits the migration log it appended to, right away: the record of a schema change must not wait for the rollout.
  */
-export async function applyMigrations(ctx: EnvContext, log: Logger, journal: (event: string, fields: Record<string, unknown>) => Promise<void>, message: string, signal?: AbortSignal) {
+export async function applyMigrations(
+  ctx: EnvContext,
+  log: Logger,
+  journal: (event: string, fields: Record<string, unknown>) => Promise<void>,
+  message: string,
+  signal?: AbortSignal,
+) {
   const { safeMigrate } = await migrate();
-  const result = await safeMigrate({ root: ctx.root, config: ctx.config, envName: ctx.envName, env: ctx.env, log, journal, signal });
+  const result = await safeMigrate({
+    root: ctx.root,
+    config: ctx.config,
+    envName: ctx.envName,
+    env: ctx.env,
+    log,
+    journal,
+    signal,
+  });
   await commitMigrationLog(ctx, log, `${message}: migrations ${result.applied.join(', ') || '(none new)'}`);
   return { applied: result.applied, dump: result.dump };
 }
@@ -49,18 +71,27 @@ async function commitMigrationLog(ctx: EnvContext, log: Logger, message: string)
   const file = relative(ctx.root, migrationLogPath(ctx.root, ctx.config));
   if (!(await git(ctx.root, ['status', '--porcelain', '--', file])).trim()) return;
   // A fresh CI runner has no git identity; hooks are the team's business for their own commits, not this record's.
-  const identity = (await git(ctx.root, ['config', 'user.email'], { reject: false })) ? [] : ['-c', 'user.name=pilot', '-c', 'user.email=pilot@localhost'];
+  const identity = (await git(ctx.root, ['config', 'user.email'], { reject: false }))
+    ? []
+    : ['-c', 'user.name=pilot', '-c', 'user.email=pilot@localhost'];
   try {
     await git(ctx.root, ['add', '--', file]);
     await git(ctx.root, [...identity, 'commit', '-q', '--no-verify', '-m', message, '--', file]);
     log.info('migration.log.committed', `committed ${file}`, { file });
   } catch (error) {
-    log.warn('migration.log.uncommitted', `could not commit ${file} (${error instanceof Error ? error.message : error}) — commit it by hand before the next deployment`, { file });
+    log.warn(
+      'migration.log.uncommitted',
+      `could not commit ${file} (${error instanceof Error ? error.message : error}) — commit it by hand before the next deployment`,
+      { file },
+    );
   }
 }
 
 /** Finds the schema migration applied by the deployment that put `version` live, if any. */
-export async function schemaMigrationOf(ctx: EnvContext, version: string | undefined): Promise<AppliedMigration | undefined> {
+export async function schemaMigrationOf(
+  ctx: EnvContext,
+  version: string | undefined,
+): Promise<AppliedMigration | undefined> {
   if (!version) return undefined;
   for (const id of await listDeploymentIds(ctx.paths.root)) {
     const { entries } = await readJournal(statePaths(ctx.paths.root).journal(id));
@@ -74,7 +105,18 @@ export async function schemaMigrationOf(ctx: EnvContext, version: string | undef
 }
 
 /** Restores the verified dump taken before a migration (`pnpm rollback --restore-db`). */
-export async function restoreDatabase(ctx: EnvContext, migration: AppliedMigration, log: Logger): Promise<Record<string, unknown>> {
+export async function restoreDatabase(
+  ctx: EnvContext,
+  migration: AppliedMigration,
+  log: Logger,
+): Promise<Record<string, unknown>> {
   const { restoreDump } = await migrate();
-  return restoreDump({ root: ctx.root, envName: ctx.envName, env: ctx.env, config: ctx.config, dump: migration.dump, log });
+  return restoreDump({
+    root: ctx.root,
+    envName: ctx.envName,
+    env: ctx.env,
+    config: ctx.config,
+    dump: migration.dump,
+    log,
+  });
 }

@@ -23,7 +23,12 @@ export async function notifyDeployment(run: DeployRun, o: { announce: boolean })
   const { ctx } = run;
   if (run.runner.dry || !ctx.config.notify || ctx.env.notify.length === 0) return { flush: async () => {} };
   const { createNotifier } = await import('@pilot/notify');
-  const notifier: Notifier = createNotifier({ config: ctx.config, envName: ctx.envName, log: run.log, journal: (event, fields) => run.runner.journal(event, fields) });
+  const notifier: Notifier = createNotifier({
+    config: ctx.config,
+    envName: ctx.envName,
+    log: run.log,
+    journal: (event, fields) => run.runner.journal(event, fields),
+  });
   run.notifications = notifier.deliveries;
   let lastWeight = run.state.weight ?? 0;
   if (o.announce) notifier.notify(messageOf(run, 'deployment.started', {}, 0));
@@ -45,7 +50,12 @@ export async function notifyDeployment(run: DeployRun, o: { announce: boolean })
   };
 }
 
-function messageOf(run: DeployRun, event: NotifyEventName, fields: Record<string, unknown>, weight: number): NotifyMessage {
+function messageOf(
+  run: DeployRun,
+  event: NotifyEventName,
+  fields: Record<string, unknown>,
+  weight: number,
+): NotifyMessage {
   const { ctx, state } = run;
   const final = event === 'deployment.succeeded';
   const open = event === 'deployment.started' || event === 'step.reached' || event === 'deployment.paused';
@@ -58,28 +68,49 @@ function messageOf(run: DeployRun, event: NotifyEventName, fields: Record<string
     deploymentId: run.id,
     monitoringUrl: monitoringUrlOf(ctx.env),
     // What backs the release out from where it stands: abort while the deployment is open, rollback once it is live.
-    rollbackCommand: open ? `pnpm pilot abort --env ${ctx.envName}` : final ? `pnpm rollback --env ${ctx.envName}` : undefined,
+    rollbackCommand: open
+      ? `pnpm pilot abort --env ${ctx.envName}`
+      : final
+        ? `pnpm rollback --env ${ctx.envName}`
+        : undefined,
     weight: event === 'step.reached' || event === 'deployment.rolled_back' ? weight || undefined : undefined,
     step: typeof fields.step === 'string' ? fields.step : run.runner.currentStep,
     reason: typeof fields.reason === 'string' ? fields.reason : undefined,
     nextCommand: event === 'deployment.paused' ? `pnpm pilot promote --env ${ctx.envName}` : undefined,
     durationMs: typeof fields.elapsedMs === 'number' ? fields.elapsedMs : undefined,
     evidence: Array.isArray(fields.reasons) ? fields.reasons.map(evidenceOf) : undefined,
-    actor: event === 'deployment.interrupted' ? (typeof fields.reason === 'string' ? fields.reason : 'a signal') : undefined,
+    actor:
+      event === 'deployment.interrupted' ? (typeof fields.reason === 'string' ? fields.reason : 'a signal') : undefined,
     at: new Date().toISOString(),
   };
 }
 
 function evidenceOf(reason: Record<string, unknown>): Evidence {
-  const text = (value: unknown) => (value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
-  return { rule: text(reason.rule ?? reason.metric ?? reason.name ?? reason.check), observed: text(reason.observed ?? reason.detail), threshold: text(reason.threshold ?? reason.limit) };
+  const text = (value: unknown) =>
+    value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return {
+    rule: text(reason.rule ?? reason.metric ?? reason.name ?? reason.check),
+    observed: text(reason.observed ?? reason.detail),
+    threshold: text(reason.threshold ?? reason.limit),
+  };
 }
 
 /** One message outside a deployment run (`pnpm rollback`, `pilot abort`), sent before the command exits. */
-export async function notifyOnce(ctx: EnvContext, log: Logger, message: Omit<NotifyMessage, 'env' | 'service' | 'at'>, journal?: (event: string, fields: Record<string, unknown>) => Promise<void>): Promise<void> {
+export async function notifyOnce(
+  ctx: EnvContext,
+  log: Logger,
+  message: Omit<NotifyMessage, 'env' | 'service' | 'at'>,
+  journal?: (event: string, fields: Record<string, unknown>) => Promise<void>,
+): Promise<void> {
   if (!ctx.config.notify || ctx.env.notify.length === 0) return;
   const { createNotifier } = await import('@pilot/notify');
   const notifier = createNotifier({ config: ctx.config, envName: ctx.envName, log, journal });
-  notifier.notify({ env: ctx.envName, service: ctx.config.service.name, monitoringUrl: monitoringUrlOf(ctx.env), at: new Date().toISOString(), ...message });
+  notifier.notify({
+    env: ctx.envName,
+    service: ctx.config.service.name,
+    monitoringUrl: monitoringUrlOf(ctx.env),
+    at: new Date().toISOString(),
+    ...message,
+  });
   await notifier.flush();
 }

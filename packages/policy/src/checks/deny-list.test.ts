@@ -13,8 +13,13 @@ test('deny-list: a clean workspace passes', async (t) => {
 test('deny-list: a denied direct dependency (scoped glob) and a transitive one in the lockfile are reported with file:line', async (t) => {
   const dir = await fixtureRepo(t, {
     ...cleanWorkspace,
-    'packages/a/package.json': JSON.stringify({ name: '@fixture/a', dependencies: { undici: '^7.0.0' }, devDependencies: { '@slack/webhook': '^7.0.0' } }, null, 2),
-    'pnpm-lock.yaml': "lockfileVersion: '9.0'\npackages:\n  undici@7.1.0:\n    resolution: {integrity: sha512-AAAA}\n  '@slack/webhook@7.0.5':\n    resolution: {integrity: sha512-BBBB}\n  request@2.88.2(encoding@0.1.13):\n    resolution: {integrity: sha512-CCCC}\n",
+    'packages/a/package.json': JSON.stringify(
+      { name: '@fixture/a', dependencies: { undici: '^7.0.0' }, devDependencies: { '@slack/webhook': '^7.0.0' } },
+      null,
+      2,
+    ),
+    'pnpm-lock.yaml':
+      "lockfileVersion: '9.0'\npackages:\n  undici@7.1.0:\n    resolution: {integrity: sha512-AAAA}\n  '@slack/webhook@7.0.5':\n    resolution: {integrity: sha512-BBBB}\n  request@2.88.2(encoding@0.1.13):\n    resolution: {integrity: sha512-CCCC}\n",
   });
   const report = await runPolicyCheck(dir, { only: ['deny-list'] });
   assert.equal(report.ok, false);
@@ -37,5 +42,8 @@ test('deny-list: packages outside the workspace globs are not read; the root pac
     'package.json': JSON.stringify({ name: 'fixture', private: true, dependencies: { '@slack/bolt': '^4' } }),
   });
   const report = await runPolicyCheck(dir, { only: ['deny-list'] });
-  assert.deepEqual(report.findings.map((f) => f.file), ['package.json']);
+  assert.deepEqual(
+    report.findings.map((f) => f.file),
+    ['package.json'],
+  );
 });

@@ -22,7 +22,12 @@ export function checkDenyList(root: string, denyList: DenyList): Finding[] {
         const rule = denied(name);
         if (!rule) continue;
         const at = text.indexOf(`"${name}"`);
-        findings.push({ rule: 'deny-list/dependency', file, line: at >= 0 ? lineAt(text, at) : 1, message: `${field} has ${name}, denied by "${rule.name}": ${rule.reason}` });
+        findings.push({
+          rule: 'deny-list/dependency',
+          file,
+          line: at >= 0 ? lineAt(text, at) : 1,
+          message: `${field} has ${name}, denied by "${rule.name}": ${rule.reason}`,
+        });
       }
     }
   }
@@ -37,7 +42,12 @@ export function checkDenyList(root: string, denyList: DenyList): Finding[] {
       if (!rule || seen.has(key)) continue;
       seen.add(key);
       const at = text.indexOf(`\n  ${key}:`) >= 0 ? text.indexOf(`\n  ${key}:`) + 1 : text.indexOf(`'${key}':`);
-      findings.push({ rule: 'deny-list/lockfile', file: 'pnpm-lock.yaml', line: at >= 0 ? lineAt(text, at) : 1, message: `the lockfile resolves ${key}, denied by "${rule.name}": ${rule.reason}` });
+      findings.push({
+        rule: 'deny-list/lockfile',
+        file: 'pnpm-lock.yaml',
+        line: at >= 0 ? lineAt(text, at) : 1,
+        message: `the lockfile resolves ${key}, denied by "${rule.name}": ${rule.reason}`,
+      });
     }
   }
   return findings;

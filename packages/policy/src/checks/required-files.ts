@@ -12,6 +12,11 @@ export function checkRequiredFiles(root: string, required: RequiredFiles): Findi
     .map((entry) => {
       // Point at the entry that asks for the file: the missing file has no line of its own.
       const at = text.indexOf(entry.path);
-      return { rule: 'required-files/missing' as const, file, line: at >= 0 ? lineAt(text, at) : 1, message: `${entry.path} is missing (${entry.why})` };
+      return {
+        rule: 'required-files/missing' as const,
+        file,
+        line: at >= 0 ? lineAt(text, at) : 1,
+        message: `${entry.path} is missing (${entry.why})`,
+      };
     });
 }

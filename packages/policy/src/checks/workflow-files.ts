@@ -53,7 +53,9 @@ export function parseWorkflow(file: string, name: string, source: string): Workf
       const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
       const last = path[depth - 1];
       let range: [number, number, number] | null | undefined;
-      if (isMap(parent)) range = (parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key as Scalar | undefined)?.range;
+      if (isMap(parent))
+        range = (parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key as Scalar | undefined)
+          ?.range;
       else if (isSeq(parent) && typeof last === 'number') range = (parent.items[last] as Node | undefined)?.range;
       if (range) return lineCounter.linePos(range[0]).line;
     }

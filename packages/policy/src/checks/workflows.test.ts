@@ -51,10 +51,16 @@ test('workflows: each rule reports its violation at the right line', async (t) =
     ],
   );
   const text = own.map((f) => f.message).join('\n');
-  assert.match(text, /actions\/checkout@v4 is not pinned to a full commit SHA — use actions\/checkout@<40-hex sha> # v4/);
+  assert.match(
+    text,
+    /actions\/checkout@v4 is not pinned to a full commit SHA — use actions\/checkout@<40-hex sha> # v4/,
+  );
   assert.match(text, /docker:\/\/alpine:3\.20 must be pinned to an image digest/);
   assert.match(text, /permissions: write-all — list the scopes/);
-  assert.match(text, /job ship grants contents: write, which policies\/workflow-rules\.yaml does not allow for deploy\.yml/);
+  assert.match(
+    text,
+    /job ship grants contents: write, which policies\/workflow-rules\.yaml does not allow for deploy\.yml/,
+  );
   assert.doesNotMatch(text, /id-token/, 'id-token: write is allowed for deploy.yml');
   assert.match(text, /turbo run no-such-task: no task "no-such-task" in turbo\.json/);
   assert.match(text, /pnpm no-such-script: no script "no-such-script" in the root package\.json/);
@@ -64,14 +70,20 @@ test('workflows: each rule reports its violation at the right line', async (t) =
 test('workflows: missing permissions, top-level write and reusable-workflow jobs', async (t) => {
   const dir = await fixtureRepo(t, {
     ...cleanWorkspace,
-    '.github/workflows/a.yml': 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    timeout-minutes: 1\n    steps:\n      - run: echo\n',
-    '.github/workflows/b.yml': 'on: push\npermissions:\n  contents: write\njobs:\n  call:\n    uses: org/repo/.github/workflows/w.yml@v1\n',
+    '.github/workflows/a.yml':
+      'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    timeout-minutes: 1\n    steps:\n      - run: echo\n',
+    '.github/workflows/b.yml':
+      'on: push\npermissions:\n  contents: write\njobs:\n  call:\n    uses: org/repo/.github/workflows/w.yml@v1\n',
   });
   const report = await runPolicyCheck(dir, { only: ['workflows'] });
   const own = report.findings.filter((f) => f.rule !== 'workflow/actionlint');
   assert.deepEqual(
     own.map((f) => `${f.file}:${f.line} ${f.rule}`),
-    ['.github/workflows/a.yml:1 workflow/permissions', '.github/workflows/b.yml:3 workflow/permissions', '.github/workflows/b.yml:6 workflow/pinned-action'],
+    [
+      '.github/workflows/a.yml:1 workflow/permissions',
+      '.github/workflows/b.yml:3 workflow/permissions',
+      '.github/workflows/b.yml:6 workflow/pinned-action',
+    ],
   );
   assert.match(own[0].message, /job\(s\) x declare none/);
   assert.match(own[1].message, /top-level permissions grant contents: write/);
@@ -81,7 +93,8 @@ test('workflows: actionlint errors and broken YAML are findings with file:line',
   const dir = await fixtureRepo(t, {
     ...cleanWorkspace,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub/shell expression, not a JS template
-    '.github/workflows/lint.yml': 'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 1\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n',
+    '.github/workflows/lint.yml':
+      'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 1\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n',
     '.github/workflows/broken.yml': 'on: push\njobs: [\n',
   });
   const report = await runPolicyCheck(dir, { only: ['workflows'] });

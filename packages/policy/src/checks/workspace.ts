@@ -6,10 +6,14 @@ import { globMatcher } from '../glob.ts';
 /** Repository-relative folders of the workspace packages (pnpm-workspace.yaml), the root ('') first. */
 export function workspacePackages(root: string): string[] {
   const file = join(root, 'pnpm-workspace.yaml');
-  const patterns: string[] = existsSync(file) ? ((parse(readFileSync(file, 'utf8')) as { packages?: string[] } | null)?.packages ?? []) : [];
+  const patterns: string[] = existsSync(file)
+    ? ((parse(readFileSync(file, 'utf8')) as { packages?: string[] } | null)?.packages ?? [])
+    : [];
   const include = globMatcher(patterns.filter((p) => !p.startsWith('!')).map(trimSlash));
   const exclude = globMatcher(patterns.filter((p) => p.startsWith('!')).map((p) => trimSlash(p.slice(1))));
-  const found = listDirs(root, '', 4).filter((dir) => include(dir) && !exclude(dir) && existsSync(join(root, dir, 'package.json')));
+  const found = listDirs(root, '', 4).filter(
+    (dir) => include(dir) && !exclude(dir) && existsSync(join(root, dir, 'package.json')),
+  );
   return ['', ...found.sort()];
 }
 

@@ -44,8 +44,15 @@ export async function runPremerge(options: PremergeOptions): Promise<{ ok: boole
     options.onStep?.({ phase: 'start', step });
     const [file, ...args] = step.command[0] === 'pnpm' ? [...pnpmCommand(env), ...step.command.slice(1)] : step.command;
     const started = performance.now();
-    const child = shell({ cwd: options.root, env: { ...env, FORCE_COLOR: '0' }, nothrow: true, signal: options.signal })`${file} ${args}`;
-    if (options.onOutput) for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
+    const child = shell({
+      cwd: options.root,
+      env: { ...env, FORCE_COLOR: '0' },
+      nothrow: true,
+      signal: options.signal,
+    })`${file} ${args}`;
+    if (options.onOutput)
+      for (const stream of [child.stdout, child.stderr])
+        stream.on('data', (chunk: Buffer) => options.onOutput?.(chunk.toString()));
     const done = await child;
     const ms = Math.round(performance.now() - started);
     const output = done.stdall;
@@ -53,7 +60,14 @@ export async function runPremerge(options: PremergeOptions): Promise<{ ok: boole
     if (done.exitCode !== 0) {
       const tail = output.split('\n').filter(Boolean).slice(-30).join('\n');
       const classified = step.classify?.(output);
-      result = classified ? { ...result, ...classified, tail } : { ...result, status: 'fail', tail, note: done.exitCode === null ? `ended by ${done.signal}` : `exit ${done.exitCode}` };
+      result = classified
+        ? { ...result, ...classified, tail }
+        : {
+            ...result,
+            status: 'fail',
+            tail,
+            note: done.exitCode === null ? `ended by ${done.signal}` : `exit ${done.exitCode}`,
+          };
     }
     results.push(result);
     options.onStep?.({ phase: 'end', step, result });
@@ -65,7 +79,14 @@ export async function runPremerge(options: PremergeOptions): Promise<{ ok: boole
 export function renderSummary(results: StepResult[]): string {
   const mark: Record<StepStatus, string> = { pass: '✓', fail: '✗', unavailable: '?', skipped: '–' };
   const width = Math.max(...results.map((r) => r.title.length));
-  const lines = ['', 'premerge summary', ...results.map((r) => `  ${mark[r.status]} ${r.title.padEnd(width)}  ${r.status.padEnd(11)} ${(r.ms / 1000).toFixed(1).padStart(6)} s${r.note && r.status !== 'fail' ? `  ${r.note}` : ''}`)];
+  const lines = [
+    '',
+    'premerge summary',
+    ...results.map(
+      (r) =>
+        `  ${mark[r.status]} ${r.title.padEnd(width)}  ${r.status.padEnd(11)} ${(r.ms / 1000).toFixed(1).padStart(6)} s${r.note && r.status !== 'fail' ? `  ${r.note}` : ''}`,
+    ),
+  ];
   const failed = results.filter((r) => r.status === 'fail');
   lines.push('', failed.length === 0 ? 'premerge: OK' : `premerge: FAILED — ${failed.map((r) => r.id).join(', ')}`);
   return lines.join('\n');

@@ -9,7 +9,8 @@ export interface PremergeStep {
 }
 
 // pnpm's errors when the registry's audit endpoint cannot be reached or does not answer.
-const OFFLINE = /ERR_PNPM_AUDIT_BAD_RESPONSE|ERR_PNPM_AUDIT_ENDPOINT|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|getaddrinfo|network/i;
+const OFFLINE =
+  /ERR_PNPM_AUDIT_BAD_RESPONSE|ERR_PNPM_AUDIT_ENDPOINT|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|getaddrinfo|network/i;
 
 /** What premerge-validation.yml runs (lint, typecheck, unit tests, pnpm audit, policies, the e-tag ledger), in that order. */
 export const PREMERGE_STEPS: PremergeStep[] = [
@@ -24,7 +25,12 @@ export const PREMERGE_STEPS: PremergeStep[] = [
     command: ['pnpm', 'audit', '--audit-level', 'high'],
     classify: (output) => {
       const match = OFFLINE.exec(output);
-      return match ? { status: 'unavailable', note: `unavailable offline (${match[0]}: the registry's audit endpoint did not answer)` } : undefined;
+      return match
+        ? {
+            status: 'unavailable',
+            note: `unavailable offline (${match[0]}: the registry's audit endpoint did not answer)`,
+          }
+        : undefined;
     },
   },
 ];

@@ -10,8 +10,12 @@ export function renderHuman(findings: Finding[], checks: CheckSummary[]): string
   if (lines.length > 0) lines.push('');
   for (const check of checks) {
     const mark = check.status === 'pass' ? '✓' : check.status === 'fail' ? '✗' : '–';
-    lines.push(`${mark} ${check.name.padEnd(16)} ${check.status === 'skipped' ? `skipped: ${check.note}` : `${check.findings} finding(s)${check.note ? ` — ${check.note}` : ''}`}`);
+    lines.push(
+      `${mark} ${check.name.padEnd(16)} ${check.status === 'skipped' ? `skipped: ${check.note}` : `${check.findings} finding(s)${check.note ? ` — ${check.note}` : ''}`}`,
+    );
   }
-  lines.push(findings.length === 0 ? 'policy-check: all policies pass' : `policy-check: ${findings.length} violation(s)`);
+  lines.push(
+    findings.length === 0 ? 'policy-check: all policies pass' : `policy-check: ${findings.length} violation(s)`,
+  );
   return lines.join('\n');
 }

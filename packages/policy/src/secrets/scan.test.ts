@@ -39,7 +39,8 @@ test('secret scan: each known format and a random key are found at file:line; th
     ],
   );
   const serialised = JSON.stringify(findings);
-  for (const secret of [fake.aws, fake.github, fake.slack, 'hunter2hunter2', fake.random]) assert.ok(!serialised.includes(secret), 'a finding must not contain the secret');
+  for (const secret of [fake.aws, fake.github, fake.slack, 'hunter2hunter2', fake.random])
+    assert.ok(!serialised.includes(secret), 'a finding must not contain the secret');
   assert.equal(findings[0].fingerprint, fingerprint(fake.aws));
 });
 
@@ -62,8 +63,16 @@ test('secret scan: digests, commit SHAs, identifiers, paths and placeholders are
 
 test('secret scan: an OpenSSH public key (allowed_signers, authorized_keys) is public, not a finding; the same characters elsewhere are', () => {
   // An ed25519 public key's base64 (its fixed header, then 32 key bytes), built at run time like the fakes above.
-  const key = ['AAAAC3NzaC1lZDI1NTE5', 'AAAAI', createHash('sha256').update('pilot ssh key').digest('base64').replace(/=+$/, '').replaceAll('/', '+')].join('');
-  const text = [`alice@example.com namespaces="pilot-approval" ssh-ed25519 ${key} roles=tech`, `ssh-ed25519 ${key} alice@laptop`, `apiKey: '${key}'`].join('\n');
+  const key = [
+    'AAAAC3NzaC1lZDI1NTE5',
+    'AAAAI',
+    createHash('sha256').update('pilot ssh key').digest('base64').replace(/=+$/, '').replaceAll('/', '+'),
+  ].join('');
+  const text = [
+    `alice@example.com namespaces="pilot-approval" ssh-ed25519 ${key} roles=tech`,
+    `ssh-ed25519 ${key} alice@laptop`,
+    `apiKey: '${key}'`,
+  ].join('\n');
   assert.deepEqual(
     scanText('policies/allowed_signers', text).map((f) => `${f.line} ${f.rule}`),
     ['3 secrets/entropy'],
@@ -79,7 +88,10 @@ test('secret scan over git-tracked files with the allow-list; the CLI output nev
     'policies/secret-allowlist.yaml': `allow:\n  - { path: "docs/**", reason: documented example }\n  - { fingerprint: "${fingerprint(fake.random)}", reason: test data }\n`,
   });
   const report = await runPolicyCheck(dir, { only: ['secrets'] });
-  assert.deepEqual(report.findings.map((f) => `${f.file}:${f.line} ${f.rule}`), ['src/config.ts:1 secrets/token']);
+  assert.deepEqual(
+    report.findings.map((f) => `${f.file}:${f.line} ${f.rule}`),
+    ['src/config.ts:1 secrets/token'],
+  );
   assert.match(report.checks[0].note ?? '', /2 allow-listed/);
   assert.ok(!JSON.stringify(report).includes(fake.aws));
 });

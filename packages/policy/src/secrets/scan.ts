@@ -18,7 +18,10 @@ export function fingerprint(secret: string): string {
 /** The files git tracks (and files added but not committed), repository-relative. */
 export async function trackedFiles(root: string): Promise<string[]> {
   const result = await shell({ cwd: root, nothrow: true })`git ls-files -z --cached`;
-  if (result.exitCode !== 0) throw new PolicyError(`secret scan: \`git ls-files\` failed in ${root} — run policy-check inside a git work tree (${result.stderr.trim()})`);
+  if (result.exitCode !== 0)
+    throw new PolicyError(
+      `secret scan: \`git ls-files\` failed in ${root} — run policy-check inside a git work tree (${result.stderr.trim()})`,
+    );
   return result.stdout.split('\0').filter(Boolean);
 }
 
@@ -33,19 +36,36 @@ export function scanText(file: string, text: string): Finding[] {
         covered.push([start, start + match[0].length]);
         const secret = match[1] ?? match[0];
         if (pattern.id === 'url-credentials' && isPlaceholderPassword(secret)) continue;
-        findings.push({ rule: 'secrets/token', file, line: index + 1, column: start + 1, fingerprint: fingerprint(secret), message: `${pattern.description} (${pattern.id})` });
+        findings.push({
+          rule: 'secrets/token',
+          file,
+          line: index + 1,
+          column: start + 1,
+          fingerprint: fingerprint(secret),
+          message: `${pattern.description} (${pattern.id})`,
+        });
       }
     }
     for (const hit of highEntropyStrings(line)) {
       if (covered.some(([from, to]) => hit.index >= from && hit.index < to)) continue;
-      findings.push({ rule: 'secrets/entropy', file, line: index + 1, column: hit.index + 1, fingerprint: fingerprint(hit.value), message: `high-entropy string (${hit.value.length} chars)` });
+      findings.push({
+        rule: 'secrets/entropy',
+        file,
+        line: index + 1,
+        column: hit.index + 1,
+        fingerprint: fingerprint(hit.value),
+        message: `high-entropy string (${hit.value.length} chars)`,
+      });
     }
   });
   return findings;
 }
 
 /** Scans every tracked text file; binary files (a NUL in the first 8 KiB) and files over 2 MiB are skipped. */
-export async function scanSecrets(root: string, allowList: SecretAllowList = { allow: [] }): Promise<{ findings: Finding[]; scanned: number; allowed: number }> {
+export async function scanSecrets(
+  root: string,
+  allowList: SecretAllowList = { allow: [] },
+): Promise<{ findings: Finding[]; scanned: number; allowed: number }> {
   const findings: Finding[] = [];
   let scanned = 0;
   for (const file of await trackedFiles(root)) {
@@ -63,9 +83,18 @@ export async function scanSecrets(root: string, allowList: SecretAllowList = { a
     scanned += 1;
     findings.push(...scanText(file, text));
   }
-  const allow = allowList.allow.map((entry) => ({ ...entry, matchPath: entry.path ? globMatcher([entry.path]) : () => true }));
+  const allow = allowList.allow.map((entry) => ({
+    ...entry,
+    matchPath: entry.path ? globMatcher([entry.path]) : () => true,
+  }));
   const kept = findings.filter(
-    (finding) => !allow.some((entry) => entry.matchPath(finding.file ?? '') && (!entry.rule || entry.rule === finding.rule) && (!entry.fingerprint || entry.fingerprint === finding.fingerprint)),
+    (finding) =>
+      !allow.some(
+        (entry) =>
+          entry.matchPath(finding.file ?? '') &&
+          (!entry.rule || entry.rule === finding.rule) &&
+          (!entry.fingerprint || entry.fingerprint === finding.fingerprint),
+      ),
   );
   return { findings: kept, scanned, allowed: findings.length - kept.length };
 }

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import { shell } from '@pilot/core';
 
 /** Builds a throwaway git repository with `files` (path → text), all added to the index; removed after the test. */
-export async function fixtureRepo(t: { after(fn: () => unknown): void }, files: Record<string, string>): Promise<string> {
+export async function fixtureRepo(
+  t: { after(fn: () => unknown): void },
+  files: Record<string, string>,
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pilot-policy-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   for (const [path, text] of Object.entries(files)) {
@@ -19,12 +22,17 @@ export async function fixtureRepo(t: { after(fn: () => unknown): void }, files: 
 
 /** A minimal workspace that passes every policy: the base the violating fixtures change one thing in. */
 export const cleanWorkspace: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'fixture', private: true, scripts: { lint: 'true', 'policy-check': 'true' } }, null, 2),
+  'package.json': JSON.stringify(
+    { name: 'fixture', private: true, scripts: { lint: 'true', 'policy-check': 'true' } },
+    null,
+    2,
+  ),
   'pnpm-workspace.yaml': 'packages:\n  - "packages/*"\n',
   'packages/a/package.json': JSON.stringify({ name: '@fixture/a', dependencies: { undici: '^7.0.0' } }, null, 2),
   'pnpm-lock.yaml': "lockfileVersion: '9.0'\npackages:\n  undici@7.1.0:\n    resolution: {integrity: sha512-AAAA}\n",
   'turbo.json': JSON.stringify({ tasks: { lint: {}, test: {} } }),
-  'policies/deny-list.yaml': 'packages:\n  - { name: "@slack/*", reason: "use webhooks" }\n  - { name: request, reason: deprecated }\n',
+  'policies/deny-list.yaml':
+    'packages:\n  - { name: "@slack/*", reason: "use webhooks" }\n  - { name: request, reason: deprecated }\n',
   'policies/workflow-rules.yaml': 'concurrencyRequired: ["deploy*.yml"]\nwriteScopes:\n  deploy.yml: [id-token]\n',
   'policies/required-files.yaml': 'files:\n  - { path: README.md, why: docs }\n',
   'policies/secret-allowlist.yaml': 'allow: []\n',

@@ -22,13 +22,20 @@ const CLOCK_TICKS = Number((await shell()`getconf CLK_TCK`).stdout.trim()) || 10
 
 const root = await mkdtemp(join(tmpdir(), 'pilot-router-bench-'));
 const port = await freePort();
-const env = environmentSchema.parse({ port, target: { kind: 'local', adminPort: await freePort(), readyProbes: 1, drainTimeout: '5s', stopGrace: '2s' }, strategy: { kind: 'blue-green', keepWarm: '60s' } });
+const env = environmentSchema.parse({
+  port,
+  target: { kind: 'local', adminPort: await freePort(), readyProbes: 1, drainTimeout: '5s', stopGrace: '2s' },
+  strategy: { kind: 'blue-green', keepWarm: '60s' },
+});
 const log = new Logger({ format: 'json', stream: new Writable({ write: (_c, _e, done) => done() }) });
 const target = createLocalTarget({ root, envName: 'bench', env, log, readyPath: '/health/ready' });
 const release = async (version: string) => {
   const dir = join(root, '.pilot', 'releases', version);
   await mkdir(join(dir, 'app'), { recursive: true });
-  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ version, commit: 'bench', created: '', configHash: '', start: [process.execPath, DEMO], env: {} }));
+  await writeFile(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ version, commit: 'bench', created: '', configHash: '', start: [process.execPath, DEMO], env: {} }),
+  );
   return { version, dir: join(dir, 'app') };
 };
 
@@ -59,7 +66,9 @@ try {
   (load as unknown as { stop(): void }).stop();
   const zd = await load;
   const zdFailed = zd.errors + zd.timeouts + zd.non2xx;
-  console.log(`zero downtime: ${zd.requests.total} requests during 20 weight changes + 20 blue-green swaps: ${zd.errors} errors, ${zd.timeouts} timeouts, ${zd.non2xx} non-2xx`);
+  console.log(
+    `zero downtime: ${zd.requests.total} requests during 20 weight changes + 20 blue-green swaps: ${zd.errors} errors, ${zd.timeouts} timeouts, ${zd.non2xx} non-2xx`,
+  );
 
   // (2) Overhead, same backend: the live demo release.
   const status = (await fetch(`http://127.0.0.1:${port}/api/hello`)).headers.get('x-release');
@@ -71,14 +80,19 @@ try {
     for (let i = 0; i < ROUNDS; i++) {
       const direct = summary(await run(`http://127.0.0.1:${backendPort}/api/hello`));
       const router = await measured(`http://127.0.0.1:${port}/api/hello`, routerPid);
-      results.push({ direct, router, haproxy: haproxy ? await measured(`${haproxy.url}/api/hello`, haproxy.pid) : undefined });
+      results.push({
+        direct,
+        router,
+        haproxy: haproxy ? await measured(`${haproxy.url}/api/hello`, haproxy.pid) : undefined,
+      });
     }
     return results;
   });
   const direct = medianRun(rounds.map((r) => r.direct));
   const routed = medianRun(rounds.map((r) => r.router));
   const haproxy = rounds[0].haproxy ? medianRun(rounds.map((r) => r.haproxy!)) : undefined;
-  const cpu = (pick: (r: (typeof rounds)[number]) => Summary | undefined) => median(rounds.map((r) => pick(r)?.cpuUs ?? Number.NaN));
+  const cpu = (pick: (r: (typeof rounds)[number]) => Summary | undefined) =>
+    median(rounds.map((r) => pick(r)?.cpuUs ?? Number.NaN));
   const routerCpu = cpu((r) => r.router);
   const haproxyCpu = cpu((r) => r.haproxy);
   const row = (name: string, r: Summary, cpuUs?: number) =>
@@ -114,8 +128,18 @@ try {
       { name: 'failed requests during 40 switches', target: '0', actual: String(zdFailed), met: zdFailed === 0 },
       ...(haproxy
         ? [
-            { name: 'router req/s vs HAProxy', target: '≥ 0.7×', actual: `${ratios['router/haproxy rps'].toFixed(2)}×`, met: ratios['router/haproxy rps'] >= 0.7 },
-            { name: 'router p99 vs HAProxy', target: '≤ 1.5×', actual: `${ratios['router/haproxy p99'].toFixed(2)}×`, met: ratios['router/haproxy p99'] <= 1.5 },
+            {
+              name: 'router req/s vs HAProxy',
+              target: '≥ 0.7×',
+              actual: `${ratios['router/haproxy rps'].toFixed(2)}×`,
+              met: ratios['router/haproxy rps'] >= 0.7,
+            },
+            {
+              name: 'router p99 vs HAProxy',
+              target: '≤ 1.5×',
+              actual: `${ratios['router/haproxy p99'].toFixed(2)}×`,
+              met: ratios['router/haproxy p99'] <= 1.5,
+            },
           ]
         : []),
     ],
@@ -127,12 +151,21 @@ try {
 
 // `PILOT_FUZZ_RUNS=20000 pnpm bench`: the smuggling fuzz test too, with that many runs (500 in the test suite).
 if (process.env.PILOT_FUZZ_RUNS) {
-  const fuzz = await shell({ stdio: 'inherit', nothrow: true })`${process.execPath} --import tsx --test ${fileURLToPath(new URL('../daemon/smuggling-fuzz.test.ts', import.meta.url))}`;
+  const fuzz = await shell({
+    stdio: 'inherit',
+    nothrow: true,
+  })`${process.execPath} --import tsx --test ${fileURLToPath(new URL('../daemon/smuggling-fuzz.test.ts', import.meta.url))}`;
   if (fuzz.exitCode !== 0) process.exitCode = 1;
 }
 
-async function backendPortOf(root: string, env: ReturnType<typeof environmentSchema.parse>, version: string): Promise<number> {
-  const status = (await routerClient(routerDirOf(root, 'bench'), adminPortOf(env)).get('/admin/status')) as { releases: { version: string; port: number }[] };
+async function backendPortOf(
+  root: string,
+  env: ReturnType<typeof environmentSchema.parse>,
+  version: string,
+): Promise<number> {
+  const status = (await routerClient(routerDirOf(root, 'bench'), adminPortOf(env)).get('/admin/status')) as {
+    releases: { version: string; port: number }[];
+  };
   return status.releases.find((r) => r.version === version)!.port;
 }
 
@@ -160,7 +193,12 @@ async function measured(url: string, pid: number): Promise<Summary> {
 }
 
 function summary(r: autocannon.Result): Summary {
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+  };
 }
 
 /** The run with the median requests/s (its own latency figures, so they belong together). */
@@ -169,7 +207,10 @@ function medianRun(runs: Summary[]): Summary {
 }
 
 /** HAProxy in front of the backend, started the way the differential tests start it, with the bench's limits. */
-async function withHaproxy<T>(backendPort: number, fn: (haproxy: { url: string; pid: number } | undefined) => Promise<T>): Promise<T> {
+async function withHaproxy<T>(
+  backendPort: number,
+  fn: (haproxy: { url: string; pid: number } | undefined) => Promise<T>,
+): Promise<T> {
   if (haproxyMissing) return fn(undefined);
   const haproxy = await startHaproxy([backendPort], BENCH_LIMITS);
   try {

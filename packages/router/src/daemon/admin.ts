@@ -22,10 +22,13 @@ export function tokenCheck(token: string): (presented: string) => boolean {
 /** The admin API (loopback only, bearer token). Every mutation answers with the new status. */
 export function adminHandler(router: Router, token: string, shutdown: () => void, ui?: AdminUi) {
   const isToken = tokenCheck(token);
-  const authorised = (req: IncomingMessage) => isToken(/^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  const authorised = (req: IncomingMessage) =>
+    isToken(/^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
   return async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown, type = 'application/json') =>
-      res.writeHead(status, { 'content-type': type }).end(type === 'application/json' ? JSON.stringify(body) : String(body));
+      res
+        .writeHead(status, { 'content-type': type })
+        .end(type === 'application/json' ? JSON.stringify(body) : String(body));
     // The page checks the token itself, for its actions only: viewing needs none.
     if (ui) {
       const handled = await ui.handle(req, res).catch((error: Error) => {
@@ -34,7 +37,8 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
       });
       if (handled) return;
     }
-    if (!authorised(req)) return send(401, { error: 'missing or wrong admin token (see .pilot/router/<env>/admin.token)' });
+    if (!authorised(req))
+      return send(401, { error: 'missing or wrong admin token (see .pilot/router/<env>/admin.token)' });
     const url = new URL(req.url ?? '/', 'http://admin');
     try {
       const body = req.method === 'POST' ? await readBody(req) : {};
@@ -47,10 +51,20 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
           const since = Number(url.searchParams.get('since') ?? 0);
           const now = Date.now();
           const releases = Object.fromEntries(
-            Object.entries(router.metrics.samples(Number.isFinite(since) ? since : 0, now)).map(([version, samples]) => [
-              version,
-              { role: version === router.routes.candidate ? 'candidate' : version === router.routes.stable ? 'stable' : 'retired', samples },
-            ]),
+            Object.entries(router.metrics.samples(Number.isFinite(since) ? since : 0, now)).map(
+              ([version, samples]) => [
+                version,
+                {
+                  role:
+                    version === router.routes.candidate
+                      ? 'candidate'
+                      : version === router.routes.stable
+                        ? 'stable'
+                        : 'retired',
+                  samples,
+                },
+              ],
+            ),
           );
           return send(200, { now, releases });
         }
@@ -60,8 +74,10 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
         case 'POST /admin/shift': {
           const version = text(body, 'version');
           const weight = Number(body.weight);
-          if (!Number.isFinite(weight) || weight < 0 || weight > 100) throw new RouteError(`weight ${JSON.stringify(body.weight)} must be a number from 0 to 100`);
-          if (version === router.routes.stable) throw new RouteError(`release ${version} is already the stable release`);
+          if (!Number.isFinite(weight) || weight < 0 || weight > 100)
+            throw new RouteError(`weight ${JSON.stringify(body.weight)} must be a number from 0 to 100`);
+          if (version === router.routes.stable)
+            throw new RouteError(`release ${version} is already the stable release`);
           await router.setRoutes({ ...router.routes, candidate: version, weight });
           return send(200, router.status());
         }
@@ -82,7 +98,12 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
           // A first release that failed: nothing to go back to, so nothing serves (503) and it stops now, never kept warm.
           const version = text(body, 'version');
           const { routes } = router;
-          if (routes.stable === version || routes.candidate === version) await router.setRoutes({ stable: routes.stable === version ? undefined : routes.stable, weight: 0, maintenance: routes.maintenance });
+          if (routes.stable === version || routes.candidate === version)
+            await router.setRoutes({
+              stable: routes.stable === version ? undefined : routes.stable,
+              weight: 0,
+              maintenance: routes.maintenance,
+            });
           // Also when it never became routable (it failed to start): whatever runs of it stops.
           router.retire(version, 0);
           return send(200, router.status());
@@ -108,10 +129,12 @@ export function adminHandler(router: Router, token: string, shutdown: () => void
 
 /** The release settings a client sent (`settings`), over the router's own for anything it left out. */
 function releaseSettings(body: Body, router: Router): ReleaseSettings {
-  const given = typeof body.settings === 'object' && body.settings !== null ? (body.settings as Partial<ReleaseSettings>) : {};
+  const given =
+    typeof body.settings === 'object' && body.settings !== null ? (body.settings as Partial<ReleaseSettings>) : {};
   const own = releaseSettingsOf(router.settings);
   const valid = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-  const number = (key: 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs') => (valid(given[key]) ? given[key] : own[key]);
+  const number = (key: 'readyProbes' | 'drainTimeoutMs' | 'stopGraceMs' | 'readyTimeoutMs') =>
+    valid(given[key]) ? given[key] : own[key];
   return {
     readyPath: typeof given.readyPath === 'string' && given.readyPath.startsWith('/') ? given.readyPath : own.readyPath,
     readyProbes: number('readyProbes'),

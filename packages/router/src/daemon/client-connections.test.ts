@@ -32,7 +32,10 @@ test('4: after a 431 the router stops reading and closes: an endless head cannot
   assert.equal(firstStatus(answer), 431);
   assert.ok(closed, 'the router closed the connection within 4 s');
   // The kernel's socket buffers take a few MB; reading and discarding would take hundreds.
-  assert.ok(client.bytesWritten < 64 * 2 ** 20, `the router took ${(client.bytesWritten / 2 ** 20).toFixed(0)} MiB after refusing`);
+  assert.ok(
+    client.bytesWritten < 64 * 2 ** 20,
+    `the router took ${(client.bytesWritten / 2 ** 20).toFixed(0)} MiB after refusing`,
+  );
   assert.equal(backend.connections.length, 0);
 });
 
@@ -45,7 +48,10 @@ test('5: a client that half-closes after its requests still gets every answer', 
   });
   const one = await sendRaw(router.port, 'GET /one HTTP/1.1\r\nHost: x\r\n\r\n', { halfClose: true, all: true });
   assert.match(one, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
-  const two = await sendRaw(router.port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n', { halfClose: true, all: true });
+  const two = await sendRaw(router.port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n', {
+    halfClose: true,
+    all: true,
+  });
   assert.equal(two.split('HTTP/1.1 200 OK').length - 1, 2, two);
   // Half-closed in the middle of a head: nothing to answer, the connection is closed.
   const started = Date.now();
@@ -57,7 +63,10 @@ test('9: maxConnections caps client connections, and reaching it is logged (once
   const backend = await startRecordingBackend();
   const upstream = { port: backend.port, version: 'v1', inFlight: 0 };
   const logged: number[] = [];
-  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: () => {} }, undefined, { maxConnections: 2, onConnectionLimit: (max) => logged.push(max) });
+  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: () => {} }, undefined, {
+    maxConnections: 2,
+    onConnectionLimit: (max) => logged.push(max),
+  });
   proxy.server.listen(0, '127.0.0.1');
   await once(proxy.server, 'listening');
   const port = (proxy.server.address() as AddressInfo).port;
@@ -69,7 +78,10 @@ test('9: maxConnections caps client connections, and reaching it is logged (once
   const held = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
   await Promise.all(held.map((s) => once(s, 'connect')));
   await settle(() => false, 100);
-  const refused = await Promise.all([sendRaw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'), sendRaw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')]);
+  const refused = await Promise.all([
+    sendRaw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+    sendRaw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+  ]);
   assert.deepEqual(refused, ['', ''], 'connections over the cap are closed unanswered');
   assert.deepEqual(logged, [2]);
   for (const s of held) s.destroy();

@@ -67,9 +67,13 @@ export class RouterMetrics {
       '# TYPE pilot_router_requests_total counter',
     ];
     for (const [version, m] of this.#releases) {
-      for (const [code, n] of [...m.byCode].sort((a, b) => a[0] - b[0])) lines.push(`pilot_router_requests_total{release="${version}",code="${code}"} ${n}`);
+      for (const [code, n] of [...m.byCode].sort((a, b) => a[0] - b[0]))
+        lines.push(`pilot_router_requests_total{release="${version}",code="${code}"} ${n}`);
     }
-    lines.push('# HELP pilot_router_request_duration_seconds Latency seen at the router, by release.', '# TYPE pilot_router_request_duration_seconds histogram');
+    lines.push(
+      '# HELP pilot_router_request_duration_seconds Latency seen at the router, by release.',
+      '# TYPE pilot_router_request_duration_seconds histogram',
+    );
     for (const [version, m] of this.#releases) {
       BUCKETS.forEach((le, i) => {
         lines.push(`pilot_router_request_duration_seconds_bucket{release="${version}",le="${le}"} ${m.buckets[i]}`);

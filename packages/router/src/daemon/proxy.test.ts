@@ -16,11 +16,18 @@ async function listen(server: Server | ReturnType<typeof createNetServer>): Prom
 }
 
 /** A proxy in front of one upstream (a node:http handler or a raw socket server); outcomes are collected. */
-async function proxyTo(t: { after(fn: () => unknown): void }, upstreamServer: Server | ReturnType<typeof createNetServer>, timeouts?: ProxyTimeouts) {
+async function proxyTo(
+  t: { after(fn: () => unknown): void },
+  upstreamServer: Server | ReturnType<typeof createNetServer>,
+  timeouts?: ProxyTimeouts,
+) {
   const upstreamPort = await listen(upstreamServer);
   const upstream: Upstream = { port: upstreamPort, version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
-  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, outcome) => outcomes.push(outcome) }, timeouts);
+  const proxy = createProxyServer(
+    { route: () => ({ upstream }), onOutcome: (_u, outcome) => outcomes.push(outcome) },
+    timeouts,
+  );
   const port = await listen(proxy.server);
   t.after(async () => {
     proxy.closeAllConnections();
@@ -52,13 +59,22 @@ function raw(port: number, data: string | Buffer, done: (text: string) => boolea
   });
 }
 
-function fetchText(url: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string | string[]; agent?: Agent } = {}) {
+function fetchText(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string | string[]; agent?: Agent } = {},
+) {
   return new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     if (Array.isArray(options.body)) for (const part of options.body) req.write(part);
     req.end(Array.isArray(options.body) ? undefined : options.body);
@@ -98,7 +114,11 @@ test('request bodies stream through: 8 MB with Content-Length, and a chunked upl
   assert.deepEqual(fixed, { bytes: big.length, sha256: createHash('sha256').update(big).digest('hex'), te: null });
   const parts = ['first part,', 'second part,', 'x'.repeat(100_000)];
   const chunked = JSON.parse((await fetchText(`${p.url}/upload`, { method: 'POST', body: parts })).body.toString());
-  assert.deepEqual(chunked, { bytes: parts.join('').length, sha256: createHash('sha256').update(parts.join('')).digest('hex'), te: 'chunked' });
+  assert.deepEqual(chunked, {
+    bytes: parts.join('').length,
+    sha256: createHash('sha256').update(parts.join('')).digest('hex'),
+    te: 'chunked',
+  });
 });
 
 test('a chunked response passes through to HTTP/1.1, and is decoded for an HTTP/1.0 client (then closed)', async (t) => {
@@ -123,7 +143,9 @@ test('pipelined requests are answered in order; HEAD, 204 and 304 carry no body 
   });
   const p = await proxyTo(t, server);
   const get = (path: string, method = 'GET') => `${method} ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
-  const text = await raw(p.port, get('/a') + get('/head', 'HEAD') + get('/204') + get('/304') + get('/b'), (s) => s.includes('body of /b'));
+  const text = await raw(p.port, get('/a') + get('/head', 'HEAD') + get('/204') + get('/304') + get('/b'), (s) =>
+    s.includes('body of /b'),
+  );
   const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
   assert.deepEqual(statuses, ['200', '200', '204', '304', '200']);
   assert.ok(text.indexOf('body of /a') < text.indexOf('HTTP/1.1 204'));
@@ -139,17 +161,26 @@ test('a response without length ends when the release closes; the client connect
   const text = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(text, /connection: close\r\n/);
   assert.ok(text.endsWith('\r\n\r\nuntil the end'));
-  assert.deepEqual(p.outcomes.map((o) => o.status), [200]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [200],
+  );
 });
 
 test('ambiguous or malformed requests are refused with 400/431/505 and never reach the release', async (t) => {
   let reached = 0;
-  const p = await proxyTo(t, httpUpstream((_req, res) => {
-    reached++;
-    res.end('ok');
-  }));
+  const p = await proxyTo(
+    t,
+    httpUpstream((_req, res) => {
+      reached++;
+      res.end('ok');
+    }),
+  );
   const status = async (data: string) => /^HTTP\/1\.1 (\d{3})/.exec(await raw(p.port, data))?.[1];
-  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), '400');
+  assert.equal(
+    await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'),
+    '400',
+  );
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'), '400');
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'), '400');
   assert.equal(await status('GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n'), '400');
@@ -162,7 +193,10 @@ test('ambiguous or malformed requests are refused with 400/431/505 and never rea
   assert.equal(await status('G(T / HTTP/1.1\r\nHost: x\r\n\r\n'), '400');
   assert.equal(await status('GET / HTTP/1.1 \r\nHost: x\r\n\r\n'), '400');
   // Fields named in Connection are dropped when forwarding: never the framing ones (the release would see no length).
-  assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\nGET /'), '400');
+  assert.equal(
+    await status('POST / HTTP/1.1\r\nHost: x\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\nGET /'),
+    '400',
+  );
   assert.equal(await status('GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Host\r\n\r\n'), '400');
   assert.equal(await status(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), '431');
   assert.equal(await status('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), '400');
@@ -179,7 +213,17 @@ test('hop-by-hop fields are dropped both ways; X-Forwarded-* are added; Expect: 
     res.end(JSON.stringify({ headers: req.headers, body }));
   });
   const p = await proxyTo(t, server);
-  const res = await fetchText(`${p.url}/h`, { method: 'POST', headers: { connection: 'x-secret', 'x-secret': '1', te: 'trailers', 'proxy-authorization': 'Basic eA==', expect: '100-continue' }, body: 'payload' });
+  const res = await fetchText(`${p.url}/h`, {
+    method: 'POST',
+    headers: {
+      connection: 'x-secret',
+      'x-secret': '1',
+      te: 'trailers',
+      'proxy-authorization': 'Basic eA==',
+      expect: '100-continue',
+    },
+    body: 'payload',
+  });
   const seen = JSON.parse(res.body.toString()) as { headers: Record<string, string>; body: string };
   assert.equal(seen.body, 'payload');
   for (const name of ['x-secret', 'te', 'proxy-authorization']) assert.equal(seen.headers[name], undefined, name);
@@ -197,7 +241,10 @@ test('a release that is down gets a 502 naming it; outcome status 0', async (t) 
   const res = await fetchText(`${p.url}/`);
   assert.equal(res.status, 502);
   assert.match(res.body.toString(), /release v1 did not answer/);
-  assert.deepEqual(p.outcomes.map((o) => o.status), [0]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [0],
+  );
   assert.equal(p.upstream.inFlight, 0);
 });
 
@@ -233,7 +280,10 @@ test('a client that goes away ends the release request; counted with the release
   for (let i = 0; i < 50 && upstreamClosed < 2; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(upstreamClosed, 2);
   // Neither is a release error for the judge (0 or 5xx would be).
-  assert.deepEqual(p.outcomes.map((o) => o.status), [200, 499]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [200, 499],
+  );
   assert.equal(p.upstream.inFlight, 0);
 });
 
@@ -261,7 +311,11 @@ test('a 20 MB download arrives intact (back-pressure from a client that reads sl
 });
 
 test('an idle keep-alive connection is closed after the idle timeout; a head that is too slow gets 408', async (t) => {
-  const p = await proxyTo(t, httpUpstream((_req, res) => res.end('ok')), { idleMs: 400, headersMs: 400, upstreamMs: 60_000 });
+  const p = await proxyTo(
+    t,
+    httpUpstream((_req, res) => res.end('ok')),
+    { idleMs: 400, headersMs: 400, upstreamMs: 60_000 },
+  );
   const started = Date.now();
   const kept = await raw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(kept, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nok$/);
@@ -277,7 +331,10 @@ test('a release whose status line or Connection field is malformed gets a 502; a
     'HTTP/3.0 200 OK\r\ncontent-length: 0\r\n\r\n',
     'HTTP/1.1 200 OK\r\nconnection: content-length\r\ncontent-length: 2\r\n\r\nok',
   ];
-  const p = await proxyTo(t, createNetServer((socket) => socket.once('data', () => socket.end(answers.shift() ?? ''))));
+  const p = await proxyTo(
+    t,
+    createNetServer((socket) => socket.once('data', () => socket.end(answers.shift() ?? ''))),
+  );
   assert.equal((await fetchText(p.url)).status, 502);
   assert.equal((await fetchText(p.url)).status, 204);
   assert.equal((await fetchText(p.url)).status, 502);
@@ -307,11 +364,17 @@ test('an upload to a release that reads slowly is held back (back-pressure), the
   while (queued < size) {
     queued += block.length;
     if (client.write(block)) continue;
-    const drained = await Promise.race([once(client, 'drain').then(() => true), new Promise((r) => setTimeout(r, 300, false))]);
+    const drained = await Promise.race([
+      once(client, 'drain').then(() => true),
+      new Promise((r) => setTimeout(r, 300, false)),
+    ]);
     if (!drained) break;
   }
   const accepted = client.bytesWritten;
-  assert.ok(accepted < size / 2, `the proxy stopped reading the client at ${(accepted / 2 ** 20).toFixed(1)} MiB of ${size / 2 ** 20} MiB`);
+  assert.ok(
+    accepted < size / 2,
+    `the proxy stopped reading the client at ${(accepted / 2 ** 20).toFixed(1)} MiB of ${size / 2 ** 20} MiB`,
+  );
   readsFrom();
   while (queued < size) {
     queued += block.length;
@@ -337,17 +400,26 @@ test('a release silent past the upstream timeout: 504 before any response byte, 
   assert.ok(Date.now() - started >= 500);
   const half = await raw(p.port, 'GET /half HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.match(half, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nabc$/, 'the head and the bytes sent, then the connection closed');
-  assert.deepEqual(p.outcomes.map((o) => o.status), [0, 0]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [0, 0],
+  );
   assert.equal(p.upstream.inFlight, 0);
 });
 
 test('an upgrade (WebSocket-style) is tunnelled after the 101: bytes both ways, 5 MB echoed intact, closed together', async (t) => {
-  const server = httpUpstream((req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end(`upgrade required, got ${req.headers.upgrade ?? 'none'}\n`));
+  const server = httpUpstream((req, res) =>
+    res
+      .writeHead(426, { 'content-type': 'text/plain' })
+      .end(`upgrade required, got ${req.headers.upgrade ?? 'none'}\n`),
+  );
   let upstreamClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (req.headers.upgrade !== 'echo') return socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Seen-Forwarded-For: ${req.headers['x-forwarded-for']}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\nX-Seen-Forwarded-For: ${req.headers['x-forwarded-for']}\r\n\r\n`,
+    );
     if (head.length) socket.write(head);
     socket.pipe(socket);
     socket.on('close', () => upstreamClosed());
@@ -376,7 +448,10 @@ test('an upgrade (WebSocket-style) is tunnelled after the 101: bytes both ways, 
   assert.match(head, /\r\nconnection: upgrade\r\nupgrade: echo$/i);
   assert.match(head, /x-seen-forwarded-for: 127\.0\.0\.1/i);
   assert.ok(received.subarray(headEnd + 4).equals(payload), 'the echo came back byte for byte');
-  assert.deepEqual(p.outcomes.map((o) => o.status), [101]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [101],
+  );
   assert.equal(p.upstream.inFlight, 0, 'a tunnel counts once, when it opens');
   client.end();
   await closed;
@@ -397,7 +472,10 @@ test('bytes after a refused upgrade never reach the release: the client connecti
       res.writeHead(426).end();
     }),
   );
-  const answer = await raw(p.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nPOST /admin/delete HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.1\r\nContent-Length: 0\r\n\r\n');
+  const answer = await raw(
+    p.port,
+    'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nPOST /admin/delete HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.1\r\nContent-Length: 0\r\n\r\n',
+  );
   assert.match(answer, /^HTTP\/1\.1 426 [\s\S]*connection: close/i);
   assert.doesNotMatch(answer, /HTTP\/1\.1 [\s\S]*HTTP\/1\.1/, 'one answer only');
   assert.deepEqual(seen, ['GET /ws 127.0.0.1']);
@@ -414,7 +492,8 @@ test('timeouts are blamed right: a stalled upload is the client’s 408; replies
   const outcomes: ProxyOutcome[] = [];
   const proxy = createProxyServer(
     {
-      route: (head) => (head.target === '/local' ? { answer: { status: 200, headers: {}, body: 'here' } } : { upstream }),
+      route: (head) =>
+        head.target === '/local' ? { answer: { status: 200, headers: {}, body: 'here' } } : { upstream },
       onOutcome: (_u, outcome) => outcomes.push(outcome),
     },
     { idleMs: 600, headersMs: 600, upstreamMs: 600 },
@@ -428,7 +507,11 @@ test('timeouts are blamed right: a stalled upload is the client’s 408; replies
   });
   const stalled = await raw(port, 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabcde');
   assert.match(stalled, /^HTTP\/1\.1 408 [\s\S]*the request body stalled/);
-  assert.deepEqual(outcomes.map((o) => o.status), [408], 'not 0 or 504: the release did nothing wrong');
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    [408],
+    'not 0 or 504: the release did nothing wrong',
+  );
   // Local answers every 200 ms for 1.5 s, over one connection with a 600 ms idle timeout.
   const client = connect(port, '127.0.0.1');
   let answers = 0;

@@ -1,5 +1,12 @@
 import { type Server, type Socket, createServer } from 'node:net';
-import { Exchange, type ExchangeOwner, type ExchangeTarget, type ProxyOutcome, type ProxyTimeouts, type Upstream } from './http1/exchange.ts';
+import {
+  Exchange,
+  type ExchangeOwner,
+  type ExchangeTarget,
+  type ProxyOutcome,
+  type ProxyTimeouts,
+  type Upstream,
+} from './http1/exchange.ts';
 import { type Framing, requestFraming, wantsKeepAlive } from './http1/framing.ts';
 import { HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, hasBareLf, parseRequestHead } from './http1/head.ts';
 import { localResponse } from './http1/rewrite.ts';
@@ -10,7 +17,9 @@ export type { RequestHead } from './http1/head.ts';
 export { fieldList, fieldValue } from './http1/head.ts';
 
 /** What the router does with a request: answer it itself, or forward it to a release. */
-export type RouteDecision<U extends Upstream = Upstream> = { answer: { status: number; headers: Record<string, string>; body: string } } | (ExchangeTarget & { upstream: U });
+export type RouteDecision<U extends Upstream = Upstream> =
+  | { answer: { status: number; headers: Record<string, string>; body: string } }
+  | (ExchangeTarget & { upstream: U });
 
 export interface ProxyHandlers<U extends Upstream> {
   route(head: RequestHead): RouteDecision<U>;
@@ -44,7 +53,11 @@ const LINGER_MS = 1_000;
  * releases. node:http cost ~280 µs of CPU per proxied request here (request and response objects on both sides);
  * this costs ~70–80, against HAProxy's ~50 (the router bench reports both).
  */
-export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>, timeouts = DEFAULT_TIMEOUTS, limits = DEFAULT_LIMITS) {
+export function createProxyServer<U extends Upstream>(
+  handlers: ProxyHandlers<U>,
+  timeouts = DEFAULT_TIMEOUTS,
+  limits = DEFAULT_LIMITS,
+) {
   const pool = new UpstreamPool();
   const connections = new Set<ClientConnection>();
   // allowHalfOpen: a client that sends its requests and half-closes (`nc -N`) still gets its answers.
@@ -54,11 +67,14 @@ export function createProxyServer<U extends Upstream>(handlers: ProxyHandlers<U>
     socket.on('close', () => connections.delete(connection));
   });
   // One sweep instead of socket.setTimeout: node re-arms a socket's timer on every read and write (~1.5 µs a request).
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    const monotonic = performance.now();
-    for (const connection of connections) connection.checkTimeouts(now, monotonic, timeouts);
-  }, Math.min(1_000, timeouts.idleMs / 4, timeouts.headersMs / 4, timeouts.upstreamMs / 4)).unref();
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      const monotonic = performance.now();
+      for (const connection of connections) connection.checkTimeouts(now, monotonic, timeouts);
+    },
+    Math.min(1_000, timeouts.idleMs / 4, timeouts.headersMs / 4, timeouts.upstreamMs / 4),
+  ).unref();
   server.on('close', () => clearInterval(sweep));
   server.maxConnections = limits.maxConnections;
   let limitSaidAt = 0;
@@ -163,7 +179,8 @@ class ClientConnection implements ExchangeOwner {
       try {
         head = parseRequestHead(buf.toString('latin1', start, end));
         framing = requestFraming(head);
-        if (head.minor === 1 && head.host === undefined) throw new HttpError(400, 'an HTTP/1.1 request needs a Host header');
+        if (head.minor === 1 && head.host === undefined)
+          throw new HttpError(400, 'an HTTP/1.1 request needs a Host header');
         if (head.method === 'CONNECT') throw new HttpError(501, 'the router does not tunnel CONNECT');
       } catch (error) {
         this.#refuse(error);
@@ -225,16 +242,20 @@ class ClientConnection implements ExchangeOwner {
     if (this.#closing) {
       // Not read from any more: destroyed once the answer has left (or the client stopped reading it for idleMs).
       const closingMs = now - this.#idleSince;
-      if ((closingMs > Math.min(LINGER_MS, idleMs) && this.client.writableLength === 0) || closingMs > idleMs) this.client.destroy();
+      if ((closingMs > Math.min(LINGER_MS, idleMs) && this.client.writableLength === 0) || closingMs > idleMs)
+        this.client.destroy();
     } else if (this.#exchange) this.#exchange.checkTimeouts(monotonic, timeouts);
-    else if (this.#headSince && now - this.#headSince > headersMs) this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
+    else if (this.#headSince && now - this.#headSince > headersMs)
+      this.#refuse(new HttpError(408, `the request head took over ${headersMs / 1000} s`));
     else if (!this.#headSince && now - this.#idleSince > idleMs) this.client.destroy();
   }
 
   #refuse(error: unknown): void {
     const status = error instanceof HttpError ? error.status : 400;
     const message = error instanceof Error ? error.message : String(error);
-    this.client.write(localResponse(status, { 'content-type': 'text/plain' }, `${message}\n`, { close: true, head: false }));
+    this.client.write(
+      localResponse(status, { 'content-type': 'text/plain' }, `${message}\n`, { close: true, head: false }),
+    );
     this.#close();
   }
 

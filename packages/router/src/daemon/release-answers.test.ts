@@ -13,7 +13,10 @@ async function proxyToRaw(t: { after(fn: () => unknown): void }, onConnection: P
   await once(release, 'listening');
   const upstream: Upstream = { port: (release.address() as AddressInfo).port, version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
-  const proxy = createProxyServer({ route: () => ({ upstream }), onOutcome: (_u, o) => outcomes.push(o) }, { idleMs: 30_000, headersMs: 30_000, upstreamMs: 30_000 });
+  const proxy = createProxyServer(
+    { route: () => ({ upstream }), onOutcome: (_u, o) => outcomes.push(o) },
+    { idleMs: 30_000, headersMs: 30_000, upstreamMs: 30_000 },
+  );
   proxy.server.listen(0, '127.0.0.1');
   await once(proxy.server, 'listening');
   t.after(() => {
@@ -36,11 +39,17 @@ test('3: a connection is not reused after an HTTP/1.0 answer without keep-alive 
     });
   });
   for (let i = 0; i < 3; i++) {
-    const answer = await sendRaw(p.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx');
+    const answer = await sendRaw(
+      p.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx',
+    );
     assert.equal(firstStatus(answer), 200, `request ${i + 1}: ${answer.slice(0, 120)}`);
   }
   assert.equal(connections, 3);
-  assert.deepEqual(p.outcomes.map((o) => o.status), [200, 200, 200]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [200, 200, 200],
+  );
 });
 
 test('3: an HTTP/1.0 answer with `Connection: keep-alive` may be reused', async (t) => {
@@ -49,7 +58,8 @@ test('3: an HTTP/1.0 answer with `Connection: keep-alive` may be reused', async 
     connections++;
     socket.on('data', () => socket.write('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\nok'));
   });
-  for (let i = 0; i < 3; i++) assert.equal(firstStatus(await sendRaw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')), 200);
+  for (let i = 0; i < 3; i++)
+    assert.equal(firstStatus(await sendRaw(p.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')), 200);
   assert.equal(connections, 1);
 });
 
@@ -70,5 +80,8 @@ test('8: an oversized response head in one read, a bare-LF head, status 099, and
     assert.equal(firstStatus(answer), 502, `answer ${i + 1}: ${answer.slice(0, 100)}`);
     assert.ok(Date.now() - started < 2_000, `answer ${i + 1} took ${Date.now() - started} ms`);
   }
-  assert.deepEqual(p.outcomes.map((o) => o.status), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(
+    p.outcomes.map((o) => o.status),
+    [0, 0, 0, 0, 0, 0],
+  );
 });

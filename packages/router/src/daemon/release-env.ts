@@ -31,7 +31,11 @@ export function passedThrough(env: Record<string, ReleaseEnvValue> | undefined):
  * router's own environment), PORT and the PILOT_* facts. Nothing else of the router's (or its operator's) environment
  * reaches a release: no tokens or passwords of whoever started the router. Throws when a named variable is not set.
  */
-export function releaseEnv(serviceEnv: Record<string, ReleaseEnvValue>, facts: ReleaseFacts, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function releaseEnv(
+  serviceEnv: Record<string, ReleaseEnvValue>,
+  facts: ReleaseFacts,
+  from: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env = baseEnv(from);
   for (const [name, value] of Object.entries(serviceEnv)) {
     if (typeof value === 'string') {

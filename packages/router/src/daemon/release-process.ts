@@ -104,13 +104,20 @@ export class ReleaseProcess {
     const { dataDir } = this.settings;
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     // `{port}` and `{dataDir}` inside an argument: a service that takes its port as a flag needs no shell.
-    const [command, ...args] = this.spec.start.map((arg) => arg.replaceAll('{port}', String(port)).replaceAll('{dataDir}', dataDir ?? ''));
+    const [command, ...args] = this.spec.start.map((arg) =>
+      arg.replaceAll('{port}', String(port)).replaceAll('{dataDir}', dataDir ?? ''),
+    );
     this.state = 'starting';
     this.#okInARow = 0;
     let child: ChildProcess;
     try {
       // detached: its own process group, so stop() reaches whatever the start command spawns.
-      child = spawn(command, args, { cwd: this.spec.appDir, env: this.options.env, stdio: ['ignore', log, log], detached: true });
+      child = spawn(command, args, {
+        cwd: this.spec.appDir,
+        env: this.options.env,
+        stdio: ['ignore', log, log],
+        detached: true,
+      });
     } finally {
       closeSync(log);
     }
@@ -151,7 +158,11 @@ export class ReleaseProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`release ${this.spec.version} did not become ready within ${timeoutMs} ms (${this.settings.readyProbes} healthy probes of ${this.settings.readyPath} needed)${this.#logTail()}`));
+        reject(
+          new Error(
+            `release ${this.spec.version} did not become ready within ${timeoutMs} ms (${this.settings.readyProbes} healthy probes of ${this.settings.readyPath} needed)${this.#logTail()}`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -225,7 +236,8 @@ export class ReleaseProcess {
       return;
     }
     probeOnce(this.options.port, this.settings.readyPath).then((ok) => {
-      if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'crashed' || this.state === 'failed') return;
+      if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'crashed' || this.state === 'failed')
+        return;
       if (ok) {
         this.#okInARow += 1;
         this.#failsInARow = 0;
@@ -259,7 +271,11 @@ export class ReleaseProcess {
   #logTail(): string {
     try {
       // Colour codes from the release's own log would paint (or garble) the operator's failure output: plain text only.
-      const tail = stripVTControlCharacters(readFileSync(this.options.logFile, 'utf8')).trimEnd().split('\n').slice(-5).join('\n    ');
+      const tail = stripVTControlCharacters(readFileSync(this.options.logFile, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .slice(-5)
+        .join('\n    ');
       return tail ? ` — last log lines (${this.options.logFile}):\n    ${tail}` : '';
     } catch {
       return '';

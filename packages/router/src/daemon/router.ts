@@ -32,7 +32,10 @@ export interface PersistedRelease {
 }
 
 /** What the router reports about its restore: releases taken over, stopped, or pids left alone because they are no longer them. */
-export type RestoreEvent = (event: 'release.adopted' | 'release.orphan-stopped' | 'release.pid-not-ours' | 'release.restore-failed', fields: Record<string, unknown>) => void;
+export type RestoreEvent = (
+  event: 'release.adopted' | 'release.orphan-stopped' | 'release.pid-not-ours' | 'release.restore-failed',
+  fields: Record<string, unknown>,
+) => void;
 
 /** The router: route table, supervised releases, the proxy handler and per-release metrics. */
 export class Router {
@@ -57,17 +60,37 @@ export class Router {
   readonly route = (head: RequestHead): RouteDecision<ReleaseProcess> => {
     const routes = this.routes;
     if (head.target === ROUTER_HEALTH_PATH) {
-      return { answer: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'ok', maintenance: Boolean(routes.maintenance) }) } };
+      return {
+        answer: {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ status: 'ok', maintenance: Boolean(routes.maintenance) }),
+        },
+      };
     }
     if (routes.maintenance) {
-      return { answer: { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' }, body: `${routes.maintenance.message}\n` } };
+      return {
+        answer: {
+          status: 503,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' },
+          body: `${routes.maintenance.message}\n`,
+        },
+      };
     }
     const { target, setCookie } = this.#pick(head, routes);
-    if (!target) return { answer: { status: 503, headers: { 'content-type': 'text/plain' }, body: 'no healthy release to serve this request\n' } };
+    if (!target)
+      return {
+        answer: {
+          status: 503,
+          headers: { 'content-type': 'text/plain' },
+          body: 'no healthy release to serve this request\n',
+        },
+      };
     return { upstream: target, setCookie };
   };
 
-  readonly onOutcome = (release: ReleaseProcess, { status, latencyMs }: ProxyOutcome): void => this.metrics.record(release.spec.version, status, latencyMs);
+  readonly onOutcome = (release: ReleaseProcess, { status, latencyMs }: ProxyOutcome): void =>
+    this.metrics.record(release.spec.version, status, latencyMs);
 
   #pick(head: RequestHead, routes: RouteTable): { target?: ReleaseProcess; setCookie?: string } {
     const stable = routes.stable ? this.processes.get(routes.stable) : undefined;
@@ -86,7 +109,9 @@ export class Router {
     if (headerValue) toCandidate = stickyBucket(headerValue) < routes.weight;
     else toCandidate = candidateTurn(this.#counter++, routes.weight);
     const target = toCandidate ? candidateOk : stableOk;
-    const setCookie = sticky?.cookie ? `${sticky.cookie}=${encodeURIComponent(target.spec.version)}; Path=/; HttpOnly; SameSite=Lax` : undefined;
+    const setCookie = sticky?.cookie
+      ? `${sticky.cookie}=${encodeURIComponent(target.spec.version)}; Path=/; HttpOnly; SameSite=Lax`
+      : undefined;
     return { target, setCookie };
   }
 
@@ -94,7 +119,11 @@ export class Router {
    * Starts (or reuses) a release's process with `settings` (default: the router's) and waits until it is ready; a
    * release that fails is stopped and the error says why.
    */
-  async prepare(version: string, appDir: string, settings: ReleaseSettings = releaseSettingsOf(this.settings)): Promise<ReleaseProcess> {
+  async prepare(
+    version: string,
+    appDir: string,
+    settings: ReleaseSettings = releaseSettingsOf(this.settings),
+  ): Promise<ReleaseProcess> {
     this.#cancelRetire(version);
     const existing = this.processes.get(version);
     if (existing && existing.state !== 'failed' && existing.state !== 'stopped' && existing.state !== 'stopping') {
@@ -113,7 +142,12 @@ export class Router {
     return proc;
   }
 
-  async #start(version: string, appDir: string, settings: ReleaseSettings, adopt?: { identity: ProcessIdentity; port: number }): Promise<ReleaseProcess> {
+  async #start(
+    version: string,
+    appDir: string,
+    settings: ReleaseSettings,
+    adopt?: { identity: ProcessIdentity; port: number },
+  ): Promise<ReleaseProcess> {
     const spec = await readReleaseSpec(version, appDir);
     const port = adopt?.port ?? (await freePort());
     let env: Record<string, string>;
@@ -124,7 +158,11 @@ export class Router {
     }
     // A restart after a crash has a new pid: state.json must name it, or the next router would neither adopt nor stop it.
     const onStarted = () => void this.persist().catch(() => {});
-    const proc = new ReleaseProcess(spec, { port, env, onStarted, logFile: routerFiles(this.routerDir).releaseLog(version) }, settings);
+    const proc = new ReleaseProcess(
+      spec,
+      { port, env, onStarted, logFile: routerFiles(this.routerDir).releaseLog(version) },
+      settings,
+    );
     this.processes.set(version, proc);
     if (adopt) proc.adopt(adopt.identity);
     else proc.start();
@@ -135,7 +173,8 @@ export class Router {
   /** Swaps the whole route table at once; releases it names must be ready. A replaced stable stays warm `keepWarmMs`. */
   async setRoutes(next: RouteTable, keepWarmMs = this.settings.keepWarmMs): Promise<void> {
     for (const version of [next.stable, next.weight > 0 ? next.candidate : undefined]) {
-      if (version && !this.processes.get(version)?.routable) throw new RouteError(`release ${version} is not running and ready — prepare it first`);
+      if (version && !this.processes.get(version)?.routable)
+        throw new RouteError(`release ${version} is not running and ready — prepare it first`);
     }
     const previous = this.routes;
     this.routes = next;
@@ -180,7 +219,17 @@ export class Router {
   async #write(): Promise<void> {
     const state: PersistedState = {
       routes: this.routes,
-      releases: [...this.processes.values()].map((p): PersistedRelease => ({ version: p.spec.version, appDir: p.spec.appDir, pid: p.pid, settings: p.settings, port: p.port, startTime: p.identity?.startTime, bootId: p.identity?.bootId })),
+      releases: [...this.processes.values()].map(
+        (p): PersistedRelease => ({
+          version: p.spec.version,
+          appDir: p.spec.appDir,
+          pid: p.pid,
+          settings: p.settings,
+          port: p.port,
+          startTime: p.identity?.startTime,
+          bootId: p.identity?.bootId,
+        }),
+      ),
     };
     await writeFileAtomic(routerFiles(this.routerDir).state, `${JSON.stringify(state, null, 2)}\n`);
   }
@@ -200,20 +249,34 @@ export class Router {
       const routed = release.version === state.routes.stable || release.version === state.routes.candidate;
       const identity = { pid: release.pid, startTime: release.startTime, bootId: release.bootId };
       const alive = isSameProcess(identity);
-      if (release.pid && !alive) this.#onEvent('release.pid-not-ours', { version: release.version, pid: release.pid, message: `pid ${release.pid} is no longer release ${release.version} (it exited; the pid may be reused): left alone` });
+      if (release.pid && !alive)
+        this.#onEvent('release.pid-not-ours', {
+          version: release.version,
+          pid: release.pid,
+          message: `pid ${release.pid} is no longer release ${release.version} (it exited; the pid may be reused): left alone`,
+        });
       if (!routed) {
-        if (alive) orphans.push(stopVerified(identity, release.settings?.stopGraceMs ?? this.settings.stopGraceMs).then(() => this.#onEvent('release.orphan-stopped', { version: release.version, pid: release.pid })));
+        if (alive)
+          orphans.push(
+            stopVerified(identity, release.settings?.stopGraceMs ?? this.settings.stopGraceMs).then(() =>
+              this.#onEvent('release.orphan-stopped', { version: release.version, pid: release.pid }),
+            ),
+          );
         continue;
       }
       const settings = release.settings ?? releaseSettingsOf(this.settings);
-      const stopOld = () => stopVerified(identity, settings.stopGraceMs).then(() => this.#onEvent('release.orphan-stopped', { version: release.version, pid: release.pid }));
+      const stopOld = () =>
+        stopVerified(identity, settings.stopGraceMs).then(() =>
+          this.#onEvent('release.orphan-stopped', { version: release.version, pid: release.pid }),
+        );
       // An older router's state has no port: its process cannot be taken over, only replaced.
       if (alive && !release.port) await stopOld();
       const adopt = alive && release.port ? { identity, port: release.port } : undefined;
       // With the settings it was prepared with. Its readiness is not awaited, and it is kept even if it is slow to become
       // ready: it gets traffic as soon as its probes pass, and stays in the state so that the next restart restores it.
       await this.#start(release.version, release.appDir, settings, adopt).then(
-        () => adopt && this.#onEvent('release.adopted', { version: release.version, pid: release.pid, port: release.port }),
+        () =>
+          adopt && this.#onEvent('release.adopted', { version: release.version, pid: release.pid, port: release.port }),
         async (error: Error) => {
           this.#onEvent('release.restore-failed', { version: release.version, message: error.message });
           if (adopt) await stopOld();
@@ -242,12 +305,24 @@ export class Router {
       adminPort: this.settings.adminPort,
       pid: process.pid,
       // Set by systemd for a unit's processes (MANAGERPID only under a user manager): stopping it is systemctl's job.
-      supervisor: process.env.INVOCATION_ID ? { kind: 'systemd', scope: process.env.MANAGERPID ? 'user' : 'system' } : null,
+      supervisor: process.env.INVOCATION_ID
+        ? { kind: 'systemd', scope: process.env.MANAGERPID ? 'user' : 'system' }
+        : null,
       maintenance: this.routes.maintenance ?? null,
       stable: describe(this.routes.stable, this.routes.candidate ? 100 - this.routes.weight : 100),
       candidate: describe(this.routes.candidate, this.routes.weight),
       // `retiring`: kept warm or draining, stopped by the router itself; a release neither routed nor retiring is a stray.
-      releases: [...this.processes.values()].map((p) => ({ version: p.spec.version, pid: p.pid, port: p.port, state: p.state, retiring: this.#retireTimers.has(p.spec.version), probesPassed: p.probesPassed, restarts: p.restarts, inFlight: p.inFlight, lastError: p.lastError })),
+      releases: [...this.processes.values()].map((p) => ({
+        version: p.spec.version,
+        pid: p.pid,
+        port: p.port,
+        state: p.state,
+        retiring: this.#retireTimers.has(p.spec.version),
+        probesPassed: p.probesPassed,
+        restarts: p.restarts,
+        inFlight: p.inFlight,
+        lastError: p.lastError,
+      })),
     };
   }
 }
@@ -269,9 +344,12 @@ async function readReleaseSpec(version: string, appDir: string): Promise<Release
   try {
     manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
   } catch (error) {
-    throw new RouteError(`release ${version}: cannot read ${manifestFile} (${(error as Error).message}) — build the release first`);
+    throw new RouteError(
+      `release ${version}: cannot read ${manifestFile} (${(error as Error).message}) — build the release first`,
+    );
   }
-  if (!Array.isArray(manifest.start) || manifest.start.length === 0) throw new RouteError(`release ${version}: ${manifestFile} has no start command`);
+  if (!Array.isArray(manifest.start) || manifest.start.length === 0)
+    throw new RouteError(`release ${version}: ${manifestFile} has no start command`);
   return { version, appDir, start: manifest.start, env: manifest.env ?? {} };
 }
 
@@ -279,4 +357,3 @@ async function readReleaseSpec(version: string, appDir: string): Promise<Release
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
-

@@ -18,11 +18,15 @@ export class ListenError extends Error {
  * Runs the router of `<routerDir>` in this process until it is told to stop (admin shutdown, or `signal`); resolves
  * once its releases are stopped and it no longer listens. Log lines (JSON) go to `write`.
  */
-export async function runDaemon(routerDir: string, o: { signal: AbortSignal; write?: (line: string) => void }): Promise<void> {
+export async function runDaemon(
+  routerDir: string,
+  o: { signal: AbortSignal; write?: (line: string) => void },
+): Promise<void> {
   const files = routerFiles(routerDir);
   const settings = await readSettings(routerDir);
   const write = o.write ?? ((line: string) => process.stdout.write(line));
-  const log = (event: string, fields: Record<string, unknown> = {}) => write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'info', event, ...fields })}\n`);
+  const log = (event: string, fields: Record<string, unknown> = {}) =>
+    write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'info', event, ...fields })}\n`);
 
   // The token is created once, readable only by its owner; clients read it from the file.
   const token = existsSync(files.token) ? (await readFile(files.token, 'utf8')).trim() : newToken();
@@ -36,7 +40,10 @@ export async function runDaemon(routerDir: string, o: { signal: AbortSignal; wri
       ...DEFAULT_LIMITS,
       maxConnections: settings.maxConnections ?? DEFAULT_LIMITS.maxConnections,
       onConnectionLimit: (maxConnections) =>
-        log('router.max-connections', { maxConnections, message: `${maxConnections} client connections open: new ones are closed unanswered until some end` }),
+        log('router.max-connections', {
+          maxConnections,
+          message: `${maxConnections} client connections open: new ones are closed unanswered until some end`,
+        }),
     },
   );
   let stopped: () => void;
@@ -63,7 +70,11 @@ export async function runDaemon(routerDir: string, o: { signal: AbortSignal; wri
       server.once('error', (error: NodeJS.ErrnoException) => {
         proxy.close();
         admin.close();
-        reject(new ListenError(`router: cannot listen on 127.0.0.1:${port} for ${what}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`));
+        reject(
+          new ListenError(
+            `router: cannot listen on 127.0.0.1:${port} for ${what}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`,
+          ),
+        );
       });
       server.listen(port, '127.0.0.1', () => resolve());
     });
@@ -72,7 +83,12 @@ export async function runDaemon(routerDir: string, o: { signal: AbortSignal; wri
   await router.restore();
   // The start time beside the pid: a client never takes a later process with this pid for the router.
   await writeFile(files.pid, `${process.pid} ${identityOf(process.pid)?.startTime ?? ''}\n`);
-  log('router.listening', { port: settings.port, adminPort: settings.adminPort, env: settings.envName, pid: process.pid });
+  log('router.listening', {
+    port: settings.port,
+    adminPort: settings.adminPort,
+    env: settings.envName,
+    pid: process.pid,
+  });
 
   if (o.signal.aborted) void shutdown(String(o.signal.reason ?? 'signal'));
   o.signal.addEventListener('abort', () => void shutdown(String(o.signal.reason ?? 'signal')), { once: true });

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { haproxyMissing, startHaproxy } from '../testing/haproxy.ts';
 import { assertOnlyRouted } from '../testing/invariant.ts';
-import { type RecordingBackend, firstStatus, sendRaw, settle, startRecordingBackend, startRouterProxy } from '../testing/recording-backend.ts';
+import {
+  type RecordingBackend,
+  firstStatus,
+  sendRaw,
+  settle,
+  startRecordingBackend,
+  startRouterProxy,
+} from '../testing/recording-backend.ts';
 import { requestCases, responseCases } from './fixtures/smuggling-corpus.ts';
 
 const OK = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
@@ -22,21 +29,42 @@ interface Lane {
 }
 
 // A refusal of the client's request (4xx, 501, 505), not a 502 about what the release then did.
-const requestRefused = (status: number, backend: RecordingBackend) => (status >= 400 && status < 500) || status === 501 || (status === 505 && backend.requests().length === 0);
+const requestRefused = (status: number, backend: RecordingBackend) =>
+  (status >= 400 && status < 500) || status === 501 || (status === 505 && backend.requests().length === 0);
 const answerRefused = (status: number) => status === 502;
 
-test(`the router refuses what HAProxy refuses, and forwards only what it meant to (${requestCases.length} requests, ${responseCases.length} answers)`, { skip: haproxyMissing }, async (t) => {
+test(`the router refuses what HAProxy refuses, and forwards only what it meant to (${requestCases.length} requests, ${responseCases.length} answers)`, {
+  skip: haproxyMissing,
+}, async (t) => {
   const lanes: Lane[] = [];
   t.after(async () => {
-    for (const lane of lanes) await Promise.all([lane.router.close(), lane.routerBackend.close(), lane.haproxyBackend.close()]);
+    for (const lane of lanes)
+      await Promise.all([lane.router.close(), lane.routerBackend.close(), lane.haproxyBackend.close()]);
   });
-  const open = async (name: string, raw: string, expected: Lane['expected'], refused: Lane['refused'], answer?: (n: number) => string) => {
+  const open = async (
+    name: string,
+    raw: string,
+    expected: Lane['expected'],
+    refused: Lane['refused'],
+    answer?: (n: number) => string,
+  ) => {
     const routerBackend = await startRecordingBackend(answer);
     const haproxyBackend = await startRecordingBackend(answer);
-    lanes.push({ name, raw, expected, refused, routerBackend, haproxyBackend, router: await startRouterProxy(routerBackend) });
+    lanes.push({
+      name,
+      raw,
+      expected,
+      refused,
+      routerBackend,
+      haproxyBackend,
+      router: await startRouterProxy(routerBackend),
+    });
   };
   for (const c of requestCases) await open(`request: ${c.name}`, c.raw, c.router, requestRefused);
-  for (const c of responseCases) await open(`answer: ${c.name}`, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', c.router, answerRefused, (n) => (n === 0 ? c.answer : OK));
+  for (const c of responseCases)
+    await open(`answer: ${c.name}`, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', c.router, answerRefused, (n) =>
+      n === 0 ? c.answer : OK,
+    );
   const haproxy = await startHaproxy(lanes.map((l) => l.haproxyBackend.port));
   t.after(() => haproxy.stop());
 
@@ -53,9 +81,14 @@ test(`the router refuses what HAProxy refuses, and forwards only what it meant t
       } catch (error) {
         problems.push((error as Error).message);
       }
-      if (haproxyRefused && !routerRefused) problems.push(`${lane.name}: HAProxy refused (${firstStatus(viaHaproxy)}), the router answered ${firstStatus(viaRouter)}`);
-      if (lane.expected === 'refuse' && !routerRefused) problems.push(`${lane.name}: the router should refuse, answered ${firstStatus(viaRouter)}`);
-      if (lane.expected === 'forward' && (routerRefused || firstStatus(viaRouter) !== 200)) problems.push(`${lane.name}: the router should forward, answered ${firstStatus(viaRouter)}`);
+      if (haproxyRefused && !routerRefused)
+        problems.push(
+          `${lane.name}: HAProxy refused (${firstStatus(viaHaproxy)}), the router answered ${firstStatus(viaRouter)}`,
+        );
+      if (lane.expected === 'refuse' && !routerRefused)
+        problems.push(`${lane.name}: the router should refuse, answered ${firstStatus(viaRouter)}`);
+      if (lane.expected === 'forward' && (routerRefused || firstStatus(viaRouter) !== 200))
+        problems.push(`${lane.name}: the router should forward, answered ${firstStatus(viaRouter)}`);
     }),
   );
   assert.deepEqual(problems, []);

@@ -16,7 +16,11 @@ interface Backend {
  * environment's deployments through the orchestrator's readers — loaded (compiled) on first use, since the
  * orchestrator depends on this package and not the other way round.
  */
-export function createDaemonUi(router: Router, isAdminToken: (presented: string) => boolean, log: (event: string, fields: Record<string, unknown>) => void) {
+export function createDaemonUi(
+  router: Router,
+  isAdminToken: (presented: string) => boolean,
+  log: (event: string, fields: Record<string, unknown>) => void,
+) {
   const series = new SeriesWindow();
   const stateDir = dirname(router.settings.releasesDir);
   let backend: Promise<Backend> | undefined;
@@ -24,8 +28,15 @@ export function createDaemonUi(router: Router, isAdminToken: (presented: string)
     backend ??= (async () => {
       const install = dirname(dirname(pilotScriptArgs('pilot')[0]));
       const entry = createRequire(join(install, 'package.json')).resolve('@pilot/orchestrator/router-ui');
-      const mod = (await import(pathToFileURL(await compiledEntry(entry, 'router-ui')).href)) as { routerUiBackend(o: Record<string, string>): Backend };
-      return mod.routerUiBackend({ root: process.cwd(), stateDir, envName: router.settings.envName, routerDir: router.routerDir });
+      const mod = (await import(pathToFileURL(await compiledEntry(entry, 'router-ui')).href)) as {
+        routerUiBackend(o: Record<string, string>): Backend;
+      };
+      return mod.routerUiBackend({
+        root: process.cwd(),
+        stateDir,
+        envName: router.settings.envName,
+        routerDir: router.routerDir,
+      });
     })();
     backend.catch((error: Error) => {
       log('ui.load-failed', { message: error.message });

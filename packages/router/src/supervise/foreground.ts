@@ -23,12 +23,19 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * on purpose (exit 0). router.json is rewritten from the config at each start of the daemon. A daemon left running by an earlier instance of this command is watched
  * until it exits, not doubled.
  */
-export async function superviseRouter(o: RouterLocation, signal: AbortSignal, log: (event: string, fields?: Record<string, unknown>) => void): Promise<void> {
+export async function superviseRouter(
+  o: RouterLocation,
+  signal: AbortSignal,
+  log: (event: string, fields?: Record<string, unknown>) => void,
+): Promise<void> {
   let delayMs = 0;
   while (!signal.aborted) {
     const running = await routerRunning(routerDirOf(o.root, o.envName));
     if (running) {
-      log('router.watching', { pid: running.pid, message: `a router for ${o.envName} already runs (pid ${running.pid}): watching it, and starting one when it exits` });
+      log('router.watching', {
+        pid: running.pid,
+        message: `a router for ${o.envName} already runs (pid ${running.pid}): watching it, and starting one when it exits`,
+      });
       while (!signal.aborted && identityOf(running.pid)) await sleep(100, signal);
       if (signal.aborted) {
         await running.client.post('/admin/shutdown').catch(() => {});
@@ -38,7 +45,11 @@ export async function superviseRouter(o: RouterLocation, signal: AbortSignal, lo
       continue;
     }
     const { routerDir, entry, env } = await prepareDaemon(o, true);
-    const child = spawn(process.execPath, [entry, routerDir], { stdio: ['ignore', 'inherit', 'inherit'], cwd: o.root, env });
+    const child = spawn(process.execPath, [entry, routerDir], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      cwd: o.root,
+      env,
+    });
     const stop = () => child.kill('SIGTERM');
     signal.addEventListener('abort', stop, { once: true });
     const [code, killedBy] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];

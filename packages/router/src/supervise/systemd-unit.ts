@@ -56,7 +56,9 @@ export function renderRouterUnit(o: RouterUnitOptions): string {
     'Type=simple',
     o.system ? `User=${o.user}` : `# Runs as ${o.user}: a user unit runs as the user whose service manager starts it.`,
     `WorkingDirectory=${quote(o.root)}`,
-    ...Object.entries({ ...o.env, PILOT_STATE_DIR: o.stateDir }).map(([name, value]) => `Environment=${quote(`${name}=${value}`)}`),
+    ...Object.entries({ ...o.env, PILOT_STATE_DIR: o.stateDir }).map(
+      ([name, value]) => `Environment=${quote(`${name}=${value}`)}`,
+    ),
     '# Variables that service.env passes through by name ({ fromEnv }): NAME=value lines in this file (mode 0600).',
     `EnvironmentFile=-${quote(routerEnvFile(o.routerDir))}`,
     `ExecStart=${[...o.command, 'start', '--foreground', '--env', o.envName].map((arg) => quote(arg, true)).join(' ')}`,
@@ -106,7 +108,10 @@ const run = promisify(execFile);
  * Writes the unit to `<routerDir>/<name>` and, with `enable`, links it into the service manager and starts it now and at
  * boot (`systemctl [--user] link`, `enable --now`). `dryRun` changes nothing.
  */
-export async function installRouterUnit(o: RouterUnitOptions, flags: { enable?: boolean; dryRun?: boolean }): Promise<InstallResult> {
+export async function installRouterUnit(
+  o: RouterUnitOptions,
+  flags: { enable?: boolean; dryRun?: boolean },
+): Promise<InstallResult> {
   const unit = renderRouterUnit(o);
   const name = routerUnitName(o.envName);
   const file = join(o.routerDir, name);
@@ -125,7 +130,13 @@ export async function installRouterUnit(o: RouterUnitOptions, flags: { enable?: 
     await run('systemctl', [...scope, 'show-environment'], { timeout: 10_000 });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
-    const why = e.code === 'ENOENT' ? 'systemctl is not installed here' : `systemctl ${scope.join(' ')} cannot reach ${manager} (${`${e.stderr || e.message}`.trim().split('\n')[0]})`.replace('  ', ' ');
+    const why =
+      e.code === 'ENOENT'
+        ? 'systemctl is not installed here'
+        : `systemctl ${scope.join(' ')} cannot reach ${manager} (${`${e.stderr || e.message}`.trim().split('\n')[0]})`.replace(
+            '  ',
+            ' ',
+          );
     throw new RefusedError(
       `cannot enable ${name}: ${why} — the unit is written to ${file}; on a machine with systemd run: ${commands.map((c) => c.join(' ')).join(' && ')}${o.system ? '' : ' (and `loginctl enable-linger` so it starts at boot without a login)'}; or keep \`${[...o.command, 'start', '--foreground', '--env', o.envName].join(' ')}\` running under another supervisor`,
     );
@@ -134,7 +145,11 @@ export async function installRouterUnit(o: RouterUnitOptions, flags: { enable?: 
     try {
       await run(command[0], command.slice(1), { timeout: 60_000 });
     } catch (error) {
-      throw new PilotError(`\`${command.join(' ')}\` failed: ${`${(error as { stderr?: string }).stderr ?? (error as Error).message}`.trim()} — the unit is written to ${file}`, 1, { cause: error });
+      throw new PilotError(
+        `\`${command.join(' ')}\` failed: ${`${(error as { stderr?: string }).stderr ?? (error as Error).message}`.trim()} — the unit is written to ${file}`,
+        1,
+        { cause: error },
+      );
     }
   }
   return { unit, name, file, commands, enabled: true };

@@ -16,11 +16,17 @@ export interface HaproxyLimits {
   timeouts: string[];
 }
 
-export const TEST_LIMITS: HaproxyLimits = { maxconn: 2000, timeouts: ['connect 2s', 'client 2s', 'server 2s', 'http-request 2s'] };
+export const TEST_LIMITS: HaproxyLimits = {
+  maxconn: 2000,
+  timeouts: ['connect 2s', 'client 2s', 'server 2s', 'http-request 2s'],
+};
 export const BENCH_LIMITS: HaproxyLimits = { maxconn: 4096, timeouts: ['connect 5s', 'client 60s', 'server 60s'] };
 
 /** Starts HAProxy in front of `backendPorts` and waits until it listens; returns the frontend port for each, in order. */
-export async function startHaproxy(backendPorts: number[], limits = TEST_LIMITS): Promise<{ ports: number[]; pid: number; stop(): Promise<void> }> {
+export async function startHaproxy(
+  backendPorts: number[],
+  limits = TEST_LIMITS,
+): Promise<{ ports: number[]; pid: number; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'pilot-haproxy-'));
   const ports: number[] = [];
   let cfg = `global\n  maxconn ${limits.maxconn}\ndefaults\n  mode http\n${limits.timeouts.map((t) => `  timeout ${t}\n`).join('')}  option http-keep-alive\n  option forwardfor\n`;

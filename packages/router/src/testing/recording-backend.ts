@@ -58,7 +58,10 @@ export async function startRecordingBackend(answer: (n: number) => string = () =
 }
 
 /** The router's proxy in front of `backend`, counting the requests it decided to forward. */
-export async function startRouterProxy(backend: RecordingBackend, timeouts: ProxyTimeouts = { idleMs: 1_000, headersMs: 1_000, upstreamMs: 1_000 }) {
+export async function startRouterProxy(
+  backend: RecordingBackend,
+  timeouts: ProxyTimeouts = { idleMs: 1_000, headersMs: 1_000, upstreamMs: 1_000 },
+) {
   const upstream: Upstream = { port: backend.port, version: 'v1', inFlight: 0 };
   const outcomes: ProxyOutcome[] = [];
   let routed = 0;
@@ -92,7 +95,11 @@ export async function startRouterProxy(backend: RecordingBackend, timeouts: Prox
  * Sends raw bytes and reads what comes back (latin1) until the proxy ends the connection, or a whole response
  * has arrived (unless `all`), or `timeoutMs` passes. `halfClose` ends the writing side after the bytes.
  */
-export function sendRaw(port: number, data: string | Buffer, options: { halfClose?: boolean; all?: boolean; timeoutMs?: number } = {}): Promise<string> {
+export function sendRaw(
+  port: number,
+  data: string | Buffer,
+  options: { halfClose?: boolean; all?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
     let text = '';

@@ -19,8 +19,10 @@ export interface StrictReading {
 }
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) HTTP\/1\.[01]$/;
-const FIELD_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff\t]*[\x21-\x7e\x80-\xff])?)?)[ \t]*$/;
-const CHUNK_SIZE = /^([0-9a-fA-F]{1,12})(?:;[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)*$/;
+const FIELD_LINE =
+  /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff\t]*[\x21-\x7e\x80-\xff])?)?)[ \t]*$/;
+const CHUNK_SIZE =
+  /^([0-9a-fA-F]{1,12})(?:;[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)*$/;
 
 class Refused extends Error {}
 
@@ -50,8 +52,10 @@ export function readStrictRequests(buf: Buffer): StrictReading {
       const te = named('transfer-encoding');
       const cl = named('content-length');
       if (te.length > 0 && cl.length > 0) throw new Refused('Transfer-Encoding with Content-Length');
-      if (te.length > 1 || (te.length === 1 && te[0].toLowerCase() !== 'chunked')) throw new Refused(`Transfer-Encoding ${JSON.stringify(te)}`);
-      if (cl.length > 1 || (cl.length === 1 && !/^\d{1,15}$/.test(cl[0]))) throw new Refused(`Content-Length ${JSON.stringify(cl)}`);
+      if (te.length > 1 || (te.length === 1 && te[0].toLowerCase() !== 'chunked'))
+        throw new Refused(`Transfer-Encoding ${JSON.stringify(te)}`);
+      if (cl.length > 1 || (cl.length === 1 && !/^\d{1,15}$/.test(cl[0])))
+        throw new Refused(`Content-Length ${JSON.stringify(cl)}`);
       pos = end + 4;
       const body = te.length === 1 ? readChunked(buf, pos) : { end: pos + Number(cl[0] ?? 0), data: undefined };
       if (body === undefined || body.end > buf.length) return { requests, partialHead: true };
@@ -85,7 +89,8 @@ function readChunked(buf: Buffer, start: number): { end: number; data: Buffer } 
     if (size === 0) break;
     if (pos + size + 2 > buf.length) return undefined;
     parts.push(buf.subarray(pos, pos + size));
-    if (buf.toString('latin1', pos + size, pos + size + 2) !== '\r\n') throw new Refused('chunk data longer than its size');
+    if (buf.toString('latin1', pos + size, pos + size + 2) !== '\r\n')
+      throw new Refused('chunk data longer than its size');
     pos += size + 2;
   }
   for (;;) {
@@ -97,7 +102,8 @@ function readChunked(buf: Buffer, start: number): { end: number; data: Buffer } 
     checkNoBareLineBreaks(line);
     const m = FIELD_LINE.exec(line);
     if (!m) throw new Refused(`trailer line ${JSON.stringify(line)}`);
-    if (/^(content-length|transfer-encoding|host)$/i.test(m[1])) throw new Refused(`framing field ${m[1]} in the trailers`);
+    if (/^(content-length|transfer-encoding|host)$/i.test(m[1]))
+      throw new Refused(`framing field ${m[1]} in the trailers`);
   }
 }
 

@@ -24,7 +24,12 @@ export function newLatencyEvidence(): LatencyEvidence {
  * each bet's wealth Π (1 + λ (score − ½)), λ ≤ 2, is a nonnegative supermartingale (Ville: it reaches 1/α with
  * chance ≤ α, however often it is looked at). Pairing within a look cancels slow drifts that hit both sides alike.
  */
-export function addLatencyLook(e: LatencyEvidence, candidate: number[], stable: number[], marginMs: number): LatencyEvidence {
+export function addLatencyLook(
+  e: LatencyEvidence,
+  candidate: number[],
+  stable: number[],
+  marginMs: number,
+): LatencyEvidence {
   return addBlocks(e, candidate, stable, (c, s) => (c > s + marginMs ? 1 : c === s + marginMs ? 0.5 : 0));
 }
 
@@ -38,19 +43,33 @@ export type BucketedLatency = readonly [lowMs: number, highMs: number];
  * candidate's bucket lies wholly above stable's plus the margin; that never exceeds the exact score, so under the
  * null each block's mean stays ≤ ½ — the test stays valid, and loses the power to see shifts inside a bucket's width.
  */
-export function addBucketedLatencyLook(e: LatencyEvidence, candidate: BucketedLatency[], stable: BucketedLatency[], marginMs: number, seed: number): LatencyEvidence {
+export function addBucketedLatencyLook(
+  e: LatencyEvidence,
+  candidate: BucketedLatency[],
+  stable: BucketedLatency[],
+  marginMs: number,
+  seed: number,
+): LatencyEvidence {
   const random = mulberry32(seed);
   return addBlocks(e, shuffle(candidate, random), shuffle(stable, random), (c, s) => (c[0] >= s[1] + marginMs ? 1 : 0));
 }
 
 // Disjoint blocks, each scoring the share of its (candidate, stable) pairs where `slower` says the candidate is slower by more than the margin.
-function addBlocks<T>(e: LatencyEvidence, candidate: T[], stable: T[], slower: (c: T, s: T) => number): LatencyEvidence {
+function addBlocks<T>(
+  e: LatencyEvidence,
+  candidate: T[],
+  stable: T[],
+  slower: (c: T, s: T) => number,
+): LatencyEvidence {
   const blocks = Math.min(candidate.length, stable.length);
   if (blocks === 0) return e;
   const logs = [...e.logs];
   let scoreSum = e.scoreSum;
   for (let b = 0; b < blocks; b++) {
-    const cs = candidate.slice(Math.floor((b * candidate.length) / blocks), Math.floor(((b + 1) * candidate.length) / blocks));
+    const cs = candidate.slice(
+      Math.floor((b * candidate.length) / blocks),
+      Math.floor(((b + 1) * candidate.length) / blocks),
+    );
     const ss = stable.slice(Math.floor((b * stable.length) / blocks), Math.floor(((b + 1) * stable.length) / blocks));
     let wins = 0;
     for (const c of cs) for (const s of ss) wins += slower(c, s);

@@ -3,7 +3,14 @@ import type { Sample } from '../../rules/evaluate.ts';
 import { DEFAULT_LATENCY_DELTA_MS, DEFAULT_LATENCY_RATIO, type Judgement, type MetricJudgement } from '../judge.ts';
 import { addErrorLook, errorEValue, newErrorEvidence } from './error-evidence.ts';
 import { type LatencyHistogram, addCountsToHistogram, addToHistogram, histogramQuantile } from './histogram.ts';
-import { type BucketedLatency, type LatencyEvidence, addBucketedLatencyLook, addLatencyLook, latencyEValue, newLatencyEvidence } from './latency-evidence.ts';
+import {
+  type BucketedLatency,
+  type LatencyEvidence,
+  addBucketedLatencyLook,
+  addLatencyLook,
+  latencyEValue,
+  newLatencyEvidence,
+} from './latency-evidence.ts';
 
 export interface SequentialOptions {
   /** Chance of rolling back a release no worse than stable over the whole deployment: every step, metric and look (default 0.02). */
@@ -64,20 +71,40 @@ function split(samples: Sample[]): [number, number[]] {
 
 export function newEvidence(candidate: string, stable: string): Evidence {
   const side = (): Side => ({ requests: 0, errors: 0, latency: {} });
-  return { kind: 'sequential', candidate, stable, looks: 0, cursor: 0, sides: { stable: side(), candidate: side() }, errorLogs: newErrorEvidence(), latency: newLatencyEvidence(), maxErrorE: 1, maxLatencyE: 1, marginMs: DEFAULT_LATENCY_DELTA_MS };
+  return {
+    kind: 'sequential',
+    candidate,
+    stable,
+    looks: 0,
+    cursor: 0,
+    sides: { stable: side(), candidate: side() },
+    errorLogs: newErrorEvidence(),
+    latency: newLatencyEvidence(),
+    maxErrorE: 1,
+    maxLatencyE: 1,
+    marginMs: DEFAULT_LATENCY_DELTA_MS,
+  };
 }
 
 /** Whether journalled evidence belongs to this candidate and stable (anything else starts afresh). */
 export function evidenceFor(value: unknown, candidate: string, stable: string): Evidence | undefined {
   const e = value as Evidence | undefined;
-  return e?.kind === 'sequential' && e.candidate === candidate && e.stable === stable && Array.isArray(e.errorLogs) ? e : undefined;
+  return e?.kind === 'sequential' && e.candidate === candidate && e.stable === stable && Array.isArray(e.errorLogs)
+    ? e
+    : undefined;
 }
 
 /**
  * Adds one look: the requests of each side that ended since the previous look (and before `until`), in arrival order.
  * The latency margin comes from stable's median before this look, so it never depends on the data it judges.
  */
-export function addLook(e: Evidence, stable: Sample[], candidate: Sample[], o: SequentialOptions = {}, until?: number): Evidence {
+export function addLook(
+  e: Evidence,
+  stable: Sample[],
+  candidate: Sample[],
+  o: SequentialOptions = {},
+  until?: number,
+): Evidence {
   if (!stable.length && !candidate.length) return e;
   const [errorsS, latS] = split(stable);
   const [errorsC, latC] = split(candidate);
@@ -88,7 +115,11 @@ export function addLook(e: Evidence, stable: Sample[], candidate: Sample[], o: S
     marginMs,
     cursor: until ?? [...stable, ...candidate].reduce((latest, s) => Math.max(latest, s[0] + 1), e.cursor),
     stable: { requests: stable.length, errors: errorsS, latency: addToHistogram(e.sides.stable.latency, latS) },
-    candidate: { requests: candidate.length, errors: errorsC, latency: addToHistogram(e.sides.candidate.latency, latC) },
+    candidate: {
+      requests: candidate.length,
+      errors: errorsC,
+      latency: addToHistogram(e.sides.candidate.latency, latC),
+    },
   });
 }
 
@@ -97,16 +128,35 @@ export function addLook(e: Evidence, stable: Sample[], candidate: Sample[], o: S
  * read. The error test is the same; the latency test compares buckets (`addBucketedLatencyLook`), and the quantiles
  * shown are bucket bounds.
  */
-export function addCountedLook(e: Evidence, stable: VersionIncrease, candidate: VersionIncrease, o: SequentialOptions = {}): Evidence {
+export function addCountedLook(
+  e: Evidence,
+  stable: VersionIncrease,
+  candidate: VersionIncrease,
+  o: SequentialOptions = {},
+): Evidence {
   if (!stable.requests && !candidate.requests) return e;
   const marginMs = marginOf(e, o);
   const next = withLook(e, {
     errorLogs: addErrorLook(e.errorLogs, candidate.requests, candidate.errors, stable.requests, stable.errors),
-    latency: addBucketedLatencyLook(e.latency, bucketed(candidate), bucketed(stable), marginMs * (o.latencyNullShare ?? 1), e.looks + 1),
+    latency: addBucketedLatencyLook(
+      e.latency,
+      bucketed(candidate),
+      bucketed(stable),
+      marginMs * (o.latencyNullShare ?? 1),
+      e.looks + 1,
+    ),
     marginMs,
     cursor: e.cursor,
-    stable: { requests: stable.requests, errors: stable.errors, latency: addCountsToHistogram(e.sides.stable.latency, atBounds(stable)) },
-    candidate: { requests: candidate.requests, errors: candidate.errors, latency: addCountsToHistogram(e.sides.candidate.latency, atBounds(candidate)) },
+    stable: {
+      requests: stable.requests,
+      errors: stable.errors,
+      latency: addCountsToHistogram(e.sides.stable.latency, atBounds(stable)),
+    },
+    candidate: {
+      requests: candidate.requests,
+      errors: candidate.errors,
+      latency: addCountsToHistogram(e.sides.candidate.latency, atBounds(candidate)),
+    },
   });
   return { ...next, source: 'prometheus' };
 }
@@ -114,7 +164,10 @@ export function addCountedLook(e: Evidence, stable: VersionIncrease, candidate: 
 // max(the absolute floor, the relative floor on stable's median so far).
 function marginOf(e: Evidence, o: SequentialOptions): number {
   const stableMedian = histogramQuantile(e.sides.stable.latency, 0.5);
-  return Math.max(o.latencyDeltaMs ?? DEFAULT_LATENCY_DELTA_MS, Number.isNaN(stableMedian) ? 0 : stableMedian * ((o.latencyRatio ?? DEFAULT_LATENCY_RATIO) - 1));
+  return Math.max(
+    o.latencyDeltaMs ?? DEFAULT_LATENCY_DELTA_MS,
+    Number.isNaN(stableMedian) ? 0 : stableMedian * ((o.latencyRatio ?? DEFAULT_LATENCY_RATIO) - 1),
+  );
 }
 
 interface Look {
@@ -128,7 +181,11 @@ interface Look {
 }
 
 function withLook(e: Evidence, l: Look): Evidence {
-  const add = (side: Side, look: Side): Side => ({ requests: side.requests + look.requests, errors: side.errors + look.errors, latency: look.latency });
+  const add = (side: Side, look: Side): Side => ({
+    requests: side.requests + look.requests,
+    errors: side.errors + look.errors,
+    latency: look.latency,
+  });
   return {
     ...e,
     looks: e.looks + 1,
@@ -155,7 +212,10 @@ function bucketed(side: VersionIncrease): BucketedLatency[] {
 
 // Each bucket's requests at its upper bound (the +Inf bucket's at its lower one) for the quantiles shown.
 function atBounds(side: VersionIncrease): [number, number][] {
-  return side.buckets.map(([high, count], i) => [Number.isFinite(high) ? high : (side.buckets[i - 1]?.[0] ?? 0), count]);
+  return side.buckets.map(([high, count], i) => [
+    Number.isFinite(high) ? high : (side.buckets[i - 1]?.[0] ?? 0),
+    count,
+  ]);
 }
 
 /** The sequential alphas: one budget for the deployment, split between the two tests (Bonferroni on e-values). */
@@ -192,7 +252,12 @@ export function judgeEvidence(e: Evidence, o: SequentialOptions = {}): Judgement
     },
   ];
   const latencyE = latencyEValue(e.latency);
-  const [p50S, p95S, p50C, p95C] = [quantile(stable.latency, 0.5), quantile(stable.latency, 0.95), quantile(candidate.latency, 0.5), quantile(candidate.latency, 0.95)];
+  const [p50S, p95S, p50C, p95C] = [
+    quantile(stable.latency, 0.5),
+    quantile(stable.latency, 0.95),
+    quantile(candidate.latency, 0.5),
+    quantile(candidate.latency, 0.95),
+  ];
   const exceed = e.latency.blocks ? e.latency.scoreSum / e.latency.blocks : 0.5;
   metrics.push({
     metric: 'latency',
@@ -205,7 +270,12 @@ export function judgeEvidence(e: Evidence, o: SequentialOptions = {}): Judgement
     detail: `latency p50 ${p50C} ms vs ${p50S} ms, p95 ${p95C} ms vs ${p95S} ms (candidate vs stable${e.source === 'prometheus' ? ', at Prometheus bucket bounds' : ''})`,
   });
   const failed = metrics.some((m) => m.result === 'fail');
-  return { decision: failed ? 'fail' : 'pass', score: Math.round((100 * metrics.filter((m) => m.result === 'pass').length) / metrics.length), metrics, samples: { stable: stable.requests, candidate: candidate.requests } };
+  return {
+    decision: failed ? 'fail' : 'pass',
+    score: Math.round((100 * metrics.filter((m) => m.result === 'pass').length) / metrics.length),
+    metrics,
+    samples: { stable: stable.requests, candidate: candidate.requests },
+  };
 }
 
 /** The error test rejects: e-value ≥ 1/alpha, and the candidate's error rate at least `errorIncrease` above stable's. */

@@ -24,7 +24,11 @@ export function columnConstraints(cmd: Node): Node[] {
 /** True when an earlier statement of the same file created this table: it is new, empty and invisible to the service. */
 export function createdInFile(rangeVar: Node, context: RuleContext): boolean {
   const name = relationName(rangeVar);
-  return context.before.some((s) => (s.kind === 'CreateStmt' && relationName(s.node.relation) === name) || (s.kind === 'CreateTableAsStmt' && relationName(s.node.into?.rel) === name));
+  return context.before.some(
+    (s) =>
+      (s.kind === 'CreateStmt' && relationName(s.node.relation) === name) ||
+      (s.kind === 'CreateTableAsStmt' && relationName(s.node.into?.rel) === name),
+  );
 }
 
 /** Names of every function called anywhere inside a node, lower-cased, without schema. */
@@ -42,9 +46,11 @@ export function needsNoTransaction(statement: Statement): string | undefined {
   const { kind, node } = statement;
   if (kind === 'IndexStmt' && node.concurrent) return 'CREATE INDEX CONCURRENTLY';
   if (kind === 'DropStmt' && node.concurrent) return 'DROP INDEX CONCURRENTLY';
-  if (kind === 'ReindexStmt' && (node.params ?? []).some((p: Node) => p.DefElem?.defname === 'concurrently')) return 'REINDEX CONCURRENTLY';
+  if (kind === 'ReindexStmt' && (node.params ?? []).some((p: Node) => p.DefElem?.defname === 'concurrently'))
+    return 'REINDEX CONCURRENTLY';
   if (kind === 'VacuumStmt') return node.is_vacuumcmd ? 'VACUUM' : undefined;
-  if (kind === 'CreatedbStmt' || kind === 'DropdbStmt' || kind === 'AlterSystemStmt') return kind.replace('Stmt', '').toUpperCase();
+  if (kind === 'CreatedbStmt' || kind === 'DropdbStmt' || kind === 'AlterSystemStmt')
+    return kind.replace('Stmt', '').toUpperCase();
   return undefined;
 }
 
@@ -55,5 +61,7 @@ export function beginsTransaction(statement: Statement): boolean {
 
 /** True for COMMIT / ROLLBACK / END. */
 export function endsTransaction(statement: Statement): boolean {
-  return statement.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(statement.node.kind);
+  return (
+    statement.kind === 'TransactionStmt' && ['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK'].includes(statement.node.kind)
+  );
 }

@@ -1,7 +1,8 @@
 import type { Rule } from '../types.ts';
 import { type Node, alterCommands, columnConstraints, createdInFile, relationName } from './ast.ts';
 
-const addedConstraints = (cmds: Node[]): Node[] => cmds.filter((c) => c.subtype === 'AT_AddConstraint').map((c) => c.def?.Constraint);
+const addedConstraints = (cmds: Node[]): Node[] =>
+  cmds.filter((c) => c.subtype === 'AT_AddConstraint').map((c) => c.def?.Constraint);
 
 /** ADD CONSTRAINT FOREIGN KEY / CHECK without NOT VALID scans the table under a lock that blocks writes. */
 export const constraintNotValid: Rule = {
@@ -9,7 +10,9 @@ export const constraintNotValid: Rule = {
   severity: 'error',
   check(s, context) {
     if (createdInFile(s.node.relation, context)) return undefined;
-    const bad = addedConstraints(alterCommands(s)).find((c) => ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(c?.contype) && !c.skip_validation);
+    const bad = addedConstraints(alterCommands(s)).find(
+      (c) => ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(c?.contype) && !c.skip_validation,
+    );
     if (!bad) return undefined;
     const kind = bad.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK';
     return {
@@ -25,9 +28,13 @@ export const validateInSameTransaction: Rule = {
   severity: 'error',
   check(s, context) {
     if (context.file.noTransaction) return undefined;
-    const validated = alterCommands(s).filter((c) => c.subtype === 'AT_ValidateConstraint').map((c) => c.name);
+    const validated = alterCommands(s)
+      .filter((c) => c.subtype === 'AT_ValidateConstraint')
+      .map((c) => c.name);
     const table = relationName(s.node.relation);
-    const added = context.before.flatMap((b) => (relationName(b.node.relation) === table ? addedConstraints(alterCommands(b)).map((c) => c?.conname) : []));
+    const added = context.before.flatMap((b) =>
+      relationName(b.node.relation) === table ? addedConstraints(alterCommands(b)).map((c) => c?.conname) : [],
+    );
     const name = validated.find((v) => added.includes(v));
     if (!name) return undefined;
     return {
@@ -44,7 +51,10 @@ export const uniqueNotUsingIndex: Rule = {
   check(s, context) {
     if (createdInFile(s.node.relation, context)) return undefined;
     const cmds = alterCommands(s);
-    const constraints = [...addedConstraints(cmds), ...cmds.filter((c) => c.subtype === 'AT_AddColumn').flatMap(columnConstraints)];
+    const constraints = [
+      ...addedConstraints(cmds),
+      ...cmds.filter((c) => c.subtype === 'AT_AddColumn').flatMap(columnConstraints),
+    ];
     const bad = constraints.find((c) => ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'].includes(c?.contype) && !c.indexname);
     if (!bad) return undefined;
     const kind = bad.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'PRIMARY KEY';

@@ -1,5 +1,12 @@
 import type { Rule } from '../types.ts';
-import { alterColumnType, dropColumn, notNullWithoutDefault, renameColumn, setNotNull, volatileDefault } from './columns.ts';
+import {
+  alterColumnType,
+  dropColumn,
+  notNullWithoutDefault,
+  renameColumn,
+  setNotNull,
+  volatileDefault,
+} from './columns.ts';
 import { constraintNotValid, uniqueNotUsingIndex, validateInSameTransaction } from './constraints.ts';
 import { concurrentlyInTransaction, createIndexNonConcurrent, dropIndexNonConcurrent } from './indexes.ts';
 import { cluster, dropTable, explicitTransaction, renameTable, vacuumFull } from './tables.ts';

@@ -8,7 +8,8 @@ export const createIndexNonConcurrent: Rule = {
   check(s, context) {
     if (s.kind !== 'IndexStmt' || s.node.concurrent || createdInFile(s.node.relation, context)) return undefined;
     return {
-      message: 'CREATE INDEX takes a SHARE lock: every INSERT, UPDATE and DELETE on the table waits until the index is built',
+      message:
+        'CREATE INDEX takes a SHARE lock: every INSERT, UPDATE and DELETE on the table waits until the index is built',
       fix: 'CREATE INDEX CONCURRENTLY … in a file marked `-- pilot:no-transaction` (use IF NOT EXISTS so a retry is safe)',
     };
   },
@@ -21,7 +22,8 @@ export const dropIndexNonConcurrent: Rule = {
   check(s) {
     if (s.kind !== 'DropStmt' || s.node.removeType !== 'OBJECT_INDEX' || s.node.concurrent) return undefined;
     return {
-      message: 'DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: reads and writes queue behind it (and behind any long query it waits for)',
+      message:
+        'DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: reads and writes queue behind it (and behind any long query it waits for)',
       fix: 'DROP INDEX CONCURRENTLY IF EXISTS … in a file marked `-- pilot:no-transaction`',
     };
   },
@@ -34,7 +36,10 @@ export const concurrentlyInTransaction: Rule = {
   check(s, context) {
     const what = needsNoTransaction(s);
     if (!what) return undefined;
-    const open = context.before.reduce((inside, b) => (beginsTransaction(b) ? true : endsTransaction(b) ? false : inside), false);
+    const open = context.before.reduce(
+      (inside, b) => (beginsTransaction(b) ? true : endsTransaction(b) ? false : inside),
+      false,
+    );
     if (!open && context.file.noTransaction) return undefined;
     return {
       message: open

@@ -32,10 +32,16 @@ export const vacuumFull: Rule = {
   id: 'vacuum-full',
   severity: 'error',
   check(s) {
-    const full = s.kind === 'VacuumStmt' && (s.node.options ?? []).some((o: { DefElem?: { defname?: string; arg?: unknown } }) => o.DefElem?.defname === 'full' && o.DefElem.arg === undefined);
+    const full =
+      s.kind === 'VacuumStmt' &&
+      (s.node.options ?? []).some(
+        (o: { DefElem?: { defname?: string; arg?: unknown } }) =>
+          o.DefElem?.defname === 'full' && o.DefElem.arg === undefined,
+      );
     if (!full) return undefined;
     return {
-      message: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite',
+      message:
+        'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite',
       fix: 'plain VACUUM (no lock on reads or writes), or pg_repack / pg_squeeze to shrink the table online',
     };
   },
@@ -59,9 +65,14 @@ export const explicitTransaction: Rule = {
   id: 'explicit-transaction',
   severity: 'error',
   check(s, context) {
-    if (context.file.noTransaction || !(beginsTransaction(s) || (endsTransaction(s) && !context.before.some(beginsTransaction)))) return undefined;
+    if (
+      context.file.noTransaction ||
+      !(beginsTransaction(s) || (endsTransaction(s) && !context.before.some(beginsTransaction)))
+    )
+      return undefined;
     return {
-      message: 'pilot runs each migration in its own transaction and records it in that transaction: a BEGIN/COMMIT in the file breaks that (a COMMIT commits half a migration)',
+      message:
+        'pilot runs each migration in its own transaction and records it in that transaction: a BEGIN/COMMIT in the file breaks that (a COMMIT commits half a migration)',
       fix: 'remove BEGIN/COMMIT; for statements that must run outside a transaction, use a file marked `-- pilot:no-transaction`',
     };
   },

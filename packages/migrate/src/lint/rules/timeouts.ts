@@ -2,9 +2,21 @@ import type { MigrationFile } from '../../migrations/files.ts';
 import type { Rule } from '../types.ts';
 
 // Statements that wait for (and then hold) a strong lock: the ones a missing lock_timeout makes dangerous.
-const LOCKING = new Set(['AlterTableStmt', 'DropStmt', 'RenameStmt', 'IndexStmt', 'LockStmt', 'ClusterStmt', 'TruncateStmt', 'VacuumStmt', 'CreateTrigStmt', 'AlterEnumStmt']);
+const LOCKING = new Set([
+  'AlterTableStmt',
+  'DropStmt',
+  'RenameStmt',
+  'IndexStmt',
+  'LockStmt',
+  'ClusterStmt',
+  'TruncateStmt',
+  'VacuumStmt',
+  'CreateTrigStmt',
+  'AlterEnumStmt',
+]);
 
-const sets = (file: MigrationFile, name: string) => file.statements.some((s) => s.kind === 'VariableSetStmt' && s.node.name === name && s.node.kind === 'VAR_SET_VALUE');
+const sets = (file: MigrationFile, name: string) =>
+  file.statements.some((s) => s.kind === 'VariableSetStmt' && s.node.name === name && s.node.kind === 'VAR_SET_VALUE');
 
 /**
  * A file that takes locks without setting lock_timeout / statement_timeout. Only a warning: safe-migration and the

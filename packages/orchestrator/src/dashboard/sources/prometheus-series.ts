@@ -5,10 +5,16 @@ import { type Point, type SeriesSource, SPAN_MS, STEP_MS } from '@pilot/dashboar
 type Metric = 'rate' | 'errorRate' | 'p95' | 'p99';
 
 /** The PromQL behind each chart for one release: its selectors with `{version}` and `{env}` replaced, rates over `window`. */
-export function releaseQueries(c: Pick<PrometheusConfig, 'requests' | 'errors' | 'latency' | 'window'>, vars: { version: string; env: string }): Record<Metric, string> {
+export function releaseQueries(
+  c: Pick<PrometheusConfig, 'requests' | 'errors' | 'latency' | 'window'>,
+  vars: { version: string; env: string },
+): Record<Metric, string> {
   const range = `${Math.max(1, Math.round(parseDuration(c.window, 'prometheus.window') / 1000))}s`;
   // Values land inside PromQL string literals: backslashes and quotes escaped (as the judge's source does).
-  const named = (selector: string) => selector.replace(/\{(version|env)\}/g, (_, name: 'version' | 'env') => vars[name].replace(/[\\"']/g, (ch) => `\\${ch}`));
+  const named = (selector: string) =>
+    selector.replace(/\{(version|env)\}/g, (_, name: 'version' | 'env') =>
+      vars[name].replace(/[\\"']/g, (ch) => `\\${ch}`),
+    );
   const rate = (selector: string) => `rate(${named(selector)}[${range}])`;
   const quantile = (q: number) => `histogram_quantile(${q}, sum by (le) (${rate(c.latency)}))`;
   return {
@@ -46,7 +52,9 @@ export function prometheusSeries(o: PrometheusSeriesOptions): SeriesSource {
       return {};
     }
     try {
-      const entries = await Promise.all(versions.map(async (version) => [version, await releasePoints(o, version, fromMs, toMs - STEP_MS)] as const));
+      const entries = await Promise.all(
+        versions.map(async (version) => [version, await releasePoints(o, version, fromMs, toMs - STEP_MS)] as const),
+      );
       note = `from Prometheus (${new URL(o.url).host}), ${o.config.window} rates`;
       return Object.fromEntries(entries.filter(([, list]) => list.some((p) => p.n > 0)));
     } catch (error) {
@@ -67,13 +75,23 @@ export function prometheusSeries(o: PrometheusSeriesOptions): SeriesSource {
   };
 }
 
-async function releasePoints(o: PrometheusSeriesOptions, version: string, fromMs: number, toMs: number): Promise<Point[]> {
+async function releasePoints(
+  o: PrometheusSeriesOptions,
+  version: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Point[]> {
   const queries = releaseQueries(o.config, { version, env: o.env });
   const step = STEP_MS / 1000;
-  const [rate, errorRate, p95, p99] = await Promise.all((['rate', 'errorRate', 'p95', 'p99'] as const).map((m) => queryPrometheusRange(o.url, queries[m], fromMs, toMs, step)));
+  const [rate, errorRate, p95, p99] = await Promise.all(
+    (['rate', 'errorRate', 'p95', 'p99'] as const).map((m) =>
+      queryPrometheusRange(o.url, queries[m], fromMs, toMs, step),
+    ),
+  );
   const at = (list: [number, number][]) => new Map(list.filter(([, v]) => Number.isFinite(v)).map(([t, v]) => [t, v]));
   const [errors, high, highest] = [at(errorRate), at(p95), at(p99)];
-  const round = (v: number | undefined, digits: number) => (v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+  const round = (v: number | undefined, digits: number) =>
+    v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits;
   return rate
     .filter(([, v]) => Number.isFinite(v))
     .map(([t, r]) => {

@@ -24,7 +24,10 @@ export function routerSeries(client: () => Promise<RouterClient | undefined>): S
       const data = await router.get<SamplesResponse>(`/admin/samples?since=${window.edge}`);
       note = undefined;
       fed = true;
-      return window.record(Object.fromEntries(Object.entries(data.releases).map(([version, r]) => [version, r.samples])), data.now);
+      return window.record(
+        Object.fromEntries(Object.entries(data.releases).map(([version, r]) => [version, r.samples])),
+        data.now,
+      );
     } catch (error) {
       note = `the router did not answer its samples: ${(error as Error).message}`;
       return {};

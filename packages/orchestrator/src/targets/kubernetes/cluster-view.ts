@@ -19,13 +19,23 @@ export async function clusterView(ctx: EnvContext, live: string | undefined): Pr
   try {
     // Quiet: status prints the view, not each kubectl call.
     const log = new Logger({ minLevel: 'error', stream: { write: () => true } as unknown as NodeJS.WritableStream });
-    const s = await createKubernetesTarget({ config, root: ctx.root, envName: ctx.envName, log, forwardPreview: false }).status();
+    const s = await createKubernetesTarget({
+      config,
+      root: ctx.root,
+      envName: ctx.envName,
+      log,
+      forwardPreview: false,
+    }).status();
     Object.assign(view, { traffic: s.details?.traffic, stable: s.stable, candidate: s.candidate });
   } catch (error) {
     view.problems.push(`could not read the cluster: ${(error as Error).message.split('\n')[0]}`);
     return view;
   }
-  if (live && view.stable?.version !== live) view.problems.push(`the journal says ${live} is live, the cluster's Service selects ${view.stable?.version ?? 'no release'}`);
-  if (view.stable && !view.stable.healthy) view.problems.push(`${view.stable.version} has fewer ready pods than replicas`);
+  if (live && view.stable?.version !== live)
+    view.problems.push(
+      `the journal says ${live} is live, the cluster's Service selects ${view.stable?.version ?? 'no release'}`,
+    );
+  if (view.stable && !view.stable.healthy)
+    view.problems.push(`${view.stable.version} has fewer ready pods than replicas`);
   return view;
 }

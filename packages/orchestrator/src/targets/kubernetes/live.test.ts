@@ -17,17 +17,42 @@ import { FIXTURES } from './testing.ts';
 //   node --import tsx --test src/targets/kubernetes/live.test.ts
 // It makes a throwaway namespace, deploys two releases blue-green and two as a replica canary through `pnpm pilot`
 // (smoke tests through the port-forward Pilot opens), rolls one back, and deletes the namespace.
-const wanted = process.env.PILOT_K8S_LIVE === '1' && process.env.KUBECONFIG && process.env.PILOT_K8S_CONTEXT && process.env.PILOT_K8S_IMAGE;
+const wanted =
+  process.env.PILOT_K8S_LIVE === '1' &&
+  process.env.KUBECONFIG &&
+  process.env.PILOT_K8S_CONTEXT &&
+  process.env.PILOT_K8S_IMAGE;
 const PILOT = join(ORCHESTRATOR_FIXTURES, 'pilot-stand-in.ts');
 
-test('live cluster: blue-green and replica canary of the demo app through pnpm pilot, then pnpm rollback (opt-in: PILOT_K8S_LIVE=1 with KUBECONFIG, PILOT_K8S_CONTEXT and PILOT_K8S_IMAGE; skipped here: no Docker or Kubernetes API server on this machine)', { skip: !wanted }, async (t) => {
+test('live cluster: blue-green and replica canary of the demo app through pnpm pilot, then pnpm rollback (opt-in: PILOT_K8S_LIVE=1 with KUBECONFIG, PILOT_K8S_CONTEXT and PILOT_K8S_IMAGE; skipped here: no Docker or Kubernetes API server on this machine)', {
+  skip: !wanted,
+}, async (t) => {
   const context = process.env.PILOT_K8S_CONTEXT!;
   const namespace = `pilot-live-${randomBytes(3).toString('hex')}`;
   const scope = { context, namespace, cwd: process.cwd() };
   await runKubectl(scope, ['create', 'namespace', namespace]);
   t.after(() => runKubectl(scope, ['delete', 'namespace', namespace, '--wait=false'], { allowFailure: true }));
-  for (const strategy of [{ kind: 'blue-green', analysisWindow: '0s', keepWarm: '5m' }, { kind: 'canary', steps: [50, 100], analysisWindow: '0s' }]) {
-    const repo = await makeRepo({ service: false, strategy, env: { port: await freePort(), target: { kind: 'kubernetes', context, namespace, manifests: 'deploy/k8s/*.yaml', image: process.env.PILOT_K8S_IMAGE, service: 'api', port: 80, rolloutTimeout: '3m' } } });
+  for (const strategy of [
+    { kind: 'blue-green', analysisWindow: '0s', keepWarm: '5m' },
+    { kind: 'canary', steps: [50, 100], analysisWindow: '0s' },
+  ]) {
+    const repo = await makeRepo({
+      service: false,
+      strategy,
+      env: {
+        port: await freePort(),
+        target: {
+          kind: 'kubernetes',
+          context,
+          namespace,
+          manifests: 'deploy/k8s/*.yaml',
+          image: process.env.PILOT_K8S_IMAGE,
+          service: 'api',
+          port: 80,
+          rolloutTimeout: '3m',
+        },
+      },
+    });
     t.after(() => repo.cleanup());
     await mkdir(join(repo.root, 'deploy', 'k8s'), { recursive: true });
     await cp(join(FIXTURES, 'manifests', 'api.yaml'), join(repo.root, 'deploy', 'k8s', 'api.yaml'));
@@ -39,7 +64,10 @@ test('live cluster: blue-green and replica canary of the demo app through pnpm p
       versions.push(JSON.parse(r.stdout).release.version);
       if (label === 'first') await repo.commit('v2');
     }
-    const selected = async () => JSON.parse((await runKubectl(scope, ['get', 'service', 'api', '-o', 'json'])).stdout).spec.selector['pilot.dev/release'];
+    const selected = async () =>
+      JSON.parse((await runKubectl(scope, ['get', 'service', 'api', '-o', 'json'])).stdout).spec.selector[
+        'pilot.dev/release'
+      ];
     assert.equal(await selected(), versions[1]);
     const back = await runScript(PILOT, ['--yes', '--json'], repo.root, { PILOT_SCRIPT: ROLLBACK });
     assert.equal(back.code, 0, back.all);

@@ -23,14 +23,23 @@ test('pilot init --target kubernetes writes a config that loads and example mani
   const r = await runScript(PILOT, ['init', '--target', 'kubernetes'], dir);
   assert.equal(r.code, 0, r.all);
   assert.match(r.stdout, /wrote .*pilot\.config\.ts, .*deploy\/k8s\/my-service\.yaml/);
-  assert.match(r.stdout, /3\. see the plan — every manifest and kubectl command, nothing applied: pnpm pilot --dry-run/);
+  assert.match(
+    r.stdout,
+    /3\. see the plan — every manifest and kubectl command, nothing applied: pnpm pilot --dry-run/,
+  );
   const { config } = await loadConfig(dir);
   const target = config.environments.staging.target;
   assert.equal(target.kind, 'kubernetes');
   if (target.kind !== 'kubernetes') return;
   const layout = layoutOf(await readManifests(dir, await manifestFiles(dir, target.manifests)), target);
   for (const traffic of ['selector', 'replicas'] as const) {
-    const { release, services } = renderRelease(layout, target, traffic, { version: 'v2-abc1234', env: 'staging', digest: '', commit: 'abc1234' }, 'v1-0123456');
+    const { release, services } = renderRelease(
+      layout,
+      target,
+      traffic,
+      { version: 'v2-abc1234', env: 'staging', digest: '', commit: 'abc1234' },
+      'v1-0123456',
+    );
     validateObjects([...release, ...services]);
     assert.equal(release.at(-1)!.object.metadata.name, 'my-service-v2-abc1234');
   }
@@ -40,7 +49,10 @@ test('pilot init refuses an unknown --target (exit 2, naming the flag and the va
   const dir = await emptyDir(t);
   const bad = await runScript(PILOT, ['init', '--target', 'nomad'], dir);
   assert.equal(bad.code, 2, bad.all);
-  assert.match(bad.stderr, /--target "nomad" is not a target pilot init knows — use --target local or --target kubernetes/);
+  assert.match(
+    bad.stderr,
+    /--target "nomad" is not a target pilot init knows — use --target local or --target kubernetes/,
+  );
   assert.deepEqual(await readdir(dir), ['node_modules']);
   await writeFile(join(dir, 'pilot.config.ts'), 'export default {};\n');
   const exists = await runScript(PILOT, ['init', '--target', 'kubernetes'], dir);
@@ -55,7 +67,22 @@ test("the k8s-example environment of Pilot's own pilot.config.ts renders release
   assert.equal(target.kind, 'kubernetes');
   if (target.kind !== 'kubernetes') return;
   const layout = layoutOf(await readManifests(REPO_ROOT, await manifestFiles(REPO_ROOT, target.manifests)), target);
-  const { release, services } = renderRelease(layout, target, 'gateway', { version: 'v2-abc1234', env: 'k8s-example', digest: '', commit: 'abc1234' }, 'v1-0123456');
+  const { release, services } = renderRelease(
+    layout,
+    target,
+    'gateway',
+    { version: 'v2-abc1234', env: 'k8s-example', digest: '', commit: 'abc1234' },
+    'v1-0123456',
+  );
   validateObjects([...release, ...services]);
-  assert.deepEqual([...release, ...services].map((r) => `${r.object.kind}/${r.object.metadata.name}`), ['Deployment/demo-app-v2-abc1234', 'Service/demo-app-preview', 'Service/demo-app', 'Service/demo-app-stable', 'HTTPRoute/demo-app']);
+  assert.deepEqual(
+    [...release, ...services].map((r) => `${r.object.kind}/${r.object.metadata.name}`),
+    [
+      'Deployment/demo-app-v2-abc1234',
+      'Service/demo-app-preview',
+      'Service/demo-app',
+      'Service/demo-app-stable',
+      'HTTPRoute/demo-app',
+    ],
+  );
 });

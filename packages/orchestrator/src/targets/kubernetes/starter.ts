@@ -90,7 +90,10 @@ spec:
 export async function writeKubernetesStarter(dir: string, force = false): Promise<string[]> {
   const files = [join(dir, 'pilot.config.ts'), join(dir, 'deploy', 'k8s', 'my-service.yaml')];
   const existing = files.filter((file) => existsSync(file));
-  if (existing.length && !force) throw new RefusedError(`${existing.join(' and ')} already exist${existing.length === 1 ? 's — edit it' : ' — edit them'}, or pass --force to overwrite`);
+  if (existing.length && !force)
+    throw new RefusedError(
+      `${existing.join(' and ')} already exist${existing.length === 1 ? 's — edit it' : ' — edit them'}, or pass --force to overwrite`,
+    );
   await mkdir(join(dir, 'deploy', 'k8s'), { recursive: true });
   await writeFileAtomic(files[0], CONFIG);
   await writeFileAtomic(files[1], MANIFESTS);

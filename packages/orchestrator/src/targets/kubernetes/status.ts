@@ -28,7 +28,10 @@ export interface ClusterView {
 }
 
 /** Reads the cluster with `kubectl get -o json`: nothing is taken from Pilot's own records. */
-export async function readCluster(scope: KubectlScope, o: { service: string; route?: string; signal?: AbortSignal }): Promise<ClusterView> {
+export async function readCluster(
+  scope: KubectlScope,
+  o: { service: string; route?: string; signal?: AbortSignal },
+): Promise<ClusterView> {
   const get = async (args: string[]) => {
     const r = await runKubectl(scope, ['get', ...args, '-o', 'json'], { signal: o.signal, allowFailure: true });
     if (r.exitCode !== 0 && /NotFound|not found/.test(r.stderr)) return undefined;
@@ -41,10 +44,16 @@ export async function readCluster(scope: KubectlScope, o: { service: string; rou
     deployment: d.metadata.name,
     replicas: d.spec?.replicas ?? 1,
     ready: d.status?.readyReplicas ?? 0,
-    ...(d.metadata.annotations?.[KEEP_WARM_ANNOTATION] ? { keepWarmUntil: d.metadata.annotations[KEEP_WARM_ANNOTATION] } : {}),
+    ...(d.metadata.annotations?.[KEEP_WARM_ANNOTATION]
+      ? { keepWarmUntil: d.metadata.annotations[KEEP_WARM_ANNOTATION] }
+      : {}),
   }));
   const selectorOf = (svc: Obj | undefined) => (svc ? (svc.spec?.selector?.[RELEASE_LABEL] ?? null) : undefined);
-  const view: ClusterView = { releases, selected: selectorOf(await get(['service', o.service])), preview: selectorOf(await get(['service', `${o.service}-preview`])) ?? undefined };
+  const view: ClusterView = {
+    releases,
+    selected: selectorOf(await get(['service', o.service])),
+    preview: selectorOf(await get(['service', `${o.service}-preview`])) ?? undefined,
+  };
   if (o.route) {
     view.stableBackend = selectorOf(await get(['service', `${o.service}-stable`])) ?? undefined;
     const route = await get(['httproute', o.route]);
@@ -68,7 +77,8 @@ export function statusOf(view: ClusterView, now = Date.now()): TargetStatus {
   let weight = 0;
   if (view.routeWeight !== undefined && view.stableBackend) {
     stable = view.stableBackend;
-    if (view.preview && view.preview !== stable && view.routeWeight > 0) [candidate, weight] = [view.preview, view.routeWeight];
+    if (view.preview && view.preview !== stable && view.routeWeight > 0)
+      [candidate, weight] = [view.preview, view.routeWeight];
   } else if (view.selected === null) {
     // Every release of the service behind one selector: the split is the ratio of ready pods, approximate.
     const total = running.reduce((sum, r) => sum + r.ready, 0);
@@ -78,12 +88,16 @@ export function statusOf(view: ClusterView, now = Date.now()): TargetStatus {
   } else {
     stable = view.selected;
   }
-  const preparing = view.preview && view.preview !== stable && byVersion.get(view.preview)?.replicas ? view.preview : undefined;
+  const preparing =
+    view.preview && view.preview !== stable && byVersion.get(view.preview)?.replicas ? view.preview : undefined;
   const status: TargetStatus = {
     ...(stable ? { stable: { version: stable, healthy: healthy(stable) } } : {}),
-    ...(candidate || preparing ? { candidate: { version: (candidate ?? preparing)!, weight, healthy: healthy((candidate ?? preparing)!) } } : {}),
+    ...(candidate || preparing
+      ? { candidate: { version: (candidate ?? preparing)!, weight, healthy: healthy((candidate ?? preparing)!) } }
+      : {}),
     details: {
-      traffic: view.routeWeight !== undefined ? 'gateway' : view.selected === null ? 'replicas (approximate)' : 'selector',
+      traffic:
+        view.routeWeight !== undefined ? 'gateway' : view.selected === null ? 'replicas (approximate)' : 'selector',
       ...(view.preview ? { preview: view.preview } : {}),
       releases: view.releases.map((r) => ({
         version: r.version,

@@ -25,9 +25,24 @@ export interface ClusterRepo extends TestRepo {
 }
 
 /** Makes the repository, copies the fixture manifests into deploy/k8s/ (with the route when `route`), starts the stand-in network. */
-export async function makeClusterRepo(o: { strategy: Record<string, unknown>; target?: Record<string, unknown>; route?: boolean }): Promise<ClusterRepo> {
+export async function makeClusterRepo(o: {
+  strategy: Record<string, unknown>;
+  target?: Record<string, unknown>;
+  route?: boolean;
+}): Promise<ClusterRepo> {
   const [port, previewPort] = [await freePort(), await freePort()];
-  const target = { kind: 'kubernetes', context: 'kind-pilot', namespace: 'shop', manifests: 'deploy/k8s/*.yaml', image: 'registry.test/api:{version}', service: 'api', port: 80, previewUrl: `http://127.0.0.1:${previewPort}`, rolloutTimeout: '10s', ...o.target };
+  const target = {
+    kind: 'kubernetes',
+    context: 'kind-pilot',
+    namespace: 'shop',
+    manifests: 'deploy/k8s/*.yaml',
+    image: 'registry.test/api:{version}',
+    service: 'api',
+    port: 80,
+    previewUrl: `http://127.0.0.1:${previewPort}`,
+    rolloutTimeout: '10s',
+    ...o.target,
+  };
   const repo = await makeRepo({ service: false, strategy: o.strategy, env: { port, target } });
   const manifests = join(repo.root, 'deploy', 'k8s');
   await mkdir(manifests, { recursive: true });
@@ -37,7 +52,11 @@ export async function makeClusterRepo(o: { strategy: Record<string, unknown>; ta
   await git('add', '-A');
   await git('commit', '-q', '-m', 'kubernetes manifests');
   const store = join(dirname(repo.root), 'cluster.json');
-  const network: ChildProcess = spawn(process.execPath, [join(FIXTURES, 'cluster.mjs'), store, 'api', String(port), String(previewPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const network: ChildProcess = spawn(
+    process.execPath,
+    [join(FIXTURES, 'cluster.mjs'), store, 'api', String(port), String(previewPort)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise((resolve, reject) => {
     network.stdout!.once('data', resolve);
     network.once('exit', (code) => reject(new Error(`stand-in cluster network exited ${code}`)));

@@ -44,16 +44,34 @@ export function validateObjects(objects: RenderedObject[]): void {
     const key = `${object.apiVersion}/${object.kind}`;
     const Model = MODELS[key];
     const name = `${object.kind}/${object.metadata.name}`;
-    if (!Model) throw new UsageError(`${from}: ${name} has apiVersion/kind ${key}, which Pilot cannot validate offline (known: ${KNOWN_KINDS.join(', ')}) — apply it yourself, outside target.manifests`);
+    if (!Model)
+      throw new UsageError(
+        `${from}: ${name} has apiVersion/kind ${key}, which Pilot cannot validate offline (known: ${KNOWN_KINDS.join(', ')}) — apply it yourself, outside target.manifests`,
+      );
     try {
       new Model(object as never).validate();
     } catch (error) {
-      const fields = (error as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors;
-      const detail = fields?.length ? fields.map((f) => `${fieldPath(f.instancePath)} ${f.message ?? 'is invalid'}${f.params?.allowedValues ? ` (${JSON.stringify(f.params.allowedValues)})` : ''}`).join('; ') : (error as Error).message;
+      const fields = (
+        error as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }
+      ).errors;
+      const detail = fields?.length
+        ? fields
+            .map(
+              (f) =>
+                `${fieldPath(f.instancePath)} ${f.message ?? 'is invalid'}${f.params?.allowedValues ? ` (${JSON.stringify(f.params.allowedValues)})` : ''}`,
+            )
+            .join('; ')
+        : (error as Error).message;
       throw new UsageError(`${from}: ${name} is not a valid ${object.kind}: ${detail} — fix the manifest`);
     }
   }
 }
 
 // "/spec/template/spec/containers/0/ports/0/containerPort" → "spec.template.spec.containers[0].ports[0].containerPort"
-const fieldPath = (pointer: string) => pointer.split('/').slice(1).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`)).join('').replace(/^\./, '') || '(the object)';
+const fieldPath = (pointer: string) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('')
+    .replace(/^\./, '') || '(the object)';

@@ -4,7 +4,9 @@ const LF = 10;
 // RFC 9112 §7.1.1 with no leniency: hex digits, then `;name` or `;name=token` or `;name="quoted"` extensions. No
 // whitespace (BWS), no control bytes: a size line the next hop might read differently is refused, not forwarded.
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const SIZE_LINE = new RegExp(`^([0-9a-fA-F]{1,12})(?:;${TOKEN}(?:=(?:${TOKEN}|"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*"))?)*$`);
+const SIZE_LINE = new RegExp(
+  `^([0-9a-fA-F]{1,12})(?:;${TOKEN}(?:=(?:${TOKEN}|"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*"))?)*$`,
+);
 // A trailer field line: a token, a colon, a value without controls; never one that frames or routes the message.
 const TRAILER_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*$/;
 const FRAMING_TRAILER = /^(?:content-length|transfer-encoding|host)\s*:/i;
@@ -57,7 +59,8 @@ export class ChunkedBody {
         this.#state = this.#remaining === 0 ? 'trailer' : 'data';
       } else {
         if (line === '') return i;
-        if (!TRAILER_LINE.test(line) || FRAMING_TRAILER.test(line)) this.#fail(`invalid trailer line ${JSON.stringify(line.slice(0, 40))}`);
+        if (!TRAILER_LINE.test(line) || FRAMING_TRAILER.test(line))
+          this.#fail(`invalid trailer line ${JSON.stringify(line.slice(0, 40))}`);
         this.#trailerBytes += line.length;
         if (this.#trailerBytes > MAX_HEAD_BYTES) this.#fail('the trailer section is too large');
       }

@@ -1,8 +1,25 @@
 import type { Socket } from 'node:net';
 import { ChunkedBody } from './chunked.ts';
 import { type Framing, responseFraming, wantsKeepAlive } from './framing.ts';
-import { HEAD_END, HttpError, MAX_HEAD_BYTES, type RequestHead, type ResponseHead, fieldValue, hasBareLf, parseResponseHead } from './head.ts';
-import { type ResponseShape, clientResponseHead, informationalHead, localResponse, switchingProtocolsHead, upgradeRequested, upstreamRequestHead } from './rewrite.ts';
+import {
+  HEAD_END,
+  HttpError,
+  MAX_HEAD_BYTES,
+  type RequestHead,
+  type ResponseHead,
+  fieldValue,
+  hasBareLf,
+  parseResponseHead,
+} from './head.ts';
+import {
+  type ResponseShape,
+  clientResponseHead,
+  informationalHead,
+  localResponse,
+  switchingProtocolsHead,
+  upgradeRequested,
+  upstreamRequestHead,
+} from './rewrite.ts';
 import { type UpstreamPool, type UpstreamUser, idleMsFrom } from './upstream-pool.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -96,7 +113,8 @@ export class Exchange implements UpstreamUser {
     // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing; its connection closes after it.
     this.#keepAlive = wantsKeepAlive(head) && !(head.minor === 0 && framing.kind === 'chunked');
     this.#upgrade = upgradeRequested(head);
-    this.#retriable = (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none' && this.#upgrade === undefined;
+    this.#retriable =
+      (head.method === 'GET' || head.method === 'HEAD') && framing.kind === 'none' && this.#upgrade === undefined;
     // Bytes after an upgrade request wait (unread, as a pipelined request does) until the 101: never to a release that refused.
     this.requestDone = framing.kind === 'none';
     if (framing.kind === 'length') this.#bodyLeft = framing.length;
@@ -161,7 +179,10 @@ export class Exchange implements UpstreamUser {
       if (silentMs > idleMs) this.#owner.client.destroy();
     } else if (!this.requestDone && !this.uploadWaitingDrain && !this.#response) {
       if (silentMs > headersMs) this.#fail(new HttpError(408, `the request body stalled for ${seconds} s`));
-    } else if (silentMs > (this.#upstream.responseTimeoutMs ?? upstreamMs)) this.#fail(new HttpError(504, `gateway timeout: release ${this.#upstream.version} sent nothing for ${seconds} s`));
+    } else if (silentMs > (this.#upstream.responseTimeoutMs ?? upstreamMs))
+      this.#fail(
+        new HttpError(504, `gateway timeout: release ${this.#upstream.version} sent nothing for ${seconds} s`),
+      );
   }
 
   /** Whether this exchange became a tunnel (a 101 was passed on): client bytes go through `tunnelData`. */
@@ -217,9 +238,14 @@ export class Exchange implements UpstreamUser {
     for (;;) {
       const end = buf.indexOf(HEAD_END, from);
       if (end < 0 || end - from > MAX_HEAD_BYTES) {
-        if (buf.length - from > MAX_HEAD_BYTES) throw new HttpError(502, `release ${this.#upstream.version} sent a response head over ${MAX_HEAD_BYTES} bytes`);
+        if (buf.length - from > MAX_HEAD_BYTES)
+          throw new HttpError(
+            502,
+            `release ${this.#upstream.version} sent a response head over ${MAX_HEAD_BYTES} bytes`,
+          );
         // A bare LF: the head would never end (CRLFCRLF); answered now rather than after the release timeout.
-        if (hasBareLf(buf, from)) throw new HttpError(502, `release ${this.#upstream.version} sent a response head with a bare LF`);
+        if (hasBareLf(buf, from))
+          throw new HttpError(502, `release ${this.#upstream.version} sent a response head with a bare LF`);
         this.#responseBuffer = Buffer.from(buf.subarray(from)); // a copy: `chunk` is the pool's shared read buffer
         return;
       }
@@ -233,7 +259,8 @@ export class Exchange implements UpstreamUser {
       }
       if (head.status === 101) {
         // Only when the client asked for it (Upgrade is otherwise hop-by-hop and never forwarded).
-        if (this.#upgrade === undefined) throw new HttpError(502, `release ${this.#upstream.version} switched protocols unasked`);
+        if (this.#upgrade === undefined)
+          throw new HttpError(502, `release ${this.#upstream.version} switched protocols unasked`);
         this.#switchProtocols(head, buf.subarray(from));
         return;
       }
@@ -255,11 +282,20 @@ export class Exchange implements UpstreamUser {
     const framing = responseFraming(head, this.#head.method);
     const dechunk = framing.kind === 'chunked' && this.#head.minor === 0;
     // A refused upgrade closes too: what the client sent after it was meant for another protocol.
-    const close = !this.#keepAlive || framing.kind === 'close' || dechunk || !this.requestDone || this.#upgrade !== undefined;
-    const shape: ResponseShape = { dechunk, close, keepAlive10: this.#head.minor === 0 && this.#keepAlive, setCookie: this.#setCookie };
+    const close =
+      !this.#keepAlive || framing.kind === 'close' || dechunk || !this.requestDone || this.#upgrade !== undefined;
+    const shape: ResponseShape = {
+      dechunk,
+      close,
+      keepAlive10: this.#head.minor === 0 && this.#keepAlive,
+      setCookie: this.#setCookie,
+    };
     // After an upgrade request the release's connection may be in any state: not reused.
     // An HTTP/1.0 answer keeps the connection only when it says keep-alive (and has no Transfer-Encoding, §6.1).
-    const keepsAlive = head.minor === 1 ? !head.connection.includes('close') : head.connection.includes('keep-alive') && !head.names.includes('transfer-encoding');
+    const keepsAlive =
+      head.minor === 1
+        ? !head.connection.includes('close')
+        : head.connection.includes('keep-alive') && !head.names.includes('transfer-encoding');
     this.#upReusable = framing.kind !== 'close' && keepsAlive && this.#upgrade === undefined;
     this.#idleMs = idleMsFrom(fieldValue(head, 'keep-alive'));
     this.#response = { head, framing, shape, left: framing.kind === 'length' ? framing.length : 0 };
@@ -367,7 +403,12 @@ export class Exchange implements UpstreamUser {
     const status = error instanceof HttpError ? error.status : 502;
     if ((!this.#response || this.#heldHead !== undefined) && !client.destroyed) {
       const message = error instanceof Error ? error.message : String(error);
-      client.end(localResponse(status, { 'content-type': 'text/plain' }, `${message}\n`, { close: true, head: this.#head.method === 'HEAD' }));
+      client.end(
+        localResponse(status, { 'content-type': 'text/plain' }, `${message}\n`, {
+          close: true,
+          head: this.#head.method === 'HEAD',
+        }),
+      );
     } else client.destroy();
     // A client's malformed body is not the release's fault; anything else counts as no answer from it.
     this.#outcome(status < 500 ? status : 0);

@@ -1,9 +1,23 @@
 // How a message's body is delimited (RFC 9112 §6.3), decided strictly: a request the next hop could frame any
 // other way than the router does is refused, since that difference is what request smuggling lives on.
-import { type Head, HttpError, type RequestHead, type ResponseHead, fieldList, fieldTokens, isDigit, trimOws, valueAt } from './head.ts';
+import {
+  type Head,
+  HttpError,
+  type RequestHead,
+  type ResponseHead,
+  fieldList,
+  fieldTokens,
+  isDigit,
+  trimOws,
+  valueAt,
+} from './head.ts';
 
 /** How a message's body is delimited. `declared`: a `Content-Length: 0` that is forwarded as such. */
-export type Framing = { kind: 'none'; declared?: true } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
+export type Framing =
+  | { kind: 'none'; declared?: true }
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' }
+  | { kind: 'close' };
 
 // Shared: framing objects are never mutated, and most messages are one of these.
 const NO_BODY: Framing = { kind: 'none' };
@@ -44,7 +58,10 @@ function contentLength(head: Head, status: number, from: string, lists: boolean)
 }
 
 function invalidLength(head: Head, status: number, from: string): HttpError {
-  return new HttpError(status, `invalid Content-Length from the ${from}: ${JSON.stringify(fieldList(head, 'content-length'))}`);
+  return new HttpError(
+    status,
+    `invalid Content-Length from the ${from}: ${JSON.stringify(fieldList(head, 'content-length'))}`,
+  );
 }
 
 /**
@@ -57,9 +74,13 @@ function requestChunked(head: RequestHead): boolean {
   if (i < 0) return false;
   const value = valueAt(head, i);
   if (head.names.indexOf('transfer-encoding', i + 1) >= 0 || value.length !== 7 || value.toLowerCase() !== 'chunked') {
-    throw new HttpError(400, `a request's Transfer-Encoding must be exactly one "chunked", got ${JSON.stringify(fieldList(head, 'transfer-encoding'))}`);
+    throw new HttpError(
+      400,
+      `a request's Transfer-Encoding must be exactly one "chunked", got ${JSON.stringify(fieldList(head, 'transfer-encoding'))}`,
+    );
   }
-  if (head.names.includes('content-length')) throw new HttpError(400, 'the client sent both Transfer-Encoding and Content-Length');
+  if (head.names.includes('content-length'))
+    throw new HttpError(400, 'the client sent both Transfer-Encoding and Content-Length');
   return true;
 }
 
@@ -75,8 +96,10 @@ export function responseFraming(head: ResponseHead, requestMethod: string): Fram
     const codings = fieldTokens(head, 'transfer-encoding');
     // An empty or comma-only Transfer-Encoding is not "absent": the release framed its answer some way we cannot tell.
     if (codings.length === 0) throw new HttpError(502, 'the release sent an empty Transfer-Encoding');
-    if (head.names.includes('content-length')) throw new HttpError(502, 'the release sent both Transfer-Encoding and Content-Length');
-    if (codings.slice(0, -1).includes('chunked')) throw new HttpError(502, 'chunked applied twice in Transfer-Encoding from the release');
+    if (head.names.includes('content-length'))
+      throw new HttpError(502, 'the release sent both Transfer-Encoding and Content-Length');
+    if (codings.slice(0, -1).includes('chunked'))
+      throw new HttpError(502, 'chunked applied twice in Transfer-Encoding from the release');
     return codings.at(-1) === 'chunked' ? CHUNKED : CLOSE;
   }
   // A response's length is passed on as received: only one plain value is accepted.

@@ -49,7 +49,8 @@ export interface ResponseHead extends Head {
 
 // tchar (RFC 9110 §5.6.2), as a lookup table: a regular expression per field line costs several times more.
 const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TCHAR[c.charCodeAt(0)] = 1;
 function isWhitespace(code: number): boolean {
   return code === 32 || code === 9;
 }
@@ -66,7 +67,8 @@ export function trimOws(value: string): string {
 // The characters of a URI authority (RFC 3986: unreserved, sub-delims, pct-encoded, `:` and IP-literal brackets;
 // no `@`: userinfo is refused, RFC 9110 §4.2.4).
 const AUTHORITY = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%") AUTHORITY[c.charCodeAt(0)] = 1;
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%")
+  AUTHORITY[c.charCodeAt(0)] = 1;
 function isAuthority(value: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (AUTHORITY[value.charCodeAt(i)] !== 1) return false;
   return true;
@@ -87,7 +89,11 @@ function parseFields(text: string, pos: number, from: string, status: number): H
       const code = text.charCodeAt(i);
       bad = (code < 32 && code !== 9) || code === 127;
     }
-    if (bad) throw new HttpError(status, `malformed header line from the ${from}: ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 80)))}`);
+    if (bad)
+      throw new HttpError(
+        status,
+        `malformed header line from the ${from}: ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 80)))}`,
+      );
     let start = colon + 1;
     let end = eol;
     while (start < end && isWhitespace(text.charCodeAt(start))) start++;
@@ -101,7 +107,8 @@ function parseFields(text: string, pos: number, from: string, status: number): H
   // Fields named in Connection are dropped on forwarding: never the ones that frame or route the message, or the
   // next hop would frame it differently (request smuggling).
   for (const token of head.connection) {
-    if (token === 'content-length' || token === 'transfer-encoding' || token === 'host') throw new HttpError(status, `the ${from}'s Connection field names ${token}, which frames or routes the message`);
+    if (token === 'content-length' || token === 'transfer-encoding' || token === 'host')
+      throw new HttpError(status, `the ${from}'s Connection field names ${token}, which frames or routes the message`);
   }
   return head;
 }
@@ -135,17 +142,35 @@ export function parseRequestHead(text: string): RequestHead {
   if (minor < 0) {
     const line = text.slice(0, eol);
     // Only a well-formed other version is 505; a trailing space or a bare LF after it is a malformed line.
-    if (ok && /^HTTP\/\d\.\d$/.test(line.slice(targetEnd + 1))) throw new HttpError(505, `HTTP version not supported: ${JSON.stringify(line.slice(0, 80))}`);
+    if (ok && /^HTTP\/\d\.\d$/.test(line.slice(targetEnd + 1)))
+      throw new HttpError(505, `HTTP version not supported: ${JSON.stringify(line.slice(0, 80))}`);
     throw new HttpError(400, `malformed request line: ${JSON.stringify(line.slice(0, 80))}`);
   }
   const { names, offsets, connection } = parseFields(text, eol + 2, 'client', 400);
-  const head: RequestHead = { text, names, offsets, connection, method: text.slice(0, methodEnd), target: text.slice(methodEnd + 1, targetEnd), minor, host: undefined, authority: undefined };
+  const head: RequestHead = {
+    text,
+    names,
+    offsets,
+    connection,
+    method: text.slice(0, methodEnd),
+    target: text.slice(methodEnd + 1, targetEnd),
+    minor,
+    host: undefined,
+    authority: undefined,
+  };
   head.host = hostOf(head);
   if (text.charCodeAt(methodEnd + 1) !== 47) head.authority = authorityOf(head);
   // RFC 9112 §3.2.2 says the authority wins over Host; HAProxy refuses the mismatch, and so does the router (a
   // release or a cache reading the other one would route the request elsewhere).
-  if (head.authority !== undefined && head.host !== undefined && head.authority.toLowerCase() !== head.host.toLowerCase()) {
-    throw new HttpError(400, `the Host field ${JSON.stringify(head.host)} differs from the target's authority ${JSON.stringify(head.authority)}`);
+  if (
+    head.authority !== undefined &&
+    head.host !== undefined &&
+    head.authority.toLowerCase() !== head.host.toLowerCase()
+  ) {
+    throw new HttpError(
+      400,
+      `the Host field ${JSON.stringify(head.host)} differs from the target's authority ${JSON.stringify(head.authority)}`,
+    );
   }
   return head;
 }
@@ -156,7 +181,8 @@ function hostOf(head: RequestHead): string | undefined {
   if (i < 0) return undefined;
   if (head.names.indexOf('host', i + 1) >= 0) throw new HttpError(400, 'more than one Host field');
   const host = valueAt(head, i);
-  if (!isAuthority(host, 0, host.length)) throw new HttpError(400, `invalid Host: ${JSON.stringify(host.slice(0, 80))}`);
+  if (!isAuthority(host, 0, host.length))
+    throw new HttpError(400, `invalid Host: ${JSON.stringify(host.slice(0, 80))}`);
   return host;
 }
 
@@ -171,7 +197,8 @@ function authorityOf(head: RequestHead): string | undefined {
   const start = lower.startsWith('http://') ? 7 : lower.startsWith('https://') ? 8 : -1;
   let end = start;
   while (end > 0 && end < target.length && target[end] !== '/' && target[end] !== '?') end++;
-  if (start < 0 || end === start || !isAuthority(target, start, end)) throw new HttpError(400, `invalid request target: ${JSON.stringify(target.slice(0, 80))}`);
+  if (start < 0 || end === start || !isAuthority(target, start, end))
+    throw new HttpError(400, `invalid request target: ${JSON.stringify(target.slice(0, 80))}`);
   return target.slice(start, end);
 }
 
@@ -179,15 +206,27 @@ function authorityOf(head: RequestHead): string | undefined {
 export function parseResponseHead(text: string): ResponseHead {
   const eol = firstLineEnd(text);
   // `HTTP/1.x 200` or `HTTP/1.x 200 reason`, the reason without CR or LF.
-  let ok = (eol === 12 || (eol > 12 && text.charCodeAt(12) === 32)) && http1Minor(text, 0, 8) >= 0 && text.charCodeAt(8) === 32;
+  let ok =
+    (eol === 12 || (eol > 12 && text.charCodeAt(12) === 32)) &&
+    http1Minor(text, 0, 8) >= 0 &&
+    text.charCodeAt(8) === 32;
   for (let i = 9; ok && i < 12; i++) ok = isDigit(text.charCodeAt(i));
   for (let i = 13; ok && i < eol; i++) ok = text.charCodeAt(i) !== 13 && text.charCodeAt(i) !== 10;
   // 100 to 999: a status below 100 is no status at all (not an informational one).
   ok &&= text.charCodeAt(9) !== 48;
   const statusLine = text.slice(0, eol);
-  if (!ok) throw new HttpError(502, `malformed status line from the release: ${JSON.stringify(statusLine.slice(0, 80))}`);
+  if (!ok)
+    throw new HttpError(502, `malformed status line from the release: ${JSON.stringify(statusLine.slice(0, 80))}`);
   const { names, offsets, connection } = parseFields(text, eol + 2, 'release', 502);
-  return { text, names, offsets, connection, statusLine, status: Number(text.slice(9, 12)), minor: text.charCodeAt(7) - 48 };
+  return {
+    text,
+    names,
+    offsets,
+    connection,
+    statusLine,
+    status: Number(text.slice(9, 12)),
+    minor: text.charCodeAt(7) - 48,
+  };
 }
 
 export function isDigit(code: number): boolean {
@@ -208,7 +247,8 @@ export function fieldValue(head: Head, name: string): string | undefined {
 /** All values of a field joined (`a, b`), or undefined when absent. */
 export function fieldList(head: Head, name: string, separator = ', '): string | undefined {
   let out: string | undefined;
-  for (let i = 0; i < head.names.length; i++) if (head.names[i] === name) out = out === undefined ? valueAt(head, i) : `${out}${separator}${valueAt(head, i)}`;
+  for (let i = 0; i < head.names.length; i++)
+    if (head.names[i] === name) out = out === undefined ? valueAt(head, i) : `${out}${separator}${valueAt(head, i)}`;
   return out;
 }
 
@@ -224,6 +264,7 @@ export const NO_TOKENS: readonly string[] = [];
 
 /** Whether `buf` from `from` holds an LF not preceded by CR: a head that will never end in CRLFCRLF is refused at once. */
 export function hasBareLf(buf: Buffer, from: number): boolean {
-  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1)) if (i === from || buf[i - 1] !== 13) return true;
+  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1))
+    if (i === from || buf[i - 1] !== 13) return true;
   return false;
 }

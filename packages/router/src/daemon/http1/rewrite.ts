@@ -75,7 +75,13 @@ export function upgradeRequested(head: RequestHead): string | undefined {
  * The head sent to the release: HTTP/1.1, keep-alive, hop-by-hop fields dropped (but a requested upgrade), framing
  * in canonical form, Host from an absolute-form target, X-Forwarded-* added.
  */
-export function upstreamRequestHead(head: RequestHead, framing: Framing, remoteAddress: string | undefined, upstreamPort: number, upgrade?: string): string {
+export function upstreamRequestHead(
+  head: RequestHead,
+  framing: Framing,
+  remoteAddress: string | undefined,
+  upstreamPort: number,
+  upgrade?: string,
+): string {
   const { authority } = head;
   let out = `${head.method} ${head.target} HTTP/1.1\r\n${forwardedLines(head, HOP_BY_HOP | REWRITTEN | (authority === undefined ? 0 : HOST))}`;
   if (framing.kind === 'chunked') out += 'transfer-encoding: chunked\r\n';
@@ -128,7 +134,12 @@ export function informationalHead(head: ResponseHead): string {
 }
 
 /** A response the router writes itself (its health path, maintenance, 502/503, a refused request). */
-export function localResponse(status: number, headers: Record<string, string>, body: string, options: { close: boolean; head: boolean }): Buffer {
+export function localResponse(
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  options: { close: boolean; head: boolean },
+): Buffer {
   const payload = Buffer.from(body);
   let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
   for (const [name, value] of Object.entries(headers)) out += `${name}: ${value}\r\n`;
