@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { UsageError, defineCommand, loadConfig, openEnv, stateDir } from '@pilot/core';
-import { dashboardToken, startDashboardServer } from '@pilot/orchestrator/dashboard';
+import { DASHBOARD_PORT, dashboardToken, startDashboardServer } from '@pilot/orchestrator/dashboard';
 
-// Argo Rollouts' dashboard port: a bookmark that stays the same from one start to the next.
-const DEFAULT_PORT = 3100;
 
 export const dashboardCommand = defineCommand({
   name: 'pilot dashboard',
@@ -20,7 +18,7 @@ export const dashboardCommand = defineCommand({
     port: {
       type: 'string',
       placeholder: 'P',
-      description: `loopback port to serve on (default ${DEFAULT_PORT}; 0 picks a free one)`,
+      description: `loopback port to serve on (default ${DASHBOARD_PORT}; 0 picks a free one)`,
     },
     open: {
       type: 'boolean',
@@ -84,7 +82,7 @@ export const dashboardCommand = defineCommand({
 });
 
 function parsePort(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_PORT;
+  if (value === undefined) return DASHBOARD_PORT;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535)
     throw new UsageError(

@@ -5,3 +5,4 @@ export { environmentView, reportPath } from './view.ts';
 export { runPageAction } from './actions.ts';
 export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './server.ts';
 export { dashboardToken } from './admin-token.ts';
+export { DASHBOARD_PORT } from '../engine/urls.ts';

@@ -141,7 +141,10 @@ describe(`pilot dashboard: every environment on one server, a command target cha
     // Paused after the 50% step's analysis: v2 keeps half the traffic while the page is looked at.
     const second = await runScript(PILOT, ['--version', 'v2', '--json'], repo.root);
     assert.equal(second.code, 4, second.all);
-    deploymentId = (JSON.parse(second.stdout) as { deploymentId: string }).deploymentId;
+    const paused = JSON.parse(second.stdout) as { deploymentId: string; monitoringUrl: string };
+    deploymentId = paused.deploymentId;
+    // A target without a router: the URL pilot prints is this environment's page on pilot dashboard.
+    assert.equal(paused.monitoringUrl, 'http://127.0.0.1:3100/env/staging/ui/');
 
     dashboard = await startDashboard(repo.root, ['--open'], ['--inspect=127.0.0.1:0']);
     closers.push(() => dashboard.stop());

@@ -115,7 +115,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     lockOptions: { path: paths.lock('staging'), auditPath: paths.audit },
   };
   const steps: DemoStep[] = [];
-  const pageUrl = monitoringUrlOf(env);
+  const pageUrl = monitoringUrlOf(env, 'staging');
   const reportsDir = o.keep ? undefined : join(o.root, '.pilot', 'demo-reports');
   if (reportsDir) await mkdir(reportsDir, { recursive: true });
   let traffic: LoadStats = { total: 0, byRelease: {}, failed: 0 };

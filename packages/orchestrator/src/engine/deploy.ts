@@ -198,7 +198,7 @@ export function resultOf(
     preflight,
     plan: run.plan,
     actions: run.runner.dry ? run.runner.actions : undefined,
-    monitoringUrl: monitoringUrlOf(ctx.env),
+    monitoringUrl: monitoringUrlOf(ctx.env, ctx.envName),
     // Only a command that works: a first deployment has no release to roll back to; while open, `pilot abort` withdraws it.
     rollbackCommand: run.state.stable
       ? `pnpm rollback --env ${ctx.envName} --to ${run.state.stable.version}`

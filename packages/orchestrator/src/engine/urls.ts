@@ -1,13 +1,19 @@
 import type { EnvironmentConfig, Release, TargetDriver } from '@pilot/core';
 import { adminPortOf } from '@pilot/router';
 
+/** `pilot dashboard`'s port unless --port says otherwise (Argo Rollouts' dashboard port: a bookmark that stays). */
+export const DASHBOARD_PORT = 3100;
+
 /**
  * Where people watch the environment: the configured monitoring URL, else the local router's page (`/ui/` on its
- * loopback admin port, read-only without the token: no secret in the URL), else the service itself.
+ * loopback admin port, read-only without the token: no secret in the URL), else the environment's page on
+ * `pilot dashboard` (a target without a router: charts from its Prometheus).
  */
-export const monitoringUrlOf = (env: EnvironmentConfig) =>
+export const monitoringUrlOf = (env: EnvironmentConfig, envName: string) =>
   env.monitoringUrl ??
-  (env.target.kind === 'local' ? `http://127.0.0.1:${adminPortOf(env)}/ui/` : `http://127.0.0.1:${env.port}/`);
+  (env.target.kind === 'local'
+    ? `http://127.0.0.1:${adminPortOf(env)}/ui/`
+    : `http://127.0.0.1:${DASHBOARD_PORT}/env/${encodeURIComponent(envName)}/ui/`);
 
 /** The environment's public URL (the router's port for the local target). */
 export const baseUrlOf = (port: number) => `http://127.0.0.1:${port}`;

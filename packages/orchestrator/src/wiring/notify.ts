@@ -66,7 +66,7 @@ function messageOf(
     version: run.candidate().version,
     previous: state.stable?.version,
     deploymentId: run.id,
-    monitoringUrl: monitoringUrlOf(ctx.env),
+    monitoringUrl: monitoringUrlOf(ctx.env, ctx.envName),
     // What backs the release out from where it stands: abort while the deployment is open, rollback once it is live.
     rollbackCommand: open
       ? `pnpm pilot abort --env ${ctx.envName}`
@@ -108,7 +108,7 @@ export async function notifyOnce(
   notifier.notify({
     env: ctx.envName,
     service: ctx.config.service.name,
-    monitoringUrl: monitoringUrlOf(ctx.env),
+    monitoringUrl: monitoringUrlOf(ctx.env, ctx.envName),
     at: new Date().toISOString(),
     ...message,
   });
