@@ -112,7 +112,7 @@ test(`command target: a canary failing 30% of its requests is rolled back by the
   assert.ok(seconds < 12, `rolled back ${seconds} s after analyse-25 started`);
   assert.match(rolledBack.reason ?? '', /analysis at analyse-25 says roll back: error_rate/);
   const reason = rolledBack.reasons!.find((r) => r.metric === 'error_rate')!;
-  assert.match(reason.test ?? '', /anytime-valid: e=[^,]+, p≤[^ ]+ after \d+ looks/);
+  assert.match(reason.test ?? '', /anytime-valid: e=[^,]+, p≤[^ ]+ after \d+ looks?/);
   // The evidence is Prometheus' counts: journalled at each look, and no more than Prometheus has counted since.
   const looks = journal.filter((e) => e.event === 'analysis.evidence').map((e) => e.state!.judge!);
   assert.ok(looks.length > 0 && looks.every((j) => j.source === 'prometheus'), JSON.stringify(looks.at(-1)));

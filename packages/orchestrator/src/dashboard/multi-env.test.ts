@@ -349,13 +349,17 @@ describe(`pilot dashboard: every environment on one server, a command target cha
       if (Date.now() - started >= SOAK_S * 1000) break;
       await delay(Math.min(10_000, SOAK_S * 1000 - (Date.now() - started)));
     }
-    // Least-squares slope, MB per hour.
+    // Least-squares slope in MB per hour of the heap's floor over the second half (the first is warm-up: JIT code and
+    // caches settle). The floor at a sample is the least reading from there on: a reading taken while a request was in
+    // flight sits up to 2 MB above it, and a slope through those spikes says nothing about growth.
     const slope = (key: 'heap' | 'server' | 'rss') => {
-      const n = samples.length;
-      const mx = samples.reduce((a, x) => a + x.s, 0) / n;
-      const my = samples.reduce((a, x) => a + x[key], 0) / n;
-      const num = samples.reduce((a, x) => a + (x.s - mx) * (x[key] - my), 0);
-      const den = samples.reduce((a, x) => a + (x.s - mx) ** 2, 0);
+      const settled = samples.slice(Math.floor(samples.length / 2));
+      const floor = settled.map((x, i) => ({ s: x.s, v: Math.min(...settled.slice(i).map((y) => y[key])) }));
+      const n = floor.length;
+      const mx = floor.reduce((a, x) => a + x.s, 0) / n;
+      const my = floor.reduce((a, x) => a + x.v, 0) / n;
+      const num = floor.reduce((a, x) => a + (x.s - mx) * (x.v - my), 0);
+      const den = floor.reduce((a, x) => a + (x.s - mx) ** 2, 0);
       return (num / den) * 3600;
     };
     const [first, last] = [samples[0], samples.at(-1)!];
