@@ -349,18 +349,15 @@ describe(`pilot dashboard: every environment on one server, a command target cha
       if (Date.now() - started >= SOAK_S * 1000) break;
       await delay(Math.min(10_000, SOAK_S * 1000 - (Date.now() - started)));
     }
-    // Least-squares slope in MB per hour of the heap's floor over the second half (the first is warm-up: JIT code and
-    // caches settle). The floor at a sample is the least reading from there on: a reading taken while a request was in
-    // flight sits up to 2 MB above it, and a slope through those spikes says nothing about growth.
+    // MB per hour between the heap's floor in the two quarters of the second half (the first half is warm-up: JIT code
+    // and caches settle). A floor is a quarter's least reading: one taken while a request was in flight sits up to 2 MB
+    // above it, and a slope through those spikes says nothing about growth.
     const slope = (key: 'heap' | 'server' | 'rss') => {
       const settled = samples.slice(Math.floor(samples.length / 2));
-      const floor = settled.map((x, i) => ({ s: x.s, v: Math.min(...settled.slice(i).map((y) => y[key])) }));
-      const n = floor.length;
-      const mx = floor.reduce((a, x) => a + x.s, 0) / n;
-      const my = floor.reduce((a, x) => a + x.v, 0) / n;
-      const num = floor.reduce((a, x) => a + (x.s - mx) * (x.v - my), 0);
-      const den = floor.reduce((a, x) => a + (x.s - mx) ** 2, 0);
-      return (num / den) * 3600;
+      const half = Math.ceil(settled.length / 2);
+      const least = (part: typeof samples) => part.reduce((low, x) => (x[key] < low[key] ? x : low));
+      const [a, b] = [least(settled.slice(0, half)), least(settled.slice(half))];
+      return b.s === a.s ? 0 : ((b[key] - a[key]) / (b.s - a.s)) * 3600;
     };
     const [first, last] = [samples[0], samples.at(-1)!];
     const figures = `page heap ${first.heap.toFixed(2)} → ${last.heap.toFixed(2)} MB (slope ${slope('heap').toFixed(1)} MB/h), server heap ${first.server.toFixed(2)} → ${last.server.toFixed(2)} MB (slope ${slope('server').toFixed(1)} MB/h), server RSS ${first.rss.toFixed(1)} → ${last.rss.toFixed(1)} MB (slope ${slope('rss').toFixed(1)} MB/h), chart points ${first.points} → ${last.points}, over ${Math.round(last.s)} s, ${samples.length} samples`;
