@@ -50,9 +50,7 @@ test('an analysis window cut short by Ctrl-C is journalled as interrupted, never
     if (event.event === 'step.started' && event.msg === 'analyse-50') setTimeout(() => controller.abort('SIGINT'), 500);
   });
   t.after(off);
-  const started = Date.now();
   await assert.rejects(deploy({ ctx, log, signal: controller.signal }), { name: 'InterruptedError' });
-  assert.ok(Date.now() - started < 5000, 'Ctrl-C does not wait out the window');
   const [id] = (await readdir(statePaths(ctx.paths.root).deployments))
     .filter((f) => f.endsWith('.jsonl'))
     .map((f) => f.slice(0, -6))
@@ -70,7 +68,8 @@ test('an analysis window cut short by Ctrl-C is journalled as interrupted, never
   );
   const last = entries.at(-1)!;
   assert.equal(last.event, 'deployment.aborted');
-  assert.match(String(last.reason), /analyse-50 was interrupted/);
+  // Ctrl-C does not wait out the window (timed by the step itself: the build before it is slower on a loaded machine).
+  assert.match(String(last.reason), /analyse-50 was interrupted after [0-3]s of its 5s analysis window/);
 });
 
 test('a lock refusal is printed once: the preflight refusal lists the held lock, no second error line repeats it', async (t) => {
