@@ -26,6 +26,9 @@ export async function listProdDependencies(root: string, pkg: string, signal?: A
   });
   const projects = JSON.parse(out || '[]') as PnpmNode[];
   const found = new Map<string, PackageRef>();
+  // pnpm prints a package's dependencies once; where it appears again they may be left out (deduped), and whichever
+  // comes first in the output may be that bare copy: a package counts as walked only once seen with its children.
+  const walked = new Set<string>();
   const visit = async (name: string, node: PnpmNode) => {
     let version = node.version ?? '';
     // Workspace packages are listed as links ("link:../core"): their version lives in their package.json.
@@ -34,9 +37,11 @@ export async function listProdDependencies(root: string, pkg: string, signal?: A
         (JSON.parse(await readFile(join(node.path, 'package.json'), 'utf8')) as { version?: string }).version ??
         version;
     const key = `${name}@${version}`;
-    if (found.has(key)) return;
+    const children = Object.entries(childrenOf(node));
+    if (walked.has(key) || (found.has(key) && children.length === 0)) return;
     found.set(key, { name, version });
-    for (const [child, sub] of Object.entries(childrenOf(node))) await visit(child, sub);
+    if (children.length > 0) walked.add(key);
+    for (const [child, sub] of children) await visit(child, sub);
   };
   for (const project of projects) {
     for (const [child, sub] of Object.entries(childrenOf(project))) await visit(child, sub);
