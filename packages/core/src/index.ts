@@ -37,3 +37,4 @@ export {
   type ShellOptions,
 } from './exec/shell.ts';
 export { onPath } from './exec/on-path.ts';
+export { seededRandom } from './random/seeded.ts';

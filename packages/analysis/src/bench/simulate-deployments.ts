@@ -1,5 +1,6 @@
 // Whole canary deployments simulated second by second, judged by the real judges: the sequential one at every look,
 // the fixed-window one at the end of each step's window.
+import { seededRandom } from '@pilot/core';
 import { judgeCanary } from '../judge/judge.ts';
 import {
   type SequentialOptions,
@@ -24,18 +25,6 @@ export interface Scenario {
 export interface Outcome {
   /** Seconds from the start of the canary to the rollback; undefined: promoted (or paused, fixed judge). */
   rollbackS?: number;
-}
-
-/** Small seeded generator (mulberry32), so a run is the same every time. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Latency log-normal around the median (sigma 0.3), errors Bernoulli; each request goes to the candidate with chance weight.

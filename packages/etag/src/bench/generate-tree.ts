@@ -1,21 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** A deterministic pseudo-random generator (mulberry32): the same tree every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@pilot/core';
 
 /** Writes `files` files in folders of 50, sized like a source tree: mostly small, a few large. Returns total bytes. */
 export async function generateTree(dir: string, files: number, seed = 42): Promise<number> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pool = Buffer.alloc(2 * 1024 * 1024);
   for (let i = 0; i < pool.length; i += 1) pool[i] = Math.floor(next() * 256);
   let bytes = 0;

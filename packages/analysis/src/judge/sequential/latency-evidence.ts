@@ -1,3 +1,4 @@
+import { seededRandom } from '@pilot/core';
 /**
  * Bets of the latency test: the share of the wealth staked on "the candidate is slower by more than the margin" per
  * block. Each is a nonnegative martingale under the null; their average is the latency test's e-value.
@@ -50,7 +51,7 @@ export function addBucketedLatencyLook(
   marginMs: number,
   seed: number,
 ): LatencyEvidence {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return addBlocks(e, shuffle(candidate, random), shuffle(stable, random), (c, s) => (c[0] >= s[1] + marginMs ? 1 : 0));
 }
 
@@ -87,18 +88,6 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-// A small seeded generator (mulberry32): the same look gives the same order on a resumed run.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function latencyEValue(e: LatencyEvidence): number {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom, simulateDeployment } from '../../bench/simulate-deployments.ts';
+import { seededRandom } from '@pilot/core';
+import { simulateDeployment } from '../../bench/simulate-deployments.ts';
 import type { Sample } from '../../rules/evaluate.ts';
 import { addErrorLook, errorEValue, newErrorEvidence } from './error-evidence.ts';
 import { addCountedLook, addLook, evidenceFor, judgeEvidence, newEvidence } from './sequential-judge.ts';
