@@ -11,7 +11,11 @@ const OUTPUT = ['--log-prefix=none', '--output-logs=full', '--continue'];
 const LONGEST = '@pilot/orchestrator';
 
 const totals = { pass: 0, fail: 0, skipped: 0 };
+// Turbo's "Failed: a#b, c#d" summary, repeated at the end: a failed lint or typecheck counts no test.
+const failedTasks: string[] = [];
 const count = (line: string) => {
+  const failed = /^\s*Failed:\s+(.+)$/.exec(line);
+  if (failed) failedTasks.push(...failed[1].split(/,\s*/));
   // node's test runner ends each run with "ℹ pass N" (spec reporter) or "# pass N" (TAP).
   const match = /^(?:ℹ|#) (pass|fail|skipped) (\d+)$/.exec(line.trim());
   if (match) totals[match[1] as keyof typeof totals] += Number(match[2]);
@@ -54,5 +58,6 @@ async function main(extra: string[]): Promise<number> {
 
 await ensureSystemDeps();
 const code = await main(process.argv.slice(2));
+if (failedTasks.length > 0) console.log(`\nfailed tasks: ${failedTasks.join(', ')}`);
 console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
 process.exitCode = code;

@@ -3,7 +3,6 @@ import { join, relative } from 'node:path';
 import { UsageError, defineCommand, loadConfig, openEnv, stateDir } from '@pilot/core';
 import { DASHBOARD_PORT, dashboardToken, startDashboardServer } from '@pilot/orchestrator/dashboard';
 
-
 export const dashboardCommand = defineCommand({
   name: 'pilot dashboard',
   summary:
