@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { type LoadedConfig, readJournal, statePaths } from '@pilot/core';
-import { migrationLogPath } from '@pilot/migrate';
+import { migrationLogPath } from '@pilot/migrate/log';
 
 /** One file of the export: where it goes in the archive, and its (already masked) content. */
 export interface ExportFile {

@@ -1,4 +1,4 @@
-import { attestationState } from '@pilot/attest';
+import { attestationState } from '@pilot/attest/state';
 import type { EnvContext, Logger } from '@pilot/core';
 import { awaitAttestation, verifyPinnedAttestation } from '../wiring/attest.ts';
 import type { Criterion } from './criteria.ts';
