@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
@@ -33,8 +33,10 @@ test('rollback --to the release already live: "already live", exit 0, nothing do
   assert.deepEqual(await readdir(join(repo.root, '.pilot', 'deployments')), journals);
 });
 
-test('rollback after a rollback goes further back to the last-known-good release, never forward to the one it left; pilot status names the target', async (t) => {
-  const repo = await makeRepo();
+test('rollback after a rollback goes further back to the last-known-good release, never forward to the one it left; pilot status names the target; the postRollback hook runs after each', async (t) => {
+  const record =
+    'const e=process.env; require("fs").appendFileSync("../rollbacks.log", [e.PILOT_VERSION, e.PILOT_PREVIOUS, e.PILOT_ROLLBACK_REASON].join(" ")+"\\n")';
+  const repo = await makeRepo({ env: { hooks: { postRollback: [{ run: ['node', '-e', record] }] } } });
   t.after(() => repo.cleanup());
   const versions: string[] = [];
   for (const name of ['v1', 'v2', 'v3']) {
@@ -63,6 +65,10 @@ test('rollback after a rollback goes further back to the last-known-good release
   const third = await back(['--yes']);
   assert.equal(third.code, 3, third.all);
   assert.match(third.stderr, new RegExp(`no last-known-good release on staging other than ${v1} \\(live\\)`));
+  assert.equal(
+    await readFile(join(repo.root, '..', 'rollbacks.log'), 'utf8'),
+    `${v3} ${v2} operator\n${v2} ${v1} operator\n`,
+  );
 });
 
 test('pilot status never recommends pnpm rollback for an interrupted first deployment: it names pilot abort, which works', async (t) => {

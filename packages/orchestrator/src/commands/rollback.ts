@@ -27,6 +27,7 @@ import { newDeploymentId } from '../state/ids.ts';
 import { backupPlanned, runBackup } from '../wiring/backup.ts';
 import { restoreDatabase, schemaMigrationOf } from '../wiring/migrate.ts';
 import { notifyOnce } from '../wiring/notify.ts';
+import { runHookCommands } from '../engine/team-hooks.ts';
 
 export interface RollbackOptions {
   ctx: EnvContext;
@@ -242,6 +243,26 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       switchMs: result.switchMs,
     });
     const why = `${o.drill ? 'drill' : (o.reason ?? 'operator')}${passed ? '' : ' — smoke tests FAILED after the switch'}`;
+    // The team's postRollback hook runs after every way back, not only a deployment's own (a drill says so).
+    await runHookCommands(
+      {
+        cwd: ctx.root,
+        env: {
+          ...process.env,
+          PILOT_ENV: ctx.envName,
+          PILOT_VERSION: live ?? '',
+          PILOT_PREVIOUS: toVersion ?? '',
+          PILOT_DEPLOYMENT_ID: id,
+          PILOT_CANDIDATE_URL: '',
+          PILOT_ROLLBACK_REASON: why,
+        },
+        log,
+        journal: (event, fields) => journal.append(event, fields),
+      },
+      'postRollback',
+      ctx.env.hooks.postRollback,
+      'warn',
+    );
     if (o.notify !== false)
       await notifyOnce(
         ctx,

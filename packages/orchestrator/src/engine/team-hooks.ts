@@ -1,4 +1,4 @@
-import { type HooksConfig, PausedError, parseDuration, shell } from '@pilot/core';
+import { type HooksConfig, type Logger, PausedError, parseDuration, shell } from '@pilot/core';
 import type { StepHook } from './hooks.ts';
 import type { DeployRun } from './run.ts';
 import { VerdictRollback } from './state.ts';
@@ -52,28 +52,56 @@ async function runCommands(
   commands: HooksConfig[CommandPhase],
   onFailure: 'stop' | 'roll back' | 'warn',
 ): Promise<void> {
+  if (commands.length === 0) return;
+  await runHookCommands(
+    {
+      cwd: run.ctx.root,
+      env: await hookEnv(run),
+      log: run.log,
+      journal: (event, fields) => run.runner.journal(event, fields),
+      ifNotDry: (what, fn, argv) => run.runner.ifNotDry(what, fn, argv),
+    },
+    phase,
+    commands,
+    onFailure,
+  );
+}
+
+/** Where a phase's commands run and what they report to: a deployment, or `pnpm rollback`. */
+export interface HookSite {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  journal(event: string, fields: Record<string, unknown>): Promise<unknown>;
+  /** Runs `fn` unless this is a dry run (which prints the command instead). */
+  ifNotDry?<T>(what: string, fn: () => Promise<T>, argv: string[]): Promise<T | undefined>;
+}
+
+/** Runs a phase's commands in order, each journalled with the tail of its output; a failure warns, stops or rolls back. */
+export async function runHookCommands(
+  site: HookSite,
+  phase: CommandPhase,
+  commands: HooksConfig[CommandPhase],
+  onFailure: 'stop' | 'roll back' | 'warn',
+): Promise<void> {
   for (const { run: argv, timeout } of commands) {
-    const env = await hookEnv(run);
     const limitMs = parseDuration(timeout);
-    const done = await run.runner.ifNotDry(
-      `run the ${phase} hook`,
-      () =>
-        shell({
-          cwd: run.ctx.root,
-          env,
-          timeout: limitMs,
-          nothrow: true,
-          log: run.log,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })`${argv}`,
-      argv,
-    );
+    const execute = () =>
+      shell({
+        cwd: site.cwd,
+        env: site.env,
+        timeout: limitMs,
+        nothrow: true,
+        log: site.log,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })`${argv}`;
+    const done = site.ifNotDry ? await site.ifNotDry(`run the ${phase} hook`, execute, argv) : await execute();
     if (!done) continue;
     // Only the time limit ends a hook with SIGTERM here (no signal is passed).
     const timedOut = done.signal === 'SIGTERM' && done.duration >= limitMs;
     const ok = done.exitCode === 0 && !timedOut;
     const output = done.stdall.slice(-OUTPUT_KEPT);
-    await run.runner.journal(ok ? 'hook.completed' : 'hook.failed', {
+    await site.journal(ok ? 'hook.completed' : 'hook.failed', {
       phase,
       command: argv,
       exitCode: done.exitCode ?? undefined,
@@ -81,11 +109,11 @@ async function runCommands(
       output,
     });
     if (ok) {
-      run.log.info('hook.completed', `${phase} hook ${argv.join(' ')} passed`);
+      site.log.info('hook.completed', `${phase} hook ${argv.join(' ')} passed`);
       continue;
     }
     const why = `${phase} hook \`${argv.join(' ')}\` ${timedOut ? `did not finish within ${timeout}` : `exited ${done.exitCode}`}${output ? `: ${output.trim().split('\n').slice(-3).join(' / ')}` : ''}`;
-    if (onFailure === 'warn') run.log.warn('hook.failed', `${why} — the deployment's outcome stands`);
+    if (onFailure === 'warn') site.log.warn('hook.failed', `${why} — the outcome stands`);
     else if (onFailure === 'stop') throw new Error(`${why} — stopped before any traffic`);
     else throw new VerdictRollback(why, [{ rule: `hook ${phase}`, observed: `exit ${done.exitCode}` }]);
   }
