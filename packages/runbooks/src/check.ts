@@ -5,6 +5,9 @@ import type { RunbookCommand } from './extract.ts';
 
 const PNPM_BUILTINS = new Set(['audit', 'install', 'list', 'why', 'outdated']);
 
+// Help texts asked once per process and repository: each is a start of Pilot's CLI (the check's whole cost).
+const helpCache = new Map<string, { status: number | null; text: string }>();
+
 export interface CommandProblem {
   command: RunbookCommand;
   problem: string;
@@ -12,15 +15,14 @@ export interface CommandProblem {
 
 /**
  * Checks that each command would run: its script is in the root package.json, its subcommand exists,
- * and every flag it passes appears in that command's `--help`. Help texts are asked once per command.
+ * and every flag it passes appears in that command's `--help`.
  */
 export async function checkCommands(repoRoot: string, commands: RunbookCommand[]): Promise<CommandProblem[]> {
   const scripts = (
     JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   ).scripts;
-  const helpCache = new Map<string, { status: number | null; text: string }>();
   const help = async (words: string[]) => {
-    const key = words.join(' ');
+    const key = `${repoRoot}\0${words.join(' ')}`;
     if (!helpCache.has(key)) {
       const run = await shell({
         cwd: repoRoot,
