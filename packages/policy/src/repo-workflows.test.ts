@@ -44,7 +44,7 @@ test('every `turbo run X` and `pnpm X` the workflows call exists in turbo.json /
   }
   // The ci-hygiene pipeline covers what the issue lists.
   const hygiene = (turbo['ci-hygiene'] as { dependsOn: string[] }).dependsOn;
-  for (const task of ['lint', 'typecheck', 'test', '//#policy-check', '//#etag-check'])
+  for (const task of ['//#lint-all', '//#typecheck-all', 'test', '//#policy-check', '//#etag-check'])
     assert.ok(hygiene.includes(task), `ci-hygiene depends on ${task}`);
 });
 
