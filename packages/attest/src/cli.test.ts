@@ -4,11 +4,9 @@ import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
-import { repoRoot, tempDir } from '@pilot/core/testing';
+import { cliArgv, repoRoot, tempDir } from '@pilot/core/testing';
 import { attestationState } from './store/state.ts';
 import { makeRelease } from './store/testing.ts';
-
-const TSX = import.meta.resolve('tsx');
 
 /** `pnpm attest …` as a detached process (the way pilot starts it in the background), without blocking the test. */
 async function spawnAttest(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
@@ -20,7 +18,7 @@ async function spawnAttest(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoo
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 120_000,
-  })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
+  })`${process.execPath} ${cliArgv('attest')} ${args}`;
   return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -3,10 +3,9 @@ import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
-import { repoRoot, startReceiver, tempDir } from '@pilot/core/testing';
+import { cliArgv, startReceiver, tempDir } from '@pilot/core/testing';
 import { makeRelease } from './store/testing.ts';
 
-const TSX = import.meta.resolve('tsx');
 const PLANTED = 'oidc-Pq73-planted-identity-token';
 
 // Issue 24, item 7: `pnpm attest` loads the config itself, so it must teach its logger the config's secrets as openEnv does.
@@ -51,7 +50,7 @@ exit 1
       inheritEnv: false,
       nothrow: true,
       timeout: 120_000,
-    })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
+    })`${process.execPath} ${cliArgv('attest')} ${args}`;
 
   for (const args of [[], ['--json']]) {
     const r = await run(args);
@@ -85,7 +84,7 @@ exit 1
     inheritEnv: false,
     nothrow: true,
     timeout: 120_000,
-  })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} --release v1`;
+  })`${process.execPath} ${cliArgv('attest')} --release v1`;
   assert.equal(told.exitCode, 1, told.stderr);
   const heard = receiver.received.map((r) => JSON.parse(r.body) as { event: string; reason: string; version: string });
   assert.deepEqual(

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
+import { cliArgv } from '@pilot/core/testing';
 
-const script = resolve(import.meta.dirname, '../../../scripts/generate-etag.ts');
 const config = `export default {
   service: { name: 'svc', dir: 'app', start: ['node', 'index.js'] },
   environments: { staging: { port: 18080 } },
@@ -18,7 +18,7 @@ async function run(cwd: string, ...args: string[]) {
     cwd,
     env: { NO_COLOR: '1' },
     nothrow: true,
-  })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
+  })`${process.execPath} ${cliArgv('generate-etag')} ${args}`;
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 

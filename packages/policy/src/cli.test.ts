@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
+import { cliArgv } from '@pilot/core/testing';
 import { RULES } from './finding.ts';
 import { cleanWorkspace, fixtureRepo } from './testing/fixture-repo.ts';
 
-const script = resolve(import.meta.dirname, '../../../scripts/policy-check.ts');
 const token = ['ghp', '_', 'Z9'.repeat(18)].join('');
 
 async function run(cwd: string, ...args: string[]) {
@@ -14,7 +14,7 @@ async function run(cwd: string, ...args: string[]) {
     cwd,
     nothrow: true,
     env: { NO_COLOR: '1' },
-  })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
+  })`${process.execPath} ${cliArgv('policy-check')} ${args}`;
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 

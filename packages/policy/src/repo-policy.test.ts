@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
+import { cliArgv } from '@pilot/core/testing';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -11,7 +12,7 @@ test('pnpm policy-check passes on the repository itself (exit 0, no finding)', a
     cwd: root,
     nothrow: true,
     env: { NO_COLOR: '1' },
-  })`${process.execPath} --import ${import.meta.resolve('tsx')} scripts/policy-check.ts --json`;
+  })`${process.execPath} ${cliArgv('policy-check')} --json`;
   const report = JSON.parse(String(r.stdout)) as {
     ok: boolean;
     findings: { rule: string; file?: string; line?: number; message: string }[];

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
-import { repoRoot } from '@pilot/core/testing';
+import { cliArgv } from '@pilot/core/testing';
 import { loadTrustedRoot } from './trusted-root.ts';
 import {
   type KeylessCheck,
@@ -87,7 +87,6 @@ test('interop: a genuine public-good bundle is refused for another identity, nam
 });
 
 test('interop on the CLI: pnpm attest verify-blob / verify-blob-attestation check conformance bundles keylessly — exit 0, 1 with the reason, 2 for a missing flag', async () => {
-  const TSX = import.meta.resolve('tsx');
   const cli = async (args: string[]) => {
     const r = await shell({
       cwd: VECTORS,
@@ -95,7 +94,7 @@ test('interop on the CLI: pnpm attest verify-blob / verify-blob-attestation chec
       nothrow: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
-    })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
+    })`${process.execPath} ${cliArgv('attest')} ${args}`;
     return { status: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
   };
   const who = ['--certificate-identity', BEACON.subject, '--certificate-oidc-issuer', BEACON.issuer];

@@ -4,12 +4,11 @@ import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
-import { repoRoot, tempDir } from '@pilot/core/testing';
+import { cliArgv, tempDir } from '@pilot/core/testing';
 import { makeRelease } from '../store/testing.ts';
 import { signKeyless } from './sign-keyless.ts';
 import { startSigstoreStandIns, standInToken } from './testing.ts';
 
-const TSX = import.meta.resolve('tsx');
 const ISSUER = 'https://token.stand-in.test';
 const SUBJECT = 'https://github.com/acme/shop/.github/workflows/deploy.yml@refs/heads/main';
 
@@ -21,7 +20,7 @@ async function attestCli(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
     nothrow: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 120_000,
-  })`${process.execPath} --import ${TSX} ${join(repoRoot, 'scripts/attest.ts')} ${args}`;
+  })`${process.execPath} ${cliArgv('attest')} ${args}`;
   return { status: r.exitCode, out: `${r.stdout}\n${r.stderr}` };
 }
 

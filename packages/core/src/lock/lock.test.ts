@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { compiledEntry } from '../compile/cache.ts';
 import type { RefusedError } from '../errors.ts';
 import { tempDir } from '../testing/temp-dir.ts';
 import { acquireLock, forceReleaseLock, readLock, releaseLock, setActor, takeOverLock } from './lock.ts';
@@ -19,7 +20,7 @@ async function lockFiles(t: Parameters<typeof tempDir>[0]) {
 async function startHolder(options: { path: string; auditPath: string }, deploymentId: string) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', HOLDER, options.path, options.auditPath, 'staging', deploymentId],
+    [await compiledEntry(HOLDER, 'test-lock-holder'), options.path, options.auditPath, 'staging', deploymentId],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await once(child.stdout, 'data');

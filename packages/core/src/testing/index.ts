@@ -1,5 +1,5 @@
 export { tempDir } from './temp-dir.ts';
-export { runInTerminal, runScript, repoRoot, terminalAvailable, type ScriptRun } from './run-script.ts';
+export { cliArgv, runInTerminal, runScript, repoRoot, terminalAvailable, type ScriptRun } from './run-script.ts';
 export {
   missing,
   startPostgres,

@@ -31,6 +31,9 @@ export function runScript(
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** node's arguments for `pnpm <name>` (the compiled launcher): under tsx each start cost ~1 s more CPU. */
+export const cliArgv = (name: string) => [CLI, name];
+
 /** The repository root (for tests that need a folder where `@pilot/*` packages resolve). */
 export const repoRoot = REPO;
 

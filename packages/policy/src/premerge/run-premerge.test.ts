@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { shell } from '@pilot/core';
+import { cliArgv } from '@pilot/core/testing';
 import { renderSummary, runPremerge } from './run-premerge.ts';
 import { PREMERGE_STEPS, type PremergeStep } from './steps.ts';
 
@@ -80,9 +80,7 @@ test('premerge is OK when the only non-pass is an offline audit; a real audit fa
 });
 
 test('premerge CLI: an unknown step is bad input (exit 2) listing the steps; --help lists them', async () => {
-  const script = resolve(import.meta.dirname, '../../../../scripts/premerge.ts');
-  const run = (...args: string[]) =>
-    shell({ nothrow: true })`${process.execPath} --import ${import.meta.resolve('tsx')} ${script} ${args}`;
+  const run = (...args: string[]) => shell({ nothrow: true })`${process.execPath} ${cliArgv('premerge')} ${args}`;
   const bad = await run('--skip', 'everything');
   assert.equal(bad.exitCode, 2);
   assert.match(
