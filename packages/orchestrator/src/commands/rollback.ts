@@ -19,6 +19,7 @@ import type { AnalysisPort } from '../analysis/port.ts';
 import { clearLeftovers } from '../engine/leftovers.ts';
 import { collaborators, loadRelease } from '../engine/setup.ts';
 import type { RunState } from '../engine/state.ts';
+import { runHookCommands } from '../engine/team-hooks.ts';
 import { baseUrlOf } from '../engine/urls.ts';
 import { resolveReleaseRef } from '../release/rebuild.ts';
 import { findOpenDeployment } from '../state/deployments.ts';
@@ -27,7 +28,6 @@ import { newDeploymentId } from '../state/ids.ts';
 import { backupPlanned, runBackup } from '../wiring/backup.ts';
 import { restoreDatabase, schemaMigrationOf } from '../wiring/migrate.ts';
 import { notifyOnce } from '../wiring/notify.ts';
-import { runHookCommands } from '../engine/team-hooks.ts';
 
 export interface RollbackOptions {
   ctx: EnvContext;
