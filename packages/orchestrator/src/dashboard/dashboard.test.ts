@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
 import { type LocalRepo, makeLocalRepo } from '../testing/local-repo.ts';
-import { startDashboard } from '../testing/dashboard.ts';
+import { ARTIFACTS, CHROMIUM, startDashboard, until } from '../testing/dashboard.ts';
 import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-// Screenshots, the PDF and figures land here (printed); PILOT_UPDATE_SCREENSHOT=1 also refreshes the README's PNG.
-const ARTIFACTS = join(REPO_ROOT, 'node_modules', '.cache', 'pilot', 'test-artifacts', 'dashboard');
+// PILOT_UPDATE_SCREENSHOT=1 also refreshes the README's PNG from the page screenshot.
 const README_PNG = join(REPO_ROOT, 'packages', 'dashboard', 'docs', 'monitoring-page.png');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(200);
-  }
-}
 
 // One browser, one repository and one router for the file: v1 live, v2 in a canary under load (watched, then rolled
 // back from the page), then a faulty v3 that the analysis rolls back (its report).

@@ -12,24 +12,12 @@ import { type RunningDemo, startDemo } from '@pilot/demo-app/testing';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
-import { startDashboard } from '../testing/dashboard.ts';
-import { FIXTURES, PILOT, REPO_ROOT, type TestRepo, makeRepo, runScript } from '../testing/repo.ts';
+import { ARTIFACTS, CHROMIUM, startDashboard, until } from '../testing/dashboard.ts';
+import { FIXTURES, PILOT, type TestRepo, makeRepo, runScript } from '../testing/repo.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-const ARTIFACTS = join(REPO_ROOT, 'node_modules', '.cache', 'pilot', 'test-artifacts', 'dashboard');
 // How long the page stays open under live updates for the memory figures (PILOT_DASHBOARD_SOAK_S=3600 for a real hour).
 const SOAK_S = Number(process.env.PILOT_DASHBOARD_SOAK_S ?? 120);
 const skip = !CHROMIUM ? 'chromium is not installed (apt-get install chromium)' : missing.prometheus;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(250);
-  }
-}
 
 /** One raw HTTP request, every header as given (fetch would set Origin and Host itself). */
 function call(

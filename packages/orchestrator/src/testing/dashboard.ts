@@ -1,6 +1,29 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { PILOT, scriptArgv } from './repo.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { PILOT, REPO_ROOT, scriptArgv } from './repo.ts';
+
+/** Debian's Chromium, for the page tests (they skip, saying so, where it is not installed). */
+export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+/** Where the page tests write their screenshots, PDF and figures (each printed). */
+export const ARTIFACTS = join(REPO_ROOT, 'node_modules', '.cache', 'pilot', 'test-artifacts', 'dashboard');
+
+/** Polls `probe` (every 200 ms, errors counted as not yet) until it gives a value, or fails naming `what`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(200);
+  }
+}
 
 /** What `pilot dashboard --json` prints once it serves. */
 export interface DashboardInfo {
