@@ -82,15 +82,7 @@ export async function approveRelease(
     const approver = o.as ?? known.principals[0];
     const statement = formatStatement({ ...base, approver });
     const signature = await signText(statement, { key: o.key });
-    approval = {
-      env: o.ctx.envName,
-      release: o.release,
-      approver,
-      ...(o.role ? { role: o.role } : {}),
-      ...(o.note ? { note: o.note } : {}),
-      statement,
-      signature,
-    };
+    approval = { ...unsignedApproval(o, approver), statement, signature };
     verdict = await verifySignedApproval(
       { ...approval, ts: now.toISOString() },
       o.ctx.envName,
@@ -103,13 +95,7 @@ export async function approveRelease(
     const approver = o.as ?? (await defaultApprover(o.ctx.root));
     if (!approver)
       throw new UsageError('pilot approve: no approver — pass --as NAME or set git config user.name/user.email');
-    approval = {
-      env: o.ctx.envName,
-      release: o.release,
-      approver,
-      ...(o.role ? { role: o.role } : {}),
-      ...(o.note ? { note: o.note } : {}),
-    };
+    approval = unsignedApproval(o, approver);
   }
   const recorded = await recordApproval(o.ctx.paths.root, approval);
   const check = await checkApprovals(
@@ -121,4 +107,15 @@ export async function approveRelease(
     signatureContext(o.ctx, await releaseDigest(o.ctx, o.release)),
   );
   return { approval: recorded, satisfied: check.ok, missing: check.missing, verdict };
+}
+
+/** The fields every approval records; a signed one adds its statement and signature. */
+function unsignedApproval(o: ApproveOptions, approver: string): Omit<Approval, 'ts'> {
+  return {
+    env: o.ctx.envName,
+    release: o.release,
+    approver,
+    ...(o.role ? { role: o.role } : {}),
+    ...(o.note ? { note: o.note } : {}),
+  };
 }

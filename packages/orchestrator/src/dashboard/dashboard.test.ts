@@ -6,7 +6,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
 import { type LocalRepo, makeLocalRepo } from '../testing/local-repo.ts';
-import { ARTIFACTS, CHROMIUM, startDashboard, until } from '../testing/dashboard.ts';
+import { ARTIFACTS, CHROMIUM, type PageState, startDashboard, until } from '../testing/dashboard.ts';
 import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
 
 // PILOT_UPDATE_SCREENSHOT=1 also refreshes the README's PNG from the page screenshot.
@@ -97,14 +97,7 @@ describe('the monitoring page and the report (headless Chromium, the real router
       const points = await until('chart points for both releases', () =>
         page.evaluate(
           ([a, b]) => {
-            const s = (
-              window as unknown as {
-                pilotDashboard: {
-                  series: Record<string, { n: number }[]>;
-                  charts: { data: (number | null)[][]; series: { label?: string }[] }[];
-                };
-              }
-            ).pilotDashboard;
+            const s = (window as unknown as { pilotDashboard: PageState }).pilotDashboard;
             const counts = [a, b].map((v) => (s.series[v] ?? []).filter((p) => p.n > 0).length);
             const plotted = s.charts.map((c) =>
               c.series

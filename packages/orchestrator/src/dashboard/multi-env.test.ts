@@ -12,7 +12,7 @@ import { type RunningDemo, startDemo } from '@pilot/demo-app/testing';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
-import { ARTIFACTS, CHROMIUM, startDashboard, until } from '../testing/dashboard.ts';
+import { ARTIFACTS, CHROMIUM, type PageState, startDashboard, until } from '../testing/dashboard.ts';
 import { FIXTURES, PILOT, type TestRepo, makeRepo, runScript } from '../testing/repo.ts';
 
 // How long the page stays open under live updates for the memory figures (PILOT_DASHBOARD_SOAK_S=3600 for a real hour).
@@ -171,14 +171,7 @@ describe(`pilot dashboard: every environment on one server, a command target cha
 
     const plotted = await until('Prometheus points for both releases in every chart', () =>
       page.evaluate(() => {
-        const s = (
-          window as unknown as {
-            pilotDashboard: {
-              series: Record<string, { n: number }[]>;
-              charts: { data: (number | null)[][]; series: { label?: string }[] }[];
-            };
-          }
-        ).pilotDashboard;
+        const s = (window as unknown as { pilotDashboard: PageState }).pilotDashboard;
         const counts = ['v1', 'v2'].map((v) => (s.series[v] ?? []).filter((p) => p.n > 0).length);
         const charts = s.charts.map((c) =>
           c.series.slice(1).map((x, i) => ({ label: x.label, values: c.data[i + 1].filter((y) => y !== null).length })),

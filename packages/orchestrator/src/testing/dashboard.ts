@@ -10,6 +10,12 @@ export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
 /** Where the page tests write their screenshots, PDF and figures (each printed). */
 export const ARTIFACTS = join(REPO_ROOT, 'node_modules', '.cache', 'pilot', 'test-artifacts', 'dashboard');
 
+/** What the page exposes to tests on `window.pilotDashboard`: its series per release and its charts. */
+export interface PageState {
+  series: Record<string, { n: number }[]>;
+  charts: { data: (number | null)[][]; series: { label?: string }[] }[];
+}
+
 /** Polls `probe` (every 200 ms, errors counted as not yet) until it gives a value, or fails naming `what`. */
 export async function until<T>(
   what: string,
