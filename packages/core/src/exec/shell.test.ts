@@ -76,6 +76,30 @@ test('cwd, and env added to the inherited environment', async (t) => {
   assert.deepEqual(JSON.parse(out.stdout), [dir, 'x y', true]);
 });
 
+test('no startup file runs before a command: neither BASH_ENV/ENV (as CI images set) nor ~/.bashrc (bash run with a socket for stdin and no SHLVL, as under turbo)', async (t) => {
+  const dir = await tempDir(t);
+  const startup = (name: string) => `echo ${name} >> ${JSON.stringify(join(dir, 'ran'))}\n`;
+  await writeFile(join(dir, 'profile.sh'), startup('BASH_ENV'));
+  await writeFile(join(dir, '.bashrc'), startup('.bashrc'));
+  const saved = {
+    BASH_ENV: process.env.BASH_ENV,
+    ENV: process.env.ENV,
+    HOME: process.env.HOME,
+    SHLVL: process.env.SHLVL,
+  };
+  t.after(() => {
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  });
+  Object.assign(process.env, { BASH_ENV: join(dir, 'profile.sh'), ENV: join(dir, 'profile.sh'), HOME: dir });
+  delete process.env.SHLVL;
+  const out =
+    await shell()`node -e ${'process.stdout.write(JSON.stringify([process.env.BASH_ENV ?? null, process.env.ENV ?? null]))'}`;
+  assert.deepEqual(JSON.parse(out.stdout), [null, null]);
+  assert.equal(existsSync(join(dir, 'ran')) ? await readFile(join(dir, 'ran'), 'utf8') : '', '', 'a startup file ran');
+});
+
 test('inheritEnv: false gives the command exactly the env passed', async () => {
   const out = await shell({
     inheritEnv: false,

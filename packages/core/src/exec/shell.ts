@@ -37,7 +37,9 @@ export interface ShellOptions {
  * zx quotes each interpolated value (arrays become several arguments), so no command string is ever built for a shell.
  */
 export function shell(options: ShellOptions = {}): Shell {
-  const env = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
+  const env = withoutStartupFiles(
+    options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env },
+  );
   const verbose = isVerbose(options.log);
   return $({
     cwd: options.cwd,
@@ -56,6 +58,17 @@ export function shell(options: ShellOptions = {}): Shell {
   });
 }
 
+/**
+ * zx starts each command as `bash -c`, and bash may run a startup file first: the file BASH_ENV (ENV for sh) names,
+ * and ~/.bashrc when stdin is a socket (Node's pipes are) and no shell level is set (turbo drops SHLVL), as Debian's
+ * bash does for a command run over ssh. Seen on CI: ~/.bashrc's `pyenv init` before every command, which waited 60 s
+ * on a lock a killed run had left. A command Pilot starts runs without a startup file.
+ */
+function withoutStartupFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { BASH_ENV: _bashEnv, ENV: _env, ...rest } = env;
+  return { ...rest, SHLVL: rest.SHLVL || '1' };
+}
+
 /** The exact command line zx runs for a template (its quoting applied), without starting anything. */
 export function commandLine(pieces: TemplateStringsArray, ...args: unknown[]): string {
   return $({ halt: true })(pieces, ...args).cmd;
@@ -68,7 +81,7 @@ export function commandLine(pieces: TemplateStringsArray, ...args: unknown[]): s
 export function dryShell(
   options: Omit<ShellOptions, 'nothrow' | 'timeout' | 'stdio'> & { print?: (line: string) => void } = {},
 ) {
-  const env = { ...process.env, ...options.env };
+  const env = withoutStartupFiles({ ...process.env, ...options.env });
   const print =
     options.print ??
     ((line: string) => (options.log ? options.log.info('dry-run.command', line) : process.stderr.write(`${line}\n`)));
