@@ -71,6 +71,8 @@ const SSH_PUBLIC_KEY_PREFIX =
 export function highEntropyStrings(line: string): { index: number; value: string }[] {
   const found: { index: number; value: string }[] = [];
   for (const match of line.matchAll(CANDIDATE)) {
+    // An OpenSSH public key is public; judged whole, before a '/' in its base64 could split it as a path.
+    if (match[0].startsWith('AAAA') && SSH_PUBLIC_KEY_PREFIX.test(line.slice(0, match.index))) continue;
     // Path-like runs (a/b/c) are split and judged part by part.
     const parts =
       match[0].includes('/') && !/[+=]/.test(match[0])
@@ -81,7 +83,6 @@ export function highEntropyStrings(line: string): { index: number; value: string
       if (value.length < 24 || !/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9]/.test(value)) continue;
       if (DIGEST_PREFIX.test(line.slice(0, part.index)) || /^(?:sha1|sha256|sha384|sha512|md5)-/i.test(part.value))
         continue;
-      if (part.value.startsWith('AAAA') && SSH_PUBLIC_KEY_PREFIX.test(line.slice(0, part.index))) continue;
       if (isCharacterSet(value)) continue;
       if (entropy(value) >= 4.3) found.push({ index: part.index, value });
     }
