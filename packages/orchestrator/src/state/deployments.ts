@@ -39,7 +39,18 @@ export async function readDeployment(
 export async function listDeploymentIds(state: string): Promise<string[]> {
   const files = await readdir(statePaths(state).deployments).catch(() => [] as string[]);
   const ids = files.filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length));
-  return ids.sort((a, b) => stampOf(b).localeCompare(stampOf(a)));
+  // An id holds the second it started; deployments started within one second are ordered by their first entry (ms).
+  const perStamp = new Map<string, number>();
+  for (const id of ids) perStamp.set(stampOf(id), (perStamp.get(stampOf(id)) ?? 0) + 1);
+  const tied = ids.filter((id) => (perStamp.get(stampOf(id)) ?? 0) > 1);
+  const startedAt = new Map(
+    await Promise.all(
+      tied.map(async (id) => [id, (await readJournal(statePaths(state).journal(id))).entries[0]?.ts ?? ''] as const),
+    ),
+  );
+  return ids.sort(
+    (a, b) => stampOf(b).localeCompare(stampOf(a)) || (startedAt.get(b) ?? '').localeCompare(startedAt.get(a) ?? ''),
+  );
 }
 
 function stampOf(id: string): string {
