@@ -1,4 +1,4 @@
-import { type EnvContext, ExitCode, defineCommand, loadConfig, openEnv } from '@pilot/core';
+import { ExitCode, defineCommand, openEnv, openEnvs } from '@pilot/core';
 import { abortDeployment, formatDeployResult, resumeDeployment, resumeDue, retryDeployment } from '@pilot/orchestrator';
 
 const envFlag = { env: { type: 'string', placeholder: 'E', description: 'environment (default: staging)' } } as const;
@@ -30,9 +30,7 @@ export const resumeCommand = defineCommand({
   },
   async run({ flags, cwd, log, signal, result }) {
     if (flags.due) {
-      const names = flags.env ? [flags.env] : Object.keys((await loadConfig(cwd)).config.environments);
-      const contexts: EnvContext[] = [];
-      for (const name of names) contexts.push(await openEnv(cwd, name, log));
+      const contexts = await openEnvs(cwd, flags.env, log);
       const outcomes = await resumeDue({ contexts, log, signal });
       result(outcomes, outcomes.length ? outcomes.map(formatDeployResult).join('\n\n') : 'nothing is due');
       return Math.max(ExitCode.ok, ...outcomes.map((o) => (o.exitCode === ExitCode.paused ? 0 : o.exitCode)));

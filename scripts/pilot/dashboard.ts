@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
-import { UsageError, defineCommand, loadConfig, openEnv, stateDir } from '@pilot/core';
+import { UsageError, defineCommand, openEnvs, stateDir } from '@pilot/core';
 import { DASHBOARD_PORT, dashboardToken, startDashboardServer } from '@pilot/orchestrator/dashboard';
 
 export const dashboardCommand = defineCommand({
@@ -32,8 +32,7 @@ export const dashboardCommand = defineCommand({
   ],
   async run({ flags, cwd, log, signal, result }) {
     const port = parsePort(flags.port);
-    const names = flags.env ? [flags.env] : Object.keys((await loadConfig(cwd)).config.environments);
-    const contexts = await Promise.all(names.map((name) => openEnv(cwd, name, log)));
+    const contexts = await openEnvs(cwd, flags.env, log);
     const { root } = contexts[0];
     const state = stateDir(root);
     const tokenFile = join(state, 'dashboard', 'admin.token');

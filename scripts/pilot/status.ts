@@ -1,4 +1,4 @@
-import { ExitCode, defineCommand, describeHolder, loadConfig, openEnv } from '@pilot/core';
+import { ExitCode, defineCommand, describeHolder, openEnvs } from '@pilot/core';
 import { type EnvStatus, environmentStatus, formatDeploymentLine } from '@pilot/orchestrator/status';
 
 export const statusCommand = defineCommand({
@@ -7,9 +7,8 @@ export const statusCommand = defineCommand({
   usage: ['pilot status [--env E] [--json]'],
   flags: { env: { type: 'string', placeholder: 'E', description: 'one environment (default: all)' } },
   async run({ flags, cwd, log, result }) {
-    const names = flags.env ? [flags.env] : Object.keys((await loadConfig(cwd)).config.environments);
     const statuses: EnvStatus[] = [];
-    for (const name of names) statuses.push(await environmentStatus(await openEnv(cwd, name, log)));
+    for (const ctx of await openEnvs(cwd, flags.env, log)) statuses.push(await environmentStatus(ctx));
     result(statuses, () => statuses.map(human).join('\n\n'));
     return statuses.some((s) => s.open?.effective === 'interrupted') ? ExitCode.failed : ExitCode.ok;
   },

@@ -12,12 +12,24 @@ export interface EnvContext extends LoadedConfig {
 }
 
 /** Loads the config, picks the environment and teaches the logger the config's secrets: the start of most commands. */
-export async function openEnv(cwd: string, envName: string | undefined, log?: Logger): Promise<EnvContext> {
-  const loaded = await loadConfig(cwd);
+export async function openEnv(
+  cwd: string,
+  envName: string | undefined,
+  log?: Logger,
+  loaded?: LoadedConfig,
+): Promise<EnvContext> {
+  loaded ??= await loadConfig(cwd);
   if (log) learnSecrets(log, loaded.config);
   const { name, env } = resolveEnvironment(loaded.config, envName);
   const paths = statePaths(stateDir(loaded.root));
   return { ...loaded, envName: name, env, paths, lockOptions: { path: paths.lock(name), auditPath: paths.audit } };
+}
+
+/** One environment (`--env E`) or every environment of the config, which is loaded once for all of them. */
+export async function openEnvs(cwd: string, envName: string | undefined, log?: Logger): Promise<EnvContext[]> {
+  const loaded = await loadConfig(cwd);
+  const names = envName ? [envName] : Object.keys(loaded.config.environments);
+  return Promise.all(names.map((name) => openEnv(cwd, name, log, loaded)));
 }
 
 /**
