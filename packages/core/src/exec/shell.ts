@@ -9,7 +9,7 @@ export interface ShellOptions {
   cwd?: string;
   /** Added to the inherited environment (zx alone would replace it whole). */
   env?: NodeJS.ProcessEnv;
-  /** false: `env` is the whole environment (a tool that must not see a variable, such as npm_execpath). */
+  /** false: `env` is the whole environment but for SHLVL (a tool that must not see a variable, such as npm_execpath). */
   inheritEnv?: boolean;
   /** Aborting it ends the command (SIGTERM). */
   signal?: AbortSignal;
