@@ -8,6 +8,7 @@ import {
   readLock,
   statePaths,
 } from '@pilot/core';
+import { idMayBeOf } from './ids.ts';
 
 /** A deployment as the status command shows it: the folded journal plus what the lock says about its process. */
 export interface DeploymentView extends DeploymentState {
@@ -61,6 +62,8 @@ function stampOf(id: string): string {
 export async function listDeployments(state: string, env?: string, limit = 50): Promise<DeploymentView[]> {
   const views: DeploymentView[] = [];
   for (const id of await listDeploymentIds(state)) {
+    // Another environment's journals are not read: its history (or a damaged file of it) is not this one's business.
+    if (env && !idMayBeOf(id, env)) continue;
     const read = await readDeployment(state, id);
     if (!read || (env && read.view.env !== env)) continue;
     views.push(read.view);
