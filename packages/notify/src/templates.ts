@@ -30,6 +30,10 @@ const BUILT_IN: Record<NotifyEventName, Template> = {
     text: 'Rolled back at {{step}}{{#weight}} ({{weight}}%){{/weight}}: {{reason}}{{#evidenceText}}\n{{evidenceText}}{{/evidenceText}}\nTraffic is on {{previous}}.',
   },
   'deployment.failed': { title: '{{service}} {{version}} on {{env}}: FAILED', text: '{{reason}}' },
+  'deployment.refused': {
+    title: '{{service}} {{version}} → {{env}}: refused by the Go/No-Go gate',
+    text: 'Nothing was changed on {{env}}: {{previous}}{{^previous}}nothing{{/previous}} still serves.\n{{reason}}',
+  },
   'deployment.interrupted': { title: '{{service}} {{version}} on {{env}}: interrupted', text: '{{reason}}' },
   'approval.needed': {
     title: '{{service}} {{version}} → {{env}}: approval needed',

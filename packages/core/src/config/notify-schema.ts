@@ -14,6 +14,7 @@ export const NOTIFY_EVENTS = [
   'deployment.succeeded',
   'deployment.rolled_back',
   'deployment.failed',
+  'deployment.refused',
   'deployment.interrupted',
   'approval.needed',
   'monitor.alert',

@@ -140,7 +140,7 @@ test('pilot with gate: true decides on the release it built: an approval signed 
   const told = hook.received.map((r) => JSON.parse(r.body) as { event: string; version: string; reason?: string });
   assert.deepEqual(
     told.map((m) => m.event),
-    ['deployment.started', 'approval.needed', 'deployment.failed'],
+    ['deployment.started', 'approval.needed', 'deployment.refused'],
   );
   assert.equal(told[1].version, version);
   assert.match(String(told[1].reason), /it was signed for release digest sha256:0{64}/);

@@ -35,8 +35,15 @@ export async function notifyDeployment(run: DeployRun, o: { announce: boolean })
   const stop = run.runner.observe((event, fields) => {
     const mapped = FROM_JOURNAL[event];
     if (!mapped) return;
-    // A deployment that failed in its pre-deploy backup is news of its own: no safety copy was made.
-    const name = mapped === 'deployment.failed' && run.runner.currentStep === 'backup' ? 'backup.failed' : mapped;
+    // A NO-GO at the gate changed nothing, and a failed pre-deploy backup made no safety copy: news of their own.
+    const name =
+      mapped !== 'deployment.failed'
+        ? mapped
+        : fields.refused
+          ? 'deployment.refused'
+          : run.runner.currentStep === 'backup'
+            ? 'backup.failed'
+            : mapped;
     const weight = run.state.weight ?? 0;
     if (name === 'step.reached' && (weight === lastWeight || weight === 0)) return; // only a new share of traffic is news
     if (name === 'step.reached') lastWeight = weight;
