@@ -35,15 +35,7 @@ export async function notifyDeployment(run: DeployRun, o: { announce: boolean })
   const stop = run.runner.observe((event, fields) => {
     const mapped = FROM_JOURNAL[event];
     if (!mapped) return;
-    // A NO-GO at the gate changed nothing, and a failed pre-deploy backup made no safety copy: news of their own.
-    const name =
-      mapped !== 'deployment.failed'
-        ? mapped
-        : fields.refused
-          ? 'deployment.refused'
-          : run.runner.currentStep === 'backup'
-            ? 'backup.failed'
-            : mapped;
+    const name = mapped === 'deployment.failed' ? failureEvent(fields, run.runner.currentStep) : mapped;
     const weight = run.state.weight ?? 0;
     if (name === 'step.reached' && (weight === lastWeight || weight === 0)) return; // only a new share of traffic is news
     if (name === 'step.reached') lastWeight = weight;
@@ -55,6 +47,12 @@ export async function notifyDeployment(run: DeployRun, o: { announce: boolean })
       await notifier.flush();
     },
   };
+}
+
+// A NO-GO at the gate changed nothing, and a failed pre-deploy backup made no safety copy: news of their own.
+function failureEvent(fields: Record<string, unknown>, step: string | undefined): NotifyEventName {
+  if (fields.refused) return 'deployment.refused';
+  return step === 'backup' ? 'backup.failed' : 'deployment.failed';
 }
 
 function messageOf(
