@@ -81,7 +81,7 @@ export function commandLine(pieces: TemplateStringsArray, ...args: unknown[]): s
 export function dryShell(
   options: Omit<ShellOptions, 'nothrow' | 'timeout' | 'stdio'> & { print?: (line: string) => void } = {},
 ) {
-  const env = withoutStartupFiles({ ...process.env, ...options.env });
+  const env = { ...process.env, ...options.env };
   const print =
     options.print ??
     ((line: string) => (options.log ? options.log.info('dry-run.command', line) : process.stderr.write(`${line}\n`)));

@@ -3,15 +3,12 @@
 // headless Chromium context each round, against a minimal page from a plain Node server (Chromium's own floor).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { median, writeBenchResult } from '@pilot/core';
 import { type Browser, chromium } from 'playwright-core';
-import { CHROMIUM } from '../testing/dashboard.ts';
+import { CHROMIUM, firstPaint, transferredBytes } from '../testing/dashboard.ts';
 import { makeLocalRepo } from '../testing/local-repo.ts';
-import { PILOT, runScript } from '../testing/repo.ts';
+import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
 
-const repoRoot = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', '..');
 const ROUNDS = 11;
 
 async function load(browser: Browser, url: string, ready: string): Promise<{ paintMs: number; bytes: number }> {
@@ -20,15 +17,9 @@ async function load(browser: Browser, url: string, ready: string): Promise<{ pai
     const page = await context.newPage();
     await page.goto(url);
     await page.waitForSelector(ready);
-    return await page.evaluate(() => ({
-      paintMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
-      bytes: performance
-        .getEntriesByType('resource')
-        .reduce(
-          (sum, r) => sum + (r as PerformanceResourceTiming).encodedBodySize,
-          (performance.getEntriesByType('navigation')[0] as PerformanceResourceTiming).encodedBodySize,
-        ),
-    }));
+    const paintMs = await firstPaint(page);
+    if (paintMs < 0) throw new Error(`${url} showed ${ready} but recorded no first contentful paint`);
+    return { paintMs, bytes: await transferredBytes(page) };
   } finally {
     await context.close();
   }
@@ -57,7 +48,7 @@ try {
   const floor = await rounds(browser, floorUrl, 'h1');
   console.log(`monitoring page  first paint ${Math.round(ours.paintMs)} ms  ${Math.round(ours.bytes / 1024)} KiB`);
   console.log(`minimal page     first paint ${Math.round(floor.paintMs)} ms  ${floor.bytes} B`);
-  const file = await writeBenchResult(repoRoot, {
+  const file = await writeBenchResult(REPO_ROOT, {
     name: 'page',
     description: `the monitoring page (the router's /ui/ after pnpm pilot) against a minimal page from a plain Node server, each loaded in a new headless Chromium context; median first contentful paint of ${ROUNDS} loads after one warm-up, most bytes transferred`,
     figures: {

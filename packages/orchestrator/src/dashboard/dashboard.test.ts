@@ -6,7 +6,15 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
 import { type LocalRepo, makeLocalRepo } from '../testing/local-repo.ts';
-import { ARTIFACTS, CHROMIUM, type PageState, startDashboard, until } from '../testing/dashboard.ts';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  type PageState,
+  firstPaint,
+  startDashboard,
+  transferredBytes,
+  until,
+} from '../testing/dashboard.ts';
 import { PILOT, REPO_ROOT, runScript } from '../testing/repo.ts';
 
 // PILOT_UPDATE_SCREENSHOT=1 also refreshes the README's PNG from the page screenshot.
@@ -71,9 +79,7 @@ describe('the monitoring page and the report (headless Chromium, the real router
       const started = Date.now();
       await page.goto(uiUrl);
       await page.waitForSelector(`#releases tr[data-release="${v2}"]`);
-      const paint = await page.evaluate(
-        () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
-      );
+      const paint = await firstPaint(page);
 
       // What the page shows is what the router says, and the step is the journal's.
       const shownWeight = async (version: string) =>
@@ -171,14 +177,7 @@ describe('the monitoring page and the report (headless Chromium, the real router
       );
 
       // Figures: first paint, bytes transferred, heap after the live updates so far.
-      const bytes = await page.evaluate(() =>
-        performance
-          .getEntriesByType('resource')
-          .reduce(
-            (sum, r) => sum + (r as PerformanceResourceTiming).encodedBodySize,
-            (performance.getEntriesByType('navigation')[0] as PerformanceResourceTiming).encodedBodySize,
-          ),
-      );
+      const bytes = await transferredBytes(page);
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('HeapProfiler.collectGarbage');
       const heap = ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;

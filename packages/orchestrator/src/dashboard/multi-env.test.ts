@@ -12,7 +12,7 @@ import { type RunningDemo, startDemo } from '@pilot/demo-app/testing';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startLoad } from '../demo/load.ts';
 import { readDeployment } from '../state/deployments.ts';
-import { ARTIFACTS, CHROMIUM, type PageState, startDashboard, until } from '../testing/dashboard.ts';
+import { ARTIFACTS, CHROMIUM, type PageState, firstPaint, startDashboard, until } from '../testing/dashboard.ts';
 import { FIXTURES, PILOT, type TestRepo, makeRepo, runScript } from '../testing/repo.ts';
 
 // How long the page stays open under live updates for the memory figures (PILOT_DASHBOARD_SOAK_S=3600 for a real hour).
@@ -160,7 +160,7 @@ describe(`pilot dashboard: every environment on one server, a command target cha
     assert.match(dashboard.info.environments[1].note ?? '', /set environments\.production\.prometheus/);
     await page.goto(staging.url);
     await page.waitForSelector('#releases tr[data-release="v2"]');
-    const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    const paint = await firstPaint(page);
     const state = await infra();
     assert.deepEqual([state.stable, state.candidate, state.weight], ['v1', 'v2', 50]);
     const shown = async (v: string) =>

@@ -36,10 +36,16 @@ export async function readDeployment(
   return { view: { ...folded, effective, lock: holds ? lock : undefined, plan }, entries };
 }
 
-/** Every deployment id in the state dir, newest first (ids sort by time within an environment). */
-export async function listDeploymentIds(state: string): Promise<string[]> {
+/**
+ * Every deployment id in the state dir (of `env`, by the ids' shape, when given), newest first. Another environment's
+ * journals are not read: its history (or a damaged file of it) is not this one's business.
+ */
+export async function listDeploymentIds(state: string, env?: string): Promise<string[]> {
   const files = await readdir(statePaths(state).deployments).catch(() => [] as string[]);
-  const ids = files.filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -'.jsonl'.length));
+  const ids = files
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => f.slice(0, -'.jsonl'.length))
+    .filter((id) => !env || idMayBeOf(id, env));
   // An id holds the second it started; deployments started within one second are ordered by their first entry (ms).
   const perStamp = new Map<string, number>();
   for (const id of ids) perStamp.set(stampOf(id), (perStamp.get(stampOf(id)) ?? 0) + 1);
@@ -61,9 +67,7 @@ function stampOf(id: string): string {
 /** Deployments of an environment (all when env is undefined), newest first. */
 export async function listDeployments(state: string, env?: string, limit = 50): Promise<DeploymentView[]> {
   const views: DeploymentView[] = [];
-  for (const id of await listDeploymentIds(state)) {
-    // Another environment's journals are not read: its history (or a damaged file of it) is not this one's business.
-    if (env && !idMayBeOf(id, env)) continue;
+  for (const id of await listDeploymentIds(state, env)) {
     const read = await readDeployment(state, id);
     if (!read || (env && read.view.env !== env)) continue;
     views.push(read.view);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
 import { PILOT, REPO_ROOT, scriptArgv } from './repo.ts';
 
 /** Debian's Chromium, for the page tests (they skip, saying so, where it is not installed). */
@@ -14,6 +15,23 @@ export const ARTIFACTS = join(REPO_ROOT, 'node_modules', '.cache', 'pilot', 'tes
 export interface PageState {
   series: Record<string, { n: number }[]>;
   charts: { data: (number | null)[][]; series: { label?: string }[] }[];
+}
+
+/** The page's first contentful paint, in ms since navigation (-1 before it painted). */
+export function firstPaint(page: Page): Promise<number> {
+  return page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+}
+
+/** What the page has transferred so far, as encoded on the wire: the document and every resource. */
+export function transferredBytes(page: Page): Promise<number> {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .reduce(
+        (sum, r) => sum + (r as PerformanceResourceTiming).encodedBodySize,
+        (performance.getEntriesByType('navigation')[0] as PerformanceResourceTiming).encodedBodySize,
+      ),
+  );
 }
 
 /** Polls `probe` (every 200 ms, errors counted as not yet) until it gives a value, or fails naming `what`. */
